@@ -1,0 +1,33 @@
+# One command to set up and serve, one to set up and test (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test setup migrate translations clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
+
+setup: $(VENV)/.installed translations
+
+run: setup
+	FLASK_DEBUG=1 $(FLASK) db upgrade
+	@if [ ! -f instance/.demo-loaded ]; then FLASK_DEBUG=1 $(FLASK) seed demo && touch instance/.demo-loaded; \
+	 else FLASK_DEBUG=1 $(FLASK) seed demo --logins-only; fi
+	@echo "Serving http://127.0.0.1:5000  (Ctrl+C to stop)"
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,47 @@
+"""Flask-Admin set-up: every view inherits admin.base.ScopedModelView and asks admin.policy."""
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit, User,
+                    Violation, WorkCalendar)
+
+from .accounts import AccountView
+from .assessments import AssessmentView
+from .audit import AuditView
+from .base import SecureIndexView
+from .calendar import CalendarView
+from .changes import ChangeView
+from .managers import ManagerView
+from .reports import ReportView
+from .units import UnitView
+from .users import UserView
+from .violations import ViolationView
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app,
+        name=_l("New-Media Account Registry"),
+        theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=app.config["FLASK_ADMIN_FLUID_LAYOUT"]),
+        index_view=SecureIndexView(name=_l("Home"), url="/admin"),
+    )
+    register = _l("Register")
+    oversight = _l("Oversight")
+    system = _l("System")
+    admin.add_view(AccountView(Account, _l("Accounts"), endpoint="accounts", url="accounts", category=register))
+    admin.add_view(ManagerView(Manager, _l("Managers"), endpoint="managers", url="managers", category=register))
+    admin.add_view(ChangeView(ChangeRecord, _l("Change requests"), endpoint="changes", url="changes",
+                              category=register))
+    admin.add_view(ReportView(MonthlyReport, _l("Monthly reports"), endpoint="reports", url="reports"))
+    admin.add_view(ViolationView(Violation, _l("Violations"), endpoint="violations", url="violations",
+                                 category=oversight))
+    admin.add_view(AssessmentView(Assessment, _l("Annual assessment"), endpoint="assessments", url="assessments",
+                                  category=oversight))
+    admin.add_view(UnitView(Unit, _l("Units"), endpoint="units", url="units", category=system))
+    admin.add_view(UserView(User, _l("Users"), endpoint="users", url="users", category=system))
+    admin.add_view(CalendarView(WorkCalendar, _l("Work calendar"), endpoint="calendar", url="calendar",
+                                category=system))
+    admin.add_view(AuditView(AuditLog, _l("Audit log"), endpoint="audit", url="audit", category=system))
+    return admin

@@ -1,0 +1,121 @@
+"""新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
+from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import ValidationError
+from wtforms.validators import InputRequired, Length, Optional, URL
+
+from models import Account, AccountStatus, Manager, Platform, TeamMember, TeamRole, db
+
+from . import policy, validators
+from .base import ScopedModelView
+from .fields import ScopedAjaxLoader
+from .labels import labels
+
+
+class TeamInline(InlineFormAdmin):
+    form_columns = ["id", "manager", "role"]
+    form_label = _l("Management team")
+    column_labels = labels()
+    form_ajax_refs = {
+        "manager": ScopedAjaxLoader("manager", Manager, fields=["name", "staff_no"], order_by="name"),
+    }
+    form_args = {"manager": {"validators": [InputRequired()]}, "role": {"validators": [InputRequired()]}}
+
+
+class AccountView(ScopedModelView):
+    column_list = ["name", "platform", "unit", "status", "verified", "in_matrix",
+                   "created_on", "registration_due", "is_late"]
+    column_labels = labels(name=_l("Account name"))
+    column_searchable_list = ["name", "platform_account_id", "wechat_original_id", "homepage_url"]
+    column_filters = ["status", "platform", "unit", "verified", "in_matrix", "is_late", "created_on",
+                      "registration_due"]
+    column_sortable_list = ["name", "platform", ("unit", "unit.name"), "status", "created_on",
+                            "registration_due"]
+    column_default_sort = ("id", True)
+    column_details_list = [
+        "name", "platform", "platform_other", "platform_account_id", "wechat_original_id", "creator_entity",
+        "unit", "created_on", "verified", "positioning_function", "positioning_content",
+        "positioning_audience", "maintenance", "vendor", "homepage_url", "team", "status", "in_matrix",
+        "registration_due", "is_late", "submitted_at", "unit_opinion", "unit_signed_by", "unit_signed_at",
+        "dept_opinion", "approved_by", "approved_at", "return_reason", "created_at", "updated_at",
+    ]
+    column_formatters_detail = {
+        "team": lambda v, c, m, n: "；".join(
+            f"{member.role.label}：{member.manager.name} {member.manager.phone or member.manager.email or ''}"
+            for member in m.team),
+    }
+    form_columns = [
+        "name", "platform", "platform_other", "platform_account_id", "wechat_original_id", "creator_entity",
+        "unit", "created_on", "verified", "positioning_function", "positioning_content",
+        "positioning_audience", "maintenance", "vendor", "homepage_url", "in_matrix",
+    ]
+    inline_models = [TeamInline(TeamMember)]
+    form_args = {
+        "name": {"validators": [InputRequired(), Length(max=100)]},
+        "creator_entity": {"validators": [InputRequired(), Length(max=100)]},
+        "created_on": {"validators": [InputRequired(), validators.not_in_future]},
+        "wechat_original_id": {"validators": [Optional(), validators.wechat_original_id]},
+        "homepage_url": {"validators": [Optional(), URL(message=_l("Enter a full address starting with "
+                                                                   "http:// or https://."))]},
+        "platform_account_id": {"validators": [Optional(), Length(max=100)]},
+    }
+    integrity_messages = {
+        **dict.fromkeys(("uq_accounts_platform", "accounts.platform, accounts.platform_account_id"),
+                        _l("An account with this account ID on this platform is already registered.")),
+        **dict.fromkeys(("uq_accounts_wechat_original_id", "accounts.wechat_original_id"),
+                        _l("An account with this WeChat original ID is already registered.")),
+        **dict.fromkeys(("uq_accounts_homepage_url", "accounts.homepage_url"),
+                        _l("An account with this homepage URL is already registered.")),
+        **dict.fromkeys(("uq_account_team_one_head", "account_team.account_id"),
+                        _l("A management team has exactly one person in charge.")),
+        **dict.fromkeys(("uq_account_team_account_id", "account_team.account_id, account_team.manager_id"),
+                        _l("The same person is listed twice on the management team.")),
+    }
+
+    def get_query(self):
+        return super().get_query().options(joinedload(Account.unit))
+
+    def get_one_query(self):
+        return super().get_query().options(
+            joinedload(Account.unit),
+            selectinload(Account.team).joinedload(TeamMember.manager),
+            joinedload(Account.unit_signed_by), joinedload(Account.approved_by))
+
+    def _restrict_form(self, form):
+        form = super()._restrict_form(form)
+        if not policy.sees_all_units(self_user()) and "in_matrix" in form:
+            del form["in_matrix"]  # publishing in the matrix is the department's decision (第五条)
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.wechat_original_id:
+            model.wechat_original_id = model.wechat_original_id.strip().lower()
+        if model.platform and model.platform.is_wechat_official and not model.wechat_original_id:
+            raise ValidationError(gettext("A WeChat official account needs its original ID (gh_ …)."))
+        if model.platform != Platform.other:
+            model.platform_other = None
+        elif not model.platform_other:
+            raise ValidationError(gettext("Name the media type when you choose “Other”."))
+        if model.maintenance and model.maintenance.name == "outsourced" and not model.vendor:
+            raise ValidationError(gettext("Name the third-party vendor that maintains the account."))
+        if model.in_matrix and model.status != AccountStatus.approved:
+            raise ValidationError(gettext("Only a registered account can be published in the matrix."))
+        heads = [m for m in model.team if m.role == TeamRole.head]
+        if len(heads) > 1:
+            raise ValidationError(gettext("A management team has exactly one person in charge."))
+        people = [m.manager_id or (m.manager.id if m.manager else None) for m in model.team]
+        if len(people) != len(set(people)):
+            raise ValidationError(gettext("The same person is listed twice on the management team."))
+        for member in model.team:
+            if member.manager and not policy.owns(self_user(), member.manager):
+                raise ValidationError(gettext("You can only add people of your own unit."))
+        if is_created:
+            model.status = AccountStatus.draft
+
+
+def self_user():
+    from flask_login import current_user
+
+    return current_user._get_current_object()

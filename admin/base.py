@@ -1,0 +1,243 @@
+"""The one scoped ModelView that every admin view inherits, and the secured index view.
+
+Flask-Admin scopes the list by ``get_query`` but not ``get_one``, actions, ajax look-ups,
+relationship drop-downs or ``ajax_update`` (see shared/FLASK-ADMIN-NOTES.md): all of them
+go through :mod:`admin.policy` here, once, for every view.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView, tools
+from flask_admin.form import SecureForm
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+
+from models import db
+
+from . import policy
+from .fields import ScopedModelConverter
+from .formatters import TYPE_FORMATTERS
+
+#: Characters that make a spreadsheet run a cell as a formula (CSV/Excel injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class ProtectedView:
+    """Login required; a logged-in user without the right gets 403, the anonymous go to login."""
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+
+class SecureIndexView(ProtectedView, AdminIndexView):
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.is_active
+
+    @expose("/")
+    def index(self):
+        from views.dashboard import home_context
+
+        return self.render("admin/home.html", **home_context(current_user))
+
+
+class ScopedModelView(ProtectedView, ModelView):
+    form_base_class = SecureForm
+    model_form_converter = ScopedModelConverter
+    column_type_formatters = TYPE_FORMATTERS
+    column_display_pk = False
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    details_template = "admin/scoped_details.html"
+    edit_template = "admin/scoped_edit.html"
+    list_template = "admin/scoped_list.html"
+    export_types = ["csv", "xlsx"]
+    #: Fields a unit user never sets: the row's unit is always their own.
+    unit_field = "unit"
+    #: Messages for database constraints a form cannot check itself, by constraint name.
+    integrity_messages: dict[str, str] = {}
+
+    def __init__(self, model, name=None, endpoint=None, url=None, **kwargs):
+        super().__init__(model, db, name=name, endpoint=endpoint, url=url, **kwargs)
+
+    # --- who may do what (per request; Flask-Admin reads these as attributes) -------------
+    def is_accessible(self):
+        return policy.can_read(current_user, self.model)
+
+    @property
+    def can_create(self):
+        return policy.can_create(current_user, self.model)
+
+    @property
+    def can_edit(self):
+        return policy.can_write(current_user, self.model)
+
+    @property
+    def can_delete(self):
+        return policy.can_write(current_user, self.model) and self.model in policy.DELETABLE
+
+    @property
+    def can_export(self):
+        return policy.can_read(current_user, self.model)
+
+    @property
+    def column_editable_list(self):
+        return []  # no inline list editing: ajax_update would bypass the object checks
+
+    @column_editable_list.setter
+    def column_editable_list(self, _value):
+        pass
+
+    # --- rows --------------------------------------------------------------------------------
+    def get_query(self):
+        return policy.scope(current_user, self.model, super().get_query())
+
+    def get_count_query(self):
+        # func.count() (not count('*')) lets SQLite use its fast path.
+        return policy.scope(current_user, self.model, db.session.query(func.count()).select_from(self.model))
+
+    def get_one(self, id):
+        """The scoped row, or 404: a foreign or malformed id never reveals anything."""
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        cache = g.setdefault("admin_rows", {})
+        key = (self.model, pk)
+        if key not in cache:
+            pk_col = getattr(self.model, tools.get_primary_key(self.model))
+            row = self.get_one_query().filter(pk_col == pk).one_or_none()
+            if row is None:
+                abort(404)
+            cache[key] = row
+        return cache[key]
+
+    def get_one_query(self):
+        """Query used to load one record (views add eager loads for their details page)."""
+        return self.get_query()
+
+    def scoped_rows(self, ids):
+        """The rows among ``ids`` that the user may see (for actions; foreign ids are skipped)."""
+        clean = []
+        for value in ids:
+            try:
+                clean.append(int(value))
+            except (TypeError, ValueError):
+                continue
+        if not clean:
+            return []
+        return tools.get_query_for_ids(self.get_query(), self.model, clean).all()
+
+    # --- object-level checks on the standard endpoints -------------------------------------
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        row_id = request.args.get("id")
+        if row_id is not None and self.can_edit:
+            model = self.get_one(row_id)
+            if not policy.can_edit(current_user, model):
+                if request.method == "POST":
+                    abort(403)
+                flash(gettext("This record can no longer be edited in its present state."), "warning")
+                return redirect(self.get_url(".details_view", id=model.id))
+        return super().edit_view()
+
+    def delete_model(self, model):
+        if not policy.can_delete(current_user, model):
+            flash(gettext("This record cannot be deleted: the rules keep it for the record."), "error")
+            return False
+        return super().delete_model(model)
+
+    def is_action_allowed(self, name):
+        if name == "delete":
+            return self.can_delete
+        return super().is_action_allowed(name)
+
+    # --- forms --------------------------------------------------------------------------------
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if hasattr(self.model, "version"):
+            form_class.row_version = HiddenField()
+        return form_class
+
+    def _restrict_form(self, form):
+        if not policy.sees_all_units(current_user) and self.unit_field in form:
+            del form[self.unit_field]
+        return form
+
+    def create_form(self, obj=None):
+        return self._restrict_form(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._restrict_form(super().edit_form(obj))
+
+    def on_form_prefill(self, form, id):
+        if "row_version" in form and request.method == "GET":
+            form.row_version.data = self.get_one(id).version
+
+    def on_model_change(self, form, model, is_created):
+        if not policy.sees_all_units(current_user) and hasattr(model, "unit_id"):
+            # A unit user's row always belongs to their unit, whatever the POST says.
+            model.unit_id = current_user.unit_id
+            if hasattr(model, "unit"):
+                model.unit = current_user.unit
+        if not is_created and "row_version" in form:
+            try:
+                expected = int(form.row_version.data)
+            except (TypeError, ValueError):
+                expected = -1
+            # The UPDATE then says WHERE version = <what the user loaded>.
+            set_committed_value(model, "version", expected)
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, StaleDataError):
+            flash(gettext("Someone else saved this record after you opened it. Reload the page, "
+                          "check their changes and make yours again."), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            text = str(getattr(exc, "orig", exc))
+            for needle, message in self.integrity_messages.items():
+                if needle in text:
+                    flash(str(message), "error")
+                    return True
+            flash(gettext("The record could not be saved: it duplicates an existing record "
+                          "or breaks a rule of the register."), "error")
+            return True
+        if isinstance(exc, PermissionError):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # --- output -------------------------------------------------------------------------------
+    def get_export_value(self, model, name):
+        return neutralise_formula(super().get_export_value(model, name))
+
+    def get_export_name(self, export_type="csv"):
+        return f"{self.endpoint}_{func_now_stamp()}.{export_type}"
+
+    def history_url(self, model):
+        return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def func_now_stamp() -> str:
+    import datetime as dt
+
+    return dt.datetime.now().strftime("%Y%m%d_%H%M")
+
+
+def link(url: str, text) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(url, text)

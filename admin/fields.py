@@ -1,0 +1,75 @@
+"""Form conversion that knows our enums and scopes every relationship choice to the user's unit."""
+from __future__ import annotations
+
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.form import Select2Field
+from flask_admin.model.form import converts
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import validators
+
+from models import LabeledEnum, db
+
+from . import policy
+
+
+def enum_coerce(enum_cls: type[LabeledEnum]):
+    def coerce(value):
+        if value is None or isinstance(value, enum_cls):
+            return value
+        try:
+            return enum_cls[value]
+        except KeyError:
+            raise ValueError(_l("Not a valid choice.")) from None
+
+    return coerce
+
+
+def enum_field(enum_cls: type[LabeledEnum], label=None, nullable=False, **kwargs) -> Select2Field:
+    field_validators = kwargs.pop("validators", [])
+    field_validators.append(validators.Optional() if nullable else validators.InputRequired())
+    return Select2Field(label, validators=field_validators, choices=enum_cls.choices(),
+                        coerce=enum_coerce(enum_cls), allow_blank=nullable, **kwargs)
+
+
+def scoped_query(model):
+    """All rows of ``model`` the current user may see, evaluated at call time (per request)."""
+    return policy.scope(current_user, model, db.session.query(model))
+
+
+class ScopedModelConverter(AdminModelConverter):
+    @converts("sqlalchemy.sql.sqltypes.Enum")
+    def convert_enum(self, column, field_args, **extra):
+        enum_cls = column.type.enum_class
+        if enum_cls is None or not issubclass(enum_cls, LabeledEnum):
+            return super().convert_enum(column, field_args, **extra)
+        field_args["validators"].append(
+            validators.Optional() if column.nullable else validators.InputRequired())
+        return Select2Field(choices=enum_cls.choices(), coerce=enum_coerce(enum_cls),
+                            allow_blank=column.nullable, **field_args)
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        # Flask-Admin's default lists every unit's rows; WTForms then also accepts any posted id.
+        if prop.key not in getattr(self.view, "_form_ajax_refs", {}):
+            kwargs.setdefault("query_factory", lambda: scoped_query(remote_model))
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax look-up (``ajax/lookup/``) limited to the user's rows, for listing and for posted ids."""
+
+    def __init__(self, name, model, **options):
+        options.setdefault("page_size", 20)
+        super().__init__(name, db, model, **options)
+
+    def get_query(self):
+        return scoped_query(self.model)
+
+    def get_one(self, pk):
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()

@@ -1,0 +1,27 @@
+"""How values look in lists and details: Chinese dates, Shanghai times, 是/否."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_admin.model import typefmt
+from flask_babel import format_date, format_datetime
+from markupsafe import Markup
+
+from models.base import YES_NO
+
+
+def _date(_view, value, *_args):
+    return format_date(value, "long")
+
+
+def _datetime(_view, value, *_args):
+    return format_datetime(value, "yyyy-MM-dd HH:mm")
+
+
+def _bool(_view, value, *_args):
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        "success" if value else "light", YES_NO[bool(value)])
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool})

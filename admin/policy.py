@@ -1,0 +1,158 @@
+"""The one access policy (SPEC, Roles; 第四条, 第九条).
+
+Every admin view, ajax loader, drop-down, action, export, printable form and service function
+asks this module. Scoping is a security boundary: a unit user never reaches another unit's row.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden
+
+from models import (
+    Account,
+    AccountStatus,
+    Assessment,
+    Attachment,
+    AuditLog,
+    ChangeRecord,
+    Manager,
+    MonthlyReport,
+    ReviewStatus,
+    Role,
+    TeamMember,
+    Unit,
+    User,
+    Violation,
+    WorkCalendar,
+)
+
+UNIT_ROLES = frozenset({Role.unit_editor, Role.unit_leader})
+ALL_ROLES = frozenset(Role)
+DEPT = frozenset({Role.dept_admin})
+
+#: Who may read, and who may write, each kind of record (rows are then scoped by unit).
+READERS = {
+    Unit: frozenset({Role.dept_admin, Role.auditor}),
+    User: frozenset({Role.dept_admin, Role.auditor}),
+    WorkCalendar: ALL_ROLES,
+    AuditLog: ALL_ROLES,
+    Account: ALL_ROLES,
+    TeamMember: ALL_ROLES,
+    Manager: ALL_ROLES,
+    ChangeRecord: ALL_ROLES,
+    MonthlyReport: ALL_ROLES,
+    Violation: ALL_ROLES,
+    Assessment: ALL_ROLES,
+    Attachment: ALL_ROLES,
+}
+WRITERS = {
+    Unit: DEPT,
+    User: DEPT,
+    WorkCalendar: DEPT,
+    AuditLog: frozenset(),
+    Account: UNIT_ROLES | DEPT,
+    TeamMember: UNIT_ROLES | DEPT,
+    Manager: UNIT_ROLES | DEPT,
+    ChangeRecord: UNIT_ROLES | DEPT,
+    MonthlyReport: UNIT_ROLES | DEPT,
+    Violation: DEPT,
+    Assessment: DEPT,
+    Attachment: UNIT_ROLES | DEPT,
+}
+
+#: States in which a unit user may still edit or delete a record: before it went to the department.
+UNIT_EDITABLE = {
+    Account: {AccountStatus.draft, AccountStatus.returned},
+    ChangeRecord: {ReviewStatus.draft, ReviewStatus.returned},
+    MonthlyReport: {ReviewStatus.draft, ReviewStatus.returned},
+}
+#: Records that may be deleted at all, and in which states: nothing the rules need later goes.
+DELETABLE = {
+    Account: {AccountStatus.draft},
+    ChangeRecord: {ReviewStatus.draft},
+    MonthlyReport: {ReviewStatus.draft},
+    Manager: None,  # any state; the database refuses if the person is still on a team
+    Attachment: None,
+    WorkCalendar: None,
+    Violation: None,
+}
+
+
+def _role(user) -> Role | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role
+
+
+def sees_all_units(user) -> bool:
+    return _role(user) in (Role.dept_admin, Role.auditor)
+
+
+def unit_column(model):
+    """The column that says which unit owns a row of ``model``."""
+    if model is Unit:
+        return Unit.id
+    if model is TeamMember:
+        return None  # scoped through its account
+    return model.unit_id
+
+
+def scope(user, model, query):
+    """Restrict ``query`` over ``model`` to the rows ``user`` may see (nothing for the anonymous)."""
+    role = _role(user)
+    if role is None or role not in READERS.get(model, frozenset()):
+        return query.filter(sa.false())
+    if role in (Role.dept_admin, Role.auditor) or model is WorkCalendar:
+        return query
+    if model is TeamMember:
+        return query.filter(TeamMember.account.has(Account.unit_id == user.unit_id))
+    if model is AuditLog:
+        return query.filter(AuditLog.unit_id == user.unit_id)
+    return query.filter(unit_column(model) == user.unit_id)
+
+
+def can_read(user, model) -> bool:
+    return _role(user) in READERS.get(model, frozenset())
+
+
+def can_write(user, model) -> bool:
+    return _role(user) in WRITERS.get(model, frozenset())
+
+
+def owns(user, obj) -> bool:
+    """Whether ``obj`` is inside the user's scope (department roles see every unit)."""
+    if not can_read(user, type(obj)):
+        return False
+    if sees_all_units(user) or isinstance(obj, WorkCalendar):
+        return True
+    if isinstance(obj, User):
+        return False
+    return obj.audit_unit_id is not None and obj.audit_unit_id == user.unit_id
+
+
+def can_create(user, model) -> bool:
+    return can_write(user, model)
+
+
+def can_edit(user, obj) -> bool:
+    if not (can_write(user, type(obj)) and owns(user, obj)):
+        return False
+    if _role(user) in UNIT_ROLES and type(obj) in UNIT_EDITABLE:
+        return obj.status in UNIT_EDITABLE[type(obj)]
+    if isinstance(obj, Account) and obj.status == AccountStatus.closed:
+        return False  # a closed account keeps its history as it was
+    return True
+
+
+def can_delete(user, obj) -> bool:
+    model = type(obj)
+    if model not in DELETABLE or not can_edit(user, obj):
+        return False
+    states = DELETABLE[model]
+    return states is None or obj.status in states
+
+
+def require(allowed: bool, message=None) -> None:
+    """Raise 403 unless ``allowed`` (forged requests for steps the user may not take)."""
+    if not allowed:
+        raise Forbidden(description=str(message) if message else None)

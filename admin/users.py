@@ -1,0 +1,51 @@
+"""用户 — logins, their roles and units; only the department manages them."""
+from flask_babel import gettext, lazy_gettext as _l
+from wtforms import PasswordField, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from models import Role
+
+from . import validators
+from .base import ScopedModelView
+from .labels import labels
+
+MIN_PASSWORD = 10
+
+
+class UserView(ScopedModelView):
+    column_list = ["username", "display_name", "role", "unit", "active", "last_login_at", "locked_until"]
+    column_details_exclude_list = ["password_hash"]
+    column_export_exclude_list = ["password_hash"]
+    column_labels = labels()
+    column_searchable_list = ["username", "display_name"]
+    column_filters = ["role", "unit", "active"]
+    column_sortable_list = ["username", "display_name", "role", ("unit", "unit.name"), "last_login_at"]
+    column_default_sort = "username"
+    form_columns = ["username", "display_name", "role", "unit", "email", "active"]
+    form_extra_fields = {
+        "new_password": PasswordField(
+            _l("New password"),
+            validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
+            description=_l("Leave empty to keep the current password. At least 10 characters."),
+        )
+    }
+    form_args = {
+        "username": {"validators": [InputRequired(), Length(max=50),
+                                    Regexp(r"^[A-Za-z0-9_.@-]+$",
+                                           message=_l("Use letters, digits and . _ @ - only."))]},
+        "display_name": {"validators": [InputRequired(), Length(max=50)]},
+        "email": {"validators": [Optional(), validators.email]},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.role in (Role.unit_editor, Role.unit_leader):
+            if model.unit is None and model.unit_id is None:
+                raise ValidationError(gettext("A unit editor or unit leader must belong to a unit."))
+        else:
+            model.unit = None
+            model.unit_id = None
+        if form.new_password.data:
+            model.set_password(form.new_password.data)
+        elif is_created:
+            raise ValidationError(gettext("Set a password for the new user."))

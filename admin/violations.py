@@ -1,0 +1,37 @@
+"""违规记录 — violations, measures and rectification (第十一~十三条, 第十七~十八条)."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+from wtforms.validators import InputRequired, Length
+
+from models import Account, Violation
+
+from . import validators
+from .base import ScopedModelView
+from .fields import ScopedAjaxLoader
+from .labels import labels
+
+
+class ViolationView(ScopedModelView):
+    column_list = ["account", "unit", "occurred_on", "kind", "measure", "rectification_due", "resolved_on"]
+    column_labels = labels(kind=_l("Kind of violation"))
+    column_searchable_list = ["account.name", "description", "responsible_persons"]
+    column_filters = ["kind", "measure", "unit", "occurred_on", "resolved_on"]
+    column_sortable_list = [("account", "account.name"), ("unit", "unit.name"), "occurred_on", "kind",
+                            "measure", "resolved_on"]
+    column_default_sort = ("occurred_on", True)
+    form_columns = ["account", "occurred_on", "kind", "description", "measure", "responsible_persons",
+                    "rectification_due", "rectification", "resolved_on"]
+    form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name")}
+    form_args = {
+        "account": {"validators": [InputRequired()]},
+        "occurred_on": {"validators": [InputRequired(), validators.not_in_future]},
+        "description": {"validators": [InputRequired(), Length(max=10000)]},
+    }
+
+    def get_query(self):
+        return super().get_query().options(joinedload(Violation.account), joinedload(Violation.unit))
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            model.unit_id, model.unit = model.account.unit_id, model.account.unit

@@ -1,0 +1,89 @@
+"""Application factory."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from flask import Flask, abort, has_request_context, redirect, request, session
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from flask_babel import get_locale
+
+import config
+from extensions import babel, csrf, db, login_manager, migrate
+
+#: Only same-site relative paths are followed by ?next= and ?url= (no //host, no /\host).
+SAFE_REDIRECT = re.compile(r"^/(?![/\\])[^\s\\]*$")
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    return bool(target) and SAFE_REDIRECT.match(target) is not None
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return config.Config.BABEL_DEFAULT_LOCALE
+    lang = request.args.get("lang")
+    if lang in config.Config.LANGUAGES:
+        session["lang"] = lang
+    return session.get("lang") or config.Config.BABEL_DEFAULT_LOCALE
+
+
+def create_app(config_override: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config.INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config.Config)
+    if config_override:
+        app.config.update(config_override)
+    _check_config(app)
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(config.BASE_DIR / "translations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    import services.audit  # noqa: F401  (registers the audit hooks)
+    from admin import init_admin
+    from cli import register_cli
+    from views import register_blueprints
+
+    register_blueprints(app)
+    init_admin(app)
+    register_cli(app)
+    app.before_request(_reject_unsafe_redirects)
+    app.jinja_env.globals["is_safe_redirect"] = is_safe_redirect
+    app.jinja_env.globals["get_locale"] = get_locale
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing:
+            app.config["SECRET_KEY"] = config.development_secret_key()
+        else:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+                "(for development run with FLASK_DEBUG=1 to generate one under instance/)."
+            )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _reject_unsafe_redirects():
+    """?url= and ?next= must be same-site relative paths; anything else is dropped or refused."""
+    unsafe = [k for k in ("url", "next") if k in request.values and not is_safe_redirect(request.values[k])]
+    if not unsafe:
+        return None
+    if request.method in ("GET", "HEAD"):
+        args = [(k, v) for k, v in request.args.items(multi=True) if k not in unsafe]
+        return redirect(request.path + ("?" + urlencode(args) if args else ""))
+    abort(400)

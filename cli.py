@@ -1,0 +1,81 @@
+"""flask CLI commands (`flask --app wsgi …`): users, seed, calendar."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from models import Role, Unit, User, db
+
+users_cli = AppGroup("users", help="Manage logins.")
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+calendar_cli = AppGroup("calendar", help="The work calendar (holidays and make-up working days).")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.name for r in Role]))
+@click.option("--unit", "unit_code", help="Unit code (required for unit_editor and unit_leader).")
+@click.option("--password", help="Initial password; a random one is generated and printed if omitted.")
+@click.option("--name", "display_name", help="Full name shown in the interface.")
+def create_user(username: str, role: str, unit_code: str | None, password: str | None,
+                display_name: str | None) -> None:
+    """Create a login: USERNAME --role ROLE [--unit UNIT_CODE] [--password PW]."""
+    role_enum = Role[role]
+    unit = None
+    if role_enum.is_unit_role:
+        if not unit_code:
+            raise click.UsageError(f"--unit is required for the role {role}.")
+        unit = db.session.query(Unit).filter_by(code=unit_code.upper()).one_or_none()
+        if unit is None:
+            raise click.UsageError(f"No unit with the code {unit_code!r}.")
+    elif unit_code:
+        raise click.UsageError(f"The role {role} sees every unit; do not give --unit.")
+    if db.session.query(User).filter_by(username=username).first():
+        raise click.UsageError(f"The user name {username!r} is taken.")
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < 10:
+        raise click.UsageError("A password has at least 10 characters.")
+    user = User(username=username, display_name=display_name or username, role=role_enum, unit=unit)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {username} ({role}{', ' + unit.code if unit else ''}).")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@seed_cli.command("demo")
+@click.option("--logins-only", is_flag=True, help="Only print the demo logins.")
+def seed_demo(logins_only: bool) -> None:
+    """Load the demo data (idempotent) and print the demo logins."""
+    from seeds.demo import DEMO_PASSWORD, LOGINS, load_demo
+
+    if logins_only:
+        logins = [(username, role.name, unit) for username, role, unit, _name in LOGINS]
+    else:
+        logins = load_demo()
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for username, role, unit in logins:
+        click.echo(f"  {username:<14} {role:<12} {unit or ''}")
+
+
+@calendar_cli.command("sync")
+def calendar_sync() -> None:
+    """Load holidays and make-up working days from the chinese-calendar package."""
+    from services.workdays import sync_from_chinese_calendar
+
+    added, updated = sync_from_chinese_calendar()
+    db.session.commit()
+    click.echo(f"Work calendar: {added} days added, {updated} updated.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(calendar_cli)

@@ -1,0 +1,65 @@
+"""Configuration read from the environment (12-factor); validated by create_app()."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'xmt.sqlite3'}"
+    # Heroku-style and bare postgresql:// URLs use the psycopg 3 driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def development_secret_key() -> str:
+    """A random key kept in instance/ so that sessions survive restarts in development."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    DEBUG = _bool("FLASK_DEBUG")
+    TESTING = False
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    #: Locales a user may switch to (?lang=en / ?lang=zh_Hans_CN).
+    LANGUAGES = ("zh_Hans_CN", "en")
+    FLASK_ADMIN_SWATCH = "flatly"
+    FLASK_ADMIN_FLUID_LAYOUT = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+    WTF_CSRF_TIME_LIMIT = None  # office users keep forms open for long
+    #: Trust X-Forwarded-For from this many proxies (for the audit log's client address).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
+    #: Days of working time between creation and the registration deadline (第六条).
+    REGISTRATION_DUE_WORKING_DAYS = 5
+    #: Days of working time to report a change (第八条).
+    CHANGE_DUE_WORKING_DAYS = 5
+    #: Last day of month M+1 on which the monthly report for month M is on time (第十五条).
+    REPORT_WINDOW_LAST_DAY = 5

@@ -1,0 +1,12 @@
+"""Flask extensions, created here and initialised in create_app()."""
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from models import db  # noqa: F401  (re-exported: the one SQLAlchemy handle)
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+migrate = Migrate()

@@ -1,0 +1,69 @@
+"""年度考核 — yearly figures per account, rolled up per unit (第十六条)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .account import Account
+from .base import LabeledEnum, TimestampMixin, VersionedMixin, db, enum_column
+from .unit import Unit
+
+
+class Grade(LabeledEnum):
+    excellent = "excellent", _l("Excellent")
+    good = "good", _l("Good")
+    pass_ = "pass", _l("Pass")
+    fail = "fail", _l("Fail")
+
+
+class Assessment(VersionedMixin, TimestampMixin, db.Model):
+    """One row per account and year; the unit's roll-up row has no account."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        sa.UniqueConstraint("year", "unit_id", "account_id"),
+        # The unit roll-up (account_id IS NULL) is unique per unit and year too.
+        sa.Index(
+            "uq_assessments_unit_rollup",
+            "year",
+            "unit_id",
+            unique=True,
+            sqlite_where=sa.text("account_id IS NULL"),
+            postgresql_where=sa.text("account_id IS NULL"),
+        ),
+        sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        sa.CheckConstraint("reports_expected >= 0 AND reports_on_time >= 0", name="report_counts_nonneg"),
+        sa.CheckConstraint("reports_on_time <= reports_expected", name="on_time_le_expected"),
+        sa.CheckConstraint("posts >= 0 AND violations >= 0", name="counts_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit: Mapped[Unit] = relationship()
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    account: Mapped[Account | None] = relationship()
+    registered_on_time: Mapped[bool | None]
+    reports_expected: Mapped[int] = mapped_column(default=0)
+    reports_on_time: Mapped[int] = mapped_column(default=0)
+    posts: Mapped[int] = mapped_column(default=0)
+    violations: Mapped[int] = mapped_column(default=0)
+    score: Mapped[float | None] = mapped_column(sa.Numeric(6, 2))
+    rank: Mapped[int | None]
+    grade: Mapped[Grade | None] = mapped_column(enum_column(Grade, "grade"))
+    #: 表彰
+    commended: Mapped[bool] = mapped_column(default=False, nullable=False)
+    remarks: Mapped[str | None] = mapped_column(sa.Text)
+
+    def __str__(self) -> str:
+        who = self.account.name if self.account else (self.unit.name if self.unit else "")
+        return f"{self.year} · {who}"
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if not self.reports_expected else self.reports_on_time / self.reports_expected
+
+    @property
+    def audit_unit_id(self) -> int | None:
+        return self.unit_id

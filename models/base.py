@@ -1,0 +1,87 @@
+"""Database handle, constraint naming convention, enum helpers and mixins shared by every model."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy import SQLAlchemy
+from markupsafe import escape
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Stable constraint names so Alembic diffs are the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> dt.datetime:
+    """Timestamps are stored as naive UTC and shown in Asia/Shanghai."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class LabeledEnum(enum.Enum):
+    """An enum whose members carry a translated label; the database stores the member name.
+
+    Members are declared as ``draft = "draft", _l("Draft")``; names are lower-case codes so
+    that the stored value, the URL value and the Python name are the same string.
+    """
+
+    def __new__(cls, value: str, label):  # noqa: D102
+        obj = object.__new__(cls)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    def __html__(self) -> str:
+        return str(escape(str(self.label)))
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, object]]:
+        return [(member.name, member.label) for member in cls]
+
+
+def enum_column(enum_cls: type[LabeledEnum], name: str, **kwargs) -> sa.Enum:
+    """A VARCHAR + CHECK enum (no native PostgreSQL type: adding a member is a plain migration)."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.name) for m in enum_cls) + 8,
+        validate_strings=True,
+        **kwargs,
+    )
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class VersionedMixin:
+    """Optimistic locking: an UPDATE says WHERE version = <expected>, so no save is silently lost."""
+
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    @sa.orm.declared_attr.directive
+    def __mapper_args__(cls):  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+YES_NO = {True: _l("Yes"), False: _l("No")}

@@ -1,0 +1,83 @@
+"""变更备案 — a reported change of name, managers, maintenance method, or a closure (第八条)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .account import Account
+from .base import LabeledEnum, TimestampMixin, VersionedMixin, db, enum_column
+from .unit import Unit
+from .user import User
+
+
+class ChangeKind(LabeledEnum):
+    name = "name", _l("Account name")
+    managers = "managers", _l("Managers")
+    maintenance = "maintenance", _l("Maintenance method")
+    closure = "closure", _l("Closure")
+    other = "other", _l("Other")
+
+
+class ReviewStatus(LabeledEnum):
+    """The unit → department review of a change request or a monthly report."""
+
+    draft = "draft", _l("Draft")
+    unit_review = "unit_review", _l("Awaiting unit review")
+    dept_review = "dept_review", _l("Awaiting department review")
+    approved = "approved", _l("Approved")
+    returned = "returned", _l("Returned for revision")
+
+
+class ChangeRecord(VersionedMixin, TimestampMixin, db.Model):
+    __tablename__ = "change_records"
+    __table_args__ = (
+        sa.CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
+        sa.CheckConstraint(
+            "kind <> 'closure' OR (closure_notice IS NOT NULL AND closure_notice <> '')",
+            name="closure_has_notice",
+        ),
+        sa.Index("ix_change_records_unit_id_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    account: Mapped[Account] = relationship()
+    #: The unit that owns the request: the account's responsible unit (kept for scoping).
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit: Mapped[Unit] = relationship()
+    kind: Mapped[ChangeKind] = mapped_column(enum_column(ChangeKind, "change_kind"), index=True)
+    #: The day the change happened; the 5-working-day clock starts here (第八条).
+    changed_on: Mapped[dt.date] = mapped_column(index=True)
+    #: Snapshot of the account's fields before the change, and the proposed values (JSON objects).
+    before: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    after: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: 停更公告 and its publication date, for a closure.
+    closure_notice: Mapped[str | None] = mapped_column(sa.Text)
+    closure_notice_on: Mapped[dt.date | None]
+    status: Mapped[ReviewStatus] = mapped_column(
+        enum_column(ReviewStatus, "review_status"), default=ReviewStatus.draft, index=True
+    )
+    due_on: Mapped[dt.date | None] = mapped_column(index=True)
+    is_late: Mapped[bool] = mapped_column(default=False, nullable=False, index=True)
+    submitted_at: Mapped[dt.datetime | None]
+    unit_opinion: Mapped[str | None] = mapped_column(sa.Text)
+    unit_signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    unit_signed_by: Mapped[User | None] = relationship(foreign_keys=[unit_signed_by_id])
+    unit_signed_at: Mapped[dt.datetime | None]
+    dept_opinion: Mapped[str | None] = mapped_column(sa.Text)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    approved_at: Mapped[dt.datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    def __str__(self) -> str:
+        account = self.account.name if self.account else ""
+        return f"{account} · {self.kind.label}" if self.kind else account
+
+    @property
+    def audit_unit_id(self) -> int | None:
+        return self.unit_id

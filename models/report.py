@@ -1,0 +1,82 @@
+"""管理月报表 — the monthly report of one account (第十五条)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .account import Account
+from .base import TimestampMixin, VersionedMixin, db, enum_column
+from .change import ReviewStatus
+from .unit import Unit
+from .user import User
+
+
+class MonthlyReport(VersionedMixin, TimestampMixin, db.Model):
+    __tablename__ = "monthly_reports"
+    __table_args__ = (
+        # One report per account per month (第十五条).
+        sa.UniqueConstraint("account_id", "period"),
+        sa.CheckConstraint("post_count >= 0", name="post_count_nonneg"),
+        sa.CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
+        sa.CheckConstraint(
+            "NOT involves_classified OR status <> 'approved' OR (classified_handling IS NOT NULL"
+            " AND classified_handling <> '')",
+            name="classified_needs_handling",
+        ),
+        sa.Index("ix_monthly_reports_period_id", "period", "id"),
+        sa.Index("ix_monthly_reports_unit_id_period", "unit_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    account: Mapped[Account] = relationship()
+    #: The unit that owns the report (scoping); the snapshot columns keep what it was that month.
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit: Mapped[Unit] = relationship()
+    #: The reported month, stored as its first day.
+    period: Mapped[dt.date] = mapped_column(index=True)
+    #: 建设单位, 媒体平台, 帐号名称, 帐号ID as they were that month.
+    snapshot_unit_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    snapshot_platform: Mapped[str] = mapped_column(sa.String(100), default="")
+    snapshot_account_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    snapshot_account_id: Mapped[str | None] = mapped_column(sa.String(100))
+    #: 管理人员 at that time (负责人 and 管理员 with their titles), as a list of objects.
+    snapshot_staff: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: 发布信息数量
+    post_count: Mapped[int] = mapped_column(default=0)
+    #: 主题及内容 (may be long; "如有需要可附页").
+    topics: Mapped[str | None] = mapped_column(sa.Text)
+    #: 是否涉密 — a red flag (第十一条).
+    involves_classified: Mapped[bool] = mapped_column(default=False, nullable=False, index=True)
+    classified_handling: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[ReviewStatus] = mapped_column(
+        enum_column(ReviewStatus, "review_status"), default=ReviewStatus.draft, index=True
+    )
+    #: 报送时间 — set by the server on submission.
+    submitted_at: Mapped[dt.datetime | None]
+    is_late: Mapped[bool] = mapped_column(default=False, nullable=False, index=True)
+    unit_opinion: Mapped[str | None] = mapped_column(sa.Text)
+    unit_signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    unit_signed_by: Mapped[User | None] = relationship(foreign_keys=[unit_signed_by_id])
+    unit_signed_at: Mapped[dt.datetime | None]
+    dept_opinion: Mapped[str | None] = mapped_column(sa.Text)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    approved_at: Mapped[dt.datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    @validates("period")
+    def _first_of_month(self, _key: str, value: dt.date) -> dt.date:
+        """The month is stored as its first day, whatever day was given."""
+        return value.replace(day=1) if value else value
+
+    def __str__(self) -> str:
+        month = self.period.strftime("%Y-%m") if self.period else ""
+        name = self.snapshot_account_name or (self.account.name if self.account else "")
+        return f"{name} · {month}"
+
+    @property
+    def audit_unit_id(self) -> int | None:
+        return self.unit_id

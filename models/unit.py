@@ -1,0 +1,42 @@
+"""单位 — the university's units (schools, offices, affiliated bodies, student organisations)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import LabeledEnum, TimestampMixin, db, enum_column
+
+
+class UnitKind(LabeledEnum):
+    functional = "functional", _l("Functional department")
+    college = "college", _l("College")
+    affiliated = "affiliated", _l("Affiliated unit")
+    student_org = "student_org", _l("Student organisation")
+    other = "other", _l("Other")
+
+
+class Unit(TimestampMixin, db.Model):
+    __tablename__ = "units"
+    __table_args__ = (
+        # Upper-case letters and digits, at most 20 characters (SPEC, interface contract).
+        sa.CheckConstraint("code <> '' AND upper(code) = code", name="code_upper"),
+        sa.CheckConstraint("name <> ''", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"), index=True)
+    #: 单位主要负责人 — signs the 备案审批表 (第七条).
+    leader_name: Mapped[str | None] = mapped_column(sa.String(50))
+    leader_title: Mapped[str | None] = mapped_column(sa.String(50))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    active: Mapped[bool] = mapped_column(default=True, nullable=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_unit_id(self) -> int | None:
+        return self.id

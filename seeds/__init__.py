@@ -1,0 +1,1 @@
+"""Idempotent loaders of reference and demo data, reused by the tests."""

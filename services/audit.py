@@ -1,0 +1,159 @@
+"""痕迹管理 (第十条): every create, update and delete is written to the audit log.
+
+A ``before_flush`` hook on the session records the field-level before/after of every audited
+object, so no code path can change data without a trace. Workflow steps name their action
+(``approve``, ``submit`` …) with :func:`label`; logins and exports call :func:`record`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Session, attributes
+
+from models import db
+from models.audit import AuditAction, AuditLog
+
+#: Columns never written to the audit log (their change is noted, not their value).
+SECRET_FIELDS = {"password_hash"}
+#: Bookkeeping columns that change on every save and tell nothing.
+IGNORED_FIELDS = {"updated_at", "created_at", "version", "failed_logins", "locked_until", "last_login_at"}
+
+
+def _plain(value):
+    """A JSON-safe rendering of a column value."""
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _actor():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None
+
+
+def _client_ip() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def record(action: AuditAction, obj=None, *, user=None, username=None, changes=None, note=None,
+           session: Session | None = None) -> AuditLog:
+    """Append one audit entry (login, failed login, export, import, …)."""
+    actor = user if user is not None else _actor()
+    entry = AuditLog(
+        user_id=actor.id if actor is not None else None,
+        username=username or (actor.username if actor is not None else None),
+        ip=_client_ip(),
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=getattr(obj, "id", None) if obj is not None else None,
+        object_label=str(obj)[:200] if obj is not None else None,
+        unit_id=getattr(obj, "audit_unit_id", None) if obj is not None else None,
+        changes=changes,
+        note=note,
+    )
+    (session or db.session).add(entry)
+    return entry
+
+
+def label(obj, action: AuditAction, note: str | None = None) -> None:
+    """Name the workflow step that the next flush of ``obj`` records (instead of plain 'update')."""
+    obj._audit_action = action
+    obj._audit_note = note
+
+
+def _is_audited(obj) -> bool:
+    return not isinstance(obj, AuditLog) and hasattr(obj, "audit_unit_id")
+
+
+def _column_changes(obj, created: bool = False, deleted: bool = False) -> dict:
+    changes = {}
+    mapper = sa.inspect(obj).mapper
+    for prop in mapper.column_attrs:
+        key = prop.key
+        if key in IGNORED_FIELDS:
+            continue
+        history = attributes.get_history(obj, key)
+        if created:
+            value = getattr(obj, key)
+            if value is None:
+                continue
+            before, after = None, value
+        elif deleted:
+            before, after = getattr(obj, key), None
+            if before is None:
+                continue
+        else:
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if _plain(before) == _plain(after):
+                continue
+        if key in SECRET_FIELDS:
+            changes[key] = ["***", "***"]
+        else:
+            changes[key] = [_plain(before), _plain(after)]
+    return changes
+
+
+def _entry(session, obj, action, changes, note=None):
+    actor = _actor()
+    session.add(AuditLog(
+        user_id=actor.id if actor is not None else None,
+        username=actor.username if actor is not None else None,
+        ip=_client_ip(),
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=getattr(obj, "id", None),
+        object_label=str(obj)[:200],
+        unit_id=obj.audit_unit_id,
+        changes=changes or None,
+        note=note,
+    ))
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _audit_before_flush(session: Session, _flush_context, _instances) -> None:
+    for obj in list(session.dirty):
+        if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+            changes = _column_changes(obj)
+            action = getattr(obj, "_audit_action", None) or AuditAction.update
+            if changes or action is not AuditAction.update:
+                _entry(session, obj, action, changes, getattr(obj, "_audit_note", None))
+            obj._audit_action = obj._audit_note = None
+    for obj in list(session.deleted):
+        if _is_audited(obj):
+            _entry(session, obj, AuditAction.delete, _column_changes(obj, deleted=True))
+    # New objects have no id before the flush: record them right after it.
+    pending = [obj for obj in session.new if _is_audited(obj)]
+    if pending:
+        session.info.setdefault("audit_pending", []).extend(pending)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _audit_after_flush(session: Session, _flush_context) -> None:
+    pending = session.info.pop("audit_pending", None)
+    if not pending:
+        return
+    for obj in pending:
+        changes = {}
+        for prop in sa.inspect(obj).mapper.column_attrs:
+            key = prop.key
+            value = getattr(obj, key, None)
+            if key in IGNORED_FIELDS or value is None:
+                continue
+            changes[key] = ["***", "***"] if key in SECRET_FIELDS else [None, _plain(value)]
+        action = getattr(obj, "_audit_action", None) or AuditAction.create
+        _entry(session, obj, action, changes, getattr(obj, "_audit_note", None))
+        obj._audit_action = obj._audit_note = None
+    # The entries added here are flushed by the ongoing flush's follow-up (SQLAlchemy re-flushes).

@@ -1,0 +1,94 @@
+"""Working days of the Chinese calendar: holidays and 调休 make-up days from the WorkCalendar table.
+
+Deadlines of the regulation (第六条, 第八条) are "five working days": the starting day is not
+counted, holidays are skipped and make-up working days (调休, often a Sunday) count.
+A year without entries in the table falls back to Monday–Friday; :func:`year_has_schedule`
+tells the pages that show such a deadline to warn about it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from models import DayKind, WorkCalendar, db
+
+
+def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, DayKind]:
+    rows = db.session.execute(
+        sa.select(WorkCalendar.day, WorkCalendar.kind).where(WorkCalendar.day.between(start, end))
+    ).all()
+    return {day: kind for day, kind in rows}
+
+
+def is_working_day(day: dt.date, overrides: dict[dt.date, DayKind] | None = None) -> bool:
+    if overrides is None:
+        overrides = _overrides(day, day)
+    kind = overrides.get(day)
+    if kind is DayKind.holiday:
+        return False
+    if kind is DayKind.workday:
+        return True
+    return day.weekday() < 5
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days after ``start`` (``start`` itself not counted)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    # Longest holiday run (Spring Festival + weekends) is under 12 days; read a generous window once.
+    window_end = start + dt.timedelta(days=days * 3 + 30)
+    overrides = _overrides(start, window_end)
+    current, left = start, days
+    while left:
+        current += dt.timedelta(days=1)
+        if current > window_end:
+            window_end = current + dt.timedelta(days=60)
+            overrides.update(_overrides(current, window_end))
+        if is_working_day(current, overrides):
+            left -= 1
+    return current
+
+
+def year_has_schedule(year: int) -> bool:
+    """Whether the holiday schedule of ``year`` has been entered (else Monday–Friday is assumed)."""
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(WorkCalendar).where(
+            WorkCalendar.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    ).scalar_one() > 0
+
+
+def sync_from_chinese_calendar() -> tuple[int, int]:
+    """Load every holiday and make-up working day that chinese-calendar knows; returns (added, updated)."""
+    import chinese_calendar
+
+    wanted: dict[dt.date, tuple[DayKind, str | None]] = {}
+    for day, name in chinese_calendar.holidays.items():
+        wanted[day] = (DayKind.holiday, _name(name))
+    for day, name in chinese_calendar.workdays.items():
+        wanted[day] = (DayKind.workday, _name(name))
+    existing = {row.day: row for row in db.session.query(WorkCalendar).filter(WorkCalendar.day.in_(list(wanted)))}
+    added = updated = 0
+    for day, (kind, name) in sorted(wanted.items()):
+        row = existing.get(day)
+        if row is None:
+            db.session.add(WorkCalendar(day=day, kind=kind, name=name, source="chinese-calendar"))
+            added += 1
+        elif row.source == "chinese-calendar" and (row.kind, row.name) != (kind, name):
+            row.kind, row.name = kind, name
+            updated += 1
+    return added, updated
+
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def _name(value) -> str | None:
+    text = getattr(value, "value", value)
+    if isinstance(text, tuple):
+        text = text[0]
+    return HOLIDAY_NAMES.get(str(text), str(text)) if text else None

@@ -1,0 +1,183 @@
+"""Fixtures: an app on a fresh database built by the Alembic migrations, per-test clean tables,
+a client per role (``login_as``) and small factories. DATABASE_URL selects PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from models import (Account, AccountStatus, EmploymentStatus, Manager, MonthlyReport, Platform, ReviewStatus,
+                    Role, TeamMember, TeamRole, Unit, UnitKind, User, db)
+
+PASSWORD = "test-password-123"
+
+
+def _database_url(tmpdir: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return f"sqlite:///{tmpdir}/test.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmpdir = tempfile.mkdtemp(prefix="xmt-test-")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir),
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing in tests only
+    })
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+# --- factories -------------------------------------------------------------------------------
+def make_unit(code="KJXY", name=None, kind=UnitKind.college) -> Unit:
+    unit = Unit(code=code, name=name or f"{code}单位", kind=kind)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def make_user(username, role: Role, unit: Unit | None = None) -> User:
+    user = User(username=username, display_name=username, role=role, unit=unit)
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_manager(unit: Unit, name="张伟", status=EmploymentStatus.staff, staff_no=None) -> Manager:
+    manager = Manager(name=name, unit=unit, staff_no=staff_no, phone="13800001111",
+                      employment_status=status)
+    db.session.add(manager)
+    db.session.flush()
+    return manager
+
+
+def make_account(unit: Unit, name="测试帐号", status=AccountStatus.draft, platform=Platform.weibo,
+                 account_id=None, **kwargs) -> Account:
+    head = make_manager(unit, name=f"{name}负责人")
+    admin = make_manager(unit, name=f"{name}管理员")
+    account = Account(name=name, platform=platform, platform_account_id=account_id or f"id-{name}",
+                      creator_entity=unit.name, unit=unit, created_on=dt.date(2026, 9, 1), status=status,
+                      team=[TeamMember(manager=head, role=TeamRole.head),
+                            TeamMember(manager=admin, role=TeamRole.admin)], **kwargs)
+    if status in (AccountStatus.approved, AccountStatus.suspended, AccountStatus.closed):
+        account.approved_at = dt.datetime(2026, 9, 5, 10)
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+def make_report(account: Account, period=dt.date(2026, 10, 1), status=ReviewStatus.draft) -> MonthlyReport:
+    report = MonthlyReport(account=account, unit=account.unit, period=period, post_count=3,
+                           snapshot_unit_name=account.unit.name, snapshot_platform=str(account.platform.name),
+                           snapshot_account_name=account.name, status=status)
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+@pytest.fixture
+def world(app):
+    """Two units with a user of every role, and records of each kind in both units."""
+    with app.app_context():
+        own, other = make_unit("KJXY", "会计学院"), make_unit("TW", "校团委", UnitKind.student_org)
+        users = {
+            "unit_editor": make_user("editor", Role.unit_editor, own),
+            "unit_leader": make_user("leader", Role.unit_leader, own),
+            "dept_admin": make_user("dept", Role.dept_admin),
+            "auditor": make_user("auditor", Role.auditor),
+            "other_editor": make_user("other_editor", Role.unit_editor, other),
+        }
+        own_account = make_account(own, "本单位帐号")
+        other_account = make_account(other, "外单位帐号")
+        data = {
+            "own_unit": own.id, "other_unit": other.id,
+            "own_account": own_account.id, "other_account": other_account.id,
+            "own_manager": own_account.team[0].manager_id, "other_manager": other_account.team[0].manager_id,
+            "own_report": make_report(own_account).id, "other_report": make_report(other_account).id,
+            "users": {k: v.id for k, v in users.items()},
+        }
+        db.session.commit()
+    return data
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token on the page"
+    return match.group(1) or match.group(2)
+
+
+class RoleClient:
+    def __init__(self, client):
+        self.client = client
+        self.csrf = None
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def login_as(app, world):
+    def _login(role: str) -> RoleClient:
+        username = {"unit_editor": "editor", "unit_leader": "leader", "dept_admin": "dept",
+                    "auditor": "auditor", "other_editor": "other_editor"}[role]
+        client = app.test_client()
+        page = client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
+        response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        rc = RoleClient(client)
+        # A token for Flask-Admin's SecureForm (same session-bound token).
+        rc.csrf = csrf_from(client.get("/admin/accounts/new/").get_data(as_text=True)) if role != "auditor" \
+            else token
+        return rc
+
+    return _login

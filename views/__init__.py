@@ -1,0 +1,18 @@
+"""Plain Flask blueprints: login, health check, dashboard pieces (printable forms and the matrix follow)."""
+from flask import Flask, render_template
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .health import bp as health_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+
+    for code in (400, 403, 404, 405, 413, 429, 500, 503):
+        app.register_error_handler(code, _error_page)
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500) or 500
+    return render_template("errors/error.html", code=code), code

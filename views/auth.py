@@ -1,0 +1,86 @@
+"""Login and logout (Flask-Login), with the failed-login lock of the interface contract."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from extensions import login_manager
+from models import AuditAction, User, db, utcnow
+from services import audit
+
+bp = Blueprint("auth", __name__)
+
+#: 5 consecutive failures lock a user name for 15 minutes (SPEC, interface contract).
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[InputRequired(), Length(max=50)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def _next_url() -> str:
+    from app import is_safe_redirect
+
+    target = request.args.get("next")
+    return target if is_safe_redirect(target) else url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next_url())
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        user = db.session.query(User).filter_by(username=username).one_or_none()
+        now = utcnow()
+        if user is not None and user.locked_until and user.locked_until > now:
+            audit.record(AuditAction.login_failed, user, user=user, note="locked")
+            db.session.commit()
+            flash(gettext("Too many failed attempts. Please wait a quarter of an hour and try again, "
+                          "or ask the Propaganda Department to unlock your login."), "error")
+        elif user is not None and user.active and user.check_password(form.password.data):
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            login_user(user)
+            audit.record(AuditAction.login, user, user=user)
+            db.session.commit()
+            return redirect(_next_url())
+        else:
+            if user is not None:
+                user.failed_logins += 1
+                if user.failed_logins >= MAX_FAILURES:
+                    user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+                    user.failed_logins = 0
+            audit.record(AuditAction.login_failed, user, user=None, username=username[:50])
+            db.session.commit()
+            # Same words whether or not the user exists.
+            flash(gettext("The user name or password is wrong, or the login is disabled."), "error")
+    return render_template("auth/login.html", form=form), 200
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if current_user.is_authenticated:
+        audit.record(AuditAction.logout, current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+    flash(gettext("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
