@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView, tools
-from flask_admin.form import SecureForm
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -22,7 +21,7 @@ from wtforms import HiddenField
 from models import db
 
 from . import policy
-from .fields import ScopedModelConverter
+from .fields import AdminForm, ScopedModelConverter
 from .formatters import TYPE_FORMATTERS
 
 #: Characters that make a spreadsheet run a cell as a formula (CSV/Excel injection).
@@ -56,7 +55,7 @@ class SecureIndexView(ProtectedView, AdminIndexView):
 
 
 class ScopedModelView(ProtectedView, ModelView):
-    form_base_class = SecureForm
+    form_base_class = AdminForm
     model_form_converter = ScopedModelConverter
     column_type_formatters = TYPE_FORMATTERS
     column_display_pk = False
@@ -168,6 +167,12 @@ class ScopedModelView(ProtectedView, ModelView):
         return super().is_action_allowed(name)
 
     # --- forms --------------------------------------------------------------------------------
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if not valid:
+            _errors_to_text(form)
+        return valid
+
     def scaffold_form(self):
         form_class = super().scaffold_form()
         if hasattr(self.model, "version"):
@@ -231,6 +236,20 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def _errors_to_text(form) -> None:
+    """Flask-Admin renders only ``str`` errors: turn lazy translated messages into text."""
+    for field in form:
+        if isinstance(field.errors, list):
+            field.errors = [str(e) if not isinstance(e, (list, dict)) else e for e in field.errors]
+        for entry in getattr(field, "entries", []) or []:
+            subform = getattr(entry, "form", None)
+            if subform is not None:
+                _errors_to_text(subform)
+        subform = getattr(field, "form", None)
+        if subform is not None and not isinstance(subform, type) and hasattr(subform, "_fields"):
+            _errors_to_text(subform)
 
 
 def func_now_stamp() -> str:

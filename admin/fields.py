@@ -1,12 +1,14 @@
 """Form conversion that knows our enums and scopes every relationship choice to the user's unit."""
 from __future__ import annotations
 
+from flask import current_app, session
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import Select2Field
+from flask_admin.form import BaseForm, Select2Field
 from flask_admin.model.form import converts
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import validators
 
 from models import LabeledEnum, db
@@ -73,3 +75,28 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             return None
         with db.session.no_autoflush:
             return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
+
+
+class AdminForm(BaseForm):
+    """Flask-Admin forms with Flask-WTF's session token, so one CSRF token serves every form.
+
+    (Flask-Admin's SecureForm has its own token, which the app-wide CSRFProtect would refuse;
+    subclassing FlaskForm instead breaks Flask-Admin's form handling, pallets-eco/flask-admin#1007.)
+    """
+
+    class Meta:
+        csrf = True
+        csrf_class = _FlaskFormCSRF
+        csrf_context = session
+
+        @property
+        def csrf_secret(self):
+            return current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+
+        @property
+        def csrf_field_name(self):
+            return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+        @property
+        def csrf_time_limit(self):
+            return current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)

@@ -1,0 +1,97 @@
+"""Login, logout, lock-out, CSRF and safe redirects."""
+import pytest
+
+from models import AuditAction, AuditLog, User, db
+
+from .conftest import PASSWORD, csrf_from
+
+
+def _login(client, username, password, next_url=None):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    url = "/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"username": username, "password": password, "csrf_token": token})
+
+
+def test_login_page_is_chinese(app):
+    html = app.test_client().get("/login").get_data(as_text=True)
+    assert "登录" in html and "新媒体帐号备案与管理系统" in html
+
+
+def test_login_and_logout(app, world):
+    client = app.test_client()
+    response = _login(client, "editor", PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+    assert client.get("/admin/").status_code == 200
+    client.get("/logout")
+    assert client.get("/admin/").status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_neutral_message(app, world):
+    client = app.test_client()
+    for username in ("editor", "nobody"):
+        response = _login(client, username, "wrong-password")
+        assert response.status_code == 200
+        assert "用户名或密码" in response.get_data(as_text=True)
+    with app.app_context():
+        failed = db.session.query(AuditLog).filter_by(action=AuditAction.login_failed).all()
+        assert {entry.username for entry in failed} == {"editor", "nobody"}
+
+
+def test_login_without_csrf_token_is_refused(app, world):
+    client = app.test_client()
+    client.get("/login")
+    response = client.post("/login", data={"username": "editor", "password": PASSWORD})
+    assert response.status_code in (200, 400)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_five_failures_lock_the_user_name_but_not_others(app, world):
+    client = app.test_client()
+    for _ in range(5):
+        _login(client, "editor", "wrong-password")
+    locked = _login(client, "editor", PASSWORD)
+    assert locked.status_code == 200 and "15" not in locked.headers.get("Location", "")
+    assert client.get("/admin/").status_code == 302
+    other = app.test_client()
+    assert _login(other, "leader", PASSWORD).status_code == 302
+
+
+def test_inactive_user_cannot_log_in(app, world):
+    with app.app_context():
+        db.session.query(User).filter_by(username="editor").update({"active": False})
+        db.session.commit()
+    assert _login(app.test_client(), "editor", PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "http://evil.example/", "/\\evil.example",
+                                    "https:evil.example", "javascript:alert(1)", "/%0d%0aX"])
+def test_unsafe_next_is_not_followed(app, world, target):
+    client = app.test_client()
+    response = _login(client, "editor", PASSWORD, next_url=target)
+    location = response.headers.get("Location", "")
+    assert "evil" not in location and "javascript" not in location
+
+
+def test_safe_next_is_followed(app, world):
+    response = _login(app.test_client(), "editor", PASSWORD, next_url="/admin/accounts/")
+    assert response.headers["Location"].endswith("/admin/accounts/")
+
+
+def test_anonymous_admin_redirects_to_login_with_next(app):
+    response = app.test_client().get("/admin/accounts/")
+    assert response.status_code == 302
+    assert "/login?next=/admin/accounts/" in response.headers["Location"]
+
+
+def test_login_is_audited_with_address(app, world):
+    _login(app.test_client(), "editor", PASSWORD)
+    with app.app_context():
+        entry = db.session.query(AuditLog).filter_by(action=AuditAction.login).one()
+        assert entry.username == "editor" and entry.ip == "127.0.0.1"
+
+
+def test_language_can_be_switched_to_english(app):
+    client = app.test_client()
+    assert "Log in" in client.get("/login?lang=en").get_data(as_text=True)
+    assert "Log in" in client.get("/login").get_data(as_text=True)
+    assert "登录" in client.get("/login?lang=zh_Hans_CN").get_data(as_text=True)
