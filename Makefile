@@ -15,7 +15,8 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
+	$(BIN)/pybabel compile -d translations -D messages >/dev/null
+	$(BIN)/pybabel compile -d translations -D admin >/dev/null
 
 setup: $(VENV)/.installed translations
 

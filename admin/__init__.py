@@ -1,4 +1,6 @@
 """Flask-Admin set-up: every view inherits admin.base.ScopedModelView and asks admin.policy."""
+from pathlib import Path
+
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -26,6 +28,7 @@ def init_admin(app: Flask) -> Admin:
         name=_l("New-Media Account Registry"),
         theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=app.config["FLASK_ADMIN_FLUID_LAYOUT"]),
         index_view=SecureIndexView(name=_l("Home"), url="/admin"),
+        translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
     )
     register = _l("Register")
     oversight = _l("Oversight")

@@ -1,5 +1,7 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
+from flask import current_app
 from flask_admin.model.form import InlineFormAdmin
+from sqlalchemy import inspect as sa_inspect
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
@@ -11,6 +13,7 @@ from . import policy, validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .labels import labels
+from services.workdays import add_working_days
 
 
 class TeamInline(InlineFormAdmin):
@@ -113,6 +116,16 @@ class AccountView(ScopedModelView):
                 raise ValidationError(gettext("You can only add people of your own unit."))
         if is_created:
             model.status = AccountStatus.draft
+        if model.created_on and (is_created or model.registration_due is None
+                                 or "created_on" in sa_changed(model)):
+            # 第六条: registered within five working days of the account's creation.
+            model.registration_due = add_working_days(
+                model.created_on, current_app.config["REGISTRATION_DUE_WORKING_DAYS"])
+
+
+def sa_changed(model) -> set[str]:
+    state = sa_inspect(model)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
 
 def self_user():

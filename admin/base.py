@@ -22,7 +22,7 @@ from models import db
 
 from . import policy
 from .fields import AdminForm, ScopedModelConverter
-from .formatters import TYPE_FORMATTERS
+from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS
 
 #: Characters that make a spreadsheet run a cell as a formula (CSV/Excel injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -58,6 +58,8 @@ class ScopedModelView(ProtectedView, ModelView):
     form_base_class = AdminForm
     model_form_converter = ScopedModelConverter
     column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
     column_display_pk = False
     can_view_details = True
     can_set_page_size = True
@@ -101,6 +103,15 @@ class ScopedModelView(ProtectedView, ModelView):
     @column_editable_list.setter
     def column_editable_list(self, _value):
         pass
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        for flt in filters or []:
+            column = getattr(flt, "column", None)
+            enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
+            if enum_cls is not None and flt.options is None:
+                flt.options = enum_cls.choices()  # translated labels instead of internal codes
+        return filters
 
     # --- rows --------------------------------------------------------------------------------
     def get_query(self):
@@ -193,6 +204,11 @@ class ScopedModelView(ProtectedView, ModelView):
     def on_form_prefill(self, form, id):
         if "row_version" in form and request.method == "GET":
             form.row_version.data = self.get_one(id).version
+
+    def _on_model_change(self, form, model, is_created):
+        # Checks read related rows; without this an autoflush would audit a half-made record.
+        with db.session.no_autoflush:
+            super()._on_model_change(form, model, is_created)
 
     def on_model_change(self, form, model, is_created):
         if not policy.sees_all_units(current_user) and hasattr(model, "unit_id"):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from flask_admin.model import typefmt
 from flask_babel import format_date, format_datetime
@@ -23,5 +24,15 @@ def _bool(_view, value, *_args):
         "success" if value else "light", YES_NO[bool(value)])
 
 
+def _enum(_view, value, *_args):
+    return str(getattr(value, "label", value.name))
+
+
 TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
-TYPE_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool})
+TYPE_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool, enum.Enum: _enum})
+DETAIL_FORMATTERS = dict(typefmt.DETAIL_FORMATTERS)
+DETAIL_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool, enum.Enum: _enum})
+EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
+EXPORT_FORMATTERS.update({dt.date: lambda v, value, *a: value.isoformat(),
+                          dt.datetime: lambda v, value, *a: format_datetime(value, "yyyy-MM-dd HH:mm"),
+                          bool: lambda v, value, *a: str(YES_NO[bool(value)]), enum.Enum: _enum})

@@ -15,9 +15,10 @@ from models import DayKind, WorkCalendar, db
 
 
 def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, DayKind]:
-    rows = db.session.execute(
-        sa.select(WorkCalendar.day, WorkCalendar.kind).where(WorkCalendar.day.between(start, end))
-    ).all()
+    with db.session.no_autoflush:  # called while a form's changes are pending: one audit entry, not two
+        rows = db.session.execute(
+            sa.select(WorkCalendar.day, WorkCalendar.kind).where(WorkCalendar.day.between(start, end))
+        ).all()
     return {day: kind for day, kind in rows}
 
 

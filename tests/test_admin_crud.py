@@ -202,3 +202,14 @@ def test_history_link_on_details_page(app, world, login_as):
     client = login_as("unit_editor")
     html = client.get(f"/admin/accounts/details/?id={world['own_account']}").get_data(as_text=True)
     assert f"object=Account:{world['own_account']}" in html or f"object=Account%3A{world['own_account']}" in html
+
+
+def test_new_account_gets_its_registration_due_date(app, world, login_as, ctx):
+    from services.workdays import sync_from_chinese_calendar
+
+    sync_from_chinese_calendar()
+    db.session.commit()
+    response = login_as("unit_editor").post("/admin/accounts/new/", data=account_form(world, created_on="2026-09-25"))
+    assert response.status_code == 302
+    # 中秋节 and the National Day holiday are skipped (第六条: five working days).
+    assert db.session.query(Account).filter_by(name="新建帐号").one().registration_due == dt.date(2026, 10, 9)
