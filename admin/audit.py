@@ -9,31 +9,65 @@ from sqlalchemy.orm import joinedload
 from models import AuditLog
 
 from .base import ScopedModelView
-from .labels import labels
+from models.base import YES_NO
+
+from .labels import LABELS, labels
 
 
-def _changes(_view, _context, model, _name):
+#: What each kind of record is called in the interface.
+OBJECT_TYPES = {
+    "Account": _l("Account"), "TeamMember": _l("Management team"), "Manager": _l("Manager"),
+    "ChangeRecord": _l("Change request"), "MonthlyReport": _l("Monthly report"), "Violation": _l("Violation"),
+    "Assessment": _l("Annual assessment"), "Unit": _l("Unit"), "User": _l("User"),
+    "WorkCalendar": _l("Work calendar"), "Attachment": _l("Attachment"),
+}
+
+
+def _value(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(YES_NO[value])
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _changes(_view, _context, model, _name, limit=12):
     if not model.changes:
         return ""
+    items = list(model.changes.items())
     rows = Markup("").join(
-        Markup("<div><code>{}</code>: {} → {}</div>").format(
-            field, json.dumps(pair[0], ensure_ascii=False) if isinstance(pair, list) else "",
-            json.dumps(pair[1], ensure_ascii=False) if isinstance(pair, list) else "")
-        for field, pair in list(model.changes.items())[:12])
+        Markup("<div><span class=\"text-muted\">{}</span>：{} → {}</div>").format(
+            LABELS.get(field, field), _value(pair[0]), _value(pair[1]))
+        for field, pair in items[:limit] if isinstance(pair, list) and len(pair) == 2)
+    if limit and len(items) > limit:
+        rows += Markup("<div class=\"text-muted\">…</div>")
     return rows
 
 
+def _object_type(_view, _context, model, _name):
+    return str(OBJECT_TYPES.get(model.object_type, model.object_type or ""))
+
+
+def _user(_view, _context, model, _name):
+    if model.user is not None:
+        return str(model.user)
+    return model.username or str(_l("System (command line)"))
+
+
 class AuditView(ScopedModelView):
-    column_list = ["at", "user", "username", "ip", "action", "object_type", "object_label", "changes", "note"]
+    column_list = ["at", "user", "ip", "action", "object_type", "object_label", "changes", "note"]
     column_labels = labels(username=_l("Login name"))
     column_filters = ["action", "object_type", "at", "username", "ip"]
     column_searchable_list = ["object_label", "username"]
     column_sortable_list = ["at", "action"]
     column_default_sort = ("id", True)
-    column_formatters = {"changes": _changes}
-    column_formatters_detail = {"changes": _changes}
+    column_formatters = {"changes": _changes, "object_type": _object_type, "user": _user}
+    column_formatters_detail = {"changes": lambda v, c, m, n: _changes(v, c, m, n, limit=0),
+                                "object_type": _object_type, "user": _user}
     column_formatters_export = {"changes": lambda v, c, m, n: json.dumps(m.changes, ensure_ascii=False)
-                                if m.changes else ""}
+                                if m.changes else "", "object_type": _object_type, "user": _user}
     # An exact count over a million rows on every page is not needed (see docs/benchmarks.md).
     simple_list_pager = True
     page_size = 50

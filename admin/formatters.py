@@ -12,6 +12,8 @@ from models.base import YES_NO
 
 
 def _date(_view, value, *_args):
+    if isinstance(value, dt.datetime):
+        return _datetime(_view, value)
     return format_date(value, "long")
 
 
@@ -36,3 +38,17 @@ EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
 EXPORT_FORMATTERS.update({dt.date: lambda v, value, *a: value.isoformat(),
                           dt.datetime: lambda v, value, *a: format_datetime(value, "yyyy-MM-dd HH:mm"),
                           bool: lambda v, value, *a: str(YES_NO[bool(value)]), enum.Enum: _enum})
+
+
+def platform_text(code: str | None) -> str:
+    """A snapshot's platform code ("weibo", or "other:名称") as the label in the user's language."""
+    from models import Platform
+
+    if not code:
+        return ""
+    name, _, other = code.partition(":")
+    try:
+        label = str(Platform[name].label)
+    except KeyError:
+        return code
+    return f"{label}（{other}）" if other else label

@@ -12,7 +12,8 @@ from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .labels import labels
-from .snapshots import staff_snapshot
+from .formatters import platform_text
+from .snapshots import platform_code, staff_snapshot
 
 
 def _month(_view, _context, model, _name):
@@ -28,7 +29,9 @@ class ReportView(ScopedModelView):
     column_sortable_list = ["snapshot_account_name", ("unit", "unit.name"), "period", "post_count", "status",
                             "submitted_at"]
     column_default_sort = [("period", True), ("id", True)]
-    column_formatters = {"period": _month}
+    column_formatters = {"period": _month,
+                         "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
+    column_formatters_export = column_formatters
     column_details_list = ["snapshot_unit_name", "snapshot_platform", "snapshot_account_name",
                            "snapshot_account_id", "period", "submitted_at", "post_count", "topics",
                            "involves_classified", "classified_handling", "snapshot_staff", "status", "is_late",
@@ -36,6 +39,7 @@ class ReportView(ScopedModelView):
                            "approved_at", "return_reason"]
     column_formatters_detail = {
         "period": _month,
+        "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform),
         "snapshot_staff": lambda v, c, m, n: "；".join(
             f"{p.get('name')} {p.get('title') or ''}" for p in (m.snapshot_staff or [])),
     }
@@ -68,7 +72,7 @@ class ReportView(ScopedModelView):
         account = model.account
         model.unit_id, model.unit = account.unit_id, account.unit
         model.snapshot_unit_name = account.unit.name
-        model.snapshot_platform = account.platform_label
+        model.snapshot_platform = platform_code(account)
         model.snapshot_account_name = account.name
         model.snapshot_account_id = account.platform_account_id or account.wechat_original_id
         model.snapshot_staff = staff_snapshot(account)

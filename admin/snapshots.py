@@ -15,6 +15,13 @@ def account_snapshot(account) -> dict:
     }
 
 
+def platform_code(account) -> str:
+    """Language-independent platform of a snapshot; shown through admin.formatters.platform_text."""
+    if account.platform.name == "other" and account.platform_other:
+        return f"other:{account.platform_other}"
+    return account.platform.name
+
+
 def staff_snapshot(account) -> list[dict]:
     return [
         {"role": member.role.name, "name": member.manager.name, "title": member.manager.title,

@@ -11,6 +11,7 @@ import datetime as dt
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Maintenance, Manager,
                     Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole, Unit, UnitKind, User,
                     Violation, ViolationKind, db, utcnow)
+from admin.snapshots import platform_code
 from services.workdays import add_working_days, sync_from_chinese_calendar
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -183,7 +184,7 @@ def load_demo(today: dt.date | None = None) -> list[tuple[str, str, str | None]]
             classified = name == "云财青年" and months_ago == 1
             db.session.add(MonthlyReport(
                 account=account, unit=account.unit, period=period,
-                snapshot_unit_name=account.unit.name, snapshot_platform=account.platform_label,
+                snapshot_unit_name=account.unit.name, snapshot_platform=platform_code(account),
                 snapshot_account_name=account.name,
                 snapshot_account_id=account.platform_account_id or account.wechat_original_id,
                 snapshot_staff=[{"role": m.role.name, "name": m.manager.name, "title": m.manager.title}

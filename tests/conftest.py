@@ -181,3 +181,76 @@ def login_as(app, world):
         return rc
 
     return _login
+
+
+# --- appended for tests/test_access.py: records of every kind in both units ------------------
+from models import (AuditLog, Assessment, ChangeKind, ChangeRecord, DayKind, Measure, Violation,  # noqa: E402
+                    ViolationKind, WorkCalendar)
+
+
+def make_change(account: Account, kind=ChangeKind.name, status=ReviewStatus.draft) -> ChangeRecord:
+    change = ChangeRecord(account=account, unit=account.unit, kind=kind, changed_on=dt.date(2026, 10, 8),
+                          before={"name": account.name}, after={"name": f"{account.name}新名"},
+                          reason=f"{account.name}更名", status=status)
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def make_violation(account: Account, kind=ViolationKind.late_report, measure=Measure.rectify) -> Violation:
+    violation = Violation(account=account, unit=account.unit, occurred_on=dt.date(2026, 10, 9), kind=kind,
+                          measure=measure, description=f"{account.name}逾期报送",
+                          responsible_persons=f"{account.name}负责人")
+    db.session.add(violation)
+    db.session.flush()
+    return violation
+
+
+def make_assessment(unit: Unit, account: Account | None = None, year=2025) -> Assessment:
+    assessment = Assessment(year=year, unit=unit, account=account, reports_expected=12, reports_on_time=10,
+                            posts=100, violations=0, remarks=f"{account.name if account else unit.name}考核")
+    db.session.add(assessment)
+    db.session.flush()
+    return assessment
+
+
+def make_calendar_day(day=dt.date(2030, 1, 1), kind=DayKind.holiday, name="元旦") -> WorkCalendar:
+    entry = WorkCalendar(day=day, kind=kind, name=name, source="manual")
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@pytest.fixture
+def access_world(app, world):
+    """``world`` plus a change request, a violation and an assessment in each unit, a calendar day,
+    and ``rows[view] = {"own": id, "other": id}`` for every admin view (calendar rows have no unit)."""
+    with app.app_context():
+        own_account = db.session.get(Account, world["own_account"])
+        other_account = db.session.get(Account, world["other_account"])
+        own_change, other_change = make_change(own_account), make_change(other_account)
+        own_violation, other_violation = make_violation(own_account), make_violation(other_account)
+        own_assessment = make_assessment(own_account.unit, own_account)
+        other_assessment = make_assessment(other_account.unit, other_account)
+        day = make_calendar_day()
+        db.session.commit()
+
+        def audit_id(account_id):
+            return db.session.query(AuditLog.id).filter_by(object_type="Account", object_id=account_id) \
+                .order_by(AuditLog.id).limit(1).scalar()
+
+        rows = {
+            "accounts": {"own": world["own_account"], "other": world["other_account"]},
+            "managers": {"own": world["own_manager"], "other": world["other_manager"]},
+            "reports": {"own": world["own_report"], "other": world["other_report"]},
+            "changes": {"own": own_change.id, "other": other_change.id},
+            "violations": {"own": own_violation.id, "other": other_violation.id},
+            "assessments": {"own": own_assessment.id, "other": other_assessment.id},
+            "audit": {"own": audit_id(world["own_account"]), "other": audit_id(world["other_account"])},
+            "units": {"own": world["own_unit"], "other": world["other_unit"]},
+            "users": {"own": world["users"]["unit_editor"], "other": world["users"]["other_editor"]},
+            "calendar": {"own": day.id, "other": day.id},
+        }
+        assert all(pair["own"] and pair["other"] for pair in rows.values()), rows
+    return {**world, "rows": rows}
+
