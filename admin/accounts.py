@@ -12,6 +12,7 @@ from models import Account, AccountStatus, Manager, Platform, TeamMember, TeamRo
 from . import policy, validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
+from .workflow import AccountWorkflowMixin
 from .labels import labels
 from services.workdays import add_working_days
 
@@ -26,7 +27,7 @@ class TeamInline(InlineFormAdmin):
     form_args = {"manager": {"validators": [InputRequired()]}, "role": {"validators": [InputRequired()]}}
 
 
-class AccountView(ScopedModelView):
+class AccountView(AccountWorkflowMixin, ScopedModelView):
     column_list = ["name", "platform", "unit", "status", "verified", "in_matrix",
                    "created_on", "registration_due", "is_late"]
     column_labels = labels(name=_l("Account name"))

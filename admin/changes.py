@@ -9,11 +9,12 @@ from models import Account, ChangeKind, ChangeRecord, ReviewStatus
 from . import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
+from .workflow import WorkflowMixin
 from .labels import labels
 from .snapshots import account_snapshot
 
 
-class ChangeView(ScopedModelView):
+class ChangeView(WorkflowMixin, ScopedModelView):
     column_list = ["account", "kind", "unit", "changed_on", "status", "due_on", "is_late", "submitted_at"]
     column_labels = labels(kind=_l("What changed"))
     column_searchable_list = ["account.name", "reason"]

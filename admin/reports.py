@@ -11,6 +11,7 @@ from models import Account, MonthlyReport, ReviewStatus
 from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
+from .workflow import WorkflowMixin
 from .labels import labels
 from .formatters import platform_text
 from .snapshots import platform_code, staff_snapshot
@@ -20,7 +21,7 @@ def _month(_view, _context, model, _name):
     return model.period.strftime("%Y-%m") if model.period else ""
 
 
-class ReportView(ScopedModelView):
+class ReportView(WorkflowMixin, ScopedModelView):
     column_list = ["snapshot_account_name", "snapshot_platform", "unit", "period", "post_count",
                    "involves_classified", "status", "submitted_at", "is_late"]
     column_labels = labels(unit=_l("Building unit"))

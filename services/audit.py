@@ -65,10 +65,11 @@ def record(action: AuditAction, obj=None, *, user=None, username=None, changes=N
     return entry
 
 
-def label(obj, action: AuditAction, note: str | None = None) -> None:
-    """Name the workflow step that the next flush of ``obj`` records (instead of plain 'update')."""
+def label(obj, action: AuditAction, note: str | None = None, actor=None) -> None:
+    """Name the workflow step (and who took it) that the next flush of ``obj`` records."""
     obj._audit_action = action
     obj._audit_note = note
+    obj._audit_actor = actor
 
 
 def _is_audited(obj) -> bool:
@@ -107,7 +108,7 @@ def _column_changes(obj, created: bool = False, deleted: bool = False) -> dict:
 
 
 def _entry(session, obj, action, changes, note=None):
-    actor = _actor()
+    actor = getattr(obj, "_audit_actor", None) or _actor()
     session.add(AuditLog(
         user_id=actor.id if actor is not None else None,
         username=actor.username if actor is not None else None,
@@ -130,7 +131,7 @@ def _audit_before_flush(session: Session, _flush_context, _instances) -> None:
             action = getattr(obj, "_audit_action", None) or AuditAction.update
             if changes or action is not AuditAction.update:
                 _entry(session, obj, action, changes, getattr(obj, "_audit_note", None))
-            obj._audit_action = obj._audit_note = None
+            obj._audit_action = obj._audit_note = obj._audit_actor = None
     for obj in list(session.deleted):
         if _is_audited(obj):
             _entry(session, obj, AuditAction.delete, _column_changes(obj, deleted=True))
@@ -155,5 +156,5 @@ def _audit_after_flush(session: Session, _flush_context) -> None:
             changes[key] = ["***", "***"] if key in SECRET_FIELDS else [None, _plain(value)]
         action = getattr(obj, "_audit_action", None) or AuditAction.create
         _entry(session, obj, action, changes, getattr(obj, "_audit_note", None))
-        obj._audit_action = obj._audit_note = None
+        obj._audit_action = obj._audit_note = obj._audit_actor = None
     # The entries added here are flushed by the ongoing flush's follow-up (SQLAlchemy re-flushes).

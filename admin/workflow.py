@@ -1,0 +1,91 @@
+"""Workflow steps on the admin screens: Flask-Admin actions with fixed names (SPEC, interface contract),
+offered in the list's action menu and as buttons with an opinion box on the record's page."""
+from __future__ import annotations
+
+from flask import flash, request
+from flask_admin.actions import action
+from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import db
+from services import workflow
+
+
+class WorkflowMixin:
+    """Mixed into a ScopedModelView whose model has a workflow in services.workflow.STEPS."""
+
+    details_template = "admin/workflow_details.html"
+
+    def is_action_allowed(self, name):
+        if name in workflow.TRANSITIONS:
+            return workflow.role_may(current_user, name, self.model)
+        return super().is_action_allowed(name)
+
+    def workflow_buttons(self, model) -> list[tuple[str, str]]:
+        return [(name, str(workflow.STEP_LABELS[name])) for name in workflow.available_steps(current_user, model)]
+
+    @action("submit", _l("Submit"), _l("Submit the selected records for review?"))
+    def action_submit(self, ids):
+        return self._run_step("submit", ids)
+
+    @action("confirm", _l("Unit opinion: confirm"),
+            _l("Give the unit's opinion and send the selected records to the Propaganda Department?"))
+    def action_confirm(self, ids):
+        return self._run_step("confirm", ids)
+
+    @action("approve", _l("Approve"), _l("Approve the selected records?"))
+    def action_approve(self, ids):
+        return self._run_step("approve", ids)
+
+    @action("reject", _l("Return for revision"), _l("Return the selected records for revision?"))
+    def action_reject(self, ids):
+        return self._run_step("reject", ids)
+
+    def _run_step(self, name: str, ids):
+        actor = current_user._get_current_object()
+        opinion = (request.form.get("opinion") or "").strip()
+        if name == "reject" and not opinion and len(ids) > 1:
+            opinion = str(workflow.BULK_RETURN_REASON)  # a standard reason when done in bulk
+        expected_version = request.form.get("row_version")
+        rows = self.scoped_rows(ids)
+        problems = []
+        if len(rows) < len(set(ids)):
+            problems.append(gettext("%(count)s of the selected records do not exist or are not yours.",
+                                    count=len(set(ids)) - len(rows)))
+        done = 0
+        for row in rows:
+            if expected_version and len(rows) == 1 and str(row.version) != expected_version:
+                problems.append(gettext("“%(record)s” was changed by someone else after you opened it; "
+                                        "reload the page and check it again.", record=str(row)))
+                continue
+            try:
+                workflow.TRANSITIONS[name](row, actor, opinion)
+                done += 1
+            except workflow.TransitionError as exc:
+                problems.append(str(exc))
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(gettext("Someone else changed these records at the same moment; nothing was saved. "
+                          "Reload the page and try again."), "error")
+            return None
+        if done:
+            flash(ngettext("%(num)s record: %(step)s done.", "%(num)s records: %(step)s done.", done,
+                           step=str(workflow.STEP_LABELS[name])), "success")
+        for problem in problems[:10]:
+            flash(problem, "warning" if done else "error")
+        if len(problems) > 10:
+            flash(gettext("… and %(count)s more records were skipped.", count=len(problems) - 10), "warning")
+        return None
+
+
+class AccountWorkflowMixin(WorkflowMixin):
+    @action("suspend", _l("Suspend"), _l("Order the selected accounts to stop operating (第十三条)?"))
+    def action_suspend(self, ids):
+        return self._run_step("suspend", ids)
+
+    @action("reinstate", _l("Reinstate"), _l("Reinstate the selected accounts?"))
+    def action_reinstate(self, ids):
+        return self._run_step("reinstate", ids)

@@ -1,0 +1,237 @@
+"""The registration, change and monthly-report workflows (第六~八条, 第十三条, 第十五条).
+
+One function per transition. Each checks the policy, moves the state (refusing an illegal
+step with a message the user understands), sets who and when, and names the step in the audit
+log. The caller commits: one commit per request.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext, lazy_gettext as _l
+
+from admin import policy
+from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, MonthlyReport,
+                    ReviewStatus, Role, utcnow)
+from services import audit
+
+#: The unit's statement on the 备案审批表 (第七条); the unit leader gives it when confirming.
+UNIT_STATEMENT = "已知我单位开设此新媒体帐号，并明确对此帐号及发布内容负有管理责任。"
+#: The reason recorded when the department returns records in bulk.
+BULK_RETURN_REASON = _l("Returned in bulk by the Propaganda Department: please check the record and submit it again.")
+
+
+class TransitionError(Exception):
+    """A workflow step that is not allowed now; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: frozenset
+    target: object
+    roles: frozenset
+    action: AuditAction
+
+
+def _steps(status_cls, approved):
+    draft, returned = status_cls.draft, status_cls.returned
+    unit_review, dept_review = status_cls.unit_review, status_cls.dept_review
+    unit_roles = frozenset({Role.unit_editor, Role.unit_leader})
+    return {
+        "submit": Step(frozenset({draft, returned}), unit_review, unit_roles, AuditAction.submit),
+        "confirm": Step(frozenset({unit_review}), dept_review, frozenset({Role.unit_leader}), AuditAction.confirm),
+        "approve": Step(frozenset({dept_review}), approved, frozenset({Role.dept_admin}), AuditAction.approve),
+        "reject": Step(frozenset({unit_review, dept_review}), returned,
+                       frozenset({Role.unit_leader, Role.dept_admin}), AuditAction.reject),
+    }
+
+
+STEPS = {
+    Account: {
+        **_steps(AccountStatus, AccountStatus.approved),
+        "suspend": Step(frozenset({AccountStatus.approved}), AccountStatus.suspended,
+                        frozenset({Role.dept_admin}), AuditAction.suspend),
+        "reinstate": Step(frozenset({AccountStatus.suspended}), AccountStatus.approved,
+                          frozenset({Role.dept_admin}), AuditAction.reinstate),
+    },
+    ChangeRecord: _steps(ReviewStatus, ReviewStatus.approved),
+    MonthlyReport: _steps(ReviewStatus, ReviewStatus.approved),
+}
+
+STEP_LABELS = {
+    "submit": _l("Submit"),
+    "confirm": _l("Unit opinion: confirm"),
+    "approve": _l("Approve"),
+    "reject": _l("Return for revision"),
+    "suspend": _l("Suspend"),
+    "reinstate": _l("Reinstate"),
+}
+
+
+def role_may(user, name: str, model) -> bool:
+    """Whether the user's role may ever take this step on this kind of record (offers the action)."""
+    step = STEPS.get(model, {}).get(name)
+    return step is not None and user.is_authenticated and user.role in step.roles
+
+
+def can_take(user, name: str, obj) -> bool:
+    """Whether the user may take this step on this record now (offers the button)."""
+    step = STEPS.get(type(obj), {}).get(name)
+    if step is None or not role_may(user, name, type(obj)) or not policy.owns(user, obj):
+        return False
+    if obj.status not in step.sources:
+        return False
+    if name == "reject":
+        # The unit leader returns what is still with the unit; the department what reached it.
+        return (obj.status.name == "unit_review") == (user.role == Role.unit_leader)
+    return True
+
+
+def available_steps(user, obj) -> list[str]:
+    return [name for name in STEPS.get(type(obj), {}) if can_take(user, name, obj)]
+
+
+def _move(obj, actor, name: str, note: str | None = None) -> None:
+    step = STEPS[type(obj)][name]
+    if not policy.owns(actor, obj):
+        raise TransitionError(gettext("You may not act on this record."))
+    if actor.role not in step.roles:
+        raise TransitionError(gettext("Your role may not take this step."))
+    if obj.status not in step.sources or not can_take(actor, name, obj):
+        raise TransitionError(gettext("“%(record)s” is %(status)s; this step is not possible now.",
+                                      record=str(obj), status=str(obj.status.label)))
+    obj.status = step.target
+    audit.label(obj, step.action, note, actor)
+
+
+# --- the steps ------------------------------------------------------------------------------------
+def submit(obj, actor, note: str | None = None) -> None:
+    """An editor sends a draft (or a returned record) to the unit leader; the server sets 报送时间."""
+    _check_submittable(obj)
+    _move(obj, actor, "submit", note)
+    now = utcnow()
+    first_submission = obj.submitted_at is None
+    obj.submitted_at = now
+    obj.return_reason = None
+    if first_submission or not obj.is_late:
+        obj.is_late = is_late(obj, now)
+
+
+def confirm(obj, actor, opinion: str | None = None) -> None:
+    """The unit leader gives the unit's opinion (单位意见) and sends the record to the department."""
+    opinion = (opinion or "").strip() or (UNIT_STATEMENT if isinstance(obj, Account) else gettext("Confirmed."))
+    _move(obj, actor, "confirm", opinion)
+    obj.unit_opinion, obj.unit_signed_by, obj.unit_signed_at = opinion, actor, utcnow()
+
+
+def approve(obj, actor, opinion: str | None = None) -> None:
+    """The department approves (宣传部意见); an account joins the matrix, a change is applied."""
+    if isinstance(obj, MonthlyReport) and obj.involves_classified and not (obj.classified_handling or "").strip():
+        raise TransitionError(gettext("“%(record)s” reports classified information: record how it was handled "
+                                      "before approving it.", record=str(obj)))
+    opinion = (opinion or "").strip() or gettext("Approved.")
+    if isinstance(obj, ChangeRecord):
+        _check_change(obj)
+    _move(obj, actor, "approve", opinion)
+    obj.dept_opinion, obj.approved_by, obj.approved_at = opinion, actor, utcnow()
+    if isinstance(obj, Account):
+        obj.in_matrix = True  # 第五条
+    elif isinstance(obj, ChangeRecord):
+        apply_change(obj, actor)
+
+
+def reject(obj, actor, reason: str | None = None) -> None:
+    """Return for revision, with a reason, to the unit's editors."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError(gettext("Give the reason for returning “%(record)s”.", record=str(obj)))
+    _move(obj, actor, "reject", reason)
+    obj.return_reason = reason
+
+
+def suspend(account: Account, actor, reason: str | None = None) -> None:
+    """责令停止运行 (第十三条): the account leaves the matrix until the department reinstates it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError(gettext("Give the reason for suspending “%(record)s”.", record=str(account)))
+    _move(account, actor, "suspend", reason)
+    account.in_matrix = False
+
+
+def reinstate(account: Account, actor, note: str | None = None) -> None:
+    """The department reinstates a suspended account after rectification; it rejoins the matrix."""
+    _move(account, actor, "reinstate", (note or "").strip() or None)
+    account.in_matrix = True
+
+
+TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject": reject,
+               "suspend": suspend, "reinstate": reinstate}
+
+
+# --- rules -----------------------------------------------------------------------------------
+def is_late(obj, when: dt.datetime) -> bool:
+    """逾期: submitted after the deadline of the regulation (late submissions are accepted)."""
+    day = when.date()
+    if isinstance(obj, Account):
+        return obj.registration_due is not None and day > obj.registration_due
+    if isinstance(obj, ChangeRecord):
+        return obj.due_on is not None and day > obj.due_on
+    return day > report_window_end(obj.period)
+
+
+def report_window_end(period: dt.date) -> dt.date:
+    """The last on-time day for month M: the 5th of month M+1 (第十五条)."""
+    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
+    return dt.date(year, month, current_app.config["REPORT_WINDOW_LAST_DAY"])
+
+
+def _check_submittable(obj) -> None:
+    if isinstance(obj, MonthlyReport):
+        first_of_next = report_window_end(obj.period).replace(day=1)
+        if dt.date.today() < first_of_next:
+            raise TransitionError(gettext("The report for %(month)s can be submitted from %(day)s, when the "
+                                          "month is over.", month=obj.period.strftime("%Y-%m"),
+                                          day=first_of_next.isoformat()))
+    if isinstance(obj, Account):
+        heads = [m for m in obj.team if m.role.name == "head"]
+        admins = [m for m in obj.team if m.role.name == "admin"]
+        if len(heads) != 1 or not admins:
+            raise TransitionError(gettext("“%(record)s” needs exactly one person in charge and at least one "
+                                          "administrator before it can be submitted.", record=str(obj)))
+
+
+# --- changes ---------------------------------------------------------------------------------------
+def _check_change(change: ChangeRecord) -> None:
+    """Refuse, before anything is changed, a change whose proposed values cannot be applied."""
+    from models import Manager, db
+
+    after = change.after or {}
+    if change.kind == ChangeKind.managers and after.get("team"):
+        for entry in after["team"]:
+            manager = db.session.get(Manager, int(entry.get("manager_id") or 0))
+            if manager is None or manager.unit_id != change.account.unit_id:
+                raise TransitionError(gettext("A proposed team member is not a person of the account's unit."))
+
+
+def apply_change(change: ChangeRecord, actor) -> None:
+    """Apply an approved change's "after" values to the account, in the same transaction (第八条)."""
+    account = change.account
+    after = change.after or {}
+    if change.kind == ChangeKind.name and after.get("name"):
+        account.name = after["name"]
+    elif change.kind == ChangeKind.maintenance and after.get("maintenance"):
+        account.maintenance = Maintenance[after["maintenance"]]
+        account.vendor = after.get("vendor") if account.maintenance == Maintenance.outsourced else None
+    elif change.kind == ChangeKind.managers and after.get("team"):
+        from models import Manager, TeamMember, TeamRole, db
+
+        account.team.clear()
+        db.session.flush()  # the old 负责人 goes before the new one arrives (one head per team)
+        account.team.extend(TeamMember(manager=db.session.get(Manager, int(entry["manager_id"])),
+                                       role=TeamRole[entry["role"]]) for entry in after["team"])
+    elif change.kind == ChangeKind.closure:
+        account.status = AccountStatus.closed
+        account.in_matrix = False
+    audit.label(account, AuditAction.update, gettext("Change request approved: %(change)s", change=str(change)), actor)
