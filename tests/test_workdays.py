@@ -1,0 +1,57 @@
+"""Working days of the Chinese calendar (第六条, 第八条: five working days)."""
+import datetime as dt
+
+import chinese_calendar
+import pytest
+
+from models import DayKind, WorkCalendar, db
+from services.workdays import add_working_days, is_working_day, sync_from_chinese_calendar, year_has_schedule
+
+
+@pytest.fixture
+def calendar(app, ctx):
+    sync_from_chinese_calendar()
+    db.session.commit()
+
+
+@pytest.mark.parametrize("start, due", [
+    ("2026-09-25", "2026-10-09"),  # 中秋节 + 国庆节 skipped
+    ("2026-09-14", "2026-09-20"),  # ends on a Sunday that is a 调休 make-up working day
+    ("2026-11-02", "2026-11-09"),  # an ordinary week: Monday → next Monday
+    ("2026-11-06", "2026-11-13"),  # Friday → next Friday, the weekend skipped
+    ("2025-12-29", "2026-01-06"),  # year end: 元旦 1–3 January skipped, make-up Sunday 4 January counts
+    ("2026-02-12", "2026-02-26"),  # Spring Festival 2026 (15–23 February), make-up days 14 and 28 February
+])
+def test_add_five_working_days(calendar, start, due):
+    assert add_working_days(dt.date.fromisoformat(start), 5) == dt.date.fromisoformat(due)
+
+
+def test_whole_year_agrees_with_chinese_calendar(calendar):
+    day = dt.date(2025, 1, 1)
+    while day.year == 2025:
+        assert is_working_day(day) == chinese_calendar.is_workday(day), day
+        expected, left = day, 5
+        while left:
+            expected += dt.timedelta(days=1)
+            if chinese_calendar.is_workday(expected):
+                left -= 1
+        assert add_working_days(day, 5) == expected, day
+        day += dt.timedelta(days=1)
+
+
+def test_year_without_schedule_falls_back_to_weekdays(calendar):
+    assert not year_has_schedule(2031)
+    assert add_working_days(dt.date(2031, 10, 1), 5) == dt.date(2031, 10, 8)  # plain Monday–Friday
+    assert year_has_schedule(2026)
+
+
+def test_department_entry_overrides_the_week(calendar):
+    db.session.add(WorkCalendar(day=dt.date(2031, 10, 2), kind=DayKind.holiday, name="国庆节", source="manual"))
+    db.session.add(WorkCalendar(day=dt.date(2031, 10, 4), kind=DayKind.workday, name="国庆节", source="manual"))
+    db.session.commit()
+    assert add_working_days(dt.date(2031, 10, 1), 5) == dt.date(2031, 10, 8)
+    assert not is_working_day(dt.date(2031, 10, 2)) and is_working_day(dt.date(2031, 10, 4))
+
+
+def test_zero_days_is_the_same_day(calendar):
+    assert add_working_days(dt.date(2026, 10, 1), 0) == dt.date(2026, 10, 1)
