@@ -37,6 +37,7 @@ class AccountView(AccountWorkflowMixin, ScopedModelView):
     column_sortable_list = ["name", "platform", ("unit", "unit.name"), "status", "created_on",
                             "registration_due"]
     column_default_sort = ("id", True)
+    deadline_columns = ("registration_due",)
     column_details_list = [
         "name", "platform", "platform_other", "platform_account_id", "wechat_original_id", "creator_entity",
         "unit", "created_on", "verified", "positioning_function", "positioning_content",

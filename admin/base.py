@@ -244,6 +244,17 @@ class ScopedModelView(ProtectedView, ModelView):
         return super().handle_view_exception(exc)
 
     # --- output -------------------------------------------------------------------------------
+    #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
+    deadline_columns: tuple[str, ...] = ()
+
+    def render(self, template, **kwargs):
+        if self.deadline_columns:
+            rows = kwargs.get("data") or ([kwargs["model"]] if kwargs.get("model") is not None else [])
+            years = {getattr(row, column).year for row in rows for column in self.deadline_columns
+                     if getattr(row, column, None)}
+            kwargs["schedule_missing_years"] = sorted(y for y in years if not _schedule_known(y))
+        return super().render(template, **kwargs)
+
     def get_export_value(self, model, name):
         return neutralise_formula(super().get_export_value(model, name))
 
@@ -252,6 +263,15 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def _schedule_known(year: int) -> bool:
+    from services.workdays import year_has_schedule
+
+    known = g.setdefault("schedule_known", {})
+    if year not in known:
+        known[year] = year_has_schedule(year)
+    return known[year]
 
 
 def _errors_to_text(form) -> None:

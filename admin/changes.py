@@ -22,6 +22,7 @@ class ChangeView(WorkflowMixin, ScopedModelView):
     column_sortable_list = [("account", "account.name"), "kind", ("unit", "unit.name"), "changed_on",
                             "status", "due_on"]
     column_default_sort = ("id", True)
+    deadline_columns = ("due_on",)
     column_details_list = ["account", "unit", "kind", "changed_on", "before", "after", "reason",
                            "closure_notice", "closure_notice_on", "status", "due_on", "is_late",
                            "submitted_at", "unit_opinion", "unit_signed_by", "unit_signed_at",

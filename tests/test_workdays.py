@@ -55,3 +55,21 @@ def test_department_entry_overrides_the_week(calendar):
 
 def test_zero_days_is_the_same_day(calendar):
     assert add_working_days(dt.date(2026, 10, 1), 0) == dt.date(2026, 10, 1)
+
+
+def test_deadline_in_a_year_without_schedule_shows_a_warning(app, world, login_as):
+    with app.app_context():
+        from models import Account
+
+        sync_from_chinese_calendar()
+        account = db.session.get(Account, world["own_account"])
+        account.registration_due = dt.date(2031, 3, 10)
+        db.session.commit()
+    client = login_as("unit_editor")
+    for url in (f"/admin/accounts/details/?id={world['own_account']}", "/admin/accounts/"):
+        assert "尚未录入 2031 年的节假日安排" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        account.registration_due = dt.date(2026, 3, 10)
+        db.session.commit()
+    assert "节假日安排" not in client.get("/admin/accounts/").get_data(as_text=True)
