@@ -1,13 +1,13 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
-from flask import current_app
+from flask import current_app, flash
 from flask_admin.model.form import InlineFormAdmin
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import func, inspect as sa_inspect
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AccountStatus, Manager, Platform, TeamMember, TeamRole, db
+from models import Account, AccountStatus, EmploymentStatus, Manager, Platform, TeamMember, TeamRole, db
 
 from . import policy, validators
 from .base import ScopedModelView
@@ -107,22 +107,53 @@ class AccountView(AccountWorkflowMixin, ScopedModelView):
             raise ValidationError(gettext("Name the third-party vendor that maintains the account."))
         if model.in_matrix and model.status != AccountStatus.approved:
             raise ValidationError(gettext("Only a registered account can be published in the matrix."))
-        heads = [m for m in model.team if m.role == TeamRole.head]
-        if len(heads) > 1:
-            raise ValidationError(gettext("A management team has exactly one person in charge."))
-        people = [m.manager_id or (m.manager.id if m.manager else None) for m in model.team]
-        if len(people) != len(set(people)):
-            raise ValidationError(gettext("The same person is listed twice on the management team."))
-        for member in model.team:
-            if member.manager and not policy.owns(self_user(), member.manager):
-                raise ValidationError(gettext("You can only add people of your own unit."))
+        check_team(model, self_user())
         if is_created:
             model.status = AccountStatus.draft
+        warn_likely_duplicate(model)
         if model.created_on and (is_created or model.registration_due is None
                                  or "created_on" in sa_changed(model)):
             # 第六条: registered within five working days of the account's creation.
             model.registration_due = add_working_days(
                 model.created_on, current_app.config["REGISTRATION_DUE_WORKING_DAYS"])
+
+
+def check_team(account: Account, user) -> None:
+    """管理队伍 (备案审批表): one 负责人, at least one 管理员, each reachable; 第八条 for verified accounts."""
+    members = [m for m in account.team if m.manager is not None]
+    heads = [m for m in members if m.role == TeamRole.head]
+    admins = [m for m in members if m.role == TeamRole.admin]
+    if len(heads) != 1:
+        raise ValidationError(gettext("A management team has exactly one person in charge."))
+    if not admins:
+        raise ValidationError(gettext("A management team has at least one administrator."))
+    people = [m.manager.id for m in members]
+    if len(people) != len(set(people)):
+        raise ValidationError(gettext("The same person is listed twice on the management team."))
+    for member in members:
+        if not policy.owns(user, member.manager):
+            raise ValidationError(gettext("You can only add people of your own unit."))
+        if not (member.manager.phone or member.manager.email):
+            raise ValidationError(gettext("“%(name)s” has neither a phone number nor an e-mail address; add one "
+                                          "under Managers first.", name=member.manager.name))
+        if account.verified and member.role == TeamRole.admin and \
+                member.manager.employment_status != EmploymentStatus.staff:
+            raise ValidationError(gettext(
+                "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
+                "(在岗在编) employees (第八条).", name=member.manager.name,
+                status=str(member.manager.employment_status.label)))
+
+
+def warn_likely_duplicate(account: Account) -> None:
+    """The same name on the same platform is probably the same account: warn, do not refuse."""
+    query = db.session.query(Account.id).filter(
+        Account.platform == account.platform, func.lower(Account.name) == account.name.strip().lower(),
+        Account.status != AccountStatus.closed)
+    if account.id:
+        query = query.filter(Account.id != account.id)
+    if query.first():
+        flash(gettext("Another account named “%(name)s” is already registered on this platform; make sure it is "
+                      "not the same account.", name=account.name), "warning")
 
 
 def sa_changed(model) -> set[str]:

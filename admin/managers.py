@@ -1,5 +1,6 @@
 """管理人员 — the people on management teams, per unit."""
-from flask_babel import lazy_gettext as _l
+from flask import flash
+from flask_babel import gettext, lazy_gettext as _l
 from wtforms.validators import InputRequired, Length, Optional
 
 from . import validators
@@ -26,6 +27,18 @@ class ManagerView(ScopedModelView):
     integrity_messages.update(dict.fromkeys(
         ("fk_account_team_manager_id_managers", "FOREIGN KEY constraint failed"),
         _l("This person is still on an account's management team; take them off the team first.")))
+
+    def after_model_change(self, form, model, is_created):
+        from services.staff import FLAGGED, accounts_of
+
+        if not is_created and model.employment_status in FLAGGED:
+            accounts = accounts_of(model)
+            if accounts:
+                flash(gettext("%(name)s is now %(status)s and is on the team of: %(accounts)s. Please file a change "
+                              "of managers for these accounts.", name=model.name,
+                              status=str(model.employment_status.label),
+                              accounts="、".join(a.name + ("（" + gettext("verified") + "）" if a.verified else "")
+                                                for a in accounts)), "warning")
 
     def get_query(self):
         from sqlalchemy.orm import joinedload

@@ -134,6 +134,7 @@ def world(app):
             "own_unit": own.id, "other_unit": other.id,
             "own_account": own_account.id, "other_account": other_account.id,
             "own_manager": own_account.team[0].manager_id, "other_manager": other_account.team[0].manager_id,
+            "own_admin": own_account.team[1].manager_id,
             "own_report": make_report(own_account).id, "other_report": make_report(other_account).id,
             "users": {k: v.id for k, v in users.items()},
         }

@@ -11,6 +11,7 @@ def account_form(world, **overrides):
         "name": "新建帐号", "platform": "weibo", "platform_account_id": "new-weibo-1",
         "creator_entity": "会计学院", "created_on": "2026-09-01", "maintenance": "self_run",
         "team-0-manager": str(world["own_manager"]), "team-0-role": "head",
+        "team-1-manager": str(world["own_admin"]), "team-1-role": "admin",
     }
     data.update(overrides)
     return data
@@ -24,7 +25,7 @@ def test_editor_creates_an_account_with_its_team(app, world, login_as):
         account = db.session.query(Account).filter_by(name="新建帐号").one()
         assert account.unit_id == world["own_unit"]
         assert account.status == AccountStatus.draft
-        assert [m.manager_id for m in account.team] == [world["own_manager"]]
+        assert {m.manager_id for m in account.team} == {world["own_manager"], world["own_admin"]}
         entry = db.session.query(AuditLog).filter_by(object_type="Account", object_id=account.id).one()
         assert entry.action == AuditAction.create and entry.ip == "127.0.0.1"
         assert entry.changes["name"] == [None, "新建帐号"]
@@ -63,7 +64,8 @@ def test_stale_edit_is_refused_not_lost(app, world, login_as):
         form = account_form(world, name="我的名称", platform_account_id=account.platform_account_id,
                             unit=str(account.unit_id), row_version=str(old_version))
         form.update({"team-0-id": str(account.team[0].id), "team-0-manager": str(account.team[0].manager_id),
-                     "team-0-role": "head"})
+                     "team-0-role": "head", "team-1-id": str(account.team[1].id),
+                     "team-1-manager": str(account.team[1].manager_id), "team-1-role": "admin"})
     response = client.post(f"/admin/accounts/edit/?id={world['own_account']}", data=form)
     assert response.status_code == 200
     assert "重新加载" in response.get_data(as_text=True) or "刷新" in response.get_data(as_text=True)

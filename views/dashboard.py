@@ -41,4 +41,6 @@ def home_context(user) -> dict:
          "count": _count(user, MonthlyReport, MonthlyReport.status.in_(PENDING_REVIEW[user.role])),
          "url": url_for("reports.index_view")},
     ]
-    return {"cards": cards}
+    from services.staff import staff_problems
+
+    return {"cards": cards, "staff_problems": staff_problems(user)}

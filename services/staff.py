@@ -1,0 +1,35 @@
+"""Staff check (第八条): accounts whose management team includes people who left or are students."""
+from __future__ import annotations
+
+from sqlalchemy.orm import joinedload
+
+from admin import policy
+from models import Account, AccountStatus, EmploymentStatus, Manager, TeamMember, TeamRole, db
+
+#: Statuses that make a team member a problem: left the university, or a (graduating) student.
+FLAGGED = (EmploymentStatus.left, EmploymentStatus.student)
+
+
+def accounts_of(manager: Manager) -> list[Account]:
+    return (db.session.query(Account).join(TeamMember).filter(TeamMember.manager_id == manager.id)
+            .filter(Account.status != AccountStatus.closed).order_by(Account.name).all())
+
+
+def staff_problems(user, limit: int = 50) -> list[dict]:
+    """Accounts in the user's scope with a team member who left or is a student, and verified accounts
+    with an administrator who is not on-staff (第八条), the latter flagged."""
+    query = (db.session.query(TeamMember).join(Account).join(Manager)
+             .options(joinedload(TeamMember.account).joinedload(Account.unit), joinedload(TeamMember.manager))
+             .filter(Account.status != AccountStatus.closed)
+             .filter((Manager.employment_status.in_(FLAGGED))
+                     | ((Account.verified.is_(True)) & (TeamMember.role == TeamRole.admin)
+                        & (Manager.employment_status != EmploymentStatus.staff)))
+             .order_by(Account.name, TeamMember.id))
+    query = policy.scope(user, Account, query)
+    problems = []
+    for member in query.limit(limit):
+        breaks_article_8 = (member.account.verified and member.role == TeamRole.admin
+                            and member.manager.employment_status != EmploymentStatus.staff)
+        problems.append({"account": member.account, "manager": member.manager, "role": member.role,
+                         "verified_breach": breaks_article_8})
+    return problems
