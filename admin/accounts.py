@@ -1,13 +1,14 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
-from flask import current_app, flash
+from flask import current_app, flash, url_for
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import format_date, gettext, lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AccountStatus, EmploymentStatus, Manager, Platform, TeamMember, TeamRole, db
+from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manager, Platform, TeamMember, TeamRole, db
 
 from . import policy, validators
 from .base import ScopedModelView
@@ -30,7 +31,7 @@ class TeamInline(InlineFormAdmin):
 class AccountView(AccountWorkflowMixin, ScopedModelView):
     column_list = ["name", "platform", "unit", "status", "verified", "in_matrix",
                    "created_on", "registration_due", "is_late"]
-    column_labels = labels(name=_l("Account name"))
+    column_labels = labels(name=_l("Account name"), change_history=_l("Change history"))
     column_searchable_list = ["name", "platform_account_id", "wechat_original_id", "homepage_url"]
     column_filters = ["status", "platform", "unit", "verified", "in_matrix", "is_late", "created_on",
                       "registration_due"]
@@ -43,9 +44,10 @@ class AccountView(AccountWorkflowMixin, ScopedModelView):
         "unit", "created_on", "verified", "positioning_function", "positioning_content",
         "positioning_audience", "maintenance", "vendor", "homepage_url", "team", "status", "in_matrix",
         "registration_due", "is_late", "submitted_at", "unit_opinion", "unit_signed_by", "unit_signed_at",
-        "dept_opinion", "approved_by", "approved_at", "return_reason", "created_at", "updated_at",
+        "dept_opinion", "approved_by", "approved_at", "return_reason", "change_history", "created_at", "updated_at",
     ]
     column_formatters_detail = {
+        "change_history": lambda v, c, m, n: change_history(m),
         "team": lambda v, c, m, n: "；".join(
             f"{member.role.label}：{member.manager.name} {member.manager.phone or member.manager.email or ''}"
             for member in m.team),
@@ -116,6 +118,18 @@ class AccountView(AccountWorkflowMixin, ScopedModelView):
             # 第六条: registered within five working days of the account's creation.
             model.registration_due = add_working_days(
                 model.created_on, current_app.config["REGISTRATION_DUE_WORKING_DAYS"])
+
+
+def change_history(account: Account):
+    """The account's change requests, newest first, each linked to its page (第八条)."""
+    changes = (db.session.query(ChangeRecord).filter(ChangeRecord.account_id == account.id)
+               .order_by(ChangeRecord.changed_on.desc(), ChangeRecord.id.desc()).all())
+    if not changes:
+        return gettext("No changes reported.")
+    return Markup("<br>").join(
+        Markup('<a href="{}">{} · {} · {}</a>').format(
+            url_for("changes.details_view", id=c.id), format_date(c.changed_on, "long"), c.kind.label,
+            c.status.label) for c in changes)
 
 
 def check_team(account: Account, user) -> None:

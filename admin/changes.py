@@ -1,22 +1,51 @@
-"""变更备案 — change requests for an account's name, managers, maintenance method, or its closure."""
+"""变更备案 — change requests for an account's name, managers, maintenance method, or its closure (第八条)."""
+from flask import current_app
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms import ValidationError
-from wtforms.validators import InputRequired
+from wtforms import StringField, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 
-from models import Account, ChangeKind, ChangeRecord, ReviewStatus
+from models import Account, ChangeKind, ChangeRecord, EmploymentStatus, Maintenance, Manager, ReviewStatus
+from services.workdays import add_working_days
 
 from . import validators
 from .base import ScopedModelView
-from .fields import ScopedAjaxLoader
-from .workflow import WorkflowMixin
+from .fields import ScopedAjaxLoader, enum_field, scoped_query
 from .labels import labels
 from .snapshots import account_snapshot
+from .workflow import WorkflowMixin
+
+
+def _after_text(_view, _context, model, _name):
+    after = model.after or {}
+    parts = []
+    if "name" in after:
+        parts.append(f"{gettext('Account name')}：{after['name']}")
+    if "maintenance" in after:
+        label = Maintenance[after["maintenance"]].label if after["maintenance"] in Maintenance.__members__ else ""
+        parts.append(f"{gettext('Maintenance method')}：{label} {after.get('vendor') or ''}".strip())
+    if "team" in after:
+        names = {m.id: m.name for m in Manager.query.filter(
+            Manager.id.in_([int(e["manager_id"]) for e in after["team"]]))}
+        parts.append("；".join(f"{gettext('Person in charge') if e['role'] == 'head' else gettext('Administrator')}："
+                              f"{names.get(int(e['manager_id']), '?')}" for e in after["team"]))
+    return "；".join(parts)
+
+
+def _before_text(_view, _context, model, _name):
+    before = model.before or {}
+    parts = [f"{gettext('Account name')}：{before.get('name', '')}"]
+    if before.get("maintenance") in Maintenance.__members__:
+        parts.append(f"{gettext('Maintenance method')}：{Maintenance[before['maintenance']].label}")
+    if before.get("team"):
+        parts.append("、".join(p.get("name", "") for p in before["team"]))
+    return "；".join(parts)
 
 
 class ChangeView(WorkflowMixin, ScopedModelView):
     column_list = ["account", "kind", "unit", "changed_on", "status", "due_on", "is_late", "submitted_at"]
-    column_labels = labels(kind=_l("What changed"))
+    column_labels = labels(kind=_l("What changed"), after=_l("Proposed values"), before=_l("Before the change"))
     column_searchable_list = ["account.name", "reason"]
     column_filters = ["status", "kind", "unit", "is_late", "changed_on", "due_on"]
     column_sortable_list = [("account", "account.name"), "kind", ("unit", "unit.name"), "changed_on",
@@ -27,27 +56,88 @@ class ChangeView(WorkflowMixin, ScopedModelView):
                            "closure_notice", "closure_notice_on", "status", "due_on", "is_late",
                            "submitted_at", "unit_opinion", "unit_signed_by", "unit_signed_at",
                            "dept_opinion", "approved_by", "approved_at", "return_reason"]
-    form_columns = ["account", "kind", "changed_on", "after", "reason", "closure_notice", "closure_notice_on"]
-    form_excluded_columns = ["before"]
+    column_formatters_detail = {"after": _after_text, "before": _before_text}
+    column_formatters_export = {"after": _after_text, "before": _before_text}
+    form_columns = ["account", "kind", "changed_on", "new_name", "new_maintenance", "new_vendor", "new_head", "new_admins",
+                    "reason", "closure_notice", "closure_notice_on"]
+    form_extra_fields = {
+        "new_name": StringField(_l("New account name"), validators=[Optional(), Length(max=100)]),
+        "new_maintenance": enum_field(Maintenance, _l("New maintenance method"), nullable=True),
+        "new_vendor": StringField(_l("New third-party vendor"), validators=[Optional(), Length(max=100)]),
+        "new_head": QuerySelectField(_l("New person in charge"), query_factory=lambda: scoped_query(Manager),
+                                     allow_blank=True, validators=[Optional()]),
+        "new_admins": QuerySelectMultipleField(_l("New administrators"), query_factory=lambda: scoped_query(Manager),
+                                               validators=[Optional()]),
+    }
     form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name")}
     form_args = {
         "account": {"validators": [InputRequired()]},
         "changed_on": {"validators": [InputRequired(), validators.not_in_future]},
         "closure_notice_on": {"validators": [validators.not_in_future]},
-        "after": {"description": _l('The proposed new values, e.g. {"name": "新名称"}.')},
+        "reason": {"validators": [Length(max=5000)]},
     }
 
     def get_query(self):
         return super().get_query().options(joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))
 
+    def on_form_prefill(self, form, id):
+        super().on_form_prefill(form, id)
+        after = self.get_one(id).after or {}
+        form.new_name.data = after.get("name")
+        form.new_maintenance.data = Maintenance[after["maintenance"]] if after.get("maintenance") else None
+        form.new_vendor.data = after.get("vendor")
+        team = after.get("team") or []
+        heads = [int(e["manager_id"]) for e in team if e["role"] == "head"]
+        admins = [int(e["manager_id"]) for e in team if e["role"] == "admin"]
+        managers = {m.id: m for m in scoped_query(Manager).filter(Manager.id.in_(heads + admins))}
+        form.new_head.data = managers.get(heads[0]) if heads else None
+        form.new_admins.data = [managers[i] for i in admins if i in managers]
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        model.unit_id = model.account.unit_id
-        model.unit = model.account.unit
-        if not isinstance(model.after, dict):
-            raise ValidationError(gettext("The proposed values must be a list of field names and values."))
+        account = model.account
+        model.unit_id, model.unit = account.unit_id, account.unit
+        model.after = proposed_values(model.kind, form, account)
         if model.kind == ChangeKind.closure and not (model.closure_notice or "").strip():
-            raise ValidationError(gettext("A closure needs the text of the notice of discontinuation."))
+            raise ValidationError(gettext("A closure needs the text of the notice of discontinuation (停更公告)."))
+        if model.kind == ChangeKind.other and not (model.reason or "").strip():
+            raise ValidationError(gettext("Describe what changed in the reason."))
+        # 第八条: reported within five working days of the change.
+        model.due_on = add_working_days(model.changed_on, current_app.config["CHANGE_DUE_WORKING_DAYS"])
         if is_created:
             model.status = ReviewStatus.draft
-            model.before = account_snapshot(model.account)
+            model.before = account_snapshot(account)
+
+
+def proposed_values(kind: ChangeKind, form, account: Account) -> dict:
+    """The "after" values of a change request, checked against the rules before it is saved."""
+    if kind == ChangeKind.name:
+        name = (form.new_name.data or "").strip()
+        if not name:
+            raise ValidationError(gettext("Enter the new account name."))
+        return {"name": name}
+    if kind == ChangeKind.maintenance:
+        method = form.new_maintenance.data
+        if method is None:
+            raise ValidationError(gettext("Choose the new maintenance method."))
+        if method == Maintenance.outsourced and not (form.new_vendor.data or "").strip():
+            raise ValidationError(gettext("Name the third-party vendor that maintains the account."))
+        return {"maintenance": method.name, "vendor": (form.new_vendor.data or "").strip() or None}
+    if kind == ChangeKind.managers:
+        head, admins = form.new_head.data, list(form.new_admins.data or [])
+        if head is None or not admins:
+            raise ValidationError(gettext("Choose the new person in charge and at least one administrator."))
+        for person in [head, *admins]:
+            if person.unit_id != account.unit_id:
+                raise ValidationError(gettext("“%(name)s” is not a person of the account's unit.", name=person.name))
+        if head in admins:
+            raise ValidationError(gettext("The same person is listed twice on the management team."))
+        if account.verified:
+            for person in admins:
+                if person.employment_status != EmploymentStatus.staff:
+                    raise ValidationError(gettext(
+                        "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
+                        "(在岗在编) employees (第八条).", name=person.name, status=str(person.employment_status.label)))
+        return {"team": [{"manager_id": head.id, "role": "head"}]
+                + [{"manager_id": person.id, "role": "admin"} for person in admins]}
+    return {}

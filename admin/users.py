@@ -21,7 +21,7 @@ class UserView(ScopedModelView):
     column_filters = ["role", "unit", "active"]
     column_sortable_list = ["username", "display_name", "role", ("unit", "unit.name"), "last_login_at"]
     column_default_sort = "username"
-    form_columns = ["username", "display_name", "role", "unit", "email", "active"]
+    form_columns = ["username", "display_name", "role", "unit", "email", "active", "new_password"]
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),

@@ -1,0 +1,66 @@
+"""The department manages logins on /admin/users/."""
+import pytest
+
+from models import Role, User, db
+
+
+def _form(**overrides):
+    data = {"username": "new_leader", "display_name": "新负责人", "role": "unit_leader", "unit": "",
+            "email": "", "active": "y", "new_password": "a-long-password"}
+    data.update(overrides)
+    return data
+
+
+def test_department_creates_a_unit_leader(app, world, login_as):
+    response = login_as("dept_admin").post("/admin/users/new/", data=_form(unit=str(world["own_unit"])))
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="new_leader").one()
+        assert user.role == Role.unit_leader and user.unit_id == world["own_unit"]
+        assert user.check_password("a-long-password")
+
+
+@pytest.mark.parametrize("overrides", [
+    {"unit": ""},  # a unit role needs a unit
+    {"new_password": "short"},  # password policy
+    {"new_password": ""},  # a new user needs a password
+    {"username": "has space"},
+    {"username": "editor"},  # taken
+])
+def test_bad_user_input(app, world, login_as, overrides):
+    data = _form(unit=str(world["own_unit"]))
+    data.update(overrides)
+    response = login_as("dept_admin").post("/admin/users/new/", data=data)
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.query(User).filter_by(username=data["username"]).count() == \
+            (1 if data["username"] == "editor" else 0)
+
+
+def test_department_role_loses_its_unit(app, world, login_as):
+    response = login_as("dept_admin").post("/admin/users/new/", data=_form(role="auditor", unit=str(world["own_unit"])))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.query(User).filter_by(username="new_leader").one().unit_id is None
+
+
+def test_edit_without_password_keeps_it(app, world, login_as):
+    client = login_as("dept_admin")
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="editor").one()
+        old_hash, user_id = user.password_hash, user.id
+    response = client.post(f"/admin/users/edit/?id={user_id}", data=_form(
+        username="editor", role="unit_editor", unit=str(world["own_unit"]), new_password="", display_name="改名"))
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.password_hash == old_hash and user.display_name == "改名"
+
+
+def test_password_hash_is_never_shown(app, world, login_as):
+    client = login_as("auditor")
+    with app.app_context():
+        user_id = db.session.query(User.id).filter_by(username="editor").scalar()
+    for url in ("/admin/users/", f"/admin/users/details/?id={user_id}", "/admin/users/export/csv/"):
+        body = client.get(url).get_data(as_text=True)
+        assert "pbkdf2" not in body and "scrypt" not in body
