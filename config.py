@@ -54,6 +54,8 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
     REMEMBER_COOKIE_HTTPONLY = True
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+    #: Largest attached scan (PDF/JPEG/PNG).
+    MAX_ATTACHMENT_SIZE = int(os.environ.get("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024))
     WTF_CSRF_TIME_LIMIT = None  # office users keep forms open for long
     #: Trust X-Forwarded-For from this many proxies (for the audit log's client address).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))

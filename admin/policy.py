@@ -139,6 +139,10 @@ def can_edit(user, obj) -> bool:
         return False
     if _role(user) in UNIT_ROLES and type(obj) in UNIT_EDITABLE:
         return obj.status in UNIT_EDITABLE[type(obj)]
+    if isinstance(obj, Attachment) and _role(user) in UNIT_ROLES:
+        # A unit removes a scan only while its record is still with the unit.
+        owner = obj.account or obj.change or obj.report
+        return owner is not None and owner.status in UNIT_EDITABLE[type(owner)]
     if isinstance(obj, Account) and obj.status == AccountStatus.closed:
         return False  # a closed account keeps its history as it was
     return True

@@ -2,14 +2,16 @@
 offered in the list's action menu and as buttons with an opinion box on the record's page."""
 from __future__ import annotations
 
-from flask import flash, request
+from flask import current_app, flash, request
 from flask_admin.actions import action
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import db
+from models import Attachment, AttachmentKind, db
 from services import workflow
+
+from . import policy
 
 
 class WorkflowMixin:
@@ -21,6 +23,17 @@ class WorkflowMixin:
         if name in workflow.TRANSITIONS:
             return workflow.role_may(current_user, name, self.model)
         return super().is_action_allowed(name)
+
+    def attachment_panel(self, model) -> dict:
+        from services import attachments
+
+        user = current_user._get_current_object()
+        items = attachments.attachments_of(model)
+        return {"owner_type": attachments.owner_field(model), "items": items,
+                "can_upload": policy.can_write(user, Attachment) and policy.owns(user, model),
+                "deletable": {a.id for a in items if policy.can_delete(user, a)},
+                "kinds": AttachmentKind.choices(),
+                "max_mb": current_app.config["MAX_ATTACHMENT_SIZE"] // (1024 * 1024)}
 
     def workflow_buttons(self, model) -> list[tuple[str, str]]:
         return [(name, str(workflow.STEP_LABELS[name])) for name in workflow.available_steps(current_user, model)]

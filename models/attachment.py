@@ -45,8 +45,10 @@ class Attachment(TimestampMixin, db.Model):
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(50))
     size: Mapped[int]
-    #: SHA-256 of the content; the file is stored under ATTACHMENT_DIR by this name.
+    #: SHA-256 of the content, checked when it is served.
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    #: The file itself, in the database: every app server sees it and every backup includes it.
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     uploaded_by: Mapped[User | None] = relationship()
 

@@ -21,7 +21,7 @@ from models.audit import AuditAction, AuditLog
 #: Columns never written to the audit log (their change is noted, not their value).
 SECRET_FIELDS = {"password_hash"}
 #: Bookkeeping columns that change on every save and tell nothing.
-IGNORED_FIELDS = {"updated_at", "created_at", "version", "failed_logins", "locked_until", "last_login_at"}
+IGNORED_FIELDS = {"updated_at", "created_at", "version", "failed_logins", "locked_until", "last_login_at", "content"}
 
 
 def _plain(value):

@@ -3,9 +3,11 @@ from flask import Flask, render_template
 
 
 def register_blueprints(app: Flask) -> None:
+    from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .health import bp as health_bp
 
+    app.register_blueprint(attachments_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
 

@@ -1,0 +1,59 @@
+"""附件: signed and sealed scans of the paper forms (PDF/JPEG/PNG), type checked from the content."""
+from __future__ import annotations
+
+import hashlib
+
+import filetype
+from flask import current_app
+from flask_babel import gettext
+
+from admin import policy
+from models import Account, Attachment, AttachmentKind, ChangeRecord, MonthlyReport, db
+
+ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+OWNERS = {"account": Account, "change": ChangeRecord, "report": MonthlyReport}
+
+
+class AttachmentError(Exception):
+    """The upload is refused; the message tells the user why."""
+
+
+def owner_field(owner) -> str:
+    return {Account: "account", ChangeRecord: "change", MonthlyReport: "report"}[type(owner)]
+
+
+def save(owner, upload, actor, kind: AttachmentKind = AttachmentKind.signed_form) -> Attachment:
+    """Store an uploaded file for ``owner`` after checking rights, size and real type."""
+    if not (policy.can_write(actor, Attachment) and policy.owns(actor, owner)):
+        raise AttachmentError(gettext("You may not add files to this record."))
+    if upload is None or not upload.filename:
+        raise AttachmentError(gettext("Choose a file to upload."))
+    limit = current_app.config["MAX_ATTACHMENT_SIZE"]
+    data = upload.stream.read(limit + 1)
+    if not data:
+        raise AttachmentError(gettext("The file is empty."))
+    if len(data) > limit:
+        raise AttachmentError(gettext("The file is larger than %(size)s MB.", size=limit // (1024 * 1024)))
+    detected = filetype.guess(data)
+    if detected is None or detected.mime not in ALLOWED_TYPES:
+        raise AttachmentError(gettext("Only PDF, JPEG and PNG scans can be attached; this file is not one "
+                                      "(whatever its name says)."))
+    attachment = Attachment(
+        unit_id=owner.unit_id, kind=kind, filename=_clean_name(upload.filename, detected.extension),
+        content_type=detected.mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), content=data,
+        uploaded_by_id=actor.id, **{f"{owner_field(owner)}_id": owner.id})
+    db.session.add(attachment)
+    return attachment
+
+
+def attachments_of(owner) -> list[Attachment]:
+    column = getattr(Attachment, f"{owner_field(owner)}_id")
+    return db.session.query(Attachment).filter(column == owner.id).order_by(Attachment.id).all()
+
+
+def _clean_name(name: str, extension: str) -> str:
+    """Keep the user's name for the download (Chinese included), without paths or control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip() or "scan"
+    stem = base.rsplit(".", 1)[0][:200] or "scan"
+    return f"{stem}.{'jpg' if extension == 'jpg' else extension}"

@@ -1,0 +1,79 @@
+"""Upload, download and removal of attachments; only for those who may see the owner record."""
+from __future__ import annotations
+
+import hashlib
+import io
+
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from admin import policy
+from models import Attachment, AttachmentKind, db
+from services import attachments
+
+bp = Blueprint("attachments", __name__, url_prefix="/attachments")
+
+DETAILS_ENDPOINT = {"account": "accounts.details_view", "change": "changes.details_view",
+                    "report": "reports.details_view"}
+
+
+def _owner(owner_type: str, owner_id: int):
+    model = attachments.OWNERS.get(owner_type)
+    if model is None:
+        abort(404)
+    owner = policy.scope(current_user, model, db.session.query(model)).filter(model.id == owner_id).one_or_none()
+    if owner is None:
+        abort(404)
+    return owner
+
+
+@bp.post("/<owner_type>/<int:owner_id>")
+@login_required
+def upload(owner_type: str, owner_id: int):
+    owner = _owner(owner_type, owner_id)
+    kind = AttachmentKind.__members__.get(request.form.get("kind", ""), AttachmentKind.signed_form)
+    try:
+        attachment = attachments.save(owner, request.files.get("file"), current_user._get_current_object(), kind)
+        db.session.commit()
+        flash(gettext("“%(name)s” was attached.", name=attachment.filename), "success")
+    except attachments.AttachmentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(DETAILS_ENDPOINT[owner_type], id=owner.id))
+
+
+def _scoped_attachment(attachment_id: int) -> Attachment:
+    attachment = policy.scope(current_user, Attachment, db.session.query(Attachment)) \
+        .filter(Attachment.id == attachment_id).one_or_none()
+    if attachment is None:
+        abort(404)
+    return attachment
+
+
+@bp.get("/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    attachment = _scoped_attachment(attachment_id)
+    data = attachment.content
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        abort(500)
+    response = send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/<int:attachment_id>/delete")
+@login_required
+def delete(attachment_id: int):
+    attachment = _scoped_attachment(attachment_id)
+    owner_type = next(name for name in attachments.OWNERS if getattr(attachment, f"{name}_id"))
+    owner_id = getattr(attachment, f"{owner_type}_id")
+    if not policy.can_delete(current_user, attachment):
+        abort(403)
+    db.session.delete(attachment)
+    db.session.commit()
+    flash(gettext("The attachment was removed."), "success")
+    return redirect(url_for(DETAILS_ENDPOINT[owner_type], id=owner_id))
