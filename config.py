@@ -59,6 +59,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # office users keep forms open for long
     #: Trust X-Forwarded-For from this many proxies (for the audit log's client address).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
+    #: The university's name as printed on the forms.
+    UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME", "云南财经大学")
+    #: An embeddable CJK font for the printable forms (default: Noto Serif CJK SC from fonts-noto-cjk).
+    PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")
+    PDF_FONT_INDEX = int(os.environ.get("PDF_FONT_INDEX", 0))
     #: Days of working time between creation and the registration deadline (第六条).
     REGISTRATION_DUE_WORKING_DAYS = 5
     #: Days of working time to report a change (第八条).

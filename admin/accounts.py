@@ -37,6 +37,7 @@ class AccountView(AccountWorkflowMixin, ScopedModelView):
                       "registration_due"]
     column_sortable_list = ["name", "platform", ("unit", "unit.name"), "status", "created_on",
                             "registration_due"]
+    print_endpoint = "printing.account_form"
     column_default_sort = ("id", True)
     deadline_columns = ("registration_due",)
     column_details_list = [

@@ -261,6 +261,12 @@ class ScopedModelView(ProtectedView, ModelView):
     def get_export_name(self, export_type="csv"):
         return f"{self.endpoint}_{func_now_stamp()}.{export_type}"
 
+    #: Endpoint of the record's printable paper form, if it has one.
+    print_endpoint: str | None = None
+
+    def print_url(self, model):
+        return url_for(self.print_endpoint, id=model.id) if self.print_endpoint else None
+
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
 

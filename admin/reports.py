@@ -29,6 +29,7 @@ class ReportView(WorkflowMixin, ScopedModelView):
     column_filters = ["period", "status", "unit", "involves_classified", "is_late"]
     column_sortable_list = ["snapshot_account_name", ("unit", "unit.name"), "period", "post_count", "status",
                             "submitted_at"]
+    print_endpoint = "printing.report_form"
     column_default_sort = [("period", True), ("id", True)]
     column_formatters = {"period": _month,
                          "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
