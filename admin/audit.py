@@ -1,12 +1,15 @@
 """痕迹管理 — the audit log, read-only; unit users read their own unit's entries (第十条)."""
 import json
 
+import sqlalchemy as sa
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from models import AuditLog
+from models.base import to_id
 
 from .base import ScopedModelView
 from models.base import YES_NO
@@ -70,6 +73,7 @@ class AuditView(ScopedModelView):
                                 if m.changes else "", "object_type": _object_type, "user": _user}
     # An exact count over a million rows on every page is not needed (see docs/benchmarks.md).
     simple_list_pager = True
+    max_id = 2**63 - 1
     page_size = 50
 
     @property
@@ -89,10 +93,9 @@ class AuditView(ScopedModelView):
         obj = request.args.get("object", "")
         if ":" in obj:
             kind, _, ident = obj.partition(":")
-            try:
-                query = query.filter(AuditLog.object_type == kind, AuditLog.object_id == int(ident))
-            except ValueError:
-                query = query.filter(AuditLog.id.is_(None))
+            object_id = to_id(ident)
+            query = query.filter(AuditLog.object_type == kind, AuditLog.object_id == object_id) \
+                if object_id is not None else query.filter(sa.false())
         return query
 
     def get_count_query(self):

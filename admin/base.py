@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from models import db
+from models.base import MAX_ID, to_id
 
 from . import policy
 from .fields import AdminForm, ScopedModelConverter
@@ -123,9 +124,8 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def get_one(self, id):
         """The scoped row, or 404: a foreign or malformed id never reveals anything."""
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = to_id(id, self.max_id)
+        if pk is None:
             abort(404)
         cache = g.setdefault("admin_rows", {})
         key = (self.model, pk)
@@ -137,18 +137,23 @@ class ScopedModelView(ProtectedView, ModelView):
             cache[key] = row
         return cache[key]
 
+    #: Largest primary key of the model (the audit log's is a BIGINT).
+    max_id = MAX_ID
+    #: Deepest page a URL may ask for (beyond, the OFFSET would overflow the database's integer).
+    max_page = 100_000
+
+    def _apply_pagination(self, query, page, page_size):
+        if page is not None:
+            page = max(0, min(int(page), self.max_page))
+        return super()._apply_pagination(query, page, page_size)
+
     def get_one_query(self):
         """Query used to load one record (views add eager loads for their details page)."""
         return self.get_query()
 
     def scoped_rows(self, ids):
         """The rows among ``ids`` that the user may see (for actions; foreign ids are skipped)."""
-        clean = []
-        for value in ids:
-            try:
-                clean.append(int(value))
-            except (TypeError, ValueError):
-                continue
+        clean = [pk for pk in (to_id(value, self.max_id) for value in ids) if pk is not None]
         if not clean:
             return []
         return tools.get_query_for_ids(self.get_query(), self.model, clean).all()

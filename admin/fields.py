@@ -12,6 +12,7 @@ from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import validators
 
 from models import LabeledEnum, db
+from models.base import to_id
 
 from . import policy
 
@@ -59,6 +60,8 @@ class ScopedModelConverter(AdminModelConverter):
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
+    #: A look-up returns at most this many rows, whatever ?limit= asks.
+    MAX_LIMIT = 50
     """Ajax look-up (``ajax/lookup/``) limited to the user's rows, for listing and for posted ids."""
 
     def __init__(self, name, model, **options):
@@ -68,10 +71,14 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_query(self):
         return scoped_query(self.model)
 
+    def get_list(self, term, offset=0, limit=20):
+        offset = max(0, min(int(offset or 0), 10_000))
+        limit = max(1, min(int(limit or 20), self.MAX_LIMIT))
+        return super().get_list(term, offset, limit)
+
     def get_one(self, pk):
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+        pk = to_id(pk)
+        if pk is None:
             return None
         with db.session.no_autoflush:
             return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()

@@ -27,6 +27,19 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+#: Largest value of an INTEGER primary key on PostgreSQL; bigger ids from a URL are simply "not found".
+MAX_ID = 2**31 - 1
+
+
+def to_id(value, max_id: int = MAX_ID) -> int | None:
+    """A primary key from user input, or None when it is not a number in the columns' range."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= max_id else None
+
+
 def utcnow() -> dt.datetime:
     """Timestamps are stored as naive UTC and shown in Asia/Shanghai."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

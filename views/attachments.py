@@ -28,7 +28,7 @@ def _owner(owner_type: str, owner_id: int):
     return owner
 
 
-@bp.post("/<owner_type>/<int:owner_id>")
+@bp.post("/<owner_type>/<int(max=2147483647):owner_id>")
 @login_required
 def upload(owner_type: str, owner_id: int):
     owner = _owner(owner_type, owner_id)
@@ -51,7 +51,7 @@ def _scoped_attachment(attachment_id: int) -> Attachment:
     return attachment
 
 
-@bp.get("/<int:attachment_id>")
+@bp.get("/<int(max=2147483647):attachment_id>")
 @login_required
 def download(attachment_id: int):
     attachment = _scoped_attachment(attachment_id)
@@ -65,7 +65,7 @@ def download(attachment_id: int):
     return response
 
 
-@bp.post("/<int:attachment_id>/delete")
+@bp.post("/<int(max=2147483647):attachment_id>/delete")
 @login_required
 def delete(attachment_id: int):
     attachment = _scoped_attachment(attachment_id)

@@ -93,7 +93,7 @@ def _quote(name: str) -> str:
     return quote(name)
 
 
-@bp.get("/accounts/<int:id>.pdf")
+@bp.get("/accounts/<int(max=2147483647):id>.pdf")
 @login_required
 def account_form(id: int):  # noqa: A002 (one URL parameter name for every printable form)
     with force_locale("zh_Hans_CN"):  # the forms are Chinese whatever the interface language
@@ -181,7 +181,7 @@ def _contact(manager) -> str:
     return " / ".join(x for x in (manager.phone, manager.email) if x)
 
 
-@bp.get("/reports/<int:id>.pdf")
+@bp.get("/reports/<int(max=2147483647):id>.pdf")
 @login_required
 def report_form(id: int):  # noqa: A002
     with force_locale("zh_Hans_CN"):
