@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manager, Platform, TeamMember, TeamRole, db
+from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manager, Platform, TeamMember, TeamRole, Unit, db
 
 from . import policy, validators
 from .base import ScopedModelView
@@ -113,6 +113,10 @@ class AccountView(AccountWorkflowMixin, ScopedModelView):
         check_team(model, self_user())
         if is_created:
             model.status = AccountStatus.draft
+        unit = model.unit or (db.session.get(Unit, model.unit_id) if model.unit_id else None)
+        if unit is not None and unit.established_on and model.created_on and model.created_on < unit.established_on:
+            raise ValidationError(gettext("The account cannot have been created before its unit was established "
+                                          "(%(day)s).", day=unit.established_on.isoformat()))
         warn_likely_duplicate(model)
         if model.created_on and (is_created or model.registration_due is None
                                  or "created_on" in sa_changed(model)):

@@ -10,6 +10,7 @@ LABELS = {
     "phone": _l("Contact phone"),
     "email": _l("E-mail"),
     "active": _l("Active"),
+    "established_on": _l("Established on"),
     "unit": _l("Responsible unit"),
     "unit.name": _l("Responsible unit"),
     "username": _l("User name"),

@@ -16,10 +16,11 @@ class UnitView(ScopedModelView):
     column_filters = ["kind", "active"]
     column_sortable_list = ["code", "name", "kind", "active"]
     column_default_sort = "code"
-    form_columns = ["code", "name", "kind", "leader_name", "leader_title", "phone", "active"]
+    form_columns = ["code", "name", "kind", "leader_name", "leader_title", "phone", "established_on", "active"]
     form_args = {
         "code": {"validators": [InputRequired(), validators.unit_code]},
         "name": {"validators": [InputRequired(), Length(max=100)]},
         "phone": {"validators": [validators.optional_phone]},
+        "established_on": {"validators": [validators.not_in_future]},
     }
     column_choices = {"kind": UnitKind.choices()}

@@ -1,6 +1,8 @@
 """单位 — the university's units (schools, offices, affiliated bodies, student organisations)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,6 +35,8 @@ class Unit(TimestampMixin, db.Model):
     leader_title: Mapped[str | None] = mapped_column(sa.String(50))
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    #: 成立时间 — no account of the unit can have been created before it.
+    established_on: Mapped[dt.date | None]
 
     def __str__(self) -> str:
         return self.name

@@ -215,3 +215,13 @@ def test_new_account_gets_its_registration_due_date(app, world, login_as, ctx):
     assert response.status_code == 302
     # 中秋节 and the National Day holiday are skipped (第六条: five working days).
     assert db.session.query(Account).filter_by(name="新建帐号").one().registration_due == dt.date(2026, 10, 9)
+
+
+def test_account_cannot_predate_its_unit(app, world, login_as):
+    with app.app_context():
+        db.session.get(Unit, world["own_unit"]).established_on = dt.date(2026, 9, 10)
+        db.session.commit()
+    response = login_as("unit_editor").post("/admin/accounts/new/", data=account_form(world, created_on="2026-09-01"))
+    assert response.status_code == 200 and "2026-09-10" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Account).count() == 2

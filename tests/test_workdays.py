@@ -73,3 +73,33 @@ def test_deadline_in_a_year_without_schedule_shows_a_warning(app, world, login_a
         account.registration_due = dt.date(2026, 3, 10)
         db.session.commit()
     assert "节假日安排" not in client.get("/admin/accounts/").get_data(as_text=True)
+
+
+def test_department_enters_a_holiday_period(app, world, login_as):
+    client = login_as("dept_admin")
+    assert client.get("/admin/calendar/batch/").status_code == 200
+    response = client.post("/admin/calendar/batch/", data={"start": "2031-10-01", "end": "2031-10-07",
+                                                           "kind": "holiday", "name": "国庆节"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.query(WorkCalendar).filter(WorkCalendar.day.between(
+            dt.date(2031, 10, 1), dt.date(2031, 10, 7))).count() == 7
+        assert add_working_days(dt.date(2031, 9, 30), 1) == dt.date(2031, 10, 8)
+
+
+@pytest.mark.parametrize("data", [{"start": "2031-10-07", "end": "2031-10-01"},
+                                  {"start": "2031-01-01", "end": "2031-12-31"},
+                                  {"start": "not a date", "end": "2031-10-01"}])
+def test_bad_holiday_period_is_refused(app, world, login_as, data):
+    response = login_as("dept_admin").post("/admin/calendar/batch/", data={**data, "kind": "holiday"})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.query(WorkCalendar).count() == 0
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "unit_leader", "auditor"])
+def test_only_the_department_enters_the_calendar(app, world, login_as, role):
+    client = login_as(role)
+    assert client.get("/admin/calendar/batch/").status_code == 403
+    assert client.post("/admin/calendar/batch/", data={"start": "2031-10-01", "end": "2031-10-02",
+                                                       "kind": "holiday"}).status_code == 403
