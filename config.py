@@ -70,3 +70,6 @@ class Config:
     CHANGE_DUE_WORKING_DAYS = 5
     #: Last day of month M+1 on which the monthly report for month M is on time (第十五条).
     REPORT_WINDOW_LAST_DAY = 5
+    #: 疑似僵尸号: no posts in this many consecutive reported months, or no report for this many months.
+    DORMANT_NO_POSTS_MONTHS = int(os.environ.get("DORMANT_NO_POSTS_MONTHS", 3))
+    DORMANT_NO_REPORT_MONTHS = int(os.environ.get("DORMANT_NO_REPORT_MONTHS", 2))

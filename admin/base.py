@@ -19,21 +19,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from models import db
+from services.exports import neutralise
 from models.base import MAX_ID, to_id
 
 from . import policy
 from .fields import AdminForm, ScopedModelConverter
 from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS
-
-#: Characters that make a spreadsheet run a cell as a formula (CSV/Excel injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 class ProtectedView:
     """Login required; a logged-in user without the right gets 403, the anonymous go to login."""
@@ -261,7 +252,7 @@ class ScopedModelView(ProtectedView, ModelView):
         return super().render(template, **kwargs)
 
     def get_export_value(self, model, name):
-        return neutralise_formula(super().get_export_value(model, name))
+        return neutralise(super().get_export_value(model, name))
 
     def get_export_name(self, export_type="csv"):
         return f"{self.endpoint}_{func_now_stamp()}.{export_type}"

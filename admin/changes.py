@@ -1,5 +1,5 @@
 """变更备案 — change requests for an account's name, managers, maintenance method, or its closure (第八条)."""
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms import StringField, ValidationError
@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 
 from models import Account, ChangeKind, ChangeRecord, EmploymentStatus, Maintenance, Manager, ReviewStatus
+from models.base import to_id
 from services.workdays import add_working_days
 
 from . import validators
@@ -76,6 +77,18 @@ class ChangeView(WorkflowMixin, ScopedModelView):
         "closure_notice_on": {"validators": [validators.not_in_future]},
         "reason": {"validators": [Length(max=5000)]},
     }
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            # Links such as "start closure" on the dormant-accounts page preselect the account and kind.
+            account_id = to_id(request.args.get("account"))
+            if account_id:
+                form.account.data = scoped_query(Account).filter(Account.id == account_id).one_or_none()
+            kind = request.args.get("kind")
+            if kind in ChangeKind.__members__:
+                form.kind.data = ChangeKind[kind]
+        return form
 
     def get_query(self):
         return super().get_query().options(joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))

@@ -1,20 +1,35 @@
 """管理月报表 — monthly reports, one per account per month (第十五条)."""
 import datetime as dt
 
+from flask import abort, current_app, flash, redirect, request
+from flask_admin import expose
 from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from models import Account, MonthlyReport, ReviewStatus
+from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db
+from models.base import to_id
+from services import audit, exports, reports
 
 from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .workflow import WorkflowMixin
-from .labels import labels
 from .formatters import platform_text
+from .labels import labels
 from .snapshots import platform_code, staff_snapshot
+from .workflow import WorkflowMixin
+
+
+def _classified(_view, _context, model, _name):
+    """涉密 = 是 is a red flag (第十一条): shown in red wherever reports are listed."""
+    if model.involves_classified:
+        handled = bool((model.classified_handling or "").strip())
+        return Markup('<span class="badge badge-danger" title="{}">{}</span>').format(
+            gettext("Handling recorded") if handled else gettext("No handling recorded yet"), gettext("Classified"))
+    return Markup('<span class="badge badge-light">{}</span>').format(gettext("No"))
 
 
 def _month(_view, _context, model, _name):
@@ -31,7 +46,7 @@ class ReportView(WorkflowMixin, ScopedModelView):
                             "submitted_at"]
     print_endpoint = "printing.report_form"
     column_default_sort = [("period", True), ("id", True)]
-    column_formatters = {"period": _month,
+    column_formatters = {"period": _month, "involves_classified": _classified,
                          "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
     column_formatters_export = column_formatters
     column_details_list = ["snapshot_unit_name", "snapshot_platform", "snapshot_account_name",
@@ -57,8 +72,55 @@ class ReportView(WorkflowMixin, ScopedModelView):
         ("uq_monthly_reports_account_id", "monthly_reports.account_id, monthly_reports.period"),
         _l("This account already has a report for that month; open that report instead."))
 
+    list_template = "admin/reports_list.html"
+
     def get_query(self):
         return super().get_query().options(joinedload(MonthlyReport.unit))
+
+    # --- monthly chores ------------------------------------------------------------------------------
+    @expose("/prepare/", methods=("POST",))
+    def prepare_view(self):
+        """准备本月报表: drafts for every active account of the unit, staff filled in."""
+        if not current_user.role.is_unit_role:
+            abort(403)
+        form = self.action_form()
+        if not self.validate_form(form):
+            abort(400)
+        period = reports.reporting_period()
+        count = reports.prepare_drafts(current_user._get_current_object(), period)
+        db.session.commit()
+        if count:
+            flash(gettext("%(count)s draft reports for %(month)s were prepared; fill in the posts and topics, "
+                          "then submit them.", count=count, month=period.strftime("%Y-%m")), "success")
+        else:
+            flash(gettext("Every active account already has a report for %(month)s.",
+                          month=period.strftime("%Y-%m")), "info")
+        return redirect(self.get_url(".index_view", flt_period=period.isoformat()))
+
+    @expose("/missing/")
+    def missing_view(self):
+        """Which active accounts have no report for a month, and which reports came late."""
+        period = _month_arg(request.args.get("month")) or reports.reporting_period()
+        unit_id = to_id(request.args.get("unit")) if policy.sees_all_units(current_user) else None
+        result = reports.missing_and_late(current_user, period, unit_id)
+        fmt = request.args.get("format")
+        if fmt in ("csv", "xlsx"):
+            audit.record(AuditAction.export, note=f"missing reports {period:%Y-%m} ({fmt})")
+            db.session.commit()
+            return exports.table_response(f"missing_reports_{period:%Y%m}", fmt, _missing_rows(result))
+        units = db.session.query(Unit).order_by(Unit.name).all() if policy.sees_all_units(current_user) else []
+        by_unit: dict = {}
+        for account in result["missing"]:
+            by_unit.setdefault(account.unit.name, []).append(account)
+        return self.render("admin/reports_missing.html", result=result, by_unit=by_unit, units=units,
+                           unit_id=unit_id, month=period.strftime("%Y-%m"))
+
+    @expose("/dormant/")
+    def dormant_view(self):
+        """疑似僵尸号: accounts to clean up, each with a link to start its closure."""
+        return self.render("admin/reports_dormant.html", rows=reports.dormant_accounts(current_user),
+                           no_posts=current_app.config["DORMANT_NO_POSTS_MONTHS"],
+                           no_report=current_app.config["DORMANT_NO_REPORT_MONTHS"])
 
     def _restrict_form(self, form):
         form = super()._restrict_form(form)
@@ -73,6 +135,8 @@ class ReportView(WorkflowMixin, ScopedModelView):
             raise ValidationError(gettext("A report cannot be made for a month that has not begun."))
         account = model.account
         model.unit_id, model.unit = account.unit_id, account.unit
+        if model.period and model.period.replace(day=1) < account.created_on.replace(day=1):
+            raise ValidationError(gettext("The account did not exist yet in that month."))
         model.snapshot_unit_name = account.unit.name
         model.snapshot_platform = platform_code(account)
         model.snapshot_account_name = account.name
@@ -80,6 +144,24 @@ class ReportView(WorkflowMixin, ScopedModelView):
         model.snapshot_staff = staff_snapshot(account)
         if is_created:
             model.status = ReviewStatus.draft
+
+
+def _month_arg(value):
+    try:
+        return dt.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+def _missing_rows(result) -> tuple[list, list[list]]:
+    headers = [gettext("Status"), gettext("Responsible unit"), gettext("Account name"), gettext("Media type"),
+               gettext("Month"), gettext("Submitted at")]
+    rows = [[gettext("Missing"), a.unit.name, a.name, a.platform_label, result["period"].strftime("%Y-%m"), ""]
+            for a in result["missing"]]
+    rows += [[gettext("Late"), r.unit.name, r.snapshot_account_name, platform_text(r.snapshot_platform),
+              r.period.strftime("%Y-%m"), r.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted_at else ""]
+             for r in result["late"]]
+    return headers, rows
 
 
 def _user():

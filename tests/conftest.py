@@ -110,7 +110,8 @@ def make_account(unit: Unit, name="测试帐号", status=AccountStatus.draft, pl
 def make_report(account: Account, period=dt.date(2026, 10, 1), status=ReviewStatus.draft) -> MonthlyReport:
     report = MonthlyReport(account=account, unit=account.unit, period=period, post_count=3,
                            snapshot_unit_name=account.unit.name, snapshot_platform=str(account.platform.name),
-                           snapshot_account_name=account.name, status=status)
+                           snapshot_account_name=account.name, status=status,
+                           approved_at=dt.datetime(2026, 11, 3) if status == ReviewStatus.approved else None)
     db.session.add(report)
     db.session.flush()
     return report
@@ -255,3 +256,17 @@ def access_world(app, world):
         assert all(pair["own"] and pair["other"] for pair in rows.values()), rows
     return {**world, "rows": rows}
 
+
+@pytest.fixture
+def deletable(app, access_world):
+    """``access_world["rows"]``, with accounts and managers that nothing refers to (so that an allowed
+    delete really deletes; the world's accounts have reports, the managers are on teams)."""
+    rows = {view: dict(pair) for view, pair in access_world["rows"].items()}
+    with app.app_context():
+        own, other = db.session.get(Unit, access_world["own_unit"]), db.session.get(Unit, access_world["other_unit"])
+        rows["accounts"] = {"own": make_account(own, "本单位帐号草稿", account_id="own-spare").id,
+                            "other": make_account(other, "外单位帐号草稿", account_id="other-spare").id}
+        rows["managers"] = {"own": make_manager(own, "本单位帐号闲置人员").id,
+                            "other": make_manager(other, "外单位帐号闲置人员").id}
+        db.session.commit()
+    return rows
