@@ -13,7 +13,7 @@ from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manag
 from . import policy, validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .workflow import AccountWorkflowMixin
+from .workflow import LatenessMixin, AccountWorkflowMixin
 from .labels import labels
 from services.workdays import add_working_days
 
@@ -28,7 +28,7 @@ class TeamInline(InlineFormAdmin):
     form_args = {"manager": {"validators": [InputRequired()]}, "role": {"validators": [InputRequired()]}}
 
 
-class AccountView(AccountWorkflowMixin, ScopedModelView):
+class AccountView(LatenessMixin, AccountWorkflowMixin, ScopedModelView):
     column_list = ["name", "platform", "unit", "status", "verified", "in_matrix",
                    "created_on", "registration_due", "is_late"]
     column_labels = labels(name=_l("Account name"), change_history=_l("Change history"))

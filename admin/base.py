@@ -82,7 +82,7 @@ class ScopedModelView(ProtectedView, ModelView):
 
     @property
     def can_delete(self):
-        return policy.can_write(current_user, self.model) and self.model in policy.DELETABLE
+        return policy.may_delete_some(current_user, self.model)
 
     @property
     def can_export(self):

@@ -15,7 +15,7 @@ from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
 from .labels import labels
 from .snapshots import account_snapshot
-from .workflow import WorkflowMixin
+from .workflow import LatenessMixin, WorkflowMixin
 
 
 def _after_text(_view, _context, model, _name):
@@ -44,7 +44,7 @@ def _before_text(_view, _context, model, _name):
     return "；".join(parts)
 
 
-class ChangeView(WorkflowMixin, ScopedModelView):
+class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_list = ["account", "kind", "unit", "changed_on", "status", "due_on", "is_late", "submitted_at"]
     column_labels = labels(kind=_l("What changed"), after=_l("Proposed values"), before=_l("Before the change"))
     column_searchable_list = ["account.name", "reason"]

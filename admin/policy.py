@@ -55,10 +55,12 @@ WRITERS = {
     Manager: UNIT_ROLES | DEPT,
     ChangeRecord: UNIT_ROLES | DEPT,
     MonthlyReport: UNIT_ROLES | DEPT,
-    Violation: DEPT,
+    Violation: UNIT_ROLES | DEPT,  # units only record their rectification (see admin/violations.py)
     Assessment: DEPT,
     Attachment: UNIT_ROLES | DEPT,
 }
+#: Who may create records, where it differs from who may write them.
+CREATORS = {**WRITERS, Violation: DEPT}
 
 #: States in which a unit user may still edit or delete a record: before it went to the department.
 UNIT_EDITABLE = {
@@ -76,6 +78,9 @@ DELETABLE = {
     WorkCalendar: None,
     Violation: None,
 }
+
+#: Who may delete records at all (each record is then checked by can_delete).
+DELETERS = {model: roles for model, roles in WRITERS.items() if model in DELETABLE} | {Violation: DEPT}
 
 
 def _role(user) -> Role | None:
@@ -130,8 +135,13 @@ def owns(user, obj) -> bool:
     return obj.audit_unit_id is not None and obj.audit_unit_id == user.unit_id
 
 
+def may_delete_some(user, model) -> bool:
+    """Whether a delete button is offered at all on ``model``'s screens."""
+    return _role(user) in DELETERS.get(model, frozenset())
+
+
 def can_create(user, model) -> bool:
-    return can_write(user, model)
+    return _role(user) in CREATORS.get(model, frozenset())
 
 
 def can_edit(user, obj) -> bool:
@@ -151,6 +161,8 @@ def can_edit(user, obj) -> bool:
 def can_delete(user, obj) -> bool:
     model = type(obj)
     if model not in DELETABLE or not can_edit(user, obj):
+        return False
+    if model is Violation and _role(user) not in DEPT:
         return False
     states = DELETABLE[model]
     return states is None or obj.status in states

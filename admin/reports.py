@@ -20,7 +20,7 @@ from .fields import ScopedAjaxLoader
 from .formatters import platform_text
 from .labels import labels
 from .snapshots import platform_code, staff_snapshot
-from .workflow import WorkflowMixin
+from .workflow import LatenessMixin, WorkflowMixin
 
 
 def _classified(_view, _context, model, _name):
@@ -36,7 +36,7 @@ def _month(_view, _context, model, _name):
     return model.period.strftime("%Y-%m") if model.period else ""
 
 
-class ReportView(WorkflowMixin, ScopedModelView):
+class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_list = ["snapshot_account_name", "snapshot_platform", "unit", "period", "post_count",
                    "involves_classified", "status", "submitted_at", "is_late"]
     column_labels = labels(unit=_l("Building unit"))

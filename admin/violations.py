@@ -1,14 +1,22 @@
-"""违规记录 — violations, measures and rectification (第十一~十三条, 第十七~十八条)."""
+"""违规记录 — violations, measures and rectification (第十一~十三条, 第十七~十八条).
+
+The department records violations; 责令停止运行 suspends the account at once. The unit sees its own
+violations and records its rectification (and uploads evidence on the account's page)."""
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, Length
 
 from models import Account, Violation
+from services import violations
 
-from . import validators
+from . import policy, validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .labels import labels
+
+#: The only field a unit user fills in on a violation.
+UNIT_FIELDS = {"rectification", "csrf_token", "row_version"}
 
 
 class ViolationView(ScopedModelView):
@@ -26,12 +34,24 @@ class ViolationView(ScopedModelView):
         "account": {"validators": [InputRequired()]},
         "occurred_on": {"validators": [InputRequired(), validators.not_in_future]},
         "description": {"validators": [InputRequired(), Length(max=10000)]},
+        "rectification": {"validators": [Length(max=10000)],
+                          "description": _l("What the unit did to put it right; attach evidence on the "
+                                            "account's page.")},
     }
 
     def get_query(self):
         return super().get_query().options(joinedload(Violation.account), joinedload(Violation.unit))
 
+    def _restrict_form(self, form):
+        form = super()._restrict_form(form)
+        if not policy.sees_all_units(current_user):
+            for name in [field.name for field in form if field.name not in UNIT_FIELDS]:
+                del form[name]
+        return form
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if is_created:
+        if is_created or "account" in form:
             model.unit_id, model.unit = model.account.unit_id, model.account.unit
+        if policy.sees_all_units(current_user):
+            violations.apply_measure(model, current_user._get_current_object())

@@ -8,7 +8,7 @@ from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Attachment, AttachmentKind, db
+from models import Attachment, AttachmentKind, Violation, db
 from services import workflow
 
 from . import policy
@@ -20,6 +20,8 @@ class WorkflowMixin:
     details_template = "admin/workflow_details.html"
 
     def is_action_allowed(self, name):
+        if name == "record_late":
+            return policy.can_create(current_user, Violation)
         if name in workflow.TRANSITIONS:
             return workflow.role_may(current_user, name, self.model)
         return super().is_action_allowed(name)
@@ -92,6 +94,29 @@ class WorkflowMixin:
         if len(problems) > 10:
             flash(gettext("… and %(count)s more records were skipped.", count=len(problems) - 10), "warning")
         return None
+
+
+class LatenessMixin:
+    """Department action on a list: turn the selected late records into violation records."""
+
+    @action("record_late", _l("Record as violation (late)"),
+            _l("Record the selected late records as violations?"))
+    def action_record_late(self, ids):
+        from services import violations
+
+        actor = current_user._get_current_object()
+        done, problems = 0, []
+        for row in self.scoped_rows(ids):
+            try:
+                violations.record_lateness(row, actor)
+                done += 1
+            except workflow.TransitionError as exc:
+                problems.append(str(exc))
+        db.session.commit()
+        if done:
+            flash(ngettext("%(num)s violation recorded.", "%(num)s violations recorded.", done), "success")
+        for problem in problems[:10]:
+            flash(problem, "warning")
 
 
 class AccountWorkflowMixin(WorkflowMixin):

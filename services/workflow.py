@@ -162,8 +162,13 @@ def suspend(account: Account, actor, reason: str | None = None) -> None:
 
 def reinstate(account: Account, actor, note: str | None = None) -> None:
     """The department reinstates a suspended account after rectification; it rejoins the matrix."""
+    from services import violations
+
+    if account.status == AccountStatus.suspended:
+        violations.check_reinstatement(account)
     _move(account, actor, "reinstate", (note or "").strip() or None)
     account.in_matrix = True
+    violations.resolve_on_reinstatement(account)
 
 
 TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject": reject,

@@ -1,0 +1,66 @@
+"""Violations, measures and rectification (第十一~十三条, 第十七~十八条)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext
+
+from models import (Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db)
+from services import workflow
+
+
+def apply_measure(violation: Violation, actor) -> None:
+    """责令停止运行 suspends a registered account at once (it leaves the matrix, 第十三条)."""
+    account = violation.account
+    if violation.measure == Measure.suspend and account.status == AccountStatus.approved:
+        workflow.suspend(account, actor, gettext("Violation: %(text)s", text=violation.description[:200]))
+
+
+def open_suspensions(account: Account) -> list[Violation]:
+    return db.session.query(Violation).filter(
+        Violation.account_id == account.id, Violation.measure == Measure.suspend,
+        Violation.resolved_on.is_(None)).all()
+
+
+def check_reinstatement(account: Account) -> None:
+    """A suspended account is reinstated only after the unit recorded its rectification."""
+    for violation in open_suspensions(account):
+        if not (violation.rectification or "").strip():
+            raise workflow.TransitionError(gettext(
+                "“%(account)s” cannot be reinstated yet: the unit has not recorded the rectification of the "
+                "violation of %(day)s.", account=account.name, day=violation.occurred_on.isoformat()))
+
+
+def resolve_on_reinstatement(account: Account, today: dt.date | None = None) -> None:
+    for violation in open_suspensions(account):
+        violation.resolved_on = today or dt.date.today()
+
+
+#: What a late record becomes, by kind of record.
+LATE_KINDS = {Account: ViolationKind.late_registration, ChangeRecord: ViolationKind.late_registration,
+              MonthlyReport: ViolationKind.late_report}
+
+
+def record_lateness(record, actor) -> Violation:
+    """Turn a late registration, change or report into a violation record (once per record)."""
+    if not record.is_late:
+        raise workflow.TransitionError(gettext("“%(record)s” was not late.", record=str(record)))
+    account = record if isinstance(record, Account) else record.account
+    kind = LATE_KINDS[type(record)]
+    day = (record.submitted_at or dt.datetime.now()).date()
+    duplicate = db.session.query(Violation.id).filter_by(account_id=account.id, kind=kind, occurred_on=day).first()
+    if duplicate:
+        raise workflow.TransitionError(gettext("“%(record)s” is already recorded as a violation.", record=str(record)))
+    if isinstance(record, MonthlyReport):
+        text = gettext("Monthly report for %(month)s submitted late (due by the 5th of the next month).",
+                       month=record.period.strftime("%Y-%m"))
+    elif isinstance(record, ChangeRecord):
+        text = gettext("Change of %(kind)s reported late (due %(due)s).", kind=str(record.kind.label),
+                       due=record.due_on.isoformat() if record.due_on else "")
+    else:
+        text = gettext("Registration submitted late (due %(due)s).",
+                       due=record.registration_due.isoformat() if record.registration_due else "")
+    violation = Violation(account=account, unit_id=account.unit_id, occurred_on=day, kind=kind,
+                          description=text, measure=Measure.rectify)
+    db.session.add(violation)
+    return violation
