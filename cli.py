@@ -5,7 +5,7 @@ import secrets
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from models import Role, Unit, User, db
 
@@ -75,7 +75,20 @@ def calendar_sync() -> None:
     click.echo(f"Work calendar: {added} days added, {updated} updated.")
 
 
+@click.command("assess")
+@with_appcontext
+@click.argument("year", type=click.IntRange(2000, 2100))
+def assess(year: int) -> None:
+    """Compute the annual assessment (年度考核) of YEAR per account and per unit."""
+    from services.assessment import compute
+
+    count = compute(year)
+    db.session.commit()
+    click.echo(f"Assessment {year}: {count} accounts scored and ranked.")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(assess)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(calendar_cli)

@@ -73,3 +73,7 @@ class Config:
     #: 疑似僵尸号: no posts in this many consecutive reported months, or no report for this many months.
     DORMANT_NO_POSTS_MONTHS = int(os.environ.get("DORMANT_NO_POSTS_MONTHS", 3))
     DORMANT_NO_REPORT_MONTHS = int(os.environ.get("DORMANT_NO_REPORT_MONTHS", 2))
+    #: 年度考核 weights (points out of 100, see services/assessment.py) and the yearly posts target.
+    ASSESSMENT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
+                          "per_violation": 10}
+    ASSESSMENT_POSTS_TARGET = int(os.environ.get("ASSESSMENT_POSTS_TARGET", 120))

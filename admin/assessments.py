@@ -1,9 +1,16 @@
 """年度考核 — yearly figures per account and unit; the department sets grade and commendation (第十六条)."""
-from flask_babel import lazy_gettext as _l
+import datetime as dt
+
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from models import Assessment
+from models import Assessment, db
+from services import assessment
 
+from . import policy
 from .base import ScopedModelView
 from .labels import labels
 
@@ -19,9 +26,34 @@ class AssessmentView(ScopedModelView):
     # The figures are computed from the records; the department only grades and commends.
     form_columns = ["grade", "commended", "remarks"]
 
+    list_template = "admin/assessments_list.html"
+    column_formatters = {"account": lambda v, c, m, n: m.account.name if m.account else gettext("(whole unit)")}
+
     @property
     def can_create(self):
         return False
+
+    @property
+    def default_year(self) -> int:
+        """The year usually assessed: the one that just ended."""
+        return dt.date.today().year - 1
+
+    @expose("/compute/", methods=("POST",))
+    def compute_view(self):
+        """The department's button: compute the year's figures, scores and ranks."""
+        if not policy.can_write(current_user, Assessment):
+            abort(403)
+        if not self.validate_form(self.action_form()):
+            abort(400)
+        year = request.form.get("year", type=int)
+        if year is None or not 2000 <= year <= dt.date.today().year:
+            flash(gettext("Choose a year up to this one."), "error")
+            return redirect(self.get_url(".index_view"))
+        count = assessment.compute(year)
+        db.session.commit()
+        flash(gettext("The %(year)s assessment was computed for %(count)s accounts.", year=year, count=count),
+              "success")
+        return redirect(self.get_url(".index_view"))
 
     def get_query(self):
         return super().get_query().options(joinedload(Assessment.unit), joinedload(Assessment.account))

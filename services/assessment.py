@@ -1,0 +1,106 @@
+"""年度考核 (第十六条): yearly figures per account and per unit, a score by documented weights, a rank.
+
+Score out of 100 (weights are settings, ASSESSMENT_WEIGHTS):
+  registered on time ........ 20 points
+  on-time monthly reports ... 50 points × (reports on time / reports expected)
+  posts ..................... 20 points × min(posts / ASSESSMENT_POSTS_TARGET, 1)
+  no violation .............. 10 points, minus 10 per violation, never below a total of 0
+The department then sets the grade and the commendation (表彰) by hand.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from models import Account, AccountStatus, Assessment, MonthlyReport, Violation, db
+from services.reports import add_months, reporting_period
+
+DEFAULT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
+                   "per_violation": 10}
+
+
+def _expected_months(account: Account, year: int, today: dt.date) -> int:
+    first = max(dt.date(year, 1, 1), account.created_on.replace(day=1))
+    last = min(dt.date(year, 12, 1), reporting_period(today))
+    if last < first:
+        return 0
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def score(figures: dict, weights: dict, posts_target: int) -> Decimal:
+    total = 0.0
+    if figures["registered_on_time"]:
+        total += weights["registered_on_time"]
+    if figures["reports_expected"]:
+        total += weights["reports_on_time"] * figures["reports_on_time"] / figures["reports_expected"]
+    total += weights["posts"] * min(figures["posts"] / posts_target, 1.0) if posts_target else 0
+    total += weights["no_violation"] - weights["per_violation"] * figures["violations"]
+    return Decimal(str(round(max(total, 0.0), 2)))
+
+
+def compute(year: int, today: dt.date | None = None) -> int:
+    """Compute (or recompute) the year's rows; grades, commendations and remarks are kept."""
+    today = today or dt.date.today()
+    weights = {**DEFAULT_WEIGHTS, **current_app.config.get("ASSESSMENT_WEIGHTS", {})}
+    target = current_app.config.get("ASSESSMENT_POSTS_TARGET", 120)
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    accounts = db.session.query(Account).filter(
+        Account.created_on <= end, Account.approved_at.is_not(None),
+        Account.status.in_([AccountStatus.approved, AccountStatus.suspended, AccountStatus.closed])).all()
+    ids = [a.id for a in accounts]
+    report_rows = db.session.execute(
+        sa.select(MonthlyReport.account_id,
+                  sa.func.count().filter(MonthlyReport.is_late.is_(False)),
+                  sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0))
+        .where(MonthlyReport.period.between(start, dt.date(year, 12, 1)), MonthlyReport.submitted_at.is_not(None),
+               MonthlyReport.account_id.in_(ids))
+        .group_by(MonthlyReport.account_id)).all()
+    reports = {account_id: (on_time, posts) for account_id, on_time, posts in report_rows}
+    violation_rows = db.session.execute(
+        sa.select(Violation.account_id, sa.func.count()).where(
+            Violation.occurred_on.between(start, end), Violation.account_id.in_(ids))
+        .group_by(Violation.account_id)).all()
+    violations = dict(violation_rows)
+    existing = {(row.unit_id, row.account_id): row
+                for row in db.session.query(Assessment).filter(Assessment.year == year)}
+    per_account, per_unit = [], {}
+    for account in accounts:
+        on_time, posts = reports.get(account.id, (0, 0))
+        expected = _expected_months(account, year, today)
+        figures = {"registered_on_time": not account.is_late, "reports_expected": expected,
+                   "reports_on_time": min(on_time, expected), "posts": int(posts),
+                   "violations": violations.get(account.id, 0)}
+        row = existing.pop((account.unit_id, account.id), None) or Assessment(
+            year=year, unit_id=account.unit_id, account_id=account.id)
+        for key, value in figures.items():
+            setattr(row, key, value)
+        row.score = score(figures, weights, target)
+        db.session.add(row)
+        per_account.append(row)
+        per_unit.setdefault(account.unit_id, []).append(row)
+    _rank(per_account)
+    unit_rows = []
+    for unit_id, rows in per_unit.items():
+        row = existing.pop((unit_id, None), None) or Assessment(year=year, unit_id=unit_id, account_id=None)
+        row.registered_on_time = all(r.registered_on_time for r in rows)
+        row.reports_expected = sum(r.reports_expected for r in rows)
+        row.reports_on_time = sum(r.reports_on_time for r in rows)
+        row.posts = sum(r.posts for r in rows)
+        row.violations = sum(r.violations for r in rows)
+        row.score = Decimal(str(round(sum(float(r.score) for r in rows) / len(rows), 2)))
+        db.session.add(row)
+        unit_rows.append(row)
+    _rank(unit_rows)
+    for stale in existing.values():  # accounts that no longer qualify
+        db.session.delete(stale)
+    return len(per_account)
+
+
+def _rank(rows: list[Assessment]) -> None:
+    """Standard competition ranking (1, 2, 2, 4) by score."""
+    ordered = sorted(rows, key=lambda r: r.score, reverse=True)
+    for index, row in enumerate(ordered):
+        row.rank = ordered[index - 1].rank if index and ordered[index - 1].score == row.score else index + 1
