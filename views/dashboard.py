@@ -1,13 +1,20 @@
-"""Home page pieces: what the logged-in user has to look at, counted within their scope."""
+"""Home page (第十四条, daily oversight): counts, 12-month charts and the to-do lists of the user's scope."""
 from __future__ import annotations
 
-from flask import url_for
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from admin import policy
-from models import Account, AccountStatus, ChangeRecord, MonthlyReport, ReviewStatus, Role, db
+from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Role, Unit,
+                    UnitKind, db)
+from services import charts, reports
+from services.staff import staff_problems
 
+#: What is waiting for each role.
 PENDING_ACCOUNT = {
     Role.unit_editor: (AccountStatus.draft, AccountStatus.returned),
     Role.unit_leader: (AccountStatus.unit_review,),
@@ -20,27 +27,109 @@ PENDING_REVIEW = {
     Role.dept_admin: (ReviewStatus.dept_review,),
     Role.auditor: (ReviewStatus.dept_review,),
 }
+TODO_LIMIT = 20
 
 
-def _count(user, model, *criteria) -> int:
-    query = policy.scope(user, model, db.session.query(func.count()).select_from(model))
-    return query.filter(*criteria).scalar() or 0
+def _scoped(user, model, query):
+    return policy.scope(user, model, query)
 
 
-def home_context(user) -> dict:
-    accounts = _count(user, Account, Account.status == AccountStatus.approved)
-    cards = [
-        {"label": _l("Registered accounts"), "count": accounts, "url": url_for("accounts.index_view")},
-        {"label": _l("Accounts waiting for you"),
-         "count": _count(user, Account, Account.status.in_(PENDING_ACCOUNT[user.role])),
-         "url": url_for("accounts.index_view")},
-        {"label": _l("Change requests waiting for you"),
-         "count": _count(user, ChangeRecord, ChangeRecord.status.in_(PENDING_REVIEW[user.role])),
-         "url": url_for("changes.index_view")},
-        {"label": _l("Monthly reports waiting for you"),
-         "count": _count(user, MonthlyReport, MonthlyReport.status.in_(PENDING_REVIEW[user.role])),
-         "url": url_for("reports.index_view")},
-    ]
-    from services.staff import staff_problems
+def _count_by(user, column, model=Account, *criteria) -> dict:
+    query = db.session.query(column, sa.func.count()).select_from(model).filter(*criteria).group_by(column)
+    return dict(_scoped(user, model, query).all())
 
-    return {"cards": cards, "staff_problems": staff_problems(user)}
+
+def home_context(user, today: dt.date | None = None) -> dict:
+    today = today or dt.date.today()
+    period = reports.reporting_period(today)
+    by_status = _count_by(user, Account.status)
+    by_platform = _count_by(user, Account.platform, Account, Account.status == AccountStatus.approved)
+    kind_query = db.session.query(Unit.kind, sa.func.count()).select_from(Account).join(Unit).filter(
+        Account.status == AccountStatus.approved).group_by(Unit.kind)
+    by_unit_kind = dict(_scoped(user, Account, kind_query).all())
+    return {
+        "today": today,
+        "by_status": [(s, by_status.get(s, 0)) for s in AccountStatus],
+        "by_platform": [(p, by_platform[p]) for p in Platform if by_platform.get(p)],
+        "by_unit_kind": [(k, by_unit_kind[k]) for k in UnitKind if by_unit_kind.get(k)],
+        "charts": _charts(user, today),
+        "todo": _todo(user, today, period),
+        "period": period,
+    }
+
+
+def _charts(user, today: dt.date) -> dict:
+    last = reports.reporting_period(today)
+    months = [reports.add_months(last, -i) for i in range(11, -1, -1)]
+    query = db.session.query(
+        MonthlyReport.period, sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0), sa.func.count(),
+        sa.func.count().filter(MonthlyReport.is_late.is_(False))
+    ).filter(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None)) \
+        .group_by(MonthlyReport.period)
+    rows = {period: (posts, count, on_time) for period, posts, count, on_time in
+            _scoped(user, MonthlyReport, query).all()}
+    labels = [m.strftime("%Y-%m") for m in months]
+    posts = [float(rows.get(m, (0, 0, 0))[0]) for m in months]
+    rate = [(100.0 * rows[m][2] / rows[m][1]) if m in rows and rows[m][1] else None for m in months]
+    return {
+        "posts": charts.bar_chart(labels, posts, gettext("Posts per month")),
+        "on_time": charts.line_chart(labels, rate, gettext("Monthly reports on time")),
+    }
+
+
+def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
+    lists = []
+
+    def add(key, title, rows, url, render):
+        lists.append({"key": key, "title": title, "rows": rows[:TODO_LIMIT], "more": len(rows) > TODO_LIMIT,
+                      "url": url, "render": render})
+
+    pending_accounts = _scoped(user, Account, db.session.query(Account).options(joinedload(Account.unit))) \
+        .filter(Account.status.in_(PENDING_ACCOUNT[user.role])).order_by(Account.registration_due).limit(
+        TODO_LIMIT + 1).all()
+    add("pending_accounts", _l("Registrations waiting for you"), pending_accounts, url_for("accounts.index_view"),
+        lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name, a.status.label))
+    pending_changes = _scoped(user, ChangeRecord, db.session.query(ChangeRecord).options(
+        joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))).filter(
+        ChangeRecord.status.in_(PENDING_REVIEW[user.role])).order_by(ChangeRecord.due_on).limit(TODO_LIMIT + 1).all()
+    add("pending_changes", _l("Change requests waiting for you"), pending_changes, url_for("changes.index_view"),
+        lambda c: (url_for("changes.details_view", id=c.id), str(c), c.unit.name, c.status.label))
+    pending_reports = _scoped(user, MonthlyReport, db.session.query(MonthlyReport).options(
+        joinedload(MonthlyReport.unit))).filter(MonthlyReport.status.in_(PENDING_REVIEW[user.role])) \
+        .order_by(MonthlyReport.period.desc()).limit(TODO_LIMIT + 1).all()
+    add("pending_reports", _l("Monthly reports waiting for you"), pending_reports, url_for("reports.index_view"),
+        lambda r: (url_for("reports.details_view", id=r.id), str(r), r.unit.name, r.status.label))
+    overdue_accounts = _scoped(user, Account, db.session.query(Account).options(joinedload(Account.unit))).filter(
+        Account.status.in_((AccountStatus.draft, AccountStatus.returned)), Account.registration_due < today) \
+        .order_by(Account.registration_due).limit(TODO_LIMIT + 1).all()
+    add("overdue_accounts", _l("Overdue registrations"), overdue_accounts, url_for("accounts.index_view"),
+        lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name,
+                   gettext("due %(day)s", day=a.registration_due.isoformat())))
+    overdue_changes = _scoped(user, ChangeRecord, db.session.query(ChangeRecord).options(
+        joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))).filter(
+        ChangeRecord.status.in_((ReviewStatus.draft, ReviewStatus.returned)), ChangeRecord.due_on < today) \
+        .order_by(ChangeRecord.due_on).limit(TODO_LIMIT + 1).all()
+    add("overdue_changes", _l("Overdue change requests"), overdue_changes, url_for("changes.index_view"),
+        lambda c: (url_for("changes.details_view", id=c.id), str(c), c.unit.name,
+                   gettext("due %(day)s", day=c.due_on.isoformat())))
+    missing = reports.missing_and_late(user, period)["missing"]
+    add("missing_reports", gettext("Monthly reports of %(month)s not submitted", month=period.strftime("%Y-%m")),
+        missing, url_for("reports.missing_view", month=period.strftime("%Y-%m")),
+        lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name, a.platform_label))
+    red_flags = _scoped(user, MonthlyReport, db.session.query(MonthlyReport).options(
+        joinedload(MonthlyReport.unit))).filter(MonthlyReport.involves_classified.is_(True),
+                                                MonthlyReport.status != ReviewStatus.approved) \
+        .order_by(MonthlyReport.period.desc()).limit(TODO_LIMIT + 1).all()
+    add("red_flags", _l("Red flags: reports involving classified information"), red_flags,
+        url_for("reports.index_view"),
+        lambda r: (url_for("reports.details_view", id=r.id), str(r), r.unit.name, r.status.label))
+    dormant = reports.dormant_accounts(user, today)
+    add("dormant", _l("Suspected dormant accounts"), dormant, url_for("reports.dormant_view"),
+        lambda d: (url_for("accounts.details_view", id=d["account"].id), d["account"].name, d["account"].unit.name,
+                   "；".join(d["reasons"])))
+    staff = staff_problems(user)
+    add("staff", _l("Team members who left or are students"), staff, url_for("accounts.index_view"),
+        lambda p: (url_for("accounts.details_view", id=p["account"].id), p["account"].name, p["account"].unit.name,
+                   f'{p["manager"].name}（{p["manager"].employment_status.label}）'
+                   + (gettext(" — verified account, breaks Article 8") if p["verified_breach"] else "")))
+    return lists
