@@ -87,8 +87,19 @@ def assess(year: int) -> None:
     click.echo(f"Assessment {year}: {count} accounts scored and ranked.")
 
 
+@click.command("remind")
+@with_appcontext
+def remind() -> None:
+    """E-mail each responsible unit user what is due soon or overdue (run daily from cron)."""
+    from services.reminders import send_reminders
+
+    sent, skipped = send_reminders()
+    click.echo(f"Reminders: {sent} sent, {skipped} users already reminded today.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(assess)
+    app.cli.add_command(remind)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(calendar_cli)

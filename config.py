@@ -64,6 +64,15 @@ class Config:
     #: An embeddable CJK font for the printable forms (default: Noto Serif CJK SC from fonts-noto-cjk).
     PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")
     PDF_FONT_INDEX = int(os.environ.get("PDF_FONT_INDEX", 0))
+    #: Outgoing e-mail for `flask remind`.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "xmt-noreply@localhost")
+    #: The address users open, printed in the reminders.
+    SERVER_URL = os.environ.get("SERVER_URL", "")
     #: Days of working time between creation and the registration deadline (第六条).
     REGISTRATION_DUE_WORKING_DAYS = 5
     #: Days of working time to report a change (第八条).

@@ -11,3 +11,4 @@ from .assessment import Assessment, Grade  # noqa: F401
 from .audit import AuditAction, AuditLog  # noqa: F401
 from .calendar import DayKind, WorkCalendar  # noqa: F401
 from .attachment import Attachment, AttachmentKind  # noqa: F401
+from .reminder import ReminderLog  # noqa: F401
