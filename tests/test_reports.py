@@ -110,3 +110,11 @@ def test_report_before_the_account_existed_is_refused(app, registered, login_as)
     assert response.status_code == 200
     with app.app_context():
         assert db.session.query(MonthlyReport).count() == 0
+
+
+def test_huge_topics_text_is_refused_cleanly(app, registered, login_as):
+    response = login_as("unit_editor").post("/admin/reports/new/", data={
+        "account": registered["own_account"], "period": f"{LAST:%Y-%m-%d}", "post_count": "1", "topics": "字" * 100_000})
+    assert response.status_code == 200 and "20000" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(MonthlyReport).count() == 0
