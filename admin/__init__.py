@@ -6,23 +6,24 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit, User,
-                    Violation, WorkCalendar)
-
-from .accounts import AccountView
-from .assessments import AssessmentView
-from .audit import AuditView
-from .base import SecureIndexView
-from .calendar import CalendarView
-from .changes import ChangeView
-from .managers import ManagerView
-from .reports import ReportView
-from .units import UnitView
-from .users import UserView
-from .violations import ViolationView
-
 
 def init_admin(app: Flask) -> Admin:
+    # Imported here so that `from admin import policy` stays light (services import the policy).
+    from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit, User,
+                        Violation, WorkCalendar)
+
+    from .accounts import AccountView
+    from .assessments import AssessmentView
+    from .audit import AuditView
+    from .base import SecureIndexView
+    from .calendar import CalendarView
+    from .changes import ChangeView
+    from .managers import ManagerView
+    from .reports import ReportView
+    from .units import UnitView
+    from .users import UserView
+    from .violations import ViolationView
+
     admin = Admin(
         app,
         name=_l("New-Media Account Registry"),
