@@ -56,6 +56,7 @@ def create_app(config_override: dict | None = None) -> Flask:
     from cli import register_cli
     from views import register_blueprints
 
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     register_blueprints(app)
     init_admin(app)
     register_cli(app)

@@ -16,6 +16,8 @@ from .user import User
 class AttachmentKind(LabeledEnum):
     signed_form = "signed_form", _l("Signed and sealed form")
     evidence = "evidence", _l("Rectification evidence")
+    #: The account's QR code, shown on the public matrix page.
+    qr_code = "qr_code", _l("QR code (shown on the public matrix)")
     other = "other", _l("Other")
 
 

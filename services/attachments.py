@@ -38,6 +38,8 @@ def save(owner, upload, actor, kind: AttachmentKind = AttachmentKind.signed_form
     if detected is None or detected.mime not in ALLOWED_TYPES:
         raise AttachmentError(gettext("Only PDF, JPEG and PNG scans can be attached; this file is not one "
                                       "(whatever its name says)."))
+    if kind == AttachmentKind.qr_code and not detected.mime.startswith("image/"):
+        raise AttachmentError(gettext("A QR code must be a PNG or JPEG image."))
     attachment = Attachment(
         unit_id=owner.unit_id, kind=kind, filename=_clean_name(upload.filename, detected.extension),
         content_type=detected.mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), content=data,

@@ -6,11 +6,13 @@ def register_blueprints(app: Flask) -> None:
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .health import bp as health_bp
+    from .matrix import bp as matrix_bp
     from .printing import bp as printing_bp
 
     app.register_blueprint(attachments_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(matrix_bp)
     app.register_blueprint(printing_bp)
 
     for code in (400, 403, 404, 405, 413, 429, 500, 503):
