@@ -115,6 +115,17 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         return self.render("admin/reports_missing.html", result=result, by_unit=by_unit, units=units,
                            unit_id=unit_id, month=period.strftime("%Y-%m"))
 
+    @expose("/summary/")
+    def summary_view(self):
+        """The month's summary for the department: one row per account, the 月报表 fields (.xlsx or .csv)."""
+        if not policy.sees_all_units(current_user):
+            abort(403)
+        period = _month_arg(request.args.get("month")) or reports.reporting_period()
+        fmt = request.args.get("format") if request.args.get("format") in ("csv", "xlsx") else "xlsx"
+        audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")
+        db.session.commit()
+        return exports.table_response(f"monthly_summary_{period:%Y%m}", fmt, reports.summary_table(period))
+
     @expose("/dormant/")
     def dormant_view(self):
         """疑似僵尸号: accounts to clean up, each with a link to start its closure."""

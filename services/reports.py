@@ -106,3 +106,29 @@ def dormant_accounts(user, today: dt.date | None = None) -> list[dict]:
         if reasons:
             result.append({"account": account, "reasons": reasons})
     return result
+
+
+def summary_table(period: dt.date) -> tuple[list, list[list]]:
+    """One row per report of the month with the 管理月报表 fields, read as plain columns (fast)."""
+    from admin.formatters import platform_text
+    from models.base import YES_NO
+
+    headers = [gettext("Building unit"), gettext("Media platform"), gettext("Account name"), gettext("Account ID"),
+               gettext("Month"), gettext("Submitted at"), gettext("Number of posts"), gettext("Topics and content"),
+               gettext("Involves classified information"), gettext("Management staff"), gettext("Status"),
+               gettext("Late")]
+    rows = db.session.execute(
+        sa.select(MonthlyReport.snapshot_unit_name, MonthlyReport.snapshot_platform,
+                  MonthlyReport.snapshot_account_name, MonthlyReport.snapshot_account_id, MonthlyReport.submitted_at,
+                  MonthlyReport.post_count, MonthlyReport.topics, MonthlyReport.involves_classified,
+                  MonthlyReport.snapshot_staff, MonthlyReport.status, MonthlyReport.is_late)
+        .where(MonthlyReport.period == month_start(period))
+        .order_by(MonthlyReport.snapshot_unit_name, MonthlyReport.snapshot_account_name))
+    month = period.strftime("%Y-%m")
+    table = []
+    for unit, platform, name, account_id, submitted, posts, topics, classified, staff, status, late in rows:
+        table.append([unit, platform_text(platform), name, account_id or "", month,
+                      submitted.strftime("%Y-%m-%d %H:%M") if submitted else "", posts, topics or "",
+                      str(YES_NO[bool(classified)]), "、".join(p.get("name", "") for p in (staff or [])),
+                      str(status.label), str(YES_NO[bool(late)])])
+    return headers, table

@@ -1,0 +1,71 @@
+"""Exports: Chinese headers, the user's scope and filters, safe to open in Excel, audited."""
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from models import Account, AuditAction, AuditLog, MonthlyReport, db
+
+from .test_reports import LAST
+
+
+
+@pytest.fixture
+def formula_names(app, world):
+    with app.app_context():
+        own = db.session.get(Account, world["own_account"])
+        own.name = "=HYPERLINK(\"http://evil.example\",\"点我\")"
+        own.creator_entity = "+cmd|' /C calc'!A0"
+        db.session.commit()
+    return world
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "dept_admin", "auditor"])
+def test_csv_export_is_scoped_neutralised_and_audited(app, formula_names, login_as, role):
+    response = login_as(role).get("/admin/accounts/export/csv/")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert "帐号名称" in rows[0]
+    cells = [cell for row in rows[1:] for cell in row]
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert ("外单位帐号" in text) == (role != "unit_editor")
+    with app.app_context():
+        assert db.session.query(AuditLog).filter_by(action=AuditAction.export).count() == 1
+
+
+def test_xlsx_export_opens_and_is_neutralised(app, formula_names, login_as):
+    response = login_as("unit_editor").get("/admin/accounts/export/xlsx/")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "帐号名称" in values and all(not v.startswith("=") for v in values)
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_export_follows_the_users_filters(app, world, login_as):
+    text = login_as("dept_admin").get("/admin/accounts/export/csv/?search=外单位").get_data(as_text=True)
+    assert "外单位帐号" in text and "本单位帐号" not in text
+
+
+def test_monthly_summary_for_the_department(app, world, login_as):
+    with app.app_context():
+        for report in db.session.query(MonthlyReport):
+            report.period = LAST
+        db.session.commit()
+    dept = login_as("dept_admin")
+    sheet = openpyxl.load_workbook(io.BytesIO(dept.get(f"/admin/reports/summary/?month={LAST:%Y-%m}").data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["建设单位", "媒体平台", "帐号名称"] and len(rows) == 3
+    assert dept.get(f"/admin/reports/summary/?month={LAST:%Y-%m}&format=csv").mimetype == "text/csv"
+    assert login_as("unit_leader").get("/admin/reports/summary/").status_code == 403
+
+
+def test_formula_neutraliser():
+    from services.exports import neutralise
+
+    for value in ("=1+1", "+1", "-1", "@x", "\t1", "\r1"):
+        assert neutralise(value).startswith("'")
+    assert neutralise("普通文本") == "普通文本" and neutralise(5) == 5 and neutralise(None) is None
