@@ -12,6 +12,7 @@ from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manag
 
 from . import policy, validators
 from .base import ScopedModelView
+from .bulk import BulkAccountMixin
 from .fields import ScopedAjaxLoader
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .labels import labels
@@ -28,7 +29,7 @@ class TeamInline(InlineFormAdmin):
     form_args = {"manager": {"validators": [InputRequired()]}, "role": {"validators": [InputRequired()]}}
 
 
-class AccountView(LatenessMixin, AccountWorkflowMixin, ScopedModelView):
+class AccountView(BulkAccountMixin, LatenessMixin, AccountWorkflowMixin, ScopedModelView):
     column_list = ["name", "platform", "unit", "status", "verified", "in_matrix",
                    "created_on", "registration_due", "is_late"]
     column_labels = labels(name=_l("Account name"), change_history=_l("Change history"))

@@ -129,7 +129,7 @@ def _audit_before_flush(session: Session, _flush_context, _instances) -> None:
         if _is_audited(obj) and session.is_modified(obj, include_collections=False):
             changes = _column_changes(obj)
             action = getattr(obj, "_audit_action", None) or AuditAction.update
-            if changes or action is not AuditAction.update:
+            if changes or action is not AuditAction.update or getattr(obj, "_audit_note", None):
                 _entry(session, obj, action, changes, getattr(obj, "_audit_note", None))
             obj._audit_action = obj._audit_note = obj._audit_actor = None
     for obj in list(session.deleted):
