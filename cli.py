@@ -12,6 +12,7 @@ from models import Role, Unit, User, db
 users_cli = AppGroup("users", help="Manage logins.")
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 calendar_cli = AppGroup("calendar", help="The work calendar (holidays and make-up working days).")
+import_cli = AppGroup("import", help="Import the existing inventory from Excel.")
 
 
 @users_cli.command("create")
@@ -97,7 +98,33 @@ def remind() -> None:
     click.echo(f"Reminders: {sent} sent, {skipped} users already reminded today.")
 
 
+@import_cli.command("accounts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Only check the file and list every problem; import nothing.")
+def import_accounts(path: str, dry_run: bool) -> None:
+    """Import units, managers and accounts (with teams) from an .xlsx made from the template: all rows or none."""
+    from services import importer
+
+    with open(path, "rb") as handle:
+        data = handle.read()
+    report = importer.dry_run(data) if dry_run else importer.apply(data, None)
+    for issue in report.errors:
+        where = " ".join(str(part) for part in (issue.sheet, f"row {issue.row}" if issue.row else None,
+                                                issue.column) if part)
+        click.echo(f"{where}: {issue.message}" if where else issue.message, err=True)
+    counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
+    if not report.ok:
+        db.session.rollback()
+        raise click.ClickException(f"{len(report.errors)} problems found; nothing was imported ({counts} in file).")
+    if dry_run:
+        click.echo(f"The file is correct: {counts} would be imported.")
+        return
+    db.session.commit()
+    click.echo(f"Imported {counts}.")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(import_cli)
     app.cli.add_command(assess)
     app.cli.add_command(remind)
     app.cli.add_command(users_cli)

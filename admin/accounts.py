@@ -13,6 +13,7 @@ from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manag
 from . import policy, validators
 from .base import ScopedModelView
 from .bulk import BulkAccountMixin
+from .imports import ImportMixin
 from .fields import ScopedAjaxLoader
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .labels import labels
@@ -29,7 +30,7 @@ class TeamInline(InlineFormAdmin):
     form_args = {"manager": {"validators": [InputRequired()]}, "role": {"validators": [InputRequired()]}}
 
 
-class AccountView(BulkAccountMixin, LatenessMixin, AccountWorkflowMixin, ScopedModelView):
+class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowMixin, ScopedModelView):
     column_list = ["name", "platform", "unit", "status", "verified", "in_matrix",
                    "created_on", "registration_due", "is_late"]
     column_labels = labels(name=_l("Account name"), change_history=_l("Change history"))
@@ -39,6 +40,7 @@ class AccountView(BulkAccountMixin, LatenessMixin, AccountWorkflowMixin, ScopedM
     column_sortable_list = ["name", "platform", ("unit", "unit.name"), "status", "created_on",
                             "registration_due"]
     print_endpoint = "printing.account_form"
+    list_template = "admin/accounts_list.html"
     column_default_sort = ("id", True)
     deadline_columns = ("registration_due",)
     column_details_list = [

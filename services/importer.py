@@ -150,7 +150,7 @@ PLATFORMS = _Choices({
     codes=Platform)
 MAINTENANCE = _Choices({"自行维护": Maintenance.self_run, "委托第三方": Maintenance.outsourced},
                        aliases={"委托第三方维护": "委托第三方"}, codes=Maintenance)
-# Imported accounts are drafts, or registered accounts of the past (第六条 registration done on paper).
+# An imported account is a draft, or an account registered on paper before the system existed.
 STATUSES = _Choices({"草稿": AccountStatus.draft, "已备案": AccountStatus.approved},
                     codes=(AccountStatus.draft, AccountStatus.approved))
 YES_NO = _Choices({"是": True, "否": False}, aliases={"yes": "是", "no": "否", "true": "是", "false": "否"})
@@ -351,8 +351,9 @@ class _Checker:
             return None
         return value
 
-    def pattern(self, row, column, regex, message, required=False, limit=None) -> str | None:
+    def pattern(self, row, column, regex, message, required=False, limit=None, lower=False) -> str | None:
         value = self.text(row, column, required, limit)
+        value = value.lower() if value and lower else value
         if value is not None and not re.match(regex, value):
             self.err(row, column, str(message))
             return None
@@ -444,8 +445,7 @@ class _Checker:
         for row in self.sheets[ACCOUNT_SHEET]:
             platform, platform_other = self.platform(row)
             original = self.pattern(row, "微信公众号原始ID", validators.WECHAT_ORIGINAL_ID_PATTERN,
-                                    validators.wechat_original_id.message)
-            original = original and original.lower()
+                                    validators.wechat_original_id.message, lower=True)
             if platform and platform.is_wechat_official and not row.text("微信公众号原始ID"):
                 self.err(row, "微信公众号原始ID", gettext("A WeChat official account needs its original ID (gh_ …)."))
             code = self.unit_ref(row, "责任单位代码")
@@ -516,12 +516,13 @@ class _Checker:
         return heads, admins
 
 
-def _check(data: bytes) -> tuple[ImportReport, _Plan | None, dict | None]:
+def _check(data: bytes) -> tuple[ImportReport, _Checker | None]:
+    """The report, and the checker holding the clean rows (None when the check stopped early)."""
     report = ImportReport()
     try:
         sheets = _read(data, report)
         if sheets is None:
-            return report, None, None
+            return report, None
         report.counts = {"units": len(sheets[UNIT_SHEET]), "managers": len(sheets[MANAGER_SHEET]),
                          "accounts": len(sheets[ACCOUNT_SHEET])}
         with db.session.no_autoflush:
@@ -530,8 +531,8 @@ def _check(data: bytes) -> tuple[ImportReport, _Plan | None, dict | None]:
             checker.managers()
             checker.accounts()
     except _TooManyErrors:
-        return report, None, None
-    return report, checker.plan, checker.db_people
+        return report, None
+    return report, checker
 
 
 # --- public API ------------------------------------------------------------------------------------------------
@@ -543,9 +544,10 @@ def dry_run(data: bytes) -> ImportReport:
 def apply(data: bytes, actor=None) -> ImportReport:
     """Check, then create every unit, manager and account with its team in the current session (one flush).
     With any error nothing is added and the report says why. ``actor`` is the importing user (None: CLI)."""
-    report, plan, db_people = _check(data)
+    report, checker = _check(data)
     if not report.ok:
         return report
+    plan, db_people = checker.plan, checker.db_people
     added: list = []
     with db.session.no_autoflush:
         units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
