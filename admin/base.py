@@ -11,7 +11,7 @@ import itertools
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView, tools
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func

@@ -6,12 +6,12 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import Manager, Role, Unit, db
 from models.base import to_id
 from services import bulk
-from services.workflow import TransitionError
+
+from .workflow import apply_to_rows
 
 BULK_ACTIONS = {"set_in_matrix", "clear_in_matrix", "move", "replace_manager"}
 
@@ -40,32 +40,8 @@ class BulkAccountMixin:
 
     def _bulk(self, ids, step):
         actor = current_user._get_current_object()
-        rows = self.scoped_rows(ids)
-        problems = []
-        if len(rows) < len(set(ids)):
-            problems.append(gettext("%(count)s of the selected records do not exist or are not yours.",
-                                    count=len(set(ids)) - len(rows)))
-        done = 0
-        for row in rows:
-            try:
-                step(row, actor)
-                done += 1
-            except TransitionError as exc:
-                problems.append(str(exc))
-        try:
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            flash(gettext("Someone else changed these records at the same moment; nothing was saved. "
-                          "Reload the page and try again."), "error")
-            return None
-        if done:
-            flash(ngettext("%(num)s record changed.", "%(num)s records changed.", done), "success")
-        for problem in problems[:10]:
-            flash(problem, "warning")
-        if len(problems) > 10:
-            flash(gettext("… and %(count)s more records were skipped.", count=len(problems) - 10), "warning")
-        return None
+        apply_to_rows(self, ids, lambda row: step(row, actor),
+                      lambda done: ngettext("%(num)s record changed.", "%(num)s records changed.", done))
 
     def _selected(self):
         ids = [i for i in (request.values.get("ids") or "").split(",") if i][:5000]

@@ -62,38 +62,45 @@ class WorkflowMixin:
         opinion = (request.form.get("opinion") or "").strip()
         if name == "reject" and not opinion and len(ids) > 1:
             opinion = str(workflow.BULK_RETURN_REASON)  # a standard reason when done in bulk
-        expected_version = request.form.get("row_version")
-        rows = self.scoped_rows(ids)
-        problems = []
-        if len(rows) < len(set(ids)):
-            problems.append(gettext("%(count)s of the selected records do not exist or are not yours.",
-                                    count=len(set(ids)) - len(rows)))
-        done = 0
-        for row in rows:
-            if expected_version and len(rows) == 1 and str(row.version) != expected_version:
-                problems.append(gettext("“%(record)s” was changed by someone else after you opened it; "
-                                        "reload the page and check it again.", record=str(row)))
-                continue
-            try:
-                workflow.TRANSITIONS[name](row, actor, opinion)
-                done += 1
-            except workflow.TransitionError as exc:
-                problems.append(str(exc))
+        label = str(workflow.STEP_LABELS[name])
+        apply_to_rows(self, ids, lambda row: workflow.TRANSITIONS[name](row, actor, opinion),
+                      lambda done: ngettext("%(num)s record: %(step)s done.", "%(num)s records: %(step)s done.",
+                                            done, step=label),
+                      expected_version=request.form.get("row_version"))
+
+
+def apply_to_rows(view, ids, step, success_message, expected_version=None) -> None:
+    """Take ``step`` on each of the selected rows the user may see, in one transaction; report how many
+    changed and why the others were skipped (foreign ids, refused steps, stale pages, a concurrent save)."""
+    rows = view.scoped_rows(ids)
+    problems = []
+    if len(rows) < len(set(ids)):
+        problems.append(gettext("%(count)s of the selected records do not exist or are not yours.",
+                                count=len(set(ids)) - len(rows)))
+    done = 0
+    for row in rows:
+        if expected_version and len(rows) == 1 and str(row.version) != expected_version:
+            problems.append(gettext("“%(record)s” was changed by someone else after you opened it; "
+                                    "reload the page and check it again.", record=str(row)))
+            continue
         try:
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            flash(gettext("Someone else changed these records at the same moment; nothing was saved. "
-                          "Reload the page and try again."), "error")
-            return None
-        if done:
-            flash(ngettext("%(num)s record: %(step)s done.", "%(num)s records: %(step)s done.", done,
-                           step=str(workflow.STEP_LABELS[name])), "success")
-        for problem in problems[:10]:
-            flash(problem, "warning" if done else "error")
-        if len(problems) > 10:
-            flash(gettext("… and %(count)s more records were skipped.", count=len(problems) - 10), "warning")
-        return None
+            step(row)
+            done += 1
+        except workflow.TransitionError as exc:
+            problems.append(str(exc))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(gettext("Someone else changed these records at the same moment; nothing was saved. "
+                      "Reload the page and try again."), "error")
+        return
+    if done:
+        flash(success_message(done), "success")
+    for problem in problems[:10]:
+        flash(problem, "warning" if done else "error")
+    if len(problems) > 10:
+        flash(gettext("… and %(count)s more records were skipped.", count=len(problems) - 10), "warning")
 
 
 class LatenessMixin:
@@ -105,18 +112,8 @@ class LatenessMixin:
         from services import violations
 
         actor = current_user._get_current_object()
-        done, problems = 0, []
-        for row in self.scoped_rows(ids):
-            try:
-                violations.record_lateness(row, actor)
-                done += 1
-            except workflow.TransitionError as exc:
-                problems.append(str(exc))
-        db.session.commit()
-        if done:
-            flash(ngettext("%(num)s violation recorded.", "%(num)s violations recorded.", done), "success")
-        for problem in problems[:10]:
-            flash(problem, "warning")
+        apply_to_rows(self, ids, lambda row: violations.record_lateness(row, actor),
+                      lambda done: ngettext("%(num)s violation recorded.", "%(num)s violations recorded.", done))
 
 
 class AccountWorkflowMixin(WorkflowMixin):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from models import Account, AccountStatus, Assessment, MonthlyReport, Violation, db
-from services.reports import add_months, reporting_period
+from services.reports import reporting_period
 
 DEFAULT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
                    "per_violation": 10}

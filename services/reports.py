@@ -10,7 +10,6 @@ from flask_babel import gettext
 from admin import policy
 from admin.snapshots import platform_code, staff_snapshot
 from models import Account, AccountStatus, MonthlyReport, ReviewStatus, Unit, db
-from services import audit  # noqa: F401  (the audit hooks record the drafts)
 
 
 def month_start(day: dt.date) -> dt.date:
