@@ -124,6 +124,9 @@ def import_accounts(path: str, dry_run: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from bench.cli import bench_cli
+
+    app.cli.add_command(bench_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(assess)
     app.cli.add_command(remind)

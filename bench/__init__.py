@@ -1,0 +1,1 @@
+"""Benchmark tooling: `flask --app wsgi bench seed --scale S` and `flask --app wsgi bench run` (see bench/cli.py)."""
