@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup migrate translations clean
+.PHONY: run test e2e setup migrate translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ run: setup
 
 test: setup
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+e2e: setup
+	$(BIN)/pytest -q e2e $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -16,7 +16,7 @@ from .bulk import BulkAccountMixin
 from .imports import ImportMixin
 from .fields import ScopedAjaxLoader
 from .workflow import LatenessMixin, AccountWorkflowMixin
-from .labels import labels
+from .labels import SEARCH_PERSON, labels
 from services.workdays import add_working_days
 
 
@@ -27,7 +27,8 @@ class TeamInline(InlineFormAdmin):
     form_ajax_refs = {
         "manager": ScopedAjaxLoader("manager", Manager, fields=["name", "staff_no"], order_by="name"),
     }
-    form_args = {"manager": {"validators": [InputRequired()]}, "role": {"validators": [InputRequired()]}}
+    form_args = {"manager": {"validators": [InputRequired()], "render_kw": SEARCH_PERSON},
+                 "role": {"validators": [InputRequired()]}}
 
 
 class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowMixin, ScopedModelView):

@@ -13,7 +13,7 @@ from services.workdays import add_working_days
 from . import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
-from .labels import labels
+from .labels import SEARCH_ACCOUNT, labels
 from .snapshots import account_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
 
@@ -72,7 +72,7 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     }
     form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name")}
     form_args = {
-        "account": {"validators": [InputRequired()]},
+        "account": {"validators": [InputRequired()], "render_kw": SEARCH_ACCOUNT},
         "changed_on": {"validators": [InputRequired(), validators.not_in_future]},
         "closure_notice_on": {"validators": [validators.not_in_future]},
         "reason": {"validators": [Length(max=5000)]},

@@ -6,7 +6,6 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm, Select2Field
 from flask_admin.model.form import converts
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import validators
@@ -21,10 +20,9 @@ def enum_coerce(enum_cls: type[LabeledEnum]):
     def coerce(value):
         if value is None or isinstance(value, enum_cls):
             return value
-        try:
-            return enum_cls[value]
-        except KeyError:
-            raise ValueError(_l("Not a valid choice.")) from None
+        # An unknown name stays a string: the field's own check then says "Not a valid choice" in the
+        # user's language (WTForms' "could not coerce" message has no Chinese translation).
+        return enum_cls.__members__.get(value, value)
 
     return coerce
 

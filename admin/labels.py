@@ -102,3 +102,8 @@ LABELS = {
 
 def labels(**overrides):
     return {**LABELS, **overrides}
+
+
+#: The prompt in an ajax look-up box (Flask-Admin's default says "Please select model").
+SEARCH_PERSON = {"data-placeholder": _l("Type a name or staff number to search")}
+SEARCH_ACCOUNT = {"data-placeholder": _l("Type part of the account name to search")}

@@ -18,7 +18,7 @@ from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .formatters import platform_text
-from .labels import labels
+from .labels import SEARCH_ACCOUNT, labels
 from .snapshots import platform_code, staff_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
 
@@ -63,7 +63,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     form_columns = ["account", "period", "post_count", "topics", "involves_classified", "classified_handling"]
     form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name")}
     form_args = {
-        "account": {"validators": [InputRequired()]},
+        "account": {"validators": [InputRequired()], "render_kw": SEARCH_ACCOUNT},
         "period": {"validators": [InputRequired()], "description": _l("Any day of the reported month.")},
         "post_count": {"validators": [InputRequired(), NumberRange(min=0, max=100000)]},
         "topics": {"validators": [Length(max=20000)]},

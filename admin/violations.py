@@ -13,7 +13,7 @@ from services import violations
 from . import policy, validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .labels import labels
+from .labels import SEARCH_ACCOUNT, labels
 
 #: The only field a unit user fills in on a violation.
 UNIT_FIELDS = {"rectification", "csrf_token", "row_version"}
@@ -31,7 +31,7 @@ class ViolationView(ScopedModelView):
                     "rectification_due", "rectification", "resolved_on"]
     form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name")}
     form_args = {
-        "account": {"validators": [InputRequired()]},
+        "account": {"validators": [InputRequired()], "render_kw": SEARCH_ACCOUNT},
         "occurred_on": {"validators": [InputRequired(), validators.not_in_future]},
         "description": {"validators": [InputRequired(), Length(max=10000)]},
         "rectification": {"validators": [Length(max=10000)],

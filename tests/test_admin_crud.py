@@ -99,7 +99,7 @@ def test_registered_account_is_not_deleted(app, world, login_as):
     ({"name": "长" * 101}, "100"),
     ({"created_on": "not-a-date"}, "日期"),
     ({"created_on": "2999-01-01"}, "晚于今天"),
-    ({"platform": "no-such-platform"}, "选择"),
+    ({"platform": "no-such-platform"}, "不是有效的选择"),
     ({"platform": "wechat_subscription"}, "原始ID"),
     ({"platform": "wechat_service", "wechat_original_id": "gh_12345"}, "gh_"),
     ({"homepage_url": "javascript:alert(1)"}, "http"),

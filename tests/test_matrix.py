@@ -118,3 +118,10 @@ def test_qr_code_of_published_accounts_only(app, published, login_as):
     assert client.get(f"/matrix/qr/{published['会计学院官微']}.img").status_code == 200
     assert client.get(f"/matrix/qr/{published['隐藏帐号']}.img").status_code == 404
     assert f"/matrix/qr/{published['会计学院官微']}.img" in client.get("/matrix").get_data(as_text=True)
+
+
+def test_chinese_search_is_cached_with_a_latin1_etag(app, published):
+    client = app.test_client()
+    response = client.get("/matrix?q=会计")
+    etag = response.headers["ETag"]
+    assert etag.isascii() and client.get("/matrix?q=会计", headers={"If-None-Match": etag}).status_code == 304

@@ -1,6 +1,7 @@
 """Public pages without login (第五条): /matrix, /matrix.json, /matrix/verify, the QR code images."""
 from __future__ import annotations
 
+import hashlib
 import io
 from itertools import groupby
 
@@ -17,8 +18,13 @@ bp = Blueprint("matrix", __name__)
 MAX_AGE = 60
 
 
+def _digest(key: str) -> str:
+    return hashlib.sha1(key.encode()).hexdigest()
+
+
 def _cached(response, etag: str):
-    response.set_etag(etag)
+    # A digest: the raw key holds the (Chinese) search words, and headers must be Latin-1.
+    response.set_etag(_digest(etag))
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response.make_conditional(request)
 
@@ -28,7 +34,7 @@ def page():
     with force_locale("zh_Hans_CN"):  # the public page is in Simplified Chinese
         q, platform, unit_kind = (request.args.get(k, "")[:matrix.MAX_QUERY] for k in ("q", "platform", "kind"))
         etag = f"{matrix.version()}|{q}|{platform}|{unit_kind}"
-        if request.if_none_match.contains(etag) and not request.args.get("verify"):
+        if request.if_none_match.contains(_digest(etag)) and not request.args.get("verify"):
             return _cached(current_app.response_class(status=304), etag)
         entries = matrix.entries(q, platform, unit_kind)
         by_unit = [(unit, list(rows)) for unit, rows in groupby(entries, key=lambda e: e.unit)]
@@ -48,7 +54,7 @@ def page():
 def as_json():
     with force_locale("zh_Hans_CN"):
         etag = "json-" + matrix.version()
-        if request.if_none_match.contains(etag):
+        if request.if_none_match.contains(_digest(etag)):
             return _cached(current_app.response_class(status=304), etag)
         data = [entry.as_json() for entry in matrix.entries()]
         response = jsonify({"university": current_app.config["UNIVERSITY_NAME"], "count": len(data),
