@@ -16,6 +16,7 @@ from .bulk import BulkAccountMixin
 from .imports import ImportMixin
 from .fields import ScopedAjaxLoader
 from .workflow import LatenessMixin, AccountWorkflowMixin
+from .formatters import late_badge
 from .labels import SEARCH_PERSON, labels
 from services.workdays import add_working_days
 
@@ -43,6 +44,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
     print_endpoint = "printing.account_form"
     list_template = "admin/accounts_list.html"
     column_default_sort = ("id", True)
+    column_formatters = {"is_late": late_badge}
     deadline_columns = ("registration_due",)
     column_details_list = [
         "name", "platform", "platform_other", "platform_account_id", "wechat_original_id", "creator_entity",

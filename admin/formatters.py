@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, gettext
 from markupsafe import Markup
 
 from models.base import YES_NO
@@ -52,3 +52,10 @@ def platform_text(code: str | None) -> str:
     except KeyError:
         return code
     return f"{label}（{other}）" if other else label
+
+
+def late_badge(_view, _context, model, name):
+    """逾期 in red, on time in grey: lateness is what the department looks for in a list."""
+    if getattr(model, name):
+        return Markup('<span class="badge badge-danger">{}</span>').format(gettext("Late"))
+    return Markup('<span class="badge badge-light">{}</span>').format(YES_NO[False])

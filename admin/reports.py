@@ -17,7 +17,7 @@ from services import audit, exports, reports
 from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .formatters import platform_text
+from .formatters import late_badge, platform_text
 from .labels import SEARCH_ACCOUNT, labels
 from .snapshots import platform_code, staff_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
@@ -46,9 +46,10 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
                             "submitted_at"]
     print_endpoint = "printing.report_form"
     column_default_sort = [("period", True), ("id", True)]
-    column_formatters = {"period": _month, "involves_classified": _classified,
+    column_formatters = {"period": _month, "involves_classified": _classified, "is_late": late_badge,
                          "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
-    column_formatters_export = column_formatters
+    column_formatters_export = {"period": _month,
+                                "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
     column_details_list = ["snapshot_unit_name", "snapshot_platform", "snapshot_account_name",
                            "snapshot_account_id", "period", "submitted_at", "post_count", "topics",
                            "involves_classified", "classified_handling", "snapshot_staff", "status", "is_late",

@@ -69,3 +69,8 @@ def test_formula_neutraliser():
     for value in ("=1+1", "+1", "-1", "@x", "\t1", "\r1"):
         assert neutralise(value).startswith("'")
     assert neutralise("普通文本") == "普通文本" and neutralise(5) == 5 and neutralise(None) is None
+
+
+def test_report_export_has_no_html(app, world, login_as):
+    text = login_as("dept_admin").get("/admin/reports/export/csv/").get_data(as_text=True)
+    assert "<span" not in text and "badge" not in text
