@@ -37,9 +37,13 @@ def create_user(username: str, role: str, unit_code: str | None, password: str |
     if db.session.query(User).filter_by(username=username).first():
         raise click.UsageError(f"The user name {username!r} is taken.")
     generated = password is None
-    password = password or secrets.token_urlsafe(12)
-    if len(password) < 10:
-        raise click.UsageError("A password has at least 10 characters.")
+    while password is None or (generated and not any(c.isdigit() for c in password)):
+        password = secrets.token_urlsafe(12)
+    from services.passwords import password_problem
+
+    problem = password_problem(username, password)
+    if problem:
+        raise click.UsageError(problem)
     user = User(username=username, display_name=display_name or username, role=role_enum, unit=unit)
     user.set_password(password)
     db.session.add(user)
@@ -47,6 +51,25 @@ def create_user(username: str, role: str, unit_code: str | None, password: str |
     click.echo(f"Created {username} ({role}{', ' + unit.code if unit else ''}).")
     if generated:
         click.echo(f"Password: {password}")
+
+
+@users_cli.command("deactivate-idle")
+def deactivate_idle() -> None:
+    """Deactivate logins not used for IDLE_LOGIN_DAYS days (default 90); run daily from cron."""
+    import datetime as dt
+
+    from flask import current_app
+
+    from models import utcnow
+
+    days = current_app.config["IDLE_LOGIN_DAYS"]
+    cutoff = utcnow() - dt.timedelta(days=days)
+    idle = db.session.query(User).filter(User.active.is_(True), db.func.coalesce(User.last_login_at, User.created_at)
+                                         < cutoff).all()
+    for user in idle:
+        user.active = False
+    db.session.commit()
+    click.echo(f"Deactivated {len(idle)} logins idle for more than {days} days.")
 
 
 @seed_cli.command("demo")

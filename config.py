@@ -59,6 +59,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # office users keep forms open for long
     #: Trust X-Forwarded-For from this many proxies (for the audit log's client address).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
+    #: Login attempts one address may make (SPEC: about 30 a minute, then 429).
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: Logins not used for this many days are deactivated by `flask users deactivate-idle`.
+    IDLE_LOGIN_DAYS = int(os.environ.get("IDLE_LOGIN_DAYS", 90))
     #: The university's name as printed on the forms.
     UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME", "云南财经大学")
     #: An embeddable CJK font for the printable forms (default: Noto Serif CJK SC from fonts-noto-cjk).

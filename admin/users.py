@@ -6,10 +6,11 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from models import Role
 
 from . import validators
+from services.passwords import password_problem
+
 from .base import ScopedModelView
 from .labels import labels
 
-MIN_PASSWORD = 10
 
 
 class UserView(ScopedModelView):
@@ -25,7 +26,7 @@ class UserView(ScopedModelView):
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),
-            validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
+            validators=[Optional(), Length(max=200)],
             description=_l("Leave empty to keep the current password. At least 10 characters."),
         )
     }
@@ -46,6 +47,9 @@ class UserView(ScopedModelView):
             model.unit = None
             model.unit_id = None
         if form.new_password.data:
+            problem = password_problem(model.username, form.new_password.data)
+            if problem:
+                raise ValidationError(problem)
             model.set_password(form.new_password.data)
         elif is_created:
             raise ValidationError(gettext("Set a password for the new user."))

@@ -24,7 +24,7 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     app = create_app({"TESTING": True, "SECRET_KEY": "e2e-secret", "WTF_CSRF_ENABLED": True,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.sqlite3",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "MAX_ATTACHMENT_SIZE": 10 * 1024 * 1024})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LOGIN_RATE_LIMIT": "1000000 per minute", "MAX_ATTACHMENT_SIZE": 10 * 1024 * 1024})
     with app.app_context():
         from flask_migrate import upgrade
 

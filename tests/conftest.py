@@ -34,6 +34,8 @@ def app():
         "WTF_CSRF_ENABLED": True,
         "SERVER_NAME": "localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing in tests only
+        # Thousands of logins from 127.0.0.1; tests/test_hardening.py lowers it to test the throttle.
+        "LOGIN_RATE_LIMIT": "1000000 per minute",
     })
     with app.app_context():
         engine = db.engine
@@ -270,3 +272,32 @@ def deletable(app, access_world):
                             "other": make_manager(other, "外单位帐号闲置人员").id}
         db.session.commit()
     return rows
+
+
+import hashlib  # noqa: E402
+
+#: The smallest file that passes the attachment type check (a PDF by its content).
+TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def make_attachment(owner, filename=None, content=TINY_PDF):
+    from models import Attachment, AttachmentKind
+
+    field = {Account: "account", ChangeRecord: "change", MonthlyReport: "report"}[type(owner)]
+    attachment = Attachment(unit_id=owner.unit_id, kind=AttachmentKind.signed_form,
+                            filename=filename or f"{owner}.pdf", content_type="application/pdf", size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest(), content=content, **{f"{field}_id": owner.id})
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+@pytest.fixture
+def attachment_world(app, access_world):
+    """``access_world`` plus one attachment on each unit's account: ``attachments = {"own": id, "other": id}``."""
+    with app.app_context():
+        own = make_attachment(db.session.get(Account, access_world["own_account"]), "本单位帐号备案表.pdf")
+        other = make_attachment(db.session.get(Account, access_world["other_account"]), "外单位帐号备案表.pdf")
+        db.session.commit()
+        ids = {"own": own.id, "other": other.id}
+    return {**access_world, "attachments": ids}

@@ -6,7 +6,7 @@ from models import Role, User, db
 
 def _form(**overrides):
     data = {"username": "new_leader", "display_name": "新负责人", "role": "unit_leader", "unit": "",
-            "email": "", "active": "y", "new_password": "a-long-password"}
+            "email": "", "active": "y", "new_password": "a-long-password1"}
     data.update(overrides)
     return data
 
@@ -17,7 +17,7 @@ def test_department_creates_a_unit_leader(app, world, login_as):
     with app.app_context():
         user = db.session.query(User).filter_by(username="new_leader").one()
         assert user.role == Role.unit_leader and user.unit_id == world["own_unit"]
-        assert user.check_password("a-long-password")
+        assert user.check_password("a-long-password1")
 
 
 @pytest.mark.parametrize("overrides", [

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from extensions import login_manager
+from extensions import limiter, login_manager
 from models import AuditAction, User, db, utcnow
 from services import audit
+from services.passwords import password_problem
 
 bp = Blueprint("auth", __name__)
 
@@ -41,7 +42,12 @@ def _next_url() -> str:
     return target if is_safe_redirect(target) else url_for("admin.index")
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
@@ -74,6 +80,34 @@ def login():
             # Same words whether or not the user exists.
             flash(gettext("The user name or password is wrong, or the login is disabled."), "error")
     return render_template("auth/login.html", form=form), 200
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=200)])
+    new = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=200)])
+    repeat = PasswordField(_l("New password again"), validators=[InputRequired(), Length(max=200)])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Every user changes their own password here."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        problem = password_problem(user.username, form.new.data)
+        if not user.check_password(form.current.data):
+            form.current.errors.append(gettext("The current password is wrong."))
+        elif form.new.data != form.repeat.data:
+            form.repeat.errors.append(gettext("The two new passwords differ."))
+        elif problem:
+            form.new.errors.append(problem)
+        else:
+            user.set_password(form.new.data)
+            db.session.commit()
+            flash(gettext("Your password was changed."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("auth/password.html", form=form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -1,0 +1,93 @@
+"""Login throttling per address, security headers, password change and policy, idle logins."""
+import datetime as dt
+
+import pytest
+
+from models import User, db
+
+from .conftest import PASSWORD, csrf_from
+
+
+@pytest.fixture
+def throttled(app):
+    from extensions import limiter
+
+    old = app.config["LOGIN_RATE_LIMIT"]
+    app.config["LOGIN_RATE_LIMIT"] = "5 per minute"
+    limiter.reset()
+    yield app
+    app.config["LOGIN_RATE_LIMIT"] = old
+    limiter.reset()
+
+
+def test_login_attempts_per_address_are_limited(throttled, world):
+    client = throttled.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    codes = [client.post("/login", data={"username": f"nobody{i}", "password": "x", "csrf_token": token}).status_code
+             for i in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+    assert "一分钟后再试" in client.post("/login", data={"username": "x", "password": "x", "csrf_token": token}) \
+        .get_data(as_text=True)
+    other = throttled.test_client()
+    elsewhere = {"REMOTE_ADDR": "127.0.0.2"}
+    token = csrf_from(other.get("/login", environ_base=elsewhere).get_data(as_text=True))
+    ok = other.post("/login", data={"username": "leader", "password": PASSWORD, "csrf_token": token},
+                    environ_base=elsewhere)
+    assert ok.status_code == 302  # another address logs in normally
+
+
+@pytest.mark.parametrize("url", ["/login", "/matrix", "/healthz"])
+def test_security_headers(app, url):
+    headers = app.test_client().get(url).headers
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_is_httponly_and_samesite(app, world):
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "editor", "password": PASSWORD, "csrf_token": token})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def _change(client, current, new, repeat=None):
+    page = client.get("/account/password")
+    return client.post("/account/password", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                                  "current": current, "new": new, "repeat": repeat or new})
+
+
+@pytest.mark.parametrize("current, new, message", [
+    ("wrong-password", "good-pass-2026", "当前密码不正确"),
+    (PASSWORD, "short1", "至少"),
+    (PASSWORD, "onlyletterspassword", "字母和数字"),
+    (PASSWORD, "editor-2026-pass", "用户名"),
+])
+def test_password_change_refuses_bad_passwords(app, world, login_as, current, new, message):
+    client = login_as("unit_editor").client
+    response = _change(client, current, new)
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(User).filter_by(username="editor").one().check_password(PASSWORD)
+
+
+def test_password_change(app, world, login_as):
+    client = login_as("unit_editor").client
+    assert _change(client, PASSWORD, "new-pass-2026x").status_code == 302
+    with app.app_context():
+        assert db.session.query(User).filter_by(username="editor").one().check_password("new-pass-2026x")
+
+
+def test_idle_logins_are_deactivated(app, world):
+    with app.app_context():
+        editor = db.session.query(User).filter_by(username="editor").one()
+        editor.last_login_at = dt.datetime.now() - dt.timedelta(days=120)
+        leader = db.session.query(User).filter_by(username="leader").one()
+        leader.last_login_at = dt.datetime.now() - dt.timedelta(days=10)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["users", "deactivate-idle"])
+    assert result.exit_code == 0
+    with app.app_context():
+        assert not db.session.query(User).filter_by(username="editor").one().active
+        assert db.session.query(User).filter_by(username="leader").one().active
