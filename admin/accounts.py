@@ -14,9 +14,9 @@ from . import policy, validators
 from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
-from .fields import ScopedAjaxLoader
+from .fields import OptionalField, ScopedAjaxLoader, group
 from .workflow import LatenessMixin, AccountWorkflowMixin
-from .formatters import late_badge
+from .formatters import late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
 from services.workdays import add_working_days
 
@@ -44,7 +44,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
     print_endpoint = "printing.account_form"
     list_template = "admin/accounts_list.html"
     column_default_sort = ("id", True)
-    column_formatters = {"is_late": late_badge}
+    column_formatters = {"is_late": late_badge, "status": status_badge}
     deadline_columns = ("registration_due",)
     column_details_list = [
         "name", "platform", "platform_other", "platform_account_id", "wechat_original_id", "creator_entity",
@@ -65,6 +65,16 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         "positioning_audience", "maintenance", "vendor", "homepage_url", "in_matrix",
     ]
     inline_models = [TeamInline(TeamMember)]
+    # Grouped as on the 备案审批表: basic information, positioning (注3), management team.
+    form_create_rules = form_edit_rules = [
+        *group(_l("Basic information"), "name", "platform", "platform_other", "platform_account_id",
+               "wechat_original_id", "creator_entity", "unit", "created_on", "verified", "maintenance", "vendor",
+               "homepage_url", "in_matrix"),
+        *group(_l("Positioning (function, content, audience)"), "positioning_function", "positioning_content",
+               "positioning_audience"),
+        *group(_l("Management team (one person in charge, one or more administrators)"), "team"),
+        OptionalField("row_version"),  # the version the user loaded: a stale save is refused
+    ]
     form_args = {
         "name": {"validators": [InputRequired(), Length(max=100)]},
         "creator_entity": {"validators": [InputRequired(), Length(max=100)]},

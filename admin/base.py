@@ -177,6 +177,11 @@ class ScopedModelView(ProtectedView, ModelView):
         return super().is_action_allowed(name)
 
     # --- forms --------------------------------------------------------------------------------
+    def _get_ruleset_missing_fields(self, ruleset, form):
+        # Hidden fields (CSRF token, row version) are rendered by the form itself, never by a rule.
+        return [name for name in super()._get_ruleset_missing_fields(ruleset, form)
+                if getattr(form[name].widget, "input_type", None) != "hidden"]
+
     def validate_form(self, form):
         valid = super().validate_form(form)
         if not valid:

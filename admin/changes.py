@@ -13,7 +13,7 @@ from services.workdays import add_working_days
 from . import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
-from .formatters import late_badge
+from .formatters import late_badge, status_badge
 from .labels import SEARCH_ACCOUNT, labels
 from .snapshots import account_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
@@ -53,7 +53,7 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_sortable_list = [("account", "account.name"), "kind", ("unit", "unit.name"), "changed_on",
                             "status", "due_on"]
     column_default_sort = ("id", True)
-    column_formatters = {"is_late": late_badge}
+    column_formatters = {"is_late": late_badge, "status": status_badge}
     deadline_columns = ("due_on",)
     column_details_list = ["account", "unit", "kind", "changed_on", "before", "after", "reason",
                            "closure_notice", "closure_notice_on", "status", "due_on", "is_late",

@@ -59,3 +59,16 @@ def late_badge(_view, _context, model, name):
     if getattr(model, name):
         return Markup('<span class="badge badge-danger">{}</span>').format(gettext("Late"))
     return Markup('<span class="badge badge-light">{}</span>').format(YES_NO[False])
+
+
+#: Colours of the workflow states: grey before submission, blue under review, green done, red stopped.
+STATUS_COLOURS = {"draft": "secondary", "unit_review": "info", "dept_review": "primary", "approved": "success",
+                  "returned": "warning", "suspended": "danger", "closed": "dark"}
+
+
+def status_badge(_view, _context, model, name):
+    status = getattr(model, name)
+    if status is None:
+        return ""
+    return Markup('<span class="badge badge-{}">{}</span>').format(STATUS_COLOURS.get(status.name, "light"),
+                                                                   status.label)

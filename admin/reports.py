@@ -17,7 +17,7 @@ from services import audit, exports, reports
 from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .formatters import late_badge, platform_text
+from .formatters import late_badge, platform_text, status_badge
 from .labels import SEARCH_ACCOUNT, labels
 from .snapshots import platform_code, staff_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
@@ -47,6 +47,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     print_endpoint = "printing.report_form"
     column_default_sort = [("period", True), ("id", True)]
     column_formatters = {"period": _month, "involves_classified": _classified, "is_late": late_badge,
+                         "status": status_badge,
                          "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
     column_formatters_export = {"period": _month,
                                 "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
