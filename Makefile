@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test e2e setup migrate translations clean
+.PHONY: run serve test e2e setup migrate translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: setup
 	 else FLASK_DEBUG=1 $(FLASK) seed demo --logins-only; fi
 	@echo "Serving http://127.0.0.1:5000  (Ctrl+C to stop)"
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production-style serving (PostgreSQL): needs SECRET_KEY and DATABASE_URL in the environment.
+serve: setup
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: setup
 	$(BIN)/pytest -q $(PYTEST_ARGS)

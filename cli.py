@@ -13,6 +13,7 @@ users_cli = AppGroup("users", help="Manage logins.")
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 calendar_cli = AppGroup("calendar", help="The work calendar (holidays and make-up working days).")
 import_cli = AppGroup("import", help="Import the existing inventory from Excel.")
+backup_cli = AppGroup("backup", help="Back up and restore the whole register (attachments included).")
 
 
 @users_cli.command("create")
@@ -146,7 +147,31 @@ def import_accounts(path: str, dry_run: bool) -> None:
     click.echo(f"Imported {counts}.")
 
 
+@backup_cli.command("create")
+@click.argument("path")
+def backup_create(path: str) -> None:
+    """Write a backup of the configured database (SQLite file, or pg_dump custom format) to PATH."""
+    from services import backup
+
+    target = backup.create(path)
+    click.echo(f"Backup written to {target} ({target.stat().st_size} bytes).")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(path: str, yes: bool) -> None:
+    """Replace the configured database's content with the backup at PATH."""
+    from services import backup
+
+    if not yes:
+        click.confirm("This replaces everything in the configured database. Continue?", abort=True)
+    backup.restore(path)
+    click.echo("Restored.")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(backup_cli)
     from bench.cli import bench_cli
 
     app.cli.add_command(bench_cli)
