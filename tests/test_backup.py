@@ -1,6 +1,5 @@
 """Backup and restore of the whole register (attachments included), on the configured database."""
 
-import pytest
 import sqlalchemy as sa
 
 from models import Account, Attachment, AuditLog, MonthlyReport, Unit, User, db
