@@ -61,6 +61,7 @@ def create_app(config_override: dict | None = None) -> Flask:
     register_blueprints(app)
     init_admin(app)
     register_cli(app)
+    app.before_request(_reject_nul_bytes)
     app.before_request(_reject_unsafe_redirects)
     app.after_request(_security_headers)
     app.jinja_env.globals["is_safe_redirect"] = is_safe_redirect
@@ -96,6 +97,15 @@ def _security_headers(response):
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def _reject_nul_bytes():
+    """No text a person types contains a NUL byte; PostgreSQL refuses it, so refuse it first (400)."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+    return None
 
 
 def _reject_unsafe_redirects():

@@ -10,7 +10,7 @@ import itertools
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
-from flask_admin.contrib.sqla import ModelView, tools
+from flask_admin.contrib.sqla import ModelView, filters as sqla_filters, tools
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -104,8 +104,12 @@ class ScopedModelView(ProtectedView, ModelView):
         for flt in filters or []:
             column = getattr(flt, "column", None)
             enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
-            if enum_cls is not None and flt.options is None:
-                flt.options = enum_cls.choices()  # translated labels instead of internal codes
+            if enum_cls is not None:
+                if flt.options is None:
+                    flt.options = enum_cls.choices()  # translated labels instead of internal codes
+                # An unknown code in the URL is an invalid filter (flashed), not a KeyError.
+                if not isinstance(flt, sqla_filters.FilterEmpty):
+                    flt.validate = _enum_filter_validator(enum_cls)
         return filters
 
     # --- rows --------------------------------------------------------------------------------
@@ -293,6 +297,14 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def _enum_filter_validator(enum_cls):
+    def validate(value) -> bool:
+        values = [v.strip() for v in str(value).split(",")]
+        return bool(value) and all(v in enum_cls.__members__ for v in values)
+
+    return validate
 
 
 def _schedule_known(year: int) -> bool:

