@@ -14,6 +14,7 @@ from flask_admin.contrib.sqla import ModelView, filters as sqla_filters, tools
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -104,6 +105,8 @@ class ScopedModelView(ProtectedView, ModelView):
         for flt in filters or []:
             column = getattr(flt, "column", None)
             enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
+            if isinstance(getattr(column, "type", None), sa.Integer) and not isinstance(flt, sqla_filters.FilterEmpty):
+                flt.validate = _int_filter_validator  # a number beyond the column's range is invalid, not a 500
             if enum_cls is not None:
                 if flt.options is None:
                     flt.options = enum_cls.choices()  # translated labels instead of internal codes
@@ -297,6 +300,13 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def _int_filter_validator(value) -> bool:
+    try:
+        return all(-MAX_ID <= int(v) <= MAX_ID for v in str(value).split(","))
+    except ValueError:
+        return False
 
 
 def _enum_filter_validator(enum_cls):
