@@ -1,5 +1,67 @@
-"""`flask --app wsgi bench …` — filled in by bench/seed.py and bench/run.py."""
+"""`flask --app wsgi bench …`: `seed` loads the benchmark data (bench/seed.py), `run` measures the pages
+(bench/run.py), `queries` counts the SQL statements of each page in-process (bench/profile.py)."""
+import datetime as dt
+
 import click
 from flask.cli import AppGroup
 
 bench_cli = AppGroup("bench", help="Generate benchmark data and measure the pages.")
+
+
+@bench_cli.command("seed")
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="1 = a large university over ten years (150 units, 3,000 accounts, 360,000 reports, "
+                   "1,000,000 audit rows); fractions such as 0.01 for quick checks.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Reference day (default: today); the reports run for the 120 months before it.")
+@click.option("--yes", is_flag=True, help="Delete data that the benchmark did not make, then load.")
+def seed_command(scale: float, today, yes: bool) -> None:
+    """Fill the configured database with deterministic benchmark data (empties earlier benchmark data)."""
+    from .seed import print_logins, seed
+
+    if scale <= 0:
+        raise click.BadParameter("must be positive", param_hint="--scale")
+    result = seed(scale, today.date() if today else dt.date.today(), yes)
+    print_logins(result["world"])
+
+
+@bench_cli.command("run")
+@click.option("--requests", "n", type=click.IntRange(1), default=100, show_default=True,
+              help="Measured requests per page (after the warm-up).")
+@click.option("--warmup", type=click.IntRange(0), default=3, show_default=True, help="Unmeasured requests per page.")
+@click.option("--max-seconds", type=float, default=5, show_default=True,
+              help="Stop measuring a page after this many seconds once it has 20 samples (0: never), so that a "
+                   "run stays bounded while some pages are far over their target; such rows say so.")
+@click.option("--full-export-runs", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--bulk", "bulk_size", type=click.IntRange(0), default=1000, show_default=True,
+              help="Reports approved in one bulk action (each run uses up that many awaiting reports).")
+@click.option("--out", default="docs/benchmarks.md", show_default=True,
+              help="Markdown file the results are appended to ('-' for none).")
+@click.option("--only", default="", help="Only the pages whose name contains one of these comma-separated words "
+                                         "(\"full\", \"bulk\", \"login\" for those measurements).")
+@click.option("--wsgi-app", default="wsgi:app", show_default=True,
+              help="What gunicorn serves (e.g. a module that patches the app, to measure a fix before making it).")
+def run_command(n: int, warmup: int, max_seconds: float, full_export_runs: int, bulk_size: int, out: str,
+                only: str, wsgi_app: str) -> None:
+    """Serve the app with one sync gunicorn worker on 127.0.0.1 and time every page of issue 6."""
+    from pathlib import Path
+
+    import config
+
+    from .run import run
+
+    run(n, warmup, max_seconds, full_export_runs, bulk_size,
+        None if out == "-" else (Path(out) if Path(out).is_absolute() else config.BASE_DIR / out), wsgi_app, only)
+
+
+@bench_cli.command("queries")
+@click.option("--role", type=click.Choice(["all", "dept", "unit", "public"]), default="all", show_default=True)
+@click.option("--page", "name_filter", default="", help="Only the pages whose name contains this text.")
+@click.option("--repeat", type=click.IntRange(1), default=5, show_default=True)
+@click.option("--explain", "explain_plans", is_flag=True, help="Query plans of the three slowest statements.")
+@click.option("--profile", is_flag=True, help="A pyinstrument profile of each page (pip install pyinstrument).")
+def queries_command(role: str, name_filter: str, repeat: int, explain_plans: bool, profile: bool) -> None:
+    """Count the SQL statements of each page and split its time into database and the rest (in-process)."""
+    from .profile import queries
+
+    queries(role, name_filter, repeat, explain_plans, profile)

@@ -1,0 +1,222 @@
+"""What `bench run` measures: the pages of issue 6 with their targets, for the department approver and
+the unit editor. Built in the CLI process from the database (ids, months, search terms in each
+user's scope) and from the admin views themselves (filter URL arguments), before gunicorn starts."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import current_app
+
+from admin import policy
+from models import (Account, AccountStatus, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport,
+                    ReviewStatus, Unit, User, Violation, WorkCalendar, db)
+from services.reports import reporting_period
+
+from . import data
+
+#: Targets of issue 6 in milliseconds ("list" depends on the database).
+LIST_TARGET = {"postgresql": 20, "sqlite": 12}
+AUDIT_LIST_TARGET = 20
+HOME_TARGET, MISSING_TARGET, PUBLIC_TARGET, MONTH_EXPORT_TARGET = 60, 40, 20, 50
+FULL_EXPORT_TARGET_S, FULL_EXPORT_RSS_MB, BULK_TARGET_S = 5, 100, 2
+
+
+@dataclass
+class Scenario:
+    name: str
+    role: str  # "dept", "unit" or "public"
+    path: str
+    target_ms: float | None
+    kind: str = "page"  # page | login | full_export | bulk
+    p95_rule: bool = False  # p95 ≤ 2 × median (lists, details and edit pages)
+    expect: int = 200
+    form: dict | None = None
+    headers: dict = field(default_factory=dict)
+    note: str = ""
+
+
+#: Per list: (column, filter class) pairs for "filtered by status and month", with the value maker.
+FILTERS = {
+    "accounts": [("status", "EnumEqualFilter", lambda c: "approved"), ("created_on", "DateBetweenFilter", "month")],
+    "managers": [("employment_status", "EnumEqualFilter", lambda c: "staff")],
+    "changes": [("status", "EnumEqualFilter", lambda c: "approved"), ("changed_on", "DateBetweenFilter", "month")],
+    "reports": [("status", "EnumEqualFilter", lambda c: "dept_review"), ("period", "DateEqualFilter", "period")],
+    "violations": [("kind", "EnumEqualFilter", lambda c: "late_report"), ("occurred_on", "DateBetweenFilter", "year")],
+    "assessments": [("year", "IntEqualFilter", lambda c: str(c["anchor"].year - 1)),
+                    ("grade", "EnumEqualFilter", lambda c: "good")],
+    "units": [("kind", "EnumEqualFilter", lambda c: "college")],
+    "users": [("role", "EnumEqualFilter", lambda c: "unit_editor")],
+    "calendar": [("kind", "EnumEqualFilter", lambda c: "holiday"), ("day", "DateBetweenFilter", "year")],
+    "audit": [("action", "EnumEqualFilter", lambda c: "update"), ("at", "DateTimeBetweenFilter", "month")],
+}
+MODELS = {"accounts": Account, "managers": Manager, "changes": ChangeRecord, "reports": MonthlyReport,
+          "violations": Violation, "assessments": Assessment, "units": Unit, "users": User,
+          "calendar": WorkCalendar, "audit": AuditLog}
+DEPT_ONLY = {"units", "users"}
+#: Lists whose edit page a unit editor may open (in an editable state).
+UNIT_EDITABLE = {"accounts": AccountStatus, "changes": ReviewStatus, "reports": ReviewStatus}
+
+
+def admin_views() -> dict:
+    return {v.endpoint: v for v in current_app.extensions["admin"][0]._views if hasattr(v, "model")}
+
+
+def filter_args(view, endpoint: str, ctx: dict) -> dict:
+    args, n = {}, 0
+    for column, cls, value in FILTERS[endpoint]:
+        for i, flt in enumerate(view._filters or []):
+            col = getattr(flt, "column", None)
+            if type(flt).__name__ == cls and getattr(col, "key", None) == column and \
+                    getattr(col, "table", None) is view.model.__table__:
+                if value == "month":
+                    first, last = ctx["month_of"][endpoint]
+                    text = f"{first} to {last}" if cls == "DateBetweenFilter" else \
+                        f"{first} 00:00:00 to {last} 23:59:59"
+                elif value == "year":
+                    text = f"{ctx['anchor'].year}-01-01 to {ctx['anchor'].year}-12-31"
+                elif value == "period":
+                    text = ctx["anchor"].isoformat()
+                else:
+                    text = value(ctx)
+                args[f"flt{n}_{view.get_filter_arg(i, flt)}"] = text
+                n += 1
+                break
+    return args
+
+
+def _scoped(user, model, query):
+    return policy.scope(user, model, query)
+
+
+def _month_range(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = day.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def context(user) -> dict:
+    anchor = reporting_period()
+    newest = lambda model, column: db.session.execute(  # noqa: E731
+        _scoped(user, model, sa.select(sa.func.max(column)))).scalar()
+    month_of = {"accounts": _month_range(newest(Account, Account.created_on) or anchor),
+                "changes": _month_range(anchor), "audit": _month_range(anchor)}
+    return {"anchor": anchor, "month_of": month_of}
+
+
+def _first_id(user, model, *criteria, order=None):
+    query = _scoped(user, model, sa.select(model.id)).where(*criteria).order_by(order if order is not None
+                                                                               else model.id.desc()).limit(1)
+    return db.session.execute(query).scalar()
+
+
+def _search_term(user, endpoint: str) -> str:
+    account = db.session.execute(_scoped(user, Account, sa.select(Account.name)).order_by(Account.id).limit(1)).scalar()
+    if endpoint == "managers":
+        return db.session.execute(_scoped(user, Manager, sa.select(Manager.name)).order_by(Manager.id).limit(1)).scalar()
+    if endpoint == "units":
+        return "学院"
+    if endpoint == "users":
+        return "e_c0"
+    if endpoint == "calendar":
+        return "国庆节"
+    return account or "帐号"
+
+
+def list_scenarios(role: str, user, db_name: str) -> list[Scenario]:
+    result, views, ctx = [], admin_views(), context(user)
+    for endpoint, model in MODELS.items():
+        if role == "unit" and endpoint in DEPT_ONLY:
+            continue
+        view = views[endpoint]
+        target = AUDIT_LIST_TARGET if endpoint == "audit" else LIST_TARGET.get(db_name, 20)
+        base = view.url + "/"
+        count = db.session.execute(_scoped(user, model, sa.select(sa.func.count()).select_from(model))).scalar()
+        pages = max(1, -(-count // view.page_size))
+        deep = min(500, pages)
+        variants = [("first page", base), ("filtered", base + "?" + urlencode(filter_args(view, endpoint, ctx))),
+                    (f"page {deep}" + ("" if deep == 500 else " (last)"), base + f"?page={deep - 1}"),
+                    ("search", base + "?" + urlencode({"search": _search_term(user, endpoint)}))]
+        for label, path in variants:
+            result.append(Scenario(f"{endpoint} list: {label}", role, path, target, p95_rule=True))
+        # One record of the user's scope: a pending one for the department (its review buttons show).
+        pending = {Account: Account.status == AccountStatus.dept_review,
+                   ChangeRecord: ChangeRecord.status == ReviewStatus.dept_review,
+                   MonthlyReport: MonthlyReport.status == ReviewStatus.dept_review}.get(model)
+        row_id = _first_id(user, model, *([pending] if pending is not None and role == "dept" else []))
+        if row_id is None:
+            continue
+        detail_target = LIST_TARGET.get(db_name, 20)
+        result.append(Scenario(f"{endpoint} details", role, f"{base}details/?id={row_id}", detail_target,
+                               p95_rule=True))
+        if not policy.can_write(user, model) or endpoint == "audit":
+            continue
+        if role == "unit" and endpoint in UNIT_EDITABLE:
+            states = UNIT_EDITABLE[endpoint]
+            row_id = _first_id(user, model, model.status.in_([states.draft, states.returned]))
+        elif model is Account:
+            row_id = _first_id(user, model, Account.status != AccountStatus.closed)
+        if row_id is not None:
+            result.append(Scenario(f"{endpoint} edit", role, f"{base}edit/?id={row_id}", detail_target,
+                                   p95_rule=True))
+    return result
+
+
+def other_scenarios(role: str, user, month_filter: str) -> list[Scenario]:
+    anchor = reporting_period()
+    month = anchor.strftime("%Y-%m")
+    result = [Scenario("home page", role, "/admin/", HOME_TARGET),
+              Scenario(f"missing reports {month}", role, f"/admin/reports/missing/?month={month}", MISSING_TARGET)]
+    export = "/admin/reports/export/{}/?" + month_filter
+    if role == "dept":
+        result += [Scenario(f"month summary {month} .xlsx", role, f"/admin/reports/summary/?month={month}&format=xlsx",
+                            MONTH_EXPORT_TARGET),
+                   Scenario(f"month summary {month} .csv", role, f"/admin/reports/summary/?month={month}&format=csv",
+                            MONTH_EXPORT_TARGET)]
+    result += [Scenario(f"month list export {month} .xlsx", role, export.format("xlsx"), MONTH_EXPORT_TARGET),
+               Scenario(f"month list export {month} .csv", role, export.format("csv"), MONTH_EXPORT_TARGET)]
+    return result
+
+
+def public_scenarios() -> list[Scenario]:
+    name = db.session.execute(sa.select(Account.name).where(Account.in_matrix.is_(True)).order_by(Account.id)
+                              .limit(1)).scalar() or "帐号"
+    account_id = db.session.execute(sa.select(Account.platform_account_id).where(
+        Account.in_matrix.is_(True)).order_by(Account.id.desc()).limit(1)).scalar() or "x"
+    return [Scenario("matrix page", "public", "/matrix", PUBLIC_TARGET),
+            Scenario("matrix page (revalidation, 304)", "public", "/matrix", None, expect=304,
+                     note="If-None-Match with the page's ETag"),
+            Scenario("matrix.json", "public", "/matrix.json", PUBLIC_TARGET),
+            Scenario("matrix/verify (HTML)", "public", "/matrix/verify?" + urlencode({"q": name}), PUBLIC_TARGET,
+                     note="target of the matrix applied"),
+            Scenario("matrix/verify (JSON)", "public", "/matrix/verify?" + urlencode({"q": account_id,
+                                                                                      "format": "json"}),
+                     PUBLIC_TARGET, note="target of the matrix applied")]
+
+
+def bench_users() -> dict[str, User]:
+    users = {name: db.session.query(User).filter_by(username=login).one_or_none()
+             for name, login in (("dept", data.DEPT_LOGIN), ("unit", data.EDITOR_LOGIN))}
+    missing = [login for login, user in users.items() if user is None]
+    if missing:
+        raise RuntimeError("No benchmark logins in this database: run `flask --app wsgi bench seed` first.")
+    return users
+
+
+def month_filter_query() -> str:
+    """The reports list's URL arguments for "the reporting month" (period equal to its first day)."""
+    view = admin_views()["reports"]
+    for i, flt in enumerate(view._filters or []):
+        if type(flt).__name__ == "DateEqualFilter" and getattr(flt.column, "key", None) == "period":
+            return urlencode({f"flt0_{view.get_filter_arg(i, flt)}": reporting_period().isoformat()})
+    raise RuntimeError("The reports list has no filter on the month.")
+
+
+def bulk_ids(limit: int = 1000) -> list[int]:
+    """Reports the department can approve in one go: awaiting it, no 涉密 flag (those need a handling note)."""
+    return list(db.session.execute(
+        sa.select(MonthlyReport.id).where(MonthlyReport.status == ReviewStatus.dept_review,
+                                          MonthlyReport.involves_classified.is_(False))
+        .order_by(MonthlyReport.id.desc()).limit(limit)).scalars())

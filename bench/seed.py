@@ -1,0 +1,188 @@
+"""`flask --app wsgi bench seed --scale S`: load the benchmark world into the configured database.
+
+Rows go straight into the tables the migrations built (reflected from the database, so a column the
+migrations do not have is an error, not a silent drift): COPY on PostgreSQL (psycopg ``cursor.copy``),
+``insert()`` executemany in batches of 10,000 on SQLite, everything in one transaction. The ORM, its
+audit hooks and the per-row rules are bypassed on purpose; the generator keeps the rules itself
+(one head per team, 第八条 staff for verified accounts, approved ⇒ approved_at, unique platform ids …).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+from models import db
+
+from . import data
+from .history import audit_rows, calendar_rows
+from .world import World
+
+#: Parents before children.
+ORDER = ["units", "users", "managers", "work_calendar", "accounts", "account_team", "monthly_reports",
+         "change_records", "violations", "assessments", "attachments", "audit_log"]
+
+
+class Loader:
+    def __init__(self, conn: sa.Connection):
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        self.meta = sa.MetaData()
+        self.meta.reflect(bind=conn)
+        self.quote = conn.dialect.identifier_preparer.quote
+
+    def check(self, name: str, cols: tuple | None = None) -> sa.Table:
+        table = self.meta.tables.get(name)
+        if table is None:
+            raise click.ClickException(f"Table {name} is missing: run `flask --app wsgi db upgrade` first.")
+        if cols is None:
+            return table
+        unknown = set(cols) - set(table.c.keys())
+        required = {c.name for c in table.c if not c.nullable and c.server_default is None
+                    and not (c.primary_key and c.autoincrement)} - set(cols)
+        if unknown or required:
+            raise click.ClickException(f"{name}: the seed and the migrations disagree (unknown columns "
+                                       f"{sorted(unknown)}, missing required columns {sorted(required)}).")
+        return table
+
+    def load(self, name: str, cols: tuple, rows, batch: int = 10_000) -> int:
+        table = self.check(name, cols)
+        json_at = [i for i, c in enumerate(cols) if isinstance(table.c[c].type, sa.JSON)]
+        count = 0
+        if self.postgres:
+            column_list = ", ".join(self.quote(c) for c in cols)
+            with self.conn.connection.driver_connection.cursor() as cursor:
+                with cursor.copy(f"COPY {self.quote(name)} ({column_list}) FROM STDIN") as copy:
+                    for row in rows:
+                        if json_at:
+                            row = list(row)
+                            for i in json_at:
+                                if row[i] is not None:
+                                    row[i] = json.dumps(row[i], ensure_ascii=False)
+                        copy.write_row(row)
+                        count += 1
+            return count
+        insert, chunk = table.insert(), []
+        for row in rows:
+            chunk.append(dict(zip(cols, row)))
+            if len(chunk) >= batch:
+                self.conn.execute(insert, chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            self.conn.execute(insert, chunk)
+            count += len(chunk)
+        return count
+
+    def app_tables(self) -> list[sa.Table]:
+        return [t for t in reversed(self.meta.sorted_tables) if t.name != "alembic_version"]
+
+    def row_counts(self) -> dict[str, int]:
+        return {t.name: self.conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in self.app_tables()}
+
+    def is_benchmark(self) -> bool:
+        users = self.meta.tables["users"]
+        return self.conn.execute(sa.select(users.c.id).where(users.c.username == data.DEPT_LOGIN)).first() is not None
+
+    def wipe(self) -> None:
+        tables = self.app_tables()
+        if self.postgres:
+            self.conn.exec_driver_sql("TRUNCATE " + ", ".join(self.quote(t.name) for t in tables)
+                                      + " RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                self.conn.execute(table.delete())
+
+    def after_load(self) -> None:
+        if not self.postgres:
+            return
+        for table in self.app_tables():
+            if "id" in table.c:
+                self.conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT max(id) FROM {self.quote(table.name)}))")
+
+
+def holidays() -> dict[dt.date, tuple[str, str | None]]:
+    """The work calendar the app would get from `flask calendar sync` (chinese-calendar)."""
+    import chinese_calendar
+
+    from services.workdays import _name
+
+    days = {day: ("holiday", _name(name)) for day, name in chinese_calendar.holidays.items()}
+    days.update({day: ("workday", _name(name)) for day, name in chinese_calendar.workdays.items()})
+    return days
+
+
+def seed(scale: float, today: dt.date, yes: bool, echo=click.echo) -> dict:
+    started = time.perf_counter()
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    world = World(scale, today, generate_password_hash(data.PASSWORD, method=method), holidays())
+    echo(f"Scale {scale:g}: {world.size['units']} units, {len(world.accounts)} accounts, {len(world.managers)} "
+         f"managers, {len(world.accounts) * data.MONTHS} reports ({world.first_month:%Y-%m}–{world.anchor:%Y-%m}), "
+         f"{world.size['changes']} changes, {world.size['audit']} audit rows.")
+    timings = {}
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")
+            conn.commit()
+        with conn.begin():
+            loader = Loader(conn)
+            for name in ORDER:
+                loader.check(name)
+            counts = loader.row_counts()
+            if any(counts.values()):
+                if not loader.is_benchmark() and not yes:
+                    raise click.ClickException(
+                        "The database holds data that the benchmark did not make ("
+                        + ", ".join(f"{k}: {v}" for k, v in counts.items() if v)
+                        + "). Point DATABASE_URL at an empty database, or pass --yes to DELETE ALL OF IT.")
+                echo("Emptying the database (earlier benchmark data" + ("" if loader.is_benchmark() else
+                                                                         ", --yes given") + ") …")
+                t0 = time.perf_counter()
+                loader.wipe()
+                timings["(wipe)"] = (0, time.perf_counter() - t0)
+                echo(f"  emptied in {timings['(wipe)'][1]:.1f} s")
+            tables = {
+                "units": world.unit_rows, "users": world.user_rows, "managers": world.manager_rows,
+                "work_calendar": lambda: calendar_rows(world.holidays), "accounts": world.account_rows,
+                "account_team": world.team_rows, "monthly_reports": world.report_rows,
+                "change_records": world.change_rows, "violations": world.violation_rows,
+                "assessments": world.assessment_rows, "attachments": world.attachment_rows,
+                "audit_log": lambda: audit_rows(world),
+            }
+            for name in ORDER:
+                t0 = time.perf_counter()
+                cols, rows = tables[name]()
+                count = loader.load(name, cols, rows)
+                timings[name] = (count, time.perf_counter() - t0)
+                echo(f"  {name:<16} {count:>9,} rows  {timings[name][1]:6.1f} s")
+            loader.after_load()
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum would do in the next minutes: fresh statistics and a visibility map.
+        t0 = time.perf_counter()
+        with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        timings["(vacuum analyze)"] = (0, time.perf_counter() - t0)
+        echo(f"  VACUUM ANALYZE             {timings['(vacuum analyze)'][1]:6.1f} s")
+    total = time.perf_counter() - started
+    echo(f"Loaded in {total:.1f} s.")
+    return {"world": world, "timings": timings, "total": total}
+
+
+def print_logins(world: World, echo=click.echo) -> None:
+    echo(f"Logins (password for all: {data.PASSWORD}):")
+    echo(f"  {data.DEPT_LOGIN:<16} dept_admin   (also bench_dept2)")
+    echo(f"  {data.AUDITOR_LOGIN:<16} auditor")
+    first = world.units[0]
+    echo(f"  {data.EDITOR_LOGIN:<16} unit_editor  {first['code']} {first['name']} "
+         f"({world.accounts_per_unit[0]} accounts, the largest unit)")
+    echo(f"  {data.LEADER_LOGIN:<16} unit_leader  {first['code']} {first['name']}")
+    echo(f"  e_<code>, l_<code>  unit_editor, unit_leader of every other unit (e.g. e_{world.units[-1]['code'].lower()})")
