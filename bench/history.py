@@ -94,7 +94,8 @@ def audit_rows(world: World):
                     changes = {"status": [None, "draft"], "unit_id": [None, unit_id]}
                 elif action == "delete":
                     changes = {"status": ["draft", None]}
-            yield (i + 1, at, user["id"] if user else None, username, f"10.{20 + (unit_id or 0) % 200}.{i % 250}.{i % 7 + 2}",
+            ip = f"10.{20 + (unit_id or 0) % 200}.{i % 250}.{i % 7 + 2}"
+            yield (i + 1, at, user["id"] if user else None, username, ip,
                    action, kind, object_id, label, unit_id, changes, note)
     return cols, rows()
 

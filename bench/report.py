@@ -153,8 +153,11 @@ def load_average() -> str:
         return "unknown"
 
 
-def markdown_section(results: list[Result], counts: dict, seconds: float, extra: list[str]) -> str:
+def markdown_section(results: list[Result], counts: dict, seconds: float, extra: list[str],
+                     code: str | None = None) -> str:
     info = machine()
+    if code:
+        info["Code"] = code  # as it was when the server started
     title = f"PostgreSQL {info['PostgreSQL']}" if "PostgreSQL" in info else f"SQLite {info['SQLite (library)']}"
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     passed = sum(1 for r in results if r.passed is True)

@@ -13,7 +13,7 @@ from models import AuditLog, MonthlyReport, ReviewStatus, db
 
 from . import data, scenarios
 from .client import Client, PeakRSS, Server
-from .report import Result, append, load_average, markdown_section, row_counts, text_table
+from .report import Result, append, code_revision, load_average, markdown_section, row_counts, text_table
 
 #: Fewest samples kept when a page is so slow that --max-seconds stops it early.
 MIN_SAMPLES = 20
@@ -94,6 +94,7 @@ def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int,
         wsgi_app: str = "wsgi:app", only: str = "", echo=click.echo) -> list[Result]:
     started = time.perf_counter()
     load_before = load_average()
+    code = code_revision()
     if os.getloadavg()[0] > 0.7:
         echo(f"Warning: the machine is busy (load average {load_before}); figures will be slower than usual.")
     db_name = db.engine.dialect.name
@@ -168,6 +169,6 @@ def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int,
                  f"{full_runs} run(s) for the department, on a fresh worker warmed by two pages (its memory "
                  f"growth is measured from there)",
                  f"the unit editor is `{data.EDITOR_LOGIN}` of the largest unit"]
-        append(out, markdown_section(results, counts, seconds, extra))
+        append(out, markdown_section(results, counts, seconds, extra, code))
         echo(f"Written to {out}.")
     return results

@@ -185,4 +185,5 @@ def print_logins(world: World, echo=click.echo) -> None:
     echo(f"  {data.EDITOR_LOGIN:<16} unit_editor  {first['code']} {first['name']} "
          f"({world.accounts_per_unit[0]} accounts, the largest unit)")
     echo(f"  {data.LEADER_LOGIN:<16} unit_leader  {first['code']} {first['name']}")
-    echo(f"  e_<code>, l_<code>  unit_editor, unit_leader of every other unit (e.g. e_{world.units[-1]['code'].lower()})")
+    example = world.units[-1]["code"].lower()
+    echo(f"  e_<code>, l_<code>  unit_editor, unit_leader of every other unit (e.g. e_{example})")

@@ -199,7 +199,8 @@ class World:
                 a["id"], a["name"], a["platform"], a["platform_other"], a["platform_account_id"],
                 a["wechat_original_id"], a["unit_name"], a["unit_id"], a["created_on"], a["verified"],
                 "发布本单位工作动态、通知公告", "、".join(self.rng.sample(data.TOPIC_PHRASES, 3)), "本单位师生及校友",
-                "outsourced" if a["outsourced"] else "self_run", self.rng.choice(data.VENDORS) if a["outsourced"] else None,
+                "outsourced" if a["outsourced"] else "self_run",
+                self.rng.choice(data.VENDORS) if a["outsourced"] else None,
                 a["homepage_url"], a["status"], a["in_matrix"], data.OPINIONS_UNIT[0] if signed else None,
                 self.leader_of[a["unit_id"]] if signed else None, a["signed_at"],
                 "同意备案。" if a["registered"] else None, self.dept_ids[0] if a["registered"] else None,
@@ -322,7 +323,8 @@ class World:
                 "准予变更备案。" if approved_at else None, self.dept_ids[0] if approved_at else None, approved_at,
                 data.RETURN_REASONS[0] if status == "returned" else None, 1 + ("draft", "unit_review", "dept_review",
                                                                            "approved").index(status)
-                if status != "returned" else 3, min(created, self.now), approved_at or submitted or min(created, self.now)))
+                if status != "returned" else 3, min(created, self.now),
+                approved_at or submitted or min(created, self.now)))
         return cols, rows
 
     def violation_rows(self):
@@ -380,7 +382,8 @@ class World:
             if a["in_matrix"] and a["id"] % 5 == 0:
                 fid += 1
                 rows.append((fid, a["unit_id"], a["id"], "qr_code", "qrcode.png", "image/png", len(TINY_PNG),
-                             hashlib.sha256(TINY_PNG).hexdigest(), TINY_PNG, self.editor_of[a["unit_id"]], stamp, stamp))
+                             hashlib.sha256(TINY_PNG).hexdigest(), TINY_PNG, self.editor_of[a["unit_id"]],
+                             stamp, stamp))
             if a["id"] % 2 == 0:
                 fid += 1
                 rows.append((fid, a["unit_id"], a["id"], "signed_form", "备案审批表.pdf", "application/pdf",
