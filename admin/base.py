@@ -13,7 +13,6 @@ from flask_admin.babel import lazy_gettext, ngettext
 from flask_admin.contrib.sqla import ModelView, filters as sqla_filters, tools
 from flask_babel import gettext
 from flask_login import current_user
-from markupsafe import Markup
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -376,7 +375,3 @@ def func_now_stamp() -> str:
     import datetime as dt
 
     return dt.datetime.now().strftime("%Y%m%d_%H%M")
-
-
-def link(url: str, text) -> Markup:
-    return Markup('<a href="{}">{}</a>').format(url, text)

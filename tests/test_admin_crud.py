@@ -225,3 +225,10 @@ def test_account_cannot_predate_its_unit(app, world, login_as):
     assert response.status_code == 200 and "2026-09-10" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Account).count() == 2
+
+
+def test_audit_entry_page_has_no_dead_history_link(app, world, login_as):
+    with app.app_context():
+        entry_id = db.session.query(AuditLog.id).order_by(AuditLog.id).first()[0]
+    html = login_as("dept_admin").get(f"/admin/audit/details/?id={entry_id}").get_data(as_text=True)
+    assert 'href="None"' not in html
