@@ -6,7 +6,10 @@ go through :mod:`admin.policy` here, once, for every view.
 """
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+import csv
+import io
+
+from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
@@ -16,8 +19,11 @@ from flask_login import current_user
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import ColumnProperty, RelationshipProperty, aliased
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.interfaces import MANYTOONE
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
 from wtforms import HiddenField
 
 from models import AuditAction, db
@@ -27,7 +33,7 @@ from services.exports import neutralise
 
 from . import policy
 from .fields import AdminForm, ScopedModelConverter
-from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS
+from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS, export_cell_function
 
 class ProtectedView:
     """Login required; a logged-in user without the right gets 403, the anonymous go to login."""
@@ -294,6 +300,71 @@ class ScopedModelView(ProtectedView, ModelView):
 
         return count, rows()
 
+    #: value -> text for export columns the column-only CSV export cannot format by type alone (views
+    #: with a model-level ``column_formatters_export`` entry and none here export through the ORM).
+    export_value_formatters: dict = {}
+    #: Rows per chunk of the streamed CSV.
+    export_chunk_rows = 2000
+
+    def _export_plan(self):
+        """The export columns as SQL expressions and value formatters, or None when a column needs the
+        ORM object (a computed property, a model-level formatter, a related row without a name)."""
+        mapper = sa.inspect(self.model)
+        columns, formatters, joins = [], [], []
+        for name, _label in self._export_columns:
+            prop = mapper.attrs.get(name)
+            if name in self.column_formatters_export and name not in self.export_value_formatters:
+                return None
+            if isinstance(prop, ColumnProperty):
+                columns.append(getattr(self.model, name))
+            elif (isinstance(prop, RelationshipProperty) and prop.direction is MANYTOONE
+                  and "name" in prop.mapper.columns):
+                target = aliased(prop.mapper.class_)
+                joins.append(getattr(self.model, name).of_type(target))
+                columns.append(target.name)
+            else:
+                return None
+            formatters.append(self.export_value_formatters.get(name))
+        return columns, formatters, joins
+
+    def _export_csv(self, return_url):
+        """The CSV export from plain columns, streamed in chunks (the full 360,000 reports in seconds
+        instead of building an ORM object and formatting every cell through babel)."""
+        plan = self._export_plan()
+        if plan is None:
+            return super()._export_csv(return_url)
+        columns, formatters, joins = plan
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
+                                      view_args.filters, execute=False, page_size=self.export_max_rows)
+        for join in joins:
+            query = query.outerjoin(join)
+        query = query.with_entities(*columns).yield_per(self.export_chunk_rows)
+        cells = [export_cell_function(column, fmt) for column, fmt in zip(columns, formatters)]
+        titles = [str(label) for _name, label in self._export_columns]
+        chunk_rows = self.export_chunk_rows
+
+        def generate():
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(titles)
+            try:
+                for n, row in enumerate(query, 1):
+                    writer.writerow([cell(value) for cell, value in zip(cells, row)])
+                    if n % chunk_rows == 0:
+                        yield buffer.getvalue()
+                        buffer.seek(0)
+                        buffer.truncate()
+                yield buffer.getvalue()
+            finally:
+                # The stream outlives the request's session: give the query's connection back at its end.
+                query.session.close()
+
+        disposition = f"attachment;filename={secure_filename(self.get_export_name(export_type='csv'))}"
+        return Response(stream_with_context(generate()), headers={"Content-Disposition": disposition},
+                        mimetype="text/csv")
+
     #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
     deadline_columns: tuple[str, ...] = ()
 
@@ -306,7 +377,10 @@ class ScopedModelView(ProtectedView, ModelView):
         return super().render(template, **kwargs)
 
     def get_export_value(self, model, name):
-        return neutralise(super().get_export_value(model, name))
+        value = super().get_export_value(model, name)
+        if value is not None and not isinstance(value, (str, int, float)):
+            value = str(value)  # a related row: its name, neutralised like any text
+        return neutralise(value)
 
     def get_export_name(self, export_type="csv"):
         return f"{self.endpoint}_{func_now_stamp()}.{export_type}"

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import zoneinfo
 
+import sqlalchemy as sa
+
+from flask import g, has_app_context
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, format_datetime, get_timezone, gettext
 from markupsafe import Markup
 
 from models.base import YES_NO
@@ -23,11 +27,29 @@ def _datetime(_view, value, *_args):
 
 def _bool(_view, value, *_args):
     return Markup('<span class="badge badge-{}">{}</span>').format(
-        "success" if value else "light", YES_NO[bool(value)])
+        "success" if value else "light", text(YES_NO[bool(value)]))
+
+
+def text(label) -> str:
+    """A translated label (a module-level lazy string or an enum member) as text, once per request.
+
+    flask_babel resolves locale and catalog on every call (~25 µs); a list, an export or a summary
+    shows the same few labels thousands of times.
+    """
+    if not has_app_context():
+        return str(getattr(label, "label", label))
+    memo = g.setdefault("label_text", {})
+    # Enum members by themselves; lazy strings (unhashable) by identity: they are module constants.
+    key = label if isinstance(label, enum.Enum) else id(label)
+    try:
+        return memo[key]
+    except KeyError:
+        memo[key] = result = str(getattr(label, "label", label))
+        return result
 
 
 def _enum(_view, value, *_args):
-    return str(getattr(value, "label", value.name))
+    return text(value) if hasattr(value, "label") else value.name
 
 
 TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
@@ -35,9 +57,73 @@ TYPE_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool, enu
 DETAIL_FORMATTERS = dict(typefmt.DETAIL_FORMATTERS)
 DETAIL_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool, enum.Enum: _enum})
 EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
-EXPORT_FORMATTERS.update({dt.date: lambda v, value, *a: value.isoformat(),
-                          dt.datetime: lambda v, value, *a: format_datetime(value, "yyyy-MM-dd HH:mm"),
-                          bool: lambda v, value, *a: str(YES_NO[bool(value)]), enum.Enum: _enum})
+def _export_date(_view, value, *_args):
+    # Flask-Admin picks the first formatter whose type matches: a datetime is also a date.
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
+    return value.isoformat()
+
+
+EXPORT_FORMATTERS.update({dt.date: _export_date, dt.datetime: _export_date,
+                          bool: lambda v, value, *a: text(YES_NO[bool(value)]), enum.Enum: _enum})
+
+
+def export_cell_function(column, value_formatter=None):
+    """value -> cell for one export column, chosen once from the column's type (the column-only CSV
+    export: labels translated once, times converted with zoneinfo, texts neutralised, no babel per cell)."""
+    from services.exports import neutralise
+
+    if value_formatter is not None:
+        return _memoised(lambda value: neutralise(value_formatter(value)))
+    column_type = getattr(column, "type", None)
+    enum_cls = getattr(column_type, "enum_class", None)
+    if enum_cls is not None:
+        names = {member: text(member) if hasattr(member, "label") else member.name for member in enum_cls}
+        names[None] = ""
+        return names.__getitem__
+    if isinstance(column_type, sa.Boolean):
+        return {True: text(YES_NO[True]), False: text(YES_NO[False]), None: ""}.__getitem__
+    if isinstance(column_type, sa.DateTime):
+        try:
+            zone = zoneinfo.ZoneInfo(str(get_timezone()))  # C implementation: ~5x faster than pytz
+        except zoneinfo.ZoneInfoNotFoundError:
+            zone = get_timezone()
+        utc = dt.timezone.utc
+
+        def local_time(value):
+            if value is None:
+                return ""
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=utc)
+            return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+        return local_time
+    if isinstance(column_type, sa.Date):
+        return lambda value: value.isoformat() if value is not None else ""
+
+    def plain(value):
+        if value is None:
+            return ""
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        return neutralise(value)
+
+    return plain
+
+
+def _memoised(function):
+    memo = {}
+
+    def cell(value):
+        try:
+            return memo[value]
+        except KeyError:
+            memo[value] = result = function(value)
+            return result
+        except TypeError:  # unhashable (a JSON list): no memo
+            return function(value)
+
+    return cell
 
 
 def platform_text(code: str | None) -> str:
@@ -48,7 +134,7 @@ def platform_text(code: str | None) -> str:
         return ""
     name, _, other = code.partition(":")
     try:
-        label = str(Platform[name].label)
+        label = text(Platform[name])
     except KeyError:
         return code
     return f"{label}（{other}）" if other else label
@@ -58,7 +144,7 @@ def late_badge(_view, _context, model, name):
     """逾期 in red, on time in grey: lateness is what the department looks for in a list."""
     if getattr(model, name):
         return Markup('<span class="badge badge-danger">{}</span>').format(gettext("Late"))
-    return Markup('<span class="badge badge-light">{}</span>').format(YES_NO[False])
+    return Markup('<span class="badge badge-light">{}</span>').format(text(YES_NO[False]))
 
 
 #: Colours of the workflow states: grey before submission, blue under review, green done, red stopped.
@@ -71,4 +157,4 @@ def status_badge(_view, _context, model, name):
     if status is None:
         return ""
     return Markup('<span class="badge badge-{}">{}</span>').format(STATUS_COLOURS.get(status.name, "light"),
-                                                                   status.label)
+                                                                   text(status))

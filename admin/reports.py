@@ -51,6 +51,8 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
                          "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
     column_formatters_export = {"period": _month,
                                 "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
+    export_value_formatters = {"period": lambda value: value.strftime("%Y-%m") if value else "",
+                               "snapshot_platform": platform_text}
     column_details_list = ["snapshot_unit_name", "snapshot_platform", "snapshot_account_name",
                            "snapshot_account_id", "period", "submitted_at", "post_count", "topics",
                            "involves_classified", "classified_handling", "snapshot_staff", "status", "is_late",
