@@ -4,7 +4,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
-from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 
 from models import Account, ChangeKind, ChangeRecord, EmploymentStatus, Maintenance, Manager, ReviewStatus
 from models.base import to_id
@@ -14,7 +14,7 @@ from . import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
 from .formatters import late_badge, status_badge
-from .labels import SEARCH_ACCOUNT, labels
+from .labels import SEARCH_ACCOUNT, SEARCH_PERSON, labels
 from .snapshots import account_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
 
@@ -45,6 +45,12 @@ def _before_text(_view, _context, model, _name):
     return "；".join(parts)
 
 
+#: The new team is chosen by look-up (a drop-down of every person would be thousands of options for the
+#: department); the look-up and the posted ids are scoped, and the rules check the account's unit.
+_NEW_HEAD = ScopedAjaxLoader("new_head", Manager, fields=["name", "staff_no"], order_by="name")
+_NEW_ADMINS = ScopedAjaxLoader("new_admins", Manager, fields=["name", "staff_no"], order_by="name")
+
+
 class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_list = ["account", "kind", "unit", "changed_on", "status", "due_on", "is_late", "submitted_at"]
     column_labels = labels(kind=_l("What changed"), after=_l("Proposed values"), before=_l("Before the change"))
@@ -67,12 +73,13 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
         "new_name": StringField(_l("New account name"), validators=[Optional(), Length(max=100)]),
         "new_maintenance": enum_field(Maintenance, _l("New maintenance method"), nullable=True),
         "new_vendor": StringField(_l("New third-party vendor"), validators=[Optional(), Length(max=100)]),
-        "new_head": QuerySelectField(_l("New person in charge"), query_factory=lambda: scoped_query(Manager),
-                                     allow_blank=True, validators=[Optional()]),
-        "new_admins": QuerySelectMultipleField(_l("New administrators"), query_factory=lambda: scoped_query(Manager),
-                                               validators=[Optional()]),
+        "new_head": AjaxSelectField(_NEW_HEAD, _l("New person in charge"), allow_blank=True,
+                                    validators=[Optional()], render_kw=SEARCH_PERSON),
+        "new_admins": AjaxSelectMultipleField(_NEW_ADMINS, _l("New administrators"), validators=[Optional()],
+                                              render_kw=SEARCH_PERSON),
     }
-    form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name")}
+    form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name"),
+                      "new_head": _NEW_HEAD, "new_admins": _NEW_ADMINS}
     form_args = {
         "account": {"validators": [InputRequired()], "render_kw": SEARCH_ACCOUNT},
         "changed_on": {"validators": [InputRequired(), validators.not_in_future]},
