@@ -52,6 +52,9 @@ def app():
 @pytest.fixture(autouse=True)
 def clean_tables(app):
     yield
+    from views.matrix import rendered
+
+    rendered.clear()  # the public pages rendered per matrix version (one process serves every test)
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -125,3 +125,27 @@ def test_chinese_search_is_cached_with_a_latin1_etag(app, published):
     response = client.get("/matrix?q=会计")
     etag = response.headers["ETag"]
     assert etag.isascii() and client.get("/matrix?q=会计", headers={"If-None-Match": etag}).status_code == 304
+
+
+@pytest.mark.parametrize("url", ["/matrix", "/matrix?q=官微", "/matrix.json"])
+def test_rendered_once_per_version_and_never_stale(app, published, url):
+    """A repeated request is answered from the rendered body (one version query, no entries query);
+    an edit of a published account changes the version, and the next request shows it."""
+    from .test_queries import count_queries
+
+    client = app.test_client()
+    first = client.get(url).get_data(as_text=True)
+    with count_queries(app) as statements:
+        assert client.get(url).get_data(as_text=True) == first
+    assert len(statements) == 1 and "max" in statements[0].lower()
+    with app.app_context():
+        db.session.get(Account, published["会计学院官微"]).name = "会计学院官微新名"
+        db.session.commit()
+    assert "会计学院官微新名" in client.get(url.replace("q=官微", "q=官微新")).get_data(as_text=True)
+    assert "会计学院官微新名" in client.get(url).get_data(as_text=True)
+
+
+def test_public_pages_carry_nothing_per_request(app, published):
+    """The rendered pages are shared between visitors: no script (so no CSP nonce), no form token."""
+    html = app.test_client().get("/matrix").get_data(as_text=True)
+    assert "<script" not in html and "csrf" not in html.lower()

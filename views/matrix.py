@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from itertools import groupby
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
@@ -16,6 +17,39 @@ bp = Blueprint("matrix", __name__)
 
 #: Browsers and the portal may keep the page briefly; the ETag makes them revalidate cheaply after that.
 MAX_AGE = 60
+
+
+class _Rendered:
+    """Bodies rendered for the current matrix version, per process: a public page is the same for everyone,
+    so it is rendered once per version and query. Keyed by :func:`services.matrix.version`, which is read on
+    every request, so an approval or an edit is visible at once. Pages kept here carry nothing per request
+    (no CSRF token, no CSP nonce: the public pages have no script)."""
+
+    MAX_ENTRIES = 200
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._version = None
+        self._bodies: dict = {}
+
+    def get(self, version: str, key: tuple):
+        with self._lock:
+            return self._bodies.get(key) if version == self._version else None
+
+    def put(self, version: str, key: tuple, body) -> None:
+        with self._lock:
+            if version != self._version:
+                self._version, self._bodies = version, {}
+            if len(self._bodies) >= self.MAX_ENTRIES:
+                self._bodies.pop(next(iter(self._bodies)))
+            self._bodies[key] = body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._version, self._bodies = None, {}
+
+
+rendered = _Rendered()
 
 
 def _digest(key: str) -> str:
@@ -33,9 +67,15 @@ def _cached(response, etag: str):
 def page():
     with force_locale("zh_Hans_CN"):  # the public page is in Simplified Chinese
         q, platform, unit_kind = (request.args.get(k, "")[:matrix.MAX_QUERY] for k in ("q", "platform", "kind"))
-        etag = f"{matrix.version()}|{q}|{platform}|{unit_kind}"
-        if request.if_none_match.contains(_digest(etag)) and not request.args.get("verify"):
+        version = matrix.version()
+        etag = f"{version}|{q}|{platform}|{unit_kind}"
+        verifying = bool(request.args.get("verify"))
+        if request.if_none_match.contains(_digest(etag)) and not verifying:
             return _cached(current_app.response_class(status=304), etag)
+        key = ("page", q, platform, unit_kind)
+        html = None if verifying else rendered.get(version, key)
+        if html is not None:
+            return _cached(current_app.response_class(html, mimetype="text/html"), etag)
         entries = matrix.entries(q, platform, unit_kind)
         by_unit = [(unit, list(rows)) for unit, rows in groupby(entries, key=lambda e: e.unit)]
         platform_counts = {}
@@ -47,18 +87,26 @@ def page():
                                platform_counts=[(p, platform_counts[p]) for p in Platform if p in platform_counts],
                                check=check, university=current_app.config["UNIVERSITY_NAME"])
         response = current_app.response_class(html, mimetype="text/html")
-        return response if check else _cached(response, etag)
+        if check:
+            return response
+        rendered.put(version, key, html)
+        return _cached(response, etag)
 
 
 @bp.get("/matrix.json")
 def as_json():
     with force_locale("zh_Hans_CN"):
-        etag = "json-" + matrix.version()
+        version = matrix.version()
+        etag = "json-" + version
         if request.if_none_match.contains(_digest(etag)):
             return _cached(current_app.response_class(status=304), etag)
-        data = [entry.as_json() for entry in matrix.entries()]
-        response = jsonify({"university": current_app.config["UNIVERSITY_NAME"], "count": len(data),
-                            "accounts": data})
+        body = rendered.get(version, ("json",))
+        if body is None:
+            data = [entry.as_json() for entry in matrix.entries()]
+            body = jsonify({"university": current_app.config["UNIVERSITY_NAME"], "count": len(data),
+                            "accounts": data}).get_data()
+            rendered.put(version, ("json",), body)
+        response = current_app.response_class(body, mimetype="application/json")
         response.headers["Access-Control-Allow-Origin"] = "*"
         return _cached(response, etag)
 
