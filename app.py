@@ -12,6 +12,7 @@ from flask_babel import get_locale
 
 import config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
+from models.base import include_object
 
 #: Only same-site relative paths are followed by ?next= and ?url= (no //host, no /\host).
 SAFE_REDIRECT = re.compile(r"^/(?![/\\])[^\s\\]*$")
@@ -41,7 +42,8 @@ def create_app(config_override: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"), render_as_batch=True,
+                     include_object=include_object)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(config.BASE_DIR / "translations"))
     csrf.init_app(app)

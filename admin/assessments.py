@@ -19,8 +19,9 @@ class AssessmentView(ScopedModelView):
     column_list = ["year", "unit", "account", "registered_on_time", "reports_expected", "reports_on_time",
                    "posts", "violations", "score", "rank", "grade", "commended"]
     column_labels = labels(unit=_l("Unit"), account=_l("Account (empty: whole unit)"))
-    column_filters = ["year", "unit", "grade", "commended"]
+    column_filters = ["year", "unit.name", "grade", "commended"]
     column_searchable_list = ["account.name"]
+    account_search = True
     column_sortable_list = ["year", ("unit", "unit.name"), "score", "rank", "grade"]
     column_default_sort = [("year", True), ("rank", False)]
     # The figures are computed from the records; the department only grades and commends.

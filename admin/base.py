@@ -143,6 +143,34 @@ class ScopedModelView(ProtectedView, ModelView):
             cache[key] = row
         return cache[key]
 
+    def filter_url_arg(self, column_name: str, operation: type) -> str:
+        """The list URL's parameter of a filter (``flt0_<n>``), for links that open the list filtered."""
+        for arg, (_index, flt) in (self._filter_args or {}).items():
+            if getattr(getattr(flt, "column", None), "key", None) == column_name and type(flt) is operation:
+                return f"flt0_{arg}"
+        raise LookupError(f"{self.endpoint} has no {operation.__name__} filter on {column_name}")
+
+    #: Search the rows of the accounts whose name, platform ID or 原始ID contains each word (a look-up in the
+    #: 3,000 accounts, then the rows by the ``account_id`` index) instead of a substring scan of every row.
+    account_search = False
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        if not self.account_search:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        from models import Account
+
+        for term in search.split(" "):
+            if not term:
+                continue
+            like = tools.parse_like_term(term)
+            accounts = sa.select(Account.id).where(sa.or_(
+                Account.name.ilike(like), Account.platform_account_id.ilike(like),
+                Account.wechat_original_id.ilike(like)))
+            query = query.filter(self.model.account_id.in_(accounts))
+            if count_query is not None:
+                count_query = count_query.filter(self.model.account_id.in_(accounts))
+        return query, count_query, joins, count_joins
+
     #: Largest primary key of the model (the audit log's is a BIGINT).
     max_id = MAX_ID
     #: Deepest page a URL may ask for (beyond, the OFFSET would overflow the database's integer).

@@ -54,8 +54,9 @@ _NEW_ADMINS = ScopedAjaxLoader("new_admins", Manager, fields=["name", "staff_no"
 class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_list = ["account", "kind", "unit", "changed_on", "status", "due_on", "is_late", "submitted_at"]
     column_labels = labels(kind=_l("What changed"), after=_l("Proposed values"), before=_l("Before the change"))
-    column_searchable_list = ["account.name", "reason"]
-    column_filters = ["status", "kind", "unit", "is_late", "changed_on", "due_on"]
+    column_searchable_list = ["account.name"]
+    account_search = True
+    column_filters = ["status", "kind", "unit.name", "is_late", "changed_on", "due_on", "reason"]
     column_sortable_list = [("account", "account.name"), "kind", ("unit", "unit.name"), "changed_on",
                             "status", "due_on"]
     column_default_sort = ("id", True)

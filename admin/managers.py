@@ -12,7 +12,7 @@ class ManagerView(ScopedModelView):
     column_list = ["name", "staff_no", "unit", "title", "phone", "email", "employment_status"]
     column_labels = labels(name=_l("Name"), unit=_l("Unit"))
     column_searchable_list = ["name", "staff_no", "phone"]
-    column_filters = ["unit", "employment_status"]
+    column_filters = ["unit.name", "employment_status"]
     column_sortable_list = ["name", "staff_no", ("unit", "unit.name"), "employment_status"]
     column_default_sort = "name"
     form_columns = ["name", "staff_no", "unit", "title", "phone", "email", "employment_status"]

@@ -3,6 +3,7 @@ import datetime as dt
 
 from flask import abort, current_app, flash, redirect, request
 from flask_admin import expose
+from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -39,9 +40,11 @@ def _month(_view, _context, model, _name):
 class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_list = ["snapshot_account_name", "snapshot_platform", "unit", "period", "post_count",
                    "involves_classified", "status", "submitted_at", "is_late"]
-    column_labels = labels(unit=_l("Building unit"))
-    column_searchable_list = ["snapshot_account_name", "snapshot_account_id", "topics"]
-    column_filters = ["period", "status", "unit", "involves_classified", "is_late"]
+    column_labels = labels(unit=_l("Building unit"), **{"unit.name": _l("Building unit")})
+    # The search box finds the accounts (name, platform ID, 原始ID); the topics have their own filter.
+    column_searchable_list = ["snapshot_account_name", "snapshot_account_id"]
+    account_search = True
+    column_filters = ["period", "status", "unit.name", "involves_classified", "is_late", "topics"]
     column_sortable_list = ["snapshot_account_name", ("unit", "unit.name"), "period", "post_count", "status",
                             "submitted_at"]
     print_endpoint = "printing.report_form"
@@ -99,7 +102,8 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         else:
             flash(gettext("Every active account already has a report for %(month)s.",
                           month=period.strftime("%Y-%m")), "info")
-        return redirect(self.get_url(".index_view", flt_period=period.isoformat()))
+        return redirect(self.get_url(".index_view", **{
+            self.filter_url_arg("period", sqla_filters.DateEqualFilter): period.isoformat()}))
 
     @expose("/missing/")
     def missing_view(self):

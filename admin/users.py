@@ -19,7 +19,7 @@ class UserView(ScopedModelView):
     column_export_exclude_list = ["password_hash"]
     column_labels = labels()
     column_searchable_list = ["username", "display_name"]
-    column_filters = ["role", "unit", "active"]
+    column_filters = ["role", "unit.name", "active"]
     column_sortable_list = ["username", "display_name", "role", ("unit", "unit.name"), "last_login_at"]
     column_default_sort = "username"
     form_columns = ["username", "display_name", "role", "unit", "email", "active", "new_password"]

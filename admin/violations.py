@@ -23,7 +23,7 @@ class ViolationView(ScopedModelView):
     column_list = ["account", "unit", "occurred_on", "kind", "measure", "rectification_due", "resolved_on"]
     column_labels = labels(kind=_l("Kind of violation"))
     column_searchable_list = ["account.name", "description", "responsible_persons"]
-    column_filters = ["kind", "measure", "unit", "occurred_on", "resolved_on"]
+    column_filters = ["kind", "measure", "unit.name", "occurred_on", "resolved_on"]
     column_sortable_list = [("account", "account.name"), ("unit", "unit.name"), "occurred_on", "kind",
                             "measure", "resolved_on"]
     column_default_sort = ("occurred_on", True)

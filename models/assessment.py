@@ -33,13 +33,15 @@ class Assessment(VersionedMixin, TimestampMixin, db.Model):
             postgresql_where=sa.text("account_id IS NULL"),
         ),
         sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        # The list's order: newest year, best rank first.
+        sa.Index("ix_assessments_year_rank", "year", "rank"),
         sa.CheckConstraint("reports_expected >= 0 AND reports_on_time >= 0", name="report_counts_nonneg"),
         sa.CheckConstraint("reports_on_time <= reports_expected", name="on_time_le_expected"),
         sa.CheckConstraint("posts >= 0 AND violations >= 0", name="counts_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(index=True)
+    year: Mapped[int] = mapped_column()
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     unit: Mapped[Unit] = relationship()
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)

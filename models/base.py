@@ -109,3 +109,14 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+#: Indexes that exist only on PostgreSQL, made by migrations (trigram GIN indexes for substring search); the
+#: models do not describe them, and autogenerate must not drop them.
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_audit_log_object_label_trgm", "ix_audit_log_username_trgm",
+                                     "ix_monthly_reports_topics_trgm"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic autogenerate filter: leave the PostgreSQL-only indexes alone."""
+    return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)

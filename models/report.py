@@ -26,7 +26,11 @@ class MonthlyReport(VersionedMixin, TimestampMixin, db.Model):
             name="classified_needs_handling",
         ),
         sa.Index("ix_monthly_reports_period_id", "period", "id"),
-        sa.Index("ix_monthly_reports_unit_id_period", "unit_id", "period"),
+        # A unit's reports newest first (its list, page after page): the sort is read off the index.
+        sa.Index("ix_monthly_reports_unit_id_period_id", "unit_id", "period", "id"),
+        # Month aggregates (charts, missing reports, dormant accounts) read only this index.
+        sa.Index("ix_monthly_reports_period_covering", "period", "account_id", "submitted_at", "is_late",
+                 "post_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +40,7 @@ class MonthlyReport(VersionedMixin, TimestampMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     unit: Mapped[Unit] = relationship()
     #: The reported month, stored as its first day.
-    period: Mapped[dt.date] = mapped_column(index=True)
+    period: Mapped[dt.date] = mapped_column()
     #: 建设单位, 媒体平台, 帐号名称, 帐号ID as they were that month.
     snapshot_unit_name: Mapped[str] = mapped_column(sa.String(100), default="")
     snapshot_platform: Mapped[str] = mapped_column(sa.String(100), default="")

@@ -55,55 +55,88 @@ def prepare_drafts(user, period: dt.date | None = None) -> int:
     return len(accounts)
 
 
+def _missing_query(user, period: dt.date, unit_id: int | None = None):
+    """Active accounts of ``period`` in the user's scope with no submitted report, by unit and name."""
+    submitted = sa.select(MonthlyReport.account_id).where(
+        MonthlyReport.period == period, MonthlyReport.submitted_at.is_not(None))
+    accounts = active_accounts_query(user, period)
+    if unit_id:
+        accounts = accounts.filter(Account.unit_id == unit_id)
+    return accounts.filter(Account.id.not_in(submitted)).join(Unit, Account.unit_id == Unit.id) \
+        .options(sa.orm.contains_eager(Account.unit)).order_by(Unit.name, Account.name)
+
+
+def missing_accounts(user, period: dt.date, limit: int | None = None) -> list[Account]:
+    """The first ``limit`` accounts with no submitted report for ``period`` (the home page's to-do list)."""
+    query = _missing_query(user, month_start(period))
+    return (query.limit(limit) if limit is not None else query).all()
+
+
 def missing_and_late(user, period: dt.date, unit_id: int | None = None) -> dict:
     """For one month: active accounts with no submitted report, and reports submitted late."""
     period = month_start(period)
-    submitted = sa.select(MonthlyReport.account_id).where(
-        MonthlyReport.period == period, MonthlyReport.submitted_at.is_not(None))
-    accounts = active_accounts_query(user, period).options(sa.orm.joinedload(Account.unit))
     late = policy.scope(user, MonthlyReport, db.session.query(MonthlyReport)).options(
-        sa.orm.joinedload(MonthlyReport.unit)).filter(MonthlyReport.period == period, MonthlyReport.is_late.is_(True))
+        sa.orm.joinedload(MonthlyReport.unit), sa.orm.defer(MonthlyReport.snapshot_staff),
+        sa.orm.defer(MonthlyReport.topics), sa.orm.defer(MonthlyReport.classified_handling)) \
+        .filter(MonthlyReport.period == period, MonthlyReport.is_late.is_(True))
+    expected = active_accounts_query(user, period)
     if unit_id:
-        accounts = accounts.filter(Account.unit_id == unit_id)
         late = late.filter(MonthlyReport.unit_id == unit_id)
-    missing = accounts.filter(Account.id.not_in(submitted)).join(Unit).order_by(Unit.name, Account.name).all()
-    expected = accounts.count()
-    return {"period": period, "missing": missing, "late": late.order_by(MonthlyReport.submitted_at).all(),
-            "expected": expected, "window_end": add_months(period, 1).replace(
-                day=current_app.config["REPORT_WINDOW_LAST_DAY"])}
+        expected = expected.filter(Account.unit_id == unit_id)
+    return {"period": period, "missing": _missing_query(user, period, unit_id).all(),
+            "late": late.order_by(MonthlyReport.submitted_at).all(),
+            "expected": expected.with_entities(sa.func.count()).scalar(),
+            "window_end": add_months(period, 1).replace(day=current_app.config["REPORT_WINDOW_LAST_DAY"])}
 
 
-def dormant_accounts(user, today: dt.date | None = None) -> list[dict]:
+def dormant_accounts(user, today: dt.date | None = None, limit: int | None = None) -> list[dict]:
     """疑似僵尸号: registered accounts with no posts in the last N reported months, or no report for the
-    last M months (settings DORMANT_NO_POSTS_MONTHS, DORMANT_NO_REPORT_MONTHS)."""
+    last M months (settings DORMANT_NO_POSTS_MONTHS, DORMANT_NO_REPORT_MONTHS), by unit and name.
+
+    One aggregate over the window's reports finds them (the database does the counting); only when M > N
+    are the candidates' months read to find their last N reported ones."""
     no_posts = current_app.config["DORMANT_NO_POSTS_MONTHS"]
     no_report = current_app.config["DORMANT_NO_REPORT_MONTHS"]
     last = reporting_period(today)
     window = max(no_posts, no_report)
     first = add_months(last, -(window - 1))
-    accounts = active_accounts_query(user, add_months(last, -(no_report - 1))).options(
-        sa.orm.joinedload(Account.unit)).all()
-    if not accounts:
-        return []
-    rows = db.session.execute(
-        sa.select(MonthlyReport.account_id, MonthlyReport.period, MonthlyReport.post_count)
-        .where(MonthlyReport.period.between(first, last), MonthlyReport.submitted_at.is_not(None),
-               MonthlyReport.account_id.in_([a.id for a in accounts]))).all()
-    by_account: dict[int, dict[dt.date, int]] = {}
-    for account_id, period, posts in rows:
-        by_account.setdefault(account_id, {})[period] = posts
-    recent_report_months = [add_months(last, -i) for i in range(no_report)]
+    recent_first = add_months(last, -(no_report - 1))
+    report = MonthlyReport
+    counts = (sa.select(report.account_id,
+                        sa.func.count().filter(report.period >= recent_first).label("recent"),
+                        sa.func.count().filter(report.post_count == 0).label("zeros"))
+              .where(report.period.between(first, last), report.submitted_at.is_not(None))
+              .group_by(report.account_id)).subquery()
+    recent, zeros = sa.func.coalesce(counts.c.recent, 0), sa.func.coalesce(counts.c.zeros, 0)
+    query = (active_accounts_query(user, recent_first)
+             .outerjoin(counts, counts.c.account_id == Account.id)
+             .join(Unit, Account.unit_id == Unit.id).options(sa.orm.contains_eager(Account.unit))
+             .filter(sa.or_(recent == 0, zeros >= no_posts))
+             .add_columns(recent, zeros).order_by(Unit.name, Account.name))
+    # With N >= the window, "zero posts in N reported months" is exactly "N zero-post reports in the window".
+    exact = no_posts >= window
+    if limit is not None and exact:
+        query = query.limit(limit)
+    candidates = query.all()
+    last_reported: dict[int, list[int]] = {}
+    if not exact:
+        ids = [account.id for account, _recent, zero in candidates if zero >= no_posts]
+        for account_id, posts in db.session.execute(
+                sa.select(report.account_id, report.post_count)
+                .where(report.period.between(first, last), report.submitted_at.is_not(None),
+                       report.account_id.in_(ids)).order_by(report.account_id, report.period.desc())) if ids else ():
+            last_reported.setdefault(account_id, []).append(posts)
     result = []
-    for account in accounts:
-        reports = by_account.get(account.id, {})
+    for account, recent_count, zero_count in candidates:
         reasons = []
-        if not any(month in reports for month in recent_report_months):
+        if recent_count == 0:
             reasons.append(gettext("no report for %(n)s months", n=no_report))
-        reported = sorted(reports.items(), reverse=True)[:no_posts]
-        if len(reported) == no_posts and all(posts == 0 for _month, posts in reported):
+        if zero_count >= no_posts and (exact or not any(last_reported.get(account.id, [])[:no_posts])):
             reasons.append(gettext("no posts in the last %(n)s reported months", n=no_posts))
         if reasons:
             result.append({"account": account, "reasons": reasons})
+            if limit is not None and len(result) >= limit:
+                break
     return result
 
 

@@ -118,3 +118,77 @@ def test_huge_topics_text_is_refused_cleanly(app, registered, login_as):
     assert response.status_code == 200 and "20000" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(MonthlyReport).count() == 0
+
+
+def _dormant_reference(accounts, reports_by_account, last, no_posts, no_report):
+    """The rules read literally (第十五条 settings), one account at a time."""
+    window = max(no_posts, no_report)
+    months = [reports.add_months(last, -i) for i in range(window)]
+    found = {}
+    for account_id in accounts:
+        got = {m: p for m, p in reports_by_account.get(account_id, {}).items() if m in months}
+        reasons = []
+        if not any(m in got for m in months[:no_report]):
+            reasons.append("report")
+        reported = sorted(got.items(), reverse=True)[:no_posts]
+        if len(reported) == no_posts and all(p == 0 for _m, p in reported):
+            reasons.append("posts")
+        if reasons:
+            found[account_id] = reasons
+    return found
+
+
+@pytest.mark.parametrize("no_posts, no_report", [(3, 2), (2, 4), (1, 1), (4, 4)])
+def test_dormant_aggregate_matches_the_rules(app, registered, no_posts, no_report, monkeypatch):
+    import random
+
+    rng = random.Random(no_posts * 10 + no_report)
+    monkeypatch.setitem(app.config, "DORMANT_NO_POSTS_MONTHS", no_posts)
+    monkeypatch.setitem(app.config, "DORMANT_NO_REPORT_MONTHS", no_report)
+    with app.app_context():
+        unit = db.session.get(Unit, registered["own_unit"])
+        plan = {}
+        for n in range(25):
+            account = make_account(unit, f"帐号{n:02d}", account_id=f"dormant-{n}")
+            _approve(account)
+            plan[account] = {reports.add_months(LAST, -i): rng.choice([0, 0, 3])
+                             for i in range(6) if rng.random() < 0.6}
+            for period, posts in plan[account].items():
+                report = make_report(account, period=period, status=ReviewStatus.approved)
+                report.post_count, report.submitted_at = posts, dt.datetime(2026, 1, 3)
+                report.approved_at = dt.datetime(2026, 1, 4)
+        db.session.commit()
+        expected = _dormant_reference([a.id for a in plan], {a.id: p for a, p in plan.items()}, LAST,
+                                      no_posts, no_report)
+        from models import User
+
+        dept = db.session.query(User).filter_by(username="dept").one()
+        got = reports.dormant_accounts(dept)
+        mine = {row["account"].id: row["reasons"] for row in got if row["account"].id in {a.id for a in plan}}
+        assert {k: len(v) for k, v in mine.items()} == {k: len(v) for k, v in expected.items()}
+        assert expected, "the random plan should make some dormant accounts"
+        limited = reports.dormant_accounts(dept, limit=3)
+        assert [row["account"].id for row in limited] == [row["account"].id for row in got][:3]
+
+
+def test_prepare_opens_the_list_filtered_to_the_month(app, registered, login_as):
+    client = login_as("unit_editor")
+    response = client.post("/admin/reports/prepare/", data={"action": "prepare"})
+    location = response.headers["Location"]
+    assert f"={LAST.isoformat()}" in location and "flt0_" in location
+    html = client.get(location).get_data(as_text=True)
+    assert LAST.strftime("%Y-%m") in html and "本单位帐号" in html
+
+
+@pytest.mark.parametrize("term, found", [("本单位", True), ("id-本单位", False), ("外单位", False), ("不存在", False)])
+def test_search_finds_the_reports_of_matching_accounts(app, world, login_as, term, found):
+    """The search box looks up accounts (name, platform ID, 原始ID) and lists their reports, in scope."""
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        account.platform_account_id = "pid-own-7"
+        db.session.commit()
+    client = login_as("unit_editor")
+    html = client.get(f"/admin/reports/?search={term}").get_data(as_text=True)
+    assert ("本单位帐号" in html) is found
+    assert "本单位帐号" in client.get("/admin/reports/?search=pid-own").get_data(as_text=True)
+    assert "外单位帐号" not in client.get("/admin/reports/?search=帐号").get_data(as_text=True)

@@ -112,7 +112,7 @@ def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
     add("overdue_changes", _l("Overdue change requests"), overdue_changes, url_for("changes.index_view"),
         lambda c: (url_for("changes.details_view", id=c.id), str(c), c.unit.name,
                    gettext("due %(day)s", day=c.due_on.isoformat())))
-    missing = reports.missing_and_late(user, period)["missing"]
+    missing = reports.missing_accounts(user, period, limit=TODO_LIMIT + 1)
     add("missing_reports", gettext("Monthly reports of %(month)s not submitted", month=period.strftime("%Y-%m")),
         missing, url_for("reports.missing_view", month=period.strftime("%Y-%m")),
         lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name, a.platform_label))
@@ -123,7 +123,7 @@ def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
     add("red_flags", _l("Red flags: reports involving classified information"), red_flags,
         url_for("reports.index_view"),
         lambda r: (url_for("reports.details_view", id=r.id), str(r), r.unit.name, r.status.label))
-    dormant = reports.dormant_accounts(user, today)
+    dormant = reports.dormant_accounts(user, today, limit=TODO_LIMIT + 1)
     add("dormant", _l("Suspected dormant accounts"), dormant, url_for("reports.dormant_view"),
         lambda d: (url_for("accounts.details_view", id=d["account"].id), d["account"].name, d["account"].unit.name,
                    "；".join(d["reasons"])))
