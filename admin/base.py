@@ -126,7 +126,27 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def get_count_query(self):
         # func.count() (not count('*')) lets SQLite use its fast path.
-        return policy.scope(current_user, self.model, db.session.query(func.count()).select_from(self.model))
+        query = policy.scope(current_user, self.model, db.session.query(func.count()).select_from(self.model))
+        if self._may_estimate_count():
+            return _EstimatedCount(query, self.model.__table__.name, self.estimate_count_above)
+        return query
+
+    #: An unfiltered department list of a PostgreSQL table larger than this shows the planner's row estimate
+    #: ("about 360,000") instead of counting every row on every page; filtered and unit lists count exactly.
+    estimate_count_above = 100_000
+
+    def _may_estimate_count(self) -> bool:
+        if db.engine.dialect.name != "postgresql" or not policy.sees_all_units(current_user):
+            return False
+        if request.args.get("search") or request.args.get("object"):
+            return False
+        return not any(key.startswith("flt") and value for key, value in request.args.items())
+
+    def scaffold_auto_joins(self):
+        # Flask-Admin joins every many-to-one relationship of the model into the list query; join only
+        # those the list shows.
+        shown = {column if isinstance(column, str) else column[0] for column in (self.column_list or ())}
+        return [join for join in super().scaffold_auto_joins() if join.key in shown]
 
     def get_one(self, id):
         """The scoped row, or 404: a foreign or malformed id never reveals anything."""
@@ -176,9 +196,18 @@ class ScopedModelView(ProtectedView, ModelView):
     #: Deepest page a URL may ask for (beyond, the OFFSET would overflow the database's integer).
     max_page = 100_000
 
+    #: From this OFFSET on, a page is found by its ids first (an index-only scan) and then loaded with its
+    #: related rows, instead of joining the related rows of every skipped row.
+    deferred_join_offset = 1000
+
     def _apply_pagination(self, query, page, page_size):
         if page is not None:
             page = max(0, min(int(page), self.max_page))
+        size = self.page_size if page_size is None else page_size
+        if page and size and page * size >= self.deferred_join_offset:
+            pk = getattr(self.model, tools.get_primary_key(self.model))
+            ids = query.with_entities(pk).offset(page * size).limit(size).subquery()
+            return query.filter(pk.in_(sa.select(ids.c[0])))
         return super()._apply_pagination(query, page, page_size)
 
     def get_one_query(self):
@@ -423,6 +452,34 @@ class ScopedModelView(ProtectedView, ModelView):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
 
 
+class _EstimatedCount:
+    """Stands in for the count query of an unfiltered list: PostgreSQL's row estimate of the table (kept by
+    autovacuum/ANALYZE), exact below ``threshold`` rows. The list shows it as "about N"."""
+
+    def __init__(self, exact_query, table: str, threshold: int):
+        self.exact_query, self.table, self.threshold = exact_query, table, threshold
+
+    def scalar(self):
+        estimate = db.session.execute(sa.text("SELECT reltuples::bigint FROM pg_class WHERE oid = "
+                                              "CAST(:table AS regclass)"), {"table": self.table}).scalar()
+        if estimate is None or estimate < 0 or estimate < self.threshold:  # -1: never analysed
+            return self.exact_query.scalar()
+        return ApproximateCount(estimate)
+
+    def __getattr__(self, name):  # anything else (a filter or a join) works on the exact count
+        return getattr(self.exact_query, name)
+
+
+class ApproximateCount(int):
+    """A count that prints as "about N" in the list's tab and pager."""
+
+    def __str__(self):
+        return gettext("about %(count)s", count=f"{int(self):,}")
+
+    def __html__(self):
+        return str(self)
+
+
 def _with_bom(inner):
     """The CSV stream with a BOM in front; closing it closes the inner stream (an aborted download
     gives the database connection back at once, not at the next garbage collection)."""
@@ -451,12 +508,11 @@ def _enum_filter_validator(enum_cls):
 
 
 def _schedule_known(year: int) -> bool:
-    from services.workdays import year_has_schedule
+    from services.workdays import scheduled_years
 
-    known = g.setdefault("schedule_known", {})
-    if year not in known:
-        known[year] = year_has_schedule(year)
-    return known[year]
+    if "scheduled_years" not in g:
+        g.scheduled_years = scheduled_years()  # one query per request, however many years a page shows
+    return year in g.scheduled_years
 
 
 def _errors_to_text(form) -> None:

@@ -59,6 +59,12 @@ def year_has_schedule(year: int) -> bool:
     ).scalar_one() > 0
 
 
+def scheduled_years() -> frozenset[int]:
+    """The years whose holiday schedule has been entered, in one query (a few hundred calendar rows)."""
+    year = sa.extract("year", WorkCalendar.day)
+    return frozenset(int(y) for (y,) in db.session.execute(sa.select(year).distinct()))
+
+
 def sync_from_chinese_calendar() -> tuple[int, int]:
     """Load every holiday and make-up working day that chinese-calendar knows; returns (added, updated)."""
     import chinese_calendar
