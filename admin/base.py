@@ -11,8 +11,10 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
 from flask_admin.contrib.sqla import ModelView, filters as sqla_filters, tools
+from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +62,7 @@ class ScopedModelView(ProtectedView, ModelView):
     can_set_page_size = True
     page_size = 20
     details_template = "admin/scoped_details.html"
+    create_template = "admin/scoped_create.html"
     edit_template = "admin/scoped_edit.html"
     list_template = "admin/scoped_list.html"
     export_types = ["csv", "xlsx"]
@@ -265,6 +268,23 @@ class ScopedModelView(ProtectedView, ModelView):
             return True
         return super().handle_view_exception(exc)
 
+    # --- row icons on the list (templates/admin/scoped_list.html) ------------------------------
+    def row_can_edit(self, row) -> bool:
+        """Whether the row's edit icon shows: the check edit_view makes (no query: the row is loaded)."""
+        return self.can_edit and policy.can_edit(current_user, row)
+
+    def row_can_delete(self, row) -> bool:
+        """Whether the row's delete icon shows: the check delete_model makes."""
+        return self.can_delete and policy.can_delete(current_user, row)
+
+    def row_links(self, return_url, delete_form) -> "RowLinks":
+        """The list's row URLs, built once per page; the template appends each row's id."""
+        cache = g.setdefault("row_links", {})
+        key = (self.endpoint, return_url)
+        if key not in cache:
+            cache[key] = RowLinks(self, return_url, delete_form)
+        return cache[key]
+
     # --- output -------------------------------------------------------------------------------
     @expose("/export/<export_type>/")
     def export(self, export_type):
@@ -319,6 +339,30 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+class RowLinks:
+    """Base URLs of a list page's row icons (Flask-Admin builds them with url_for several times a row)."""
+
+    KINDS = ((ViewRowAction, "details"), (EditRowAction, "edit"), (DeleteRowAction, "delete"))
+
+    def __init__(self, view: ScopedModelView, return_url, delete_form):
+        def with_id(endpoint):
+            url = view.get_url(endpoint, url=return_url)
+            return url + ("&" if "?" in url else "?") + "id="
+
+        self.details = with_id(".details_view")
+        self.edit = with_id(".edit_view")
+        self.delete = view.get_url(".delete_view")
+        fields = [delete_form.url(value=return_url)] if delete_form is not None else []
+        if delete_form is not None and getattr(delete_form, "csrf_token", None) is not None:
+            fields.append(delete_form.csrf_token())
+        self.delete_fields = Markup("").join(fields)
+
+    @classmethod
+    def kind(cls, action) -> str | None:
+        """'details', 'edit' or 'delete' for Flask-Admin's standard icons (exact types: popups differ)."""
+        return next((name for kind, name in cls.KINDS if type(action) is kind), None)
 
 
 def _with_bom(inner):
