@@ -4,6 +4,8 @@
  *   [data-model-action]  an entry of the list's "With selected" menu (Flask-Admin's actions.js)
  *   [data-inline-add]    "Add …" under an inline list, e.g. the team members of an account
  *   a[href="#"]          dropdown toggles and the "Add filter" entries: never follow the link
+ * The click listener runs in the capture phase: Flask-Admin's multi-level dropdown script stops the
+ * toggles' clicks from bubbling, and a dismissed confirmation must stop the click before anything else.
  */
 (function () {
   'use strict';
@@ -36,7 +38,7 @@
     if (closest(event, 'a[href="#"]')) {
       event.preventDefault();
     }
-  });
+  }, true);
 
   document.addEventListener('submit', function (event) {
     var form = event.target;
@@ -44,5 +46,5 @@
         !window.confirm(form.getAttribute('data-confirm'))) {
       event.preventDefault();
     }
-  });
+  }, true);
 })();
