@@ -111,7 +111,17 @@ def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "Cache-Control" not in response.headers and _signed_in():
+        # Pages, exports and scans of a signed-in user stay out of shared caches and the back-button cache.
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
     return response
+
+
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "is_authenticated", False))
 
 
 def _reject_nul_bytes():
