@@ -11,10 +11,8 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
 from flask_admin.contrib.sqla import ModelView, filters as sqla_filters, tools
-from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
 from flask_babel import gettext
 from flask_login import current_user
-from markupsafe import Markup
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +28,7 @@ from services.exports import neutralise
 from . import policy
 from .fields import AdminForm, ScopedModelConverter
 from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS
+from .row_links import RowLinks
 
 class ProtectedView:
     """Login required; a logged-in user without the right gets 403, the anonymous go to login."""
@@ -277,7 +276,7 @@ class ScopedModelView(ProtectedView, ModelView):
         """Whether the row's delete icon shows: the check delete_model makes."""
         return self.can_delete and policy.can_delete(current_user, row)
 
-    def row_links(self, return_url, delete_form) -> "RowLinks":
+    def row_links(self, return_url, delete_form):
         """The list's row URLs, built once per page; the template appends each row's id."""
         cache = g.setdefault("row_links", {})
         key = (self.endpoint, return_url)
@@ -339,30 +338,6 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
-
-
-class RowLinks:
-    """Base URLs of a list page's row icons (Flask-Admin builds them with url_for several times a row)."""
-
-    KINDS = ((ViewRowAction, "details"), (EditRowAction, "edit"), (DeleteRowAction, "delete"))
-
-    def __init__(self, view: ScopedModelView, return_url, delete_form):
-        def with_id(endpoint):
-            url = view.get_url(endpoint, url=return_url)
-            return url + ("&" if "?" in url else "?") + "id="
-
-        self.details = with_id(".details_view")
-        self.edit = with_id(".edit_view")
-        self.delete = view.get_url(".delete_view")
-        fields = [delete_form.url(value=return_url)] if delete_form is not None else []
-        if delete_form is not None and getattr(delete_form, "csrf_token", None) is not None:
-            fields.append(delete_form.csrf_token())
-        self.delete_fields = Markup("").join(fields)
-
-    @classmethod
-    def kind(cls, action) -> str | None:
-        """'details', 'edit' or 'delete' for Flask-Admin's standard icons (exact types: popups differ)."""
-        return next((name for kind, name in cls.KINDS if type(action) is kind), None)
 
 
 def _with_bom(inner):
