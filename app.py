@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 from urllib.parse import urlencode
 
-from flask import Flask, abort, has_request_context, redirect, request, session
+from flask import Flask, abort, g, has_request_context, redirect, request, session
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -66,6 +67,7 @@ def create_app(config_override: dict | None = None) -> Flask:
     app.before_request(_reject_nul_bytes)
     app.before_request(_reject_unsafe_redirects)
     app.after_request(_security_headers)
+    app.context_processor(lambda: {"csp_nonce": csp_nonce})
     app.jinja_env.globals["is_safe_redirect"] = is_safe_redirect
     app.jinja_env.globals["get_locale"] = get_locale
     return app
@@ -84,21 +86,44 @@ def _check_config(app: Flask) -> None:
         config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
 
-#: Scripts and styles only from this site (Flask-Admin's own pages still use inline handlers, so
-#: 'unsafe-inline' stays for scripts); no framing, no plugins, forms post only here.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; "
-                           "form-action 'self'; frame-ancestors 'none'")
+def csp_nonce() -> str:
+    """This request's Content-Security-Policy nonce, made on first use (every <script> carries it)."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def content_security_policy(nonce: str | None) -> str:
+    """Scripts only from this site and only with the request's nonce: no inline handler, no eval.
+
+    style-src keeps 'unsafe-inline': the SVG charts and a few of our elements carry style attributes,
+    and Flask-Admin's form.js and select2 build elements with style attributes from HTML strings;
+    styles cannot run code."""
+    scripts = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'")
 
 
 def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "Cache-Control" not in response.headers and _signed_in():
+        # Pages, exports and scans of a signed-in user stay out of shared caches and the back-button cache.
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
     return response
+
+
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "is_authenticated", False))
 
 
 def _reject_nul_bytes():

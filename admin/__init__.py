@@ -1,6 +1,7 @@
 """Flask-Admin set-up: every view inherits admin.base.ScopedModelView and asks admin.policy."""
 from pathlib import Path
 
+import flask_admin
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_admin(app: Flask) -> Admin:
     # Imported here so that `from admin import policy` stays light (services import the policy).
+    from app import csp_nonce
     from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit, User,
                         Violation, WorkCalendar)
 
@@ -30,7 +32,9 @@ def init_admin(app: Flask) -> Admin:
         theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=app.config["FLASK_ADMIN_FLUID_LAYOUT"]),
         index_view=SecureIndexView(name=_l("Home"), url="/admin"),
         translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
+        csp_nonce_generator=csp_nonce,
     )
+    _expose_original_templates(app, admin)
     register = _l("Register")
     oversight = _l("Oversight")
     system = _l("System")
@@ -49,3 +53,16 @@ def init_admin(app: Flask) -> Admin:
                                 category=system))
     admin.add_view(AuditView(AuditLog, _l("Audit log"), endpoint="audit", url="audit", category=system))
     return admin
+
+
+def _expose_original_templates(app: Flask, admin: Admin) -> None:
+    """Make Flask-Admin's own templates reachable as ``flask_admin/admin/…``.
+
+    templates/admin/ overrides a few of them (inline event handlers and ``javascript:`` links, which
+    the Content-Security-Policy forbids); the overrides import the originals under this prefix and
+    replace only the macros and blocks that need it."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    folder = Path(flask_admin.__file__).resolve().parent / "templates" / admin.theme.folder
+    app.jinja_loader = ChoiceLoader([app.jinja_loader,
+                                     PrefixLoader({"flask_admin": FileSystemLoader(str(folder))})])

@@ -34,6 +34,7 @@ from services.exports import neutralise
 from . import policy
 from .fields import AdminForm, ScopedModelConverter
 from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS, export_cell_function
+from .row_links import RowLinks
 
 class ProtectedView:
     """Login required; a logged-in user without the right gets 403, the anonymous go to login."""
@@ -66,6 +67,7 @@ class ScopedModelView(ProtectedView, ModelView):
     can_set_page_size = True
     page_size = 20
     details_template = "admin/scoped_details.html"
+    create_template = "admin/scoped_create.html"
     edit_template = "admin/scoped_edit.html"
     list_template = "admin/scoped_list.html"
     export_types = ["csv", "xlsx"]
@@ -327,6 +329,23 @@ class ScopedModelView(ProtectedView, ModelView):
             flash(str(exc), "error")
             return True
         return super().handle_view_exception(exc)
+
+    # --- row icons on the list (templates/admin/scoped_list.html) ------------------------------
+    def row_can_edit(self, row) -> bool:
+        """Whether the row's edit icon shows: the check edit_view makes (no query: the row is loaded)."""
+        return self.can_edit and policy.can_edit(current_user, row)
+
+    def row_can_delete(self, row) -> bool:
+        """Whether the row's delete icon shows: the check delete_model makes."""
+        return self.can_delete and policy.can_delete(current_user, row)
+
+    def row_links(self, return_url, delete_form):
+        """The list's row URLs, built once per page; the template appends each row's id."""
+        cache = g.setdefault("row_links", {})
+        key = (self.endpoint, return_url)
+        if key not in cache:
+            cache[key] = RowLinks(self, return_url, delete_form)
+        return cache[key]
 
     # --- output -------------------------------------------------------------------------------
     @expose("/export/<export_type>/")

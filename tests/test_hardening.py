@@ -96,3 +96,32 @@ def test_idle_logins_are_deactivated(app, world):
 @pytest.mark.parametrize("url", ["/admin/accounts/?search=a%00b", "/matrix?q=%00", "/matrix/verify?q=x%00"])
 def test_nul_bytes_are_refused_cleanly(app, world, login_as, url):
     assert login_as("dept_admin").get(url).status_code == 400
+
+
+def test_unknown_user_names_cost_a_password_check_too(app, world, monkeypatch):
+    """No user enumeration by timing: an unknown name runs the same hash check as a wrong password."""
+    import werkzeug.security
+
+    from models import user as user_module
+
+    calls = []
+    real = werkzeug.security.check_password_hash
+    monkeypatch.setattr(user_module, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
+    client = app.test_client()
+    for username in ("editor", "nobody-by-this-name"):
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={"username": username, "password": "wrong-password-1",
+                                               "csrf_token": token})
+        assert "The user name or password is wrong" in response.get_data(as_text=True) or \
+            "用户名或密码错误" in response.get_data(as_text=True)
+    assert len(calls) == 2 and calls[1].split("$")[0] == calls[0].split("$")[0]
+
+
+def test_signed_in_pages_are_not_stored_by_caches(app, access_world, login_as):
+    client = login_as("unit_editor")
+    for url in ("/admin/", "/admin/accounts/", f"/admin/accounts/details/?id={access_world['own_account']}",
+                "/admin/accounts/export/csv/"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
+    public = app.test_client().get("/matrix.json")
+    assert "public" in public.headers["Cache-Control"]  # the public matrix keeps its own caching

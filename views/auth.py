@@ -46,6 +46,25 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _password_matches(user: User | None, password: str) -> bool:
+    """The password check, as slow for an unknown user name as for a known one (no enumeration by timing)."""
+    if user is None:
+        User(password_hash=_dummy_hash()).check_password(password)
+        return False
+    return user.check_password(password)
+
+
+def _dummy_hash() -> str:
+    """A hash made like real ones (same method and cost), for the unknown user names' checks."""
+    from werkzeug.security import generate_password_hash
+
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    cache = current_app.extensions.setdefault("dummy_password_hash", {})
+    if method not in cache:
+        cache[method] = generate_password_hash("not a password", method=method)
+    return cache[method]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
@@ -61,7 +80,7 @@ def login():
             db.session.commit()
             flash(gettext("Too many failed attempts. Please wait a quarter of an hour and try again, "
                           "or ask the Propaganda Department to unlock your login."), "error")
-        elif user is not None and user.active and user.check_password(form.password.data):
+        elif _password_matches(user, form.password.data) and user.active:
             user.failed_logins = 0
             user.locked_until = None
             user.last_login_at = now
