@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from models import AuditLog
-from models.base import to_id
+from models import AuditLog, db
+from models.base import SQLITE_SEARCH_TABLE, to_id
 
 from .base import ScopedModelView
 from models.base import YES_NO
@@ -97,6 +97,25 @@ class AuditView(ScopedModelView):
             query = query.filter(AuditLog.object_type == kind, AuditLog.object_id == object_id) \
                 if object_id is not None else query.filter(sa.false())
         return query
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """On SQLite, words of three characters or more are looked up in the FTS5 trigram index of
+        ``object_label`` and ``username`` (a million rows: a scan takes ~100 ms); PostgreSQL's trigram
+        indexes serve the ordinary ILIKE search."""
+        if db.engine.dialect.name != "sqlite":
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        short = []
+        for n, term in enumerate(search.split(" ")):
+            if len(term) >= 3:
+                phrase = sa.bindparam(f"fts_phrase_{n}", '"' + term.replace('"', '""') + '"')
+                ids = sa.select(sa.column("rowid")).select_from(sa.table(SQLITE_SEARCH_TABLE)).where(
+                    sa.text(f"{SQLITE_SEARCH_TABLE} MATCH :fts_phrase_{n}").bindparams(phrase))
+                query = query.filter(AuditLog.id.in_(ids))
+            elif term:
+                short.append(term)
+        if short:
+            return super()._apply_search(query, count_query, joins, count_joins, " ".join(short))
+        return query, count_query, joins, count_joins
 
     def history_url(self, model):
         return None  # an audit entry is its own history: no link

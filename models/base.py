@@ -117,6 +117,12 @@ POSTGRESQL_ONLY_INDEXES = frozenset({"ix_audit_log_object_label_trgm", "ix_audit
                                      "ix_monthly_reports_topics_trgm"})
 
 
+#: SQLite's full-text index of the audit log (a virtual FTS5 table and its shadow tables), made by a migration.
+SQLITE_SEARCH_TABLE = "audit_log_fts"
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic autogenerate filter: leave the PostgreSQL-only indexes alone."""
-    return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
+    """Alembic autogenerate filter: leave the database-specific search indexes alone."""
+    if type_ == "index" and name in POSTGRESQL_ONLY_INDEXES:
+        return False
+    return not (type_ == "table" and name and name.startswith(SQLITE_SEARCH_TABLE))

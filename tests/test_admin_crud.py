@@ -232,3 +232,26 @@ def test_audit_entry_page_has_no_dead_history_link(app, world, login_as):
         entry_id = db.session.query(AuditLog.id).order_by(AuditLog.id).first()[0]
     html = login_as("dept_admin").get(f"/admin/audit/details/?id={entry_id}").get_data(as_text=True)
     assert 'href="None"' not in html
+
+
+@pytest.mark.parametrize("term, expected", [
+    ("本单位帐号", {"本单位帐号"}),       # a name: the trigram index on SQLite, ILIKE (trigram GIN) on PostgreSQL
+    ("单位帐", {"本单位帐号", "外单位帐号"}),
+    ("帐号", {"本单位帐号", "外单位帐号"}),  # two characters: scanned
+    ("单位 本单", {"本单位帐号"}),         # every word must match
+    ('帐号" OR "x', set()),               # quotes are text, not query syntax
+    ("edi", {"editor"}),                  # the login name column too (case-insensitive)
+    ("EDI", {"editor"}),
+])
+def test_audit_search(app, world, login_as, term, expected):
+    with app.app_context():
+        from models import AuditLog
+
+        db.session.add(AuditLog(action=AuditAction.login, username="editor", object_label="editor"))
+        db.session.commit()
+    html = login_as("dept_admin").get("/admin/audit/?" + __import__("urllib.parse").parse.urlencode(
+        {"search": term, "page_size": 100})).get_data(as_text=True)
+    import re
+
+    found = {cell.strip() for cell in re.findall(r'<td class="col-object_label">(.*?)</td>', html, re.S)}
+    assert found >= expected and not ({"本单位帐号", "外单位帐号"} - expected) & found
