@@ -14,7 +14,7 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
 from flask_admin.contrib.sqla import ModelView, filters as sqla_filters, tools
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -29,6 +29,7 @@ from wtforms import HiddenField
 from models import AuditAction, db
 from models.base import MAX_ID, to_id
 from services import audit
+from services import exports
 from services.exports import neutralise
 
 from . import policy
@@ -403,12 +404,11 @@ class ScopedModelView(ProtectedView, ModelView):
             formatters.append(self.export_value_formatters.get(name))
         return columns, formatters, joins
 
-    def _export_csv(self, return_url):
-        """The CSV export from plain columns, streamed in chunks (the full 360,000 reports in seconds
-        instead of building an ORM object and formatting every cell through babel)."""
+    def _plan_query(self):
+        """The filtered, sorted export query as plain columns with a formatter per column, or None."""
         plan = self._export_plan()
         if plan is None:
-            return super()._export_csv(return_url)
+            return None
         columns, formatters, joins = plan
         view_args = self._get_list_extra_args()
         sort = self._get_column_by_idx(view_args.sort)
@@ -417,7 +417,15 @@ class ScopedModelView(ProtectedView, ModelView):
         for join in joins:
             query = query.outerjoin(join)
         query = query.with_entities(*columns).yield_per(self.export_chunk_rows)
-        cells = [export_cell_function(column, fmt) for column, fmt in zip(columns, formatters)]
+        return query, [export_cell_function(column, fmt) for column, fmt in zip(columns, formatters)]
+
+    def _export_csv(self, return_url):
+        """The CSV export from plain columns, streamed in chunks (the full 360,000 reports in seconds
+        instead of building an ORM object and formatting every cell through babel)."""
+        planned = self._plan_query()
+        if planned is None:
+            return super()._export_csv(return_url)
+        query, cells = planned
         titles = [str(label) for _name, label in self._export_columns]
         chunk_rows = self.export_chunk_rows
 
@@ -440,6 +448,35 @@ class ScopedModelView(ProtectedView, ModelView):
         disposition = f"attachment;filename={secure_filename(self.get_export_name(export_type='csv'))}"
         return Response(stream_with_context(generate()), headers={"Content-Disposition": disposition},
                         mimetype="text/csv")
+
+    def export_stamp(self):
+        """What changes whenever the rows of the current export may have changed (e.g. their count and
+        newest ``updated_at``), or None: the .xlsx file is then built anew on every request."""
+        return None
+
+    def _export_tablib(self, export_type, return_url):
+        """.xlsx from plain columns with openpyxl's write-only mode, and kept per process for as long as
+        :meth:`export_stamp` says the rows are unchanged (a month's 3,000 reports take ~0.4 s to write)."""
+        planned = self._plan_query() if export_type == "xlsx" else None
+        if planned is None:
+            return super()._export_tablib(export_type, return_url)
+        stamp = self.export_stamp()
+        key = None if stamp is None else (
+            self.endpoint, request.query_string, policy.scope_key(current_user), str(get_locale()), stamp)
+        data = exports.file_cache.get(key) if key else None
+        if data is None:
+            query, cells = planned
+            try:
+                data = exports.xlsx_bytes([str(label) for _name, label in self._export_columns],
+                                          ([cell(value) for cell, value in zip(cells, row)] for row in query),
+                                          title=str(self.name))
+            finally:
+                query.session.close()
+            if key:
+                exports.file_cache.put(key, data)
+        filename = secure_filename(self.get_export_name(export_type="xlsx"))
+        return Response(data, headers={"Content-Disposition": f"attachment;filename={filename}"},
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
     deadline_columns: tuple[str, ...] = ()

@@ -102,6 +102,13 @@ def unit_column(model):
     return model.unit_id
 
 
+def scope_key(user) -> tuple:
+    """What decides which rows :func:`scope` lets ``user`` see: the role and, for unit users, the unit
+    (cached files are shared only between users who see the same rows)."""
+    role = _role(user)
+    return (role.name if role else None, None if role in (Role.dept_admin, Role.auditor) else getattr(user, "unit_id", None))
+
+
 def scope(user, model, query):
     """Restrict ``query`` over ``model`` to the rows ``user`` may see (nothing for the anonymous)."""
     role = _role(user)

@@ -4,9 +4,10 @@ import datetime as dt
 from flask import abort, current_app, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters as sqla_filters
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
@@ -81,6 +82,17 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
 
     list_template = "admin/reports_list.html"
 
+    def export_stamp(self):
+        """The filtered reports' count and newest change, and the newest change of a unit (its name is a
+        column): a cached .xlsx is served only while all three are unchanged."""
+        view_args = self._get_list_extra_args()
+        _count, query = self.get_list(0, None, False, view_args.search, view_args.filters, execute=False,
+                                      page_size=0)
+        count, newest = query.with_entities(func.count(MonthlyReport.id), func.max(MonthlyReport.updated_at)) \
+            .order_by(None).one()
+        units = db.session.query(func.max(Unit.updated_at)).scalar()
+        return count, str(newest), str(units)
+
     def get_query(self):
         return super().get_query().options(joinedload(MonthlyReport.unit))
 
@@ -132,7 +144,8 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         fmt = request.args.get("format") if request.args.get("format") in ("csv", "xlsx") else "xlsx"
         audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")
         db.session.commit()
-        return exports.table_response(f"monthly_summary_{period:%Y%m}", fmt, reports.summary_table(period))
+        return exports.table_response(f"monthly_summary_{period:%Y%m}", fmt, lambda: reports.summary_table(period),
+                                      stamp=("summary", period, str(get_locale()), reports.month_stamp(period)))
 
     @expose("/dormant/")
     def dormant_view(self):

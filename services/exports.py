@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -18,6 +20,40 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+class FileCache:
+    """Generated files per process, by a key that changes whenever their rows may have changed (the caller
+    reads it from the database on every request, so a cached file is never stale). Least recently used
+    files go first beyond ``max_entries`` or ``max_bytes``."""
+
+    def __init__(self, max_entries: int = 16, max_bytes: int = 64 * 1024 * 1024):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._files: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            data = self._files.get(key)
+            if data is not None:
+                self._files.move_to_end(key)
+            return data
+
+    def put(self, key, data: bytes) -> None:
+        if len(data) > self.max_bytes:
+            return
+        with self._lock:
+            self._files[key] = data
+            self._files.move_to_end(key)
+            while len(self._files) > self.max_entries or sum(map(len, self._files.values())) > self.max_bytes:
+                self._files.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._files.clear()
+
+
+file_cache = FileCache()
 
 
 class _Echo:
@@ -44,12 +80,26 @@ def xlsx_bytes(headers: list, rows: Iterable[list], title: str = "Sheet1") -> by
     return buffer.getvalue()
 
 
-def table_response(name: str, fmt: str, table: tuple[list, Iterable[list]]) -> Response:
-    headers, rows = table
+def table_response(name: str, fmt: str, table, stamp=None) -> Response:
+    """A table (headers, rows) — or a function making it — as .xlsx or CSV. With a ``stamp`` (anything that
+    changes whenever the table may change, read from the database by the caller) the file is kept in
+    :data:`file_cache` and answered from there while the stamp is the same."""
+    key = (name, fmt, stamp) if stamp is not None else None
+    data = file_cache.get(key) if key else None
+    if data is None:
+        headers, rows = table() if callable(table) else table
+        if fmt == "xlsx":
+            data = xlsx_bytes(headers, rows)
+        elif key:
+            data = "".join(csv_stream(headers, rows)).encode()
+        if key:
+            file_cache.put(key, data)
     if fmt == "xlsx":
-        response = Response(xlsx_bytes(headers, rows), mimetype=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    elif data is not None:
+        response = Response(data, mimetype="text/csv; charset=utf-8")
     else:
+        headers, rows = table() if callable(table) else table
         response = Response(stream_with_context(csv_stream(headers, rows)), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.{fmt}"
     response.headers["Cache-Control"] = "private, no-store"

@@ -140,9 +140,16 @@ def dormant_accounts(user, today: dt.date | None = None, limit: int | None = Non
     return result
 
 
+def month_stamp(period: dt.date) -> tuple:
+    """Count and newest change of a month's reports: changes whenever the month's summary may change."""
+    count, newest = db.session.execute(sa.select(sa.func.count(MonthlyReport.id), sa.func.max(MonthlyReport.updated_at))
+                                       .where(MonthlyReport.period == month_start(period))).one()
+    return count, str(newest)
+
+
 def summary_table(period: dt.date) -> tuple[list, list[list]]:
     """One row per report of the month with the 管理月报表 fields, read as plain columns (fast)."""
-    from admin.formatters import platform_text
+    from admin.formatters import export_cell_function, platform_text, text
     from models.base import YES_NO
 
     headers = [gettext("Building unit"), gettext("Media platform"), gettext("Account name"), gettext("Account ID"),
@@ -157,10 +164,15 @@ def summary_table(period: dt.date) -> tuple[list, list[list]]:
         .where(MonthlyReport.period == month_start(period))
         .order_by(MonthlyReport.snapshot_unit_name, MonthlyReport.snapshot_account_name))
     month = period.strftime("%Y-%m")
+    yes_no = {flag: text(YES_NO[flag]) for flag in (True, False)}
+    statuses = {status: text(status) for status in ReviewStatus}
+    platforms: dict[str, str] = {}
+    local_time = export_cell_function(MonthlyReport.submitted_at)
     table = []
     for unit, platform, name, account_id, submitted, posts, topics, classified, staff, status, late in rows:
-        table.append([unit, platform_text(platform), name, account_id or "", month,
-                      submitted.strftime("%Y-%m-%d %H:%M") if submitted else "", posts, topics or "",
-                      str(YES_NO[bool(classified)]), "、".join(p.get("name", "") for p in (staff or [])),
-                      str(status.label), str(YES_NO[bool(late)])])
+        if platform not in platforms:
+            platforms[platform] = platform_text(platform)
+        table.append([unit, platforms[platform], name, account_id or "", month, local_time(submitted), posts,
+                      topics or "", yes_no[bool(classified)], "、".join(p.get("name", "") for p in (staff or [])),
+                      statuses[status], yes_no[bool(late)]])
     return headers, table

@@ -55,6 +55,9 @@ def clean_tables(app):
     from views.matrix import rendered
 
     rendered.clear()  # the public pages rendered per matrix version (one process serves every test)
+    from services.exports import file_cache
+
+    file_cache.clear()
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

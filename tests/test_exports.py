@@ -118,3 +118,55 @@ def test_report_export_streams_in_chunks_and_keeps_the_order(app, world, login_a
     assert len(chunks) >= len(rows)  # BOM, title, then a chunk per row
     periods = [row[3] for row in rows[1:]]
     assert periods == sorted(periods, reverse=True) and all(len(p) == 7 for p in periods)
+
+
+def _xlsx_rows(response):
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    return [["" if c.value is None else str(c.value) for c in row] for row in sheet.iter_rows()]
+
+
+@pytest.mark.parametrize("endpoint", ["accounts", "reports", "managers", "units"])
+def test_column_only_xlsx_equals_the_tablib_export(app, access_world, formula_names, login_as, monkeypatch, endpoint):
+    from admin.base import ScopedModelView
+
+    client = login_as("dept_admin")
+    fast = _xlsx_rows(client.get(f"/admin/{endpoint}/export/xlsx/"))
+    monkeypatch.setattr(ScopedModelView, "_export_plan", lambda self: None)
+    slow = _xlsx_rows(client.get(f"/admin/{endpoint}/export/xlsx/"))
+    assert fast == slow and len(fast) >= 2
+
+
+def test_month_xlsx_is_kept_until_a_report_or_unit_changes(app, world, login_as, monkeypatch):
+    from services import exports
+
+    made = []
+    real = exports.xlsx_bytes
+    monkeypatch.setattr(exports, "xlsx_bytes", lambda *a, **k: made.append(1) or real(*a, **k))
+    client = login_as("dept_admin")
+    url = "/admin/reports/export/xlsx/?flt0_0=2026-10-01"
+    first = _xlsx_rows(client.get(url))
+    assert _xlsx_rows(client.get(url)) == first and len(made) == 1  # second answer from the cache
+    assert login_as("unit_editor").get(url).status_code == 200 and len(made) == 2  # another scope: its own file
+    with app.app_context():
+        db.session.get(MonthlyReport, world["own_report"]).post_count = 77
+        db.session.commit()
+    assert any("77" in row for row in _xlsx_rows(client.get(url))) and len(made) == 3
+    with app.app_context():
+        from models import Unit
+
+        db.session.get(Unit, world["own_unit"]).name = "会计学院（新）"
+        db.session.commit()
+    assert any("会计学院（新）" in row for row in _xlsx_rows(client.get(url))) and len(made) == 4
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_month_summary_is_kept_until_a_report_changes(app, world, login_as, fmt):
+    client = login_as("dept_admin")
+    url = f"/admin/reports/summary/?month={LAST:%Y-%m}&format={fmt}"
+    first = client.get(url).data
+    assert client.get(url).data == first
+    with app.app_context():
+        report = db.session.get(MonthlyReport, world["own_report"])
+        report.period, report.topics = LAST, "新的选题"
+        db.session.commit()
+    assert "新的选题".encode() in client.get(url).data or fmt == "xlsx" and client.get(url).data != first
