@@ -1,17 +1,19 @@
 """痕迹管理 — the audit log, read-only; unit users read their own unit's entries (第十条)."""
+import functools
 import json
 
 import sqlalchemy as sa
 
 from flask import request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from models import AuditLog
+from models import AuditLog, db
 from models.base import to_id
 
 from .base import ScopedModelView
+from .formatters import platform_text
 from models.base import YES_NO
 
 from .labels import LABELS, labels
@@ -26,24 +28,54 @@ OBJECT_TYPES = {
 }
 
 
-def _value(value) -> str:
+@functools.cache
+def _enum_columns() -> dict:
+    """Field name → the enums stored under that name, so that a logged code shows as its label
+    (unit_review → 待单位审核); a name used by two enums (role) is looked up in both."""
+    found: dict = {}
+    for mapper in db.Model.registry.mappers:
+        for column in mapper.columns:
+            enum_cls = getattr(column.type, "enum_class", None)
+            if enum_cls is not None and enum_cls not in found.setdefault(column.key, []):
+                found[column.key].append(enum_cls)
+    return found
+
+
+def _field_label(field: str) -> str:
+    if field in LABELS:
+        return str(LABELS[field])
+    if field.endswith("_id") and field[:-3] in LABELS:
+        return gettext("%(field)s (no.)", field=LABELS[field[:-3]])
+    return field
+
+
+def _value(value, field: str = "") -> str:
+    """A logged value as the user reads it: labels instead of codes, 是/否, — for nothing."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return str(YES_NO[value])
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "，".join(f"{_field_label(key)}：{_value(item, key)}" for key, item in value.items())
+    if isinstance(value, list):
+        return "；".join(_value(item, field) for item in value)
+    if isinstance(value, str):
+        if field == "snapshot_platform":
+            return platform_text(value)
+        for enum_cls in _enum_columns().get(field, ()):
+            if value in enum_cls.__members__:
+                return str(enum_cls[value].label)
     return str(value)
 
 
-def _changes(_view, _context, model, _name, limit=12):
+def _changes(_view, _context, model, _name, limit=5):
     if not model.changes:
         return ""
-    items = list(model.changes.items())
+    items = [(field, pair) for field, pair in model.changes.items() if isinstance(pair, list) and len(pair) == 2]
     rows = Markup("").join(
         Markup("<div><span class=\"text-muted\">{}</span>：{} → {}</div>").format(
-            LABELS.get(field, field), _value(pair[0]), _value(pair[1]))
-        for field, pair in items[:limit] if isinstance(pair, list) and len(pair) == 2)
+            _field_label(field), _value(pair[0], field), _value(pair[1], field))
+        for field, pair in (items[:limit] if limit else items))
     if limit and len(items) > limit:
         rows += Markup("<div class=\"text-muted\">…</div>")
     return rows

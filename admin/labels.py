@@ -49,6 +49,7 @@ LABELS = {
     "team": _l("Management team"),
     "manager": _l("Person"),
     "account": _l("Account name"),
+    "account.name": _l("Account name"),  # in search boxes' prompts
     "changed_on": _l("Date of change"),
     "before": _l("Before"),
     "after": _l("After"),
