@@ -41,7 +41,14 @@ def _enum_columns() -> dict:
     return found
 
 
-def _field_label(field: str) -> str:
+#: What "name" means in each kind of record (views label it per screen).
+NAME_LABELS = {"Account": _l("Account name"), "Unit": _l("Unit name"), "WorkCalendar": _l("Holiday"),
+               "Manager": _l("Name"), "User": _l("Full name")}
+
+
+def _field_label(field: str, object_type: str | None = None) -> str:
+    if field == "name":
+        return str(NAME_LABELS.get(object_type, _l("Name")))
     if field in LABELS:
         return str(LABELS[field])
     if field.endswith("_id") and field[:-3] in LABELS:
@@ -74,7 +81,7 @@ def _changes(_view, _context, model, _name, limit=5):
     items = [(field, pair) for field, pair in model.changes.items() if isinstance(pair, list) and len(pair) == 2]
     rows = Markup("").join(
         Markup("<div><span class=\"text-muted\">{}</span>：{} → {}</div>").format(
-            _field_label(field), _value(pair[0], field), _value(pair[1], field))
+            _field_label(field, model.object_type), _value(pair[0], field), _value(pair[1], field))
         for field, pair in (items[:limit] if limit else items))
     if limit and len(items) > limit:
         rows += Markup("<div class=\"text-muted\">…</div>")

@@ -46,6 +46,7 @@ def register_filters(app) -> None:
     app.add_template_filter(date_text, "date_text")
     app.add_template_filter(datetime_text, "datetime_text")
     app.add_template_filter(month_text, "month_text")
+    app.add_template_global(lambda: str(get_locale() or "").startswith("zh"), "chinese_page")
 
 
 def _date(_view, value, *_args):

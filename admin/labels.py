@@ -96,6 +96,8 @@ LABELS = {
     "object_label": _l("Record"),
     "changes": _l("Changes"),
     "note": _l("Note"),
+    "version": _l("Revision"),
+    "failed_logins": _l("Failed logins in a row"),
     "created_at": _l("Entered at"),
     "updated_at": _l("Last changed"),
 }
