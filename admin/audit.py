@@ -1,15 +1,16 @@
 """痕迹管理 — the audit log, read-only; unit users read their own unit's entries (第十条)."""
 import functools
 import json
+import re
 
 import sqlalchemy as sa
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from models import AuditLog, db
+from models import AuditAction, AuditLog, db
 from models.base import to_id
 
 from .base import ScopedModelView
@@ -92,6 +93,30 @@ def _object_type(_view, _context, model, _name):
     return str(OBJECT_TYPES.get(model.object_type, model.object_type or ""))
 
 
+EXPORT_NOTE = re.compile(r"^(?P<list>[a-z_]+(?: [a-z]+)?) (?:(?P<fmt>csv|xlsx) (?P<query>.*)|(?P<month>\d{4}-\d{2}) \((?P<fmt2>csv|xlsx)\))$")
+#: Exports whose note names no admin list (admin/reports.py).
+EXPORT_LISTS = {"missing reports": _l("Missing and late monthly reports"), "monthly summary": _l("Monthly summary")}
+
+
+def _note(_view, _context, model, _name):
+    """An export's note is written for the record (list, format, filters); shown as a sentence."""
+    note = model.note or ""
+    match = EXPORT_NOTE.match(note) if model.action == AuditAction.export else None
+    if match is None:
+        return note
+    name = EXPORT_LISTS.get(match["list"])
+    if name is None:
+        views = [v for admin in current_app.extensions.get("admin", []) for v in admin._views]
+        name = next((v.name for v in views if getattr(v, "endpoint", None) == match["list"]), match["list"])
+    fmt = "Excel" if (match["fmt"] or match["fmt2"]) == "xlsx" else "CSV"
+    text = gettext("Exported %(list)s (%(format)s)", list=name, format=fmt)
+    if match["month"]:
+        text += " · " + match["month"]
+    elif match["query"]:
+        text += " · " + gettext("with filters or search")
+    return text
+
+
 def _user(_view, _context, model, _name):
     if model.user is not None:
         return str(model.user)
@@ -105,9 +130,9 @@ class AuditView(ScopedModelView):
     column_searchable_list = ["object_label", "username"]
     column_sortable_list = ["at", "action"]
     column_default_sort = ("id", True)
-    column_formatters = {"changes": _changes, "object_type": _object_type, "user": _user}
+    column_formatters = {"changes": _changes, "object_type": _object_type, "user": _user, "note": _note}
     column_formatters_detail = {"changes": lambda v, c, m, n: _changes(v, c, m, n, limit=0),
-                                "object_type": _object_type, "user": _user}
+                                "object_type": _object_type, "user": _user, "note": _note}
     column_formatters_export = {"changes": lambda v, c, m, n: json.dumps(m.changes, ensure_ascii=False)
                                 if m.changes else "", "object_type": _object_type, "user": _user}
     # An exact count over a million rows on every page is not needed (see docs/benchmarks.md).

@@ -76,3 +76,10 @@ def test_flask_admin_words_are_office_chinese(app, world, login_as):
     compact = page.replace("\n", "").replace(" ", "")
     assert "批量操作" in page and "每页20条" in compact and ">新建<" in compact
     assert ">选中的<" not in compact and "20项目" not in compact
+
+
+def test_an_export_in_the_audit_log_reads_as_a_sentence(app, world, login_as):
+    client = login_as("dept_admin")
+    assert client.get("/admin/accounts/export/xlsx/?search=帐号").status_code == 200
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    assert "导出了新媒体帐号（Excel）" in page and "accounts xlsx" not in page
