@@ -8,6 +8,29 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 
+def _supplement_overrides_flask_admin() -> None:
+    """Let translations/…/admin.po override Flask-Admin's own zh catalog, not only fill its gaps.
+
+    Flask-Admin loads the app's catalog first and merges its own over it, so a better wording of a
+    string it already translates (创建 → 新建, 选中的 → 批量操作) would never show. Loading ours last
+    makes the supplement win; strings it does not name still come from Flask-Admin's catalog."""
+    from flask_admin import babel as admin_babel
+
+    domain_class = type(admin_babel.domain)
+    if getattr(domain_class, "supplement_last", False):
+        return
+
+    class SupplementLast(domain_class):
+        supplement_last = True
+
+        @property
+        def translation_directories(self):
+            directories = super().translation_directories
+            return directories[1:] + directories[:1] if len(directories) > 1 else directories
+
+    admin_babel.domain.__class__ = SupplementLast
+
+
 def init_admin(app: Flask) -> Admin:
     # Imported here so that `from admin import policy` stays light (services import the policy).
     from app import csp_nonce
@@ -26,6 +49,7 @@ def init_admin(app: Flask) -> Admin:
     from .users import UserView
     from .violations import ViolationView
 
+    _supplement_overrides_flask_admin()
     admin = Admin(
         app,
         name=_l("New-Media Account Registry"),

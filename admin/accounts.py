@@ -14,7 +14,7 @@ from . import policy, validators
 from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
-from .fields import OptionalField, ScopedAjaxLoader, group
+from .fields import RenderedByForm, ScopedAjaxLoader, group
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
@@ -54,6 +54,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         "dept_opinion", "approved_by", "approved_at", "return_reason", "change_history", "created_at", "updated_at",
     ]
     column_formatters_detail = {
+        "status": status_badge, "is_late": late_badge,
         "change_history": lambda v, c, m, n: change_history(m),
         "team": lambda v, c, m, n: "；".join(
             f"{member.role.label}：{member.manager.name} {member.manager.phone or member.manager.email or ''}"
@@ -73,7 +74,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         *group(_l("Positioning (function, content, audience)"), "positioning_function", "positioning_content",
                "positioning_audience"),
         *group(_l("Management team (one person in charge, one or more administrators)"), "team"),
-        OptionalField("row_version"),  # the version the user loaded: a stale save is refused
+        RenderedByForm("row_version"),  # the version the user loaded: a stale save is refused
     ]
     form_args = {
         "name": {"validators": [InputRequired(), Length(max=100)]},

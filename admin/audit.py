@@ -1,17 +1,20 @@
 """痕迹管理 — the audit log, read-only; unit users read their own unit's entries (第十条)."""
+import functools
 import json
+import re
 
 import sqlalchemy as sa
 
-from flask import request
-from flask_babel import lazy_gettext as _l
+from flask import current_app, request
+from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from models import AuditLog, db
+from models import AuditAction, AuditLog, db
 from models.base import SQLITE_SEARCH_TABLE, to_id
 
 from .base import ScopedModelView
+from .formatters import platform_text
 from models.base import YES_NO
 
 from .labels import LABELS, labels
@@ -26,24 +29,61 @@ OBJECT_TYPES = {
 }
 
 
-def _value(value) -> str:
+@functools.cache
+def _enum_columns() -> dict:
+    """Field name → the enums stored under that name, so that a logged code shows as its label
+    (unit_review → 待单位审核); a name used by two enums (role) is looked up in both."""
+    found: dict = {}
+    for mapper in db.Model.registry.mappers:
+        for column in mapper.columns:
+            enum_cls = getattr(column.type, "enum_class", None)
+            if enum_cls is not None and enum_cls not in found.setdefault(column.key, []):
+                found[column.key].append(enum_cls)
+    return found
+
+
+#: What "name" means in each kind of record (views label it per screen).
+NAME_LABELS = {"Account": _l("Account name"), "Unit": _l("Unit name"), "WorkCalendar": _l("Holiday"),
+               "Manager": _l("Name"), "User": _l("Full name")}
+
+
+def _field_label(field: str, object_type: str | None = None) -> str:
+    if field == "name":
+        return str(NAME_LABELS.get(object_type, _l("Name")))
+    if field in LABELS:
+        return str(LABELS[field])
+    if field.endswith("_id") and field[:-3] in LABELS:
+        return gettext("%(field)s (no.)", field=LABELS[field[:-3]])
+    return field
+
+
+def _value(value, field: str = "") -> str:
+    """A logged value as the user reads it: labels instead of codes, 是/否, — for nothing."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return str(YES_NO[value])
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "，".join(f"{_field_label(key)}：{_value(item, key)}" for key, item in value.items())
+    if isinstance(value, list):
+        return "；".join(_value(item, field) for item in value)
+    if isinstance(value, str):
+        if field == "snapshot_platform":
+            return platform_text(value)
+        for enum_cls in _enum_columns().get(field, ()):
+            if value in enum_cls.__members__:
+                return str(enum_cls[value].label)
     return str(value)
 
 
-def _changes(_view, _context, model, _name, limit=12):
+def _changes(_view, _context, model, _name, limit=5):
     if not model.changes:
         return ""
-    items = list(model.changes.items())
+    items = [(field, pair) for field, pair in model.changes.items() if isinstance(pair, list) and len(pair) == 2]
     rows = Markup("").join(
         Markup("<div><span class=\"text-muted\">{}</span>：{} → {}</div>").format(
-            LABELS.get(field, field), _value(pair[0]), _value(pair[1]))
-        for field, pair in items[:limit] if isinstance(pair, list) and len(pair) == 2)
+            _field_label(field, model.object_type), _value(pair[0], field), _value(pair[1], field))
+        for field, pair in (items[:limit] if limit else items))
     if limit and len(items) > limit:
         rows += Markup("<div class=\"text-muted\">…</div>")
     return rows
@@ -51,6 +91,30 @@ def _changes(_view, _context, model, _name, limit=12):
 
 def _object_type(_view, _context, model, _name):
     return str(OBJECT_TYPES.get(model.object_type, model.object_type or ""))
+
+
+EXPORT_NOTE = re.compile(r"^(?P<list>[a-z_]+(?: [a-z]+)?) (?:(?P<fmt>csv|xlsx) (?P<query>.*)|(?P<month>\d{4}-\d{2}) \((?P<fmt2>csv|xlsx)\))$")
+#: Exports whose note names no admin list (admin/reports.py).
+EXPORT_LISTS = {"missing reports": _l("Missing and late monthly reports"), "monthly summary": _l("Monthly summary")}
+
+
+def _note(_view, _context, model, _name):
+    """An export's note is written for the record (list, format, filters); shown as a sentence."""
+    note = model.note or ""
+    match = EXPORT_NOTE.match(note) if model.action == AuditAction.export else None
+    if match is None:
+        return note
+    name = EXPORT_LISTS.get(match["list"])
+    if name is None:
+        views = [v for admin in current_app.extensions.get("admin", []) for v in admin._views]
+        name = next((v.name for v in views if getattr(v, "endpoint", None) == match["list"]), match["list"])
+    fmt = "Excel" if (match["fmt"] or match["fmt2"]) == "xlsx" else "CSV"
+    text = gettext("Exported %(list)s (%(format)s)", list=name, format=fmt)
+    if match["month"]:
+        text += " · " + match["month"]
+    elif match["query"]:
+        text += " · " + gettext("with filters or search")
+    return text
 
 
 def _user(_view, _context, model, _name):
@@ -66,9 +130,9 @@ class AuditView(ScopedModelView):
     column_searchable_list = ["object_label", "username"]
     column_sortable_list = ["at", "action"]
     column_default_sort = ("id", True)
-    column_formatters = {"changes": _changes, "object_type": _object_type, "user": _user}
+    column_formatters = {"changes": _changes, "object_type": _object_type, "user": _user, "note": _note}
     column_formatters_detail = {"changes": lambda v, c, m, n: _changes(v, c, m, n, limit=0),
-                                "object_type": _object_type, "user": _user}
+                                "object_type": _object_type, "user": _user, "note": _note}
     column_formatters_export = {"changes": lambda v, c, m, n: json.dumps(m.changes, ensure_ascii=False)
                                 if m.changes else "", "object_type": _object_type, "user": _user}
     # An exact count over a million rows on every page is not needed (see docs/benchmarks.md).

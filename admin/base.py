@@ -498,6 +498,12 @@ class ScopedModelView(ProtectedView, ModelView):
     def get_export_name(self, export_type="csv"):
         return f"{self.endpoint}_{func_now_stamp()}.{export_type}"
 
+    def get_empty_list_message(self):
+        from .empty_states import empty_list_message
+
+        searching = bool(request.args.get("search")) or any(key.startswith("flt") for key in request.args)
+        return empty_list_message(self.endpoint, searching)
+
     #: Endpoint of the record's printable paper form, if it has one.
     print_endpoint: str | None = None
 

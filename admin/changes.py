@@ -66,7 +66,8 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
                            "closure_notice", "closure_notice_on", "status", "due_on", "is_late",
                            "submitted_at", "unit_opinion", "unit_signed_by", "unit_signed_at",
                            "dept_opinion", "approved_by", "approved_at", "return_reason"]
-    column_formatters_detail = {"after": _after_text, "before": _before_text}
+    column_formatters_detail = {"after": _after_text, "before": _before_text, "status": status_badge,
+                                "is_late": late_badge}
     column_formatters_export = {"after": _after_text, "before": _before_text}
     form_columns = ["account", "kind", "changed_on", "new_name", "new_maintenance", "new_vendor", "new_head", "new_admins",
                     "reason", "closure_notice", "closure_notice_on"]

@@ -117,7 +117,25 @@ class OptionalField(rules.Field):
         return super().__call__(form, form_opts, field_args)
 
 
+class RenderedByForm(rules.Field):
+    """Keeps a hidden field in the form (a ruleset drops fields it does not name) without drawing it
+    a second time with a label: the form's hidden_tag() renders every hidden field."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        return ""
+
+
+class GroupTitle(rules.BaseRule):
+    """A group's title, translated when the form is shown (not when the module is imported)."""
+
+    def __init__(self, title):
+        super().__init__()
+        self.title = title
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        return Markup('<h5 class="mt-4 mb-2 border-bottom pb-1">{}</h5>').format(str(self.title))
+
+
 def group(title, *names) -> list:
     """A titled group of fields on a form, as the paper form groups its rows."""
-    return [rules.HTML(Markup('<h5 class="mt-4 mb-2 border-bottom pb-1">{}</h5>').format(title))] + \
-        [OptionalField(name) for name in names]
+    return [GroupTitle(title)] + [OptionalField(name) for name in names]

@@ -1,4 +1,10 @@
-"""How values look in lists and details: Chinese dates, Shanghai times, 是/否."""
+"""How values look on screen: Chinese dates, Shanghai times, 是/否, coloured states.
+
+One format everywhere on screen, as on the paper forms (备案审批表, 管理月报表): a date is
+2026年11月25日, a time 2026年11月25日 14:30 (Asia/Shanghai), a month 2026年10月. In English the same
+helpers give "November 25, 2026", "November 25, 2026 14:30" and "Oct 2026". Exports keep ISO dates
+(2026-11-25), which spreadsheets sort and filter as dates.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,23 +12,54 @@ import enum
 import zoneinfo
 
 import sqlalchemy as sa
-
+from babel.dates import format_skeleton
 from flask import g, has_app_context
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime, get_timezone, gettext
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone, gettext
 from markupsafe import Markup
 
 from models.base import YES_NO
 
 
-def _date(_view, value, *_args):
-    if isinstance(value, dt.datetime):
-        return _datetime(_view, value)
+def date_text(value) -> str:
+    """2026年11月25日 (a datetime is first moved to the user's time zone)."""
+    if value is None:
+        return ""
     return format_date(value, "long")
 
 
+def datetime_text(value) -> str:
+    """2026年11月25日 14:30 in the user's time zone (times are stored in UTC)."""
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return date_text(value)
+    return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
+
+
+def month_text(value) -> str:
+    """2026年10月: a report's month (stored as the first day of the month)."""
+    if value is None:
+        return ""
+    return format_skeleton("yMMM", value, locale=get_locale())
+
+
+def register_filters(app) -> None:
+    """The same formats in our own templates: {{ day|date_text }}, {{ at|datetime_text }}, {{ period|month_text }}."""
+    app.add_template_filter(date_text, "date_text")
+    app.add_template_filter(datetime_text, "datetime_text")
+    app.add_template_filter(month_text, "month_text")
+    app.add_template_global(lambda: str(get_locale() or "").startswith("zh"), "chinese_page")
+
+
+def _date(_view, value, *_args):
+    if isinstance(value, dt.datetime):
+        return _datetime(_view, value)
+    return date_text(value)
+
+
 def _datetime(_view, value, *_args):
-    return format_datetime(value, "yyyy-MM-dd HH:mm")
+    return datetime_text(value)
 
 
 def _bool(_view, value, *_args):
@@ -57,6 +94,8 @@ TYPE_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool, enu
 DETAIL_FORMATTERS = dict(typefmt.DETAIL_FORMATTERS)
 DETAIL_FORMATTERS.update({dt.date: _date, dt.datetime: _datetime, bool: _bool, enum.Enum: _enum})
 EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
+
+
 def _export_date(_view, value, *_args):
     # Flask-Admin picks the first formatter whose type matches: a datetime is also a date.
     if isinstance(value, dt.datetime):

@@ -49,6 +49,7 @@ LABELS = {
     "team": _l("Management team"),
     "manager": _l("Person"),
     "account": _l("Account name"),
+    "account.name": _l("Account name"),  # in search boxes' prompts
     "changed_on": _l("Date of change"),
     "before": _l("Before"),
     "after": _l("After"),
@@ -95,6 +96,8 @@ LABELS = {
     "object_label": _l("Record"),
     "changes": _l("Changes"),
     "note": _l("Note"),
+    "version": _l("Revision"),
+    "failed_logins": _l("Failed logins in a row"),
     "created_at": _l("Entered at"),
     "updated_at": _l("Last changed"),
 }

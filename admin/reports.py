@@ -19,7 +19,7 @@ from services import audit, exports, reports
 from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .formatters import late_badge, platform_text, status_badge
+from .formatters import late_badge, month_text, platform_text, status_badge
 from .labels import SEARCH_ACCOUNT, labels
 from .snapshots import platform_code, staff_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
@@ -35,7 +35,7 @@ def _classified(_view, _context, model, _name):
 
 
 def _month(_view, _context, model, _name):
-    return model.period.strftime("%Y-%m") if model.period else ""
+    return month_text(model.period)
 
 
 class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
@@ -53,7 +53,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_formatters = {"period": _month, "involves_classified": _classified, "is_late": late_badge,
                          "status": status_badge,
                          "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
-    column_formatters_export = {"period": _month,
+    column_formatters_export = {"period": lambda v, c, m, n: m.period.strftime("%Y-%m") if m.period else "",
                                 "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
     export_value_formatters = {"period": lambda value: value.strftime("%Y-%m") if value else "",
                                "snapshot_platform": platform_text}
@@ -63,6 +63,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
                            "unit_opinion", "unit_signed_by", "unit_signed_at", "dept_opinion", "approved_by",
                            "approved_at", "return_reason"]
     column_formatters_detail = {
+        "status": status_badge, "is_late": late_badge,
         "period": _month,
         "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform),
         "snapshot_staff": lambda v, c, m, n: "；".join(

@@ -4,6 +4,8 @@ from flask import Flask, render_template
 
 def register_blueprints(app: Flask) -> None:
     from .assets import bp as assets_bp
+    from admin.formatters import register_filters
+
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .health import bp as health_bp
@@ -16,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(matrix_bp)
     app.register_blueprint(printing_bp)
+    register_filters(app)
 
     for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, _error_page)

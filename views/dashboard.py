@@ -9,6 +9,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from admin import policy
+from admin.formatters import date_text, month_text
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Role, Unit,
                     UnitKind, db)
 from services import charts, reports
@@ -98,22 +99,22 @@ def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
         joinedload(MonthlyReport.unit))).filter(MonthlyReport.status.in_(PENDING_REVIEW[user.role])) \
         .order_by(MonthlyReport.period.desc()).limit(TODO_LIMIT + 1).all()
     add("pending_reports", _l("Monthly reports waiting for you"), pending_reports, url_for("reports.index_view"),
-        lambda r: (url_for("reports.details_view", id=r.id), str(r), r.unit.name, r.status.label))
+        lambda r: (url_for("reports.details_view", id=r.id), _report_name(r), r.unit.name, r.status.label))
     overdue_accounts = _scoped(user, Account, db.session.query(Account).options(joinedload(Account.unit))).filter(
         Account.status.in_((AccountStatus.draft, AccountStatus.returned)), Account.registration_due < today) \
         .order_by(Account.registration_due).limit(TODO_LIMIT + 1).all()
     add("overdue_accounts", _l("Overdue registrations"), overdue_accounts, url_for("accounts.index_view"),
         lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name,
-                   gettext("due %(day)s", day=a.registration_due.isoformat())))
+                   gettext("due %(day)s", day=date_text(a.registration_due))))
     overdue_changes = _scoped(user, ChangeRecord, db.session.query(ChangeRecord).options(
         joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))).filter(
         ChangeRecord.status.in_((ReviewStatus.draft, ReviewStatus.returned)), ChangeRecord.due_on < today) \
         .order_by(ChangeRecord.due_on).limit(TODO_LIMIT + 1).all()
     add("overdue_changes", _l("Overdue change requests"), overdue_changes, url_for("changes.index_view"),
         lambda c: (url_for("changes.details_view", id=c.id), str(c), c.unit.name,
-                   gettext("due %(day)s", day=c.due_on.isoformat())))
+                   gettext("due %(day)s", day=date_text(c.due_on))))
     missing = reports.missing_accounts(user, period, limit=TODO_LIMIT + 1)
-    add("missing_reports", gettext("Monthly reports of %(month)s not submitted", month=period.strftime("%Y-%m")),
+    add("missing_reports", gettext("Monthly reports of %(month)s not submitted", month=month_text(period)),
         missing, url_for("reports.missing_view", month=period.strftime("%Y-%m")),
         lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name, a.platform_label))
     red_flags = _scoped(user, MonthlyReport, db.session.query(MonthlyReport).options(
@@ -122,7 +123,7 @@ def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
         .order_by(MonthlyReport.period.desc()).limit(TODO_LIMIT + 1).all()
     add("red_flags", _l("Red flags: reports involving classified information"), red_flags,
         url_for("reports.index_view"),
-        lambda r: (url_for("reports.details_view", id=r.id), str(r), r.unit.name, r.status.label))
+        lambda r: (url_for("reports.details_view", id=r.id), _report_name(r), r.unit.name, r.status.label))
     dormant = reports.dormant_accounts(user, today, limit=TODO_LIMIT + 1)
     add("dormant", _l("Suspected dormant accounts"), dormant, url_for("reports.dormant_view"),
         lambda d: (url_for("accounts.details_view", id=d["account"].id), d["account"].name, d["account"].unit.name,
@@ -133,3 +134,9 @@ def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
                    f'{p["manager"].name}（{p["manager"].employment_status.label}）'
                    + (gettext(" — verified account, breaks Article 8") if p["verified_breach"] else "")))
     return lists
+
+
+def _report_name(report) -> str:
+    """云财会计学院 · 2026年10月: the account and the month, as the to-do lists show a report."""
+    name = report.snapshot_account_name or (report.account.name if report.account else "")
+    return f"{name} · {month_text(report.period)}"
