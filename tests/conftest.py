@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import tempfile
 
 import pytest
@@ -47,6 +48,9 @@ def app():
 
         upgrade()
     yield app
+    with app.app_context():
+        db.engine.dispose()
+    shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
