@@ -104,7 +104,7 @@ class Office(HttpUser):
         page = self.get("/login", "login page")
         token = CSRF.search(page.text)
         LEDGER["attempted"].append(["login", None, self.username])
-        with self.client.post("/login", name="login (POST)", catch_response=True, allow_redirects=False,
+        with self.client.post("/login", name="login", catch_response=True, allow_redirects=False,
                               data={"csrf_token": token.group(1) if token else "", "username": self.username,
                                     "password": CONFIG["password"]}) as response:
             if response.status_code == 302 and "/login" not in response.headers.get("Location", ""):
@@ -142,7 +142,7 @@ class Office(HttpUser):
         ok = self.post_confirmed("/admin/reports/action/", {
             "csrf_token": token.group(1), "rowid": str(report_id), "row_version": version.group(1),
             "action": action, "opinion": opinion, "url": f"/admin/reports/details/?id={report_id}"},
-            f"report step: {action} (POST)")
+            f"report step: {action}")
         if ok:
             LEDGER["confirmed"].append([action, report_id, source])
         return ok
@@ -191,7 +191,7 @@ class UnitEditor(Office):
         form.update(post_count=str(posts), topics=f"迎新季专题报道、校园开放日 [{marker}]")
         LEDGER["attempted"].append(["edit", report_id, [posts, marker]])
         if not self.post_confirmed(f"/admin/reports/edit/?id={report_id}&url=/admin/reports/", form,
-                                   "report edit (POST)"):
+                                   "report edit (save)"):
             return
         LEDGER["confirmed"].append(["edit", report_id, [posts, marker]])
         status = "draft" if source == "draft" else "returned"
