@@ -174,9 +174,12 @@ class UnitEditor(Office):
 
     @task(4)
     def fill_and_submit(self):
-        source = random.choice(("draft", "returned"))
-        ids = self.report_ids(source) or self.report_ids("returned" if source == "draft" else "draft")
-        if not ids:
+        first = random.choice(("draft", "returned"))
+        for source in (first, "returned" if first == "draft" else "draft"):
+            ids = self.report_ids(source)
+            if ids:
+                break
+        else:
             return
         report_id = random.choice(ids)
         page = self.get(f"/admin/reports/edit/?id={report_id}", "report edit form")
@@ -194,8 +197,7 @@ class UnitEditor(Office):
                                    "report edit (save)"):
             return
         LEDGER["confirmed"].append(["edit", report_id, [posts, marker]])
-        status = "draft" if source == "draft" else "returned"
-        self.step(report_id, "submit", source=status)
+        self.step(report_id, "submit", source=source)  # only the unit's editors move drafts and returned ones
 
     @task(1)
     def month_list(self):
