@@ -189,7 +189,12 @@ def markdown(stats: list[dict], findings: list[tuple[str, bool]], facts: dict, p
              "unit leaders give the unit's opinion, the department approves (and returns about one in ten), the "
              "auditor reads the audit log and exports the month; all of them browse lists, pages, searches, "
              "records and the home page. Think time between two tasks: "
-             f"{facts['think']} s.", "", "```", facts["command"], "```", "",
+             f"{facts['think']} s. The fault test (a PostgreSQL restart under requests) is in docs/faults.md.", "",
+             "```sh", "createdb -h 127.0.0.1 -U postgres xmt_load    # a database of its own: the run seeds it",
+             "export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/xmt_load SECRET_KEY=load",
+             "flask --app wsgi db upgrade",
+             "flask --app wsgi bench load    # --users 50 --seconds 60 --workers 5 --scale 0.05 --out docs/load.md",
+             "```", "", "This run:", "", "```", facts["command"], "```", "",
              f"**Result: {'PASS' if passed else 'FAIL'}** — {facts['users']} users for {facts['seconds']} s, "
              f"{int(total['Request Count']):,} requests, {float(total['Requests/s']):.1f} req/s, "
              f"p50 {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms, "
@@ -209,7 +214,9 @@ def markdown(stats: list[dict], findings: list[tuple[str, bool]], facts: dict, p
         lines.append(f"| {name} | {int(row['Request Count']):,} | {row['Failure Count']} | "
                      f"{float(row['Requests/s']):.2f} | {row['50%']} | {row['95%']} | {row['99%']} | "
                      f"{float(row['Max Response Time']):.0f} |")
-    lines += ["", "Percentiles as locust computes them (rounded to two significant digits above 100 ms).", "",
+    lines += ["", "Percentiles as locust computes them (rounded to two significant digits above 100 ms). Requests "
+              "that finish while the users stop (each finishes its task) are in the write check below but not "
+              "always in these counts.", "",
               "## Writes: what the clients were told against the database", "",
               "A write counts as confirmed when the server redirected to a page showing a success message and no "
               "error; writes refused because a colleague took the step first (the step no longer offered, or a "
