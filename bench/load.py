@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -152,9 +153,29 @@ def check_writes(ledger: dict, audit_marker: int, before: dict[str, int]) -> lis
     return findings
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _login_counter(rows) -> Counter:
     names = dict(db.session.execute(sa.select(User.id, User.username)).all())
     return Counter(names.get(r.user_id) for r in rows if r.action.name == "login")
+
+
+def server_cpu_seconds(server: Server) -> float | None:
+    """CPU time (user + system) of gunicorn's master and workers so far, from /proc (Linux only); workers
+    recycled during the run (max_requests) are not counted, so this is a lower bound."""
+    try:
+        pids = [server.process.pid] + [int(pid) for pid in Path(
+            f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()]
+        ticks = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
 
 
 def read_stats(prefix: Path) -> list[dict]:
@@ -206,6 +227,7 @@ def markdown(stats: list[dict], findings: list[tuple[str, bool]], facts: dict, p
               f"- **Users**: {facts['users']} ({facts['mix']}), spawned {facts['spawn_rate']}/s, "
               f"run time {facts['seconds']} s (then each user finishes its task)",
               "- **Data**: " + facts["data"],
+              "- **CPU used**: " + facts["cpu"],
               "", "## Latency and throughput per request type", "",
               "| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -225,6 +247,19 @@ def markdown(stats: list[dict], findings: list[tuple[str, bool]], facts: dict, p
     if facts["problems"]:
         lines += ["", "gunicorn error log:", "", "```", *facts["problems"][:20], "```"]
     return "\n".join(lines) + "\n"
+
+
+def _cpu_text(server_cpu: float | None, client_cpu: float, elapsed: float, requests: int) -> str:
+    cores = os.cpu_count() or 1
+    text = (f"locust (the client) used {client_cpu:.0f} CPU-seconds; the machine had {cores * elapsed:.0f} "
+            f"core-seconds in the {elapsed:.0f} s of the run")
+    if server_cpu is None or not requests:
+        return text
+    per_request = server_cpu / requests * 1000
+    return (f"gunicorn (master and workers) used {server_cpu:.0f} CPU-seconds for {requests:,} requests, "
+            f"{per_request:.0f} ms of CPU per request on average, logins' password hashing included "
+            f"(so about {cores * 1000 / per_request:.0f} req/s would fill {cores} idle cores, PostgreSQL aside); "
+            + text)
 
 
 def load(users: int, seconds: int, workers: int, spawn_rate: float, scale: float | None, out: Path | None,
@@ -251,9 +286,12 @@ def load(users: int, seconds: int, workers: int, spawn_rate: float, scale: float
         echo(f"{users} users for {seconds} s against gunicorn ({workers} workers) on {db.engine.dialect.name} …")
         server = Server(url, workers=workers)
         try:
-            started = time.perf_counter()
+            started, client_cpu = time.perf_counter(), _children_cpu()
+            server_cpu = server_cpu_seconds(server)
             code = run_locust(server.port, users, seconds, spawn_rate, config_path, prefix, log)
-            elapsed = time.perf_counter() - started
+            elapsed, client_cpu = time.perf_counter() - started, _children_cpu() - client_cpu
+            if server_cpu is not None:
+                server_cpu = (server_cpu_seconds(server) or 0) - server_cpu
         finally:
             server.stop()
         problems = gunicorn_problems(server.log.name)
@@ -271,6 +309,7 @@ def load(users: int, seconds: int, workers: int, spawn_rate: float, scale: float
                  "spawn_rate": spawn_rate, "think": f"{think[0]:g}–{think[1]:g}", "locust": locust.__version__,
                  "machine": {**machine(), "Code": code_revision()}, "load_before": load_before,
                  "load_after": load_average(), "server_errors": server_errors, "problems": problems,
+                 "cpu": _cpu_text(server_cpu, client_cpu, elapsed, int(total["Request Count"])),
                  "mix": "weights unit editor 8, department approver 5, unit leader 4, auditor 3",
                  "data": f"`bench seed --scale {scale:g}` (deterministic)" if scale else "the database as it was"}
         facts["data"] += ", rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + \
