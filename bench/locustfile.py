@@ -54,7 +54,7 @@ class AdminForm(HTMLParser):
         a = dict(attrs)
         if tag == "form" and "admin-form" in (a.get("class") or ""):
             self._in_form = True
-        if not self._in_form or not a.get("name") and tag not in ("option",):
+        if not self._in_form or (tag != "option" and not a.get("name")):
             return
         if tag == "input" and a.get("type") not in ("submit", "button", "file"):
             if a.get("type") in ("checkbox", "radio") and "checked" not in a:
