@@ -86,7 +86,8 @@ def free_port() -> int:
 
 class Server:
     """``gunicorn -w 1 -k sync -b 127.0.0.1:<port> wsgi:app`` with the app's database and a fresh SECRET_KEY;
-    with ``workers`` > 1, the project's gunicorn.conf.py (as `make serve` runs it) with that many workers."""
+    with ``workers`` > 1, the project's gunicorn.conf.py (as `make serve` runs it) with that many workers
+    (its timeout then comes from GUNICORN_TIMEOUT, which ``env`` may set)."""
 
     def __init__(self, database_url: str, timeout: int = 600, wsgi_app: str = "wsgi:app", workers: int = 1,
                  env: dict | None = None):
@@ -100,8 +101,8 @@ class Server:
         if workers > 1:
             self.config = None
             env.update(WEB_CONCURRENCY=str(workers), BIND=f"127.0.0.1:{self.port}")
-            self.command = [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "--error-logfile", self.log.name, wsgi_app]
-            stdout = subprocess.DEVNULL
+            self.command = [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "--error-logfile", self.log.name,
+                            "--no-control-socket", wsgi_app]
         else:
             # Our own settings file, not the project's gunicorn.conf.py (several workers, recycled every 2,000
             # requests, an access log line per request): one sync worker that lives for the whole run.
@@ -112,9 +113,9 @@ class Server:
                               f"errorlog = {self.log.name!r}\n")
             self.config.close()
             self.command = [gunicorn, "-c", self.config.name, "-w", "1", "-k", "sync",
-                            "-b", f"127.0.0.1:{self.port}", wsgi_app]
-            stdout = subprocess.DEVNULL
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=stdout,
+                            "-b", f"127.0.0.1:{self.port}", "--no-control-socket", wsgi_app]
+        # No control socket: it would be the same file (~/.gunicorn/gunicorn.ctl) for every server started here.
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         self._wait_ready()
 
