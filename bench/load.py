@@ -179,8 +179,12 @@ def server_cpu_seconds(server: Server) -> float | None:
         return None
 
 
-def read_stats(prefix: Path) -> list[dict]:
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+def read_csv(prefix: Path, kind: str) -> list[dict]:
+    """locust's ``--csv`` output: ``stats`` (one row per request type and "Aggregated") or ``failures``."""
+    path = Path(f"{prefix}_{kind}.csv")
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -245,6 +249,10 @@ def markdown(stats: list[dict], findings: list[tuple[str, bool]], facts: dict, p
               "error; writes refused because a colleague took the step first (the step no longer offered, or a "
               "stale row version) are not counted and must not be in the database.", ""]
     lines += [f"- {'✔' if ok else '✘'} {text}" for text, ok in findings]
+    lines.append(f"- {facts['refused']:,} writes or steps were refused because a colleague was first (the record no "
+                 "longer editable, the step no longer offered or already taken); none of them is in the database")
+    if facts["failures"]:
+        lines += ["", "Failed requests (locust):", ""] + [f"- {line}" for line in facts["failures"]]
     if facts["problems"]:
         lines += ["", "gunicorn error log:", "", "```", *facts["problems"][:20], "```"]
     return "\n".join(lines) + "\n"
@@ -300,7 +308,7 @@ def load(users: int, seconds: int, workers: int, spawn_rate: float, scale: float
         if not ledger_path.exists():
             raise click.ClickException(f"locust wrote no ledger (exit {code}):\n{log.read_text()[-3000:]}")
         ledger = json.loads(ledger_path.read_text())
-        stats = read_stats(prefix)
+        stats, failures = read_csv(prefix, "stats"), read_csv(prefix, "failures")
         findings = check_writes(ledger, audit_marker, before)
         total = next(row for row in stats if row["Name"] == "Aggregated")
         server_errors = ledger["server_errors"]
@@ -310,6 +318,8 @@ def load(users: int, seconds: int, workers: int, spawn_rate: float, scale: float
                  "spawn_rate": spawn_rate, "think": f"{think[0]:g}–{think[1]:g}", "locust": locust.__version__,
                  "machine": {**machine(), "Code": code_revision()}, "load_before": load_before,
                  "load_after": load_average(), "server_errors": server_errors, "problems": problems,
+                 "refused": ledger.get("refused", 0),
+                 "failures": [f"{f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}" for f in failures],
                  "cpu": _cpu_text(server_cpu, client_cpu, elapsed, int(total["Request Count"])),
                  "mix": "weights unit editor 8, department approver 5, unit leader 4, auditor 3",
                  "data": f"`bench seed --scale {scale:g}` (deterministic)" if scale else "the database as it was"}
@@ -320,6 +330,8 @@ def load(users: int, seconds: int, workers: int, spawn_rate: float, scale: float
              f"{server_errors} server errors, {total['Failure Count']} failures")
         for text, ok in findings:
             echo(f"  {'ok ' if ok else 'BAD'} {text}")
+        for line in facts["failures"]:
+            echo(f"  failed: {line}")
         for line in problems[:10]:
             echo(f"  gunicorn: {line}")
         if out:

@@ -25,7 +25,7 @@ CONFIG = json.loads(open(os.environ["XMT_LOAD_CONFIG"], encoding="utf-8").read()
 ROWID = re.compile(r'name="rowid"[^>]*value="(\d+)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 #: The writes the server confirmed, as [kind, report id, details], and the number of 5xx answers.
-LEDGER: dict = {"confirmed": [], "server_errors": 0}
+LEDGER: dict = {"confirmed": [], "server_errors": 0, "refused": 0}
 _turn = itertools.count()
 
 
@@ -114,13 +114,20 @@ class Office(HttpUser):
     def post_confirmed(self, path: str, form: dict, name: str) -> bool:
         """POST, follow the redirect like a browser, and tell whether the page confirms the write."""
         with self.client.post(path, data=form, name=name, catch_response=True, allow_redirects=False) as response:
+            if response.status_code == 403:
+                # A colleague took the record on meanwhile (e.g. submitted it): it may no longer be edited.
+                response.success()
+                LEDGER["refused"] += 1
+                return False
             if response.status_code != 302:
-                if response.status_code >= 500:
+                if response.status_code != 200:
                     response.failure(f"HTTP {response.status_code}")
-                return False  # a refused form is shown again with its messages (200): not a server error
+                return False  # a refused form is shown again with its messages (200)
             location = response.headers.get("Location", "")
         after = self.get(location, "page after a write (redirect target)")
-        return after.status_code == 200 and "alert-success" in after.text and "alert-danger" not in after.text
+        ok = after.status_code == 200 and "alert-success" in after.text and "alert-danger" not in after.text
+        LEDGER["refused"] += not ok  # e.g. the step was taken by a colleague first, or the page was stale
+        return ok
 
     def report_ids(self, status: str | None = None, **more) -> list[int]:
         args = dict(more)
@@ -136,7 +143,8 @@ class Office(HttpUser):
         page = self.get(f"/admin/reports/details/?id={report_id}", "report details")
         token, version = CSRF.search(page.text), re.search(r'name="row_version" value="(\d+)"', page.text)
         if page.status_code != 200 or not token or not version or f'value="{action}"' not in page.text:
-            return False  # someone else took the step first: the button is no longer offered
+            LEDGER["refused"] += page.status_code == 200  # someone took the step first: no longer offered
+            return False
         ok = self.post_confirmed("/admin/reports/action/", {
             "csrf_token": token.group(1), "rowid": str(report_id), "row_version": version.group(1),
             "action": action, "opinion": opinion, "url": f"/admin/reports/details/?id={report_id}"},
@@ -180,9 +188,15 @@ class UnitEditor(Office):
         else:
             return
         report_id = random.choice(ids)
-        page = self.get(f"/admin/reports/edit/?id={report_id}", "report edit form")
-        if page.status_code != 200:
-            return
+        with self.client.get(f"/admin/reports/edit/?id={report_id}", name="report edit form",
+                             catch_response=True, allow_redirects=False) as page:
+            if page.status_code == 302:  # no longer editable (a colleague submitted it): shown its page instead
+                page.success()
+                LEDGER["refused"] += 1
+                return
+            if page.status_code != 200:
+                page.failure(f"HTTP {page.status_code}")
+                return
         parser = AdminForm()
         parser.feed(page.text)
         form = parser.fields
