@@ -161,6 +161,27 @@ def test_an_unreachable_database_answers_the_chinese_503_page():
     assert DB_DOWN_TEXT in html and "Traceback" not in html and "psycopg" not in html
 
 
+def test_a_connection_cut_after_the_page_was_made_does_not_fail_the_response(app, monkeypatch):
+    """The database may terminate a connection between the last query and the end of the request; closing
+    the session then cannot roll back. The page already made is still sent (the connection is dropped)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    calls = []
+    close = Session.close
+
+    def cut_once(session):
+        calls.append(session)
+        if len(calls) == 1:
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+        return close(session)
+
+    monkeypatch.setattr(Session, "close", cut_once)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.json["database"] == "ok"
+    assert calls  # the session was closed at the end of the request, the first time with the error
+
+
 @dataclass
 class Outage:
     mode: str

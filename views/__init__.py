@@ -52,5 +52,5 @@ def _discard_cut_connection(_error) -> None:
     try:
         db.session.remove()
     except (OperationalError, InterfaceError):
-        db.session.invalidate()
+        db.session().invalidate()  # the Session itself: scoped_session does not proxy invalidate()
         db.session.remove()

@@ -16,6 +16,6 @@ def healthz():
         try:
             db.session.rollback()
         except SQLAlchemyError:
-            db.session.invalidate()  # the connection was cut: drop it, the pool makes a new one
+            db.session().invalidate()  # the connection was cut: drop it, the pool makes a new one
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
