@@ -18,7 +18,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 import sqlalchemy as sa
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -329,6 +329,8 @@ class ScopedModelView(ProtectedView, ModelView):
         if isinstance(exc, PermissionError):
             flash(str(exc), "error")
             return True
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            raise exc  # the database is unavailable: the 503 page (views/__init__.py), not a form error
         return super().handle_view_exception(exc)
 
     # --- row icons on the list (templates/admin/scoped_list.html) ------------------------------

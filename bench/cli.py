@@ -1,5 +1,6 @@
 """`flask --app wsgi bench …`: `seed` loads the benchmark data (bench/seed.py), `run` measures the pages
-(bench/run.py), `queries` counts the SQL statements of each page in-process (bench/profile.py)."""
+(bench/run.py), `queries` counts the SQL statements of each page in-process (bench/profile.py), `load` runs
+many users of the four roles at once and checks that no write was lost (bench/load.py)."""
 import datetime as dt
 
 import click
@@ -65,3 +66,32 @@ def queries_command(role: str, name_filter: str, repeat: int, explain_plans: boo
     from .profile import queries
 
     queries(role, name_filter, repeat, explain_plans, profile)
+
+
+@bench_cli.command("load")
+@click.option("--users", type=click.IntRange(1), default=50, show_default=True, help="Virtual users at once.")
+@click.option("--seconds", type=click.IntRange(1), default=60, show_default=True, help="Run time.")
+@click.option("--workers", type=click.IntRange(2), default=5, show_default=True,
+              help="gunicorn sync workers (gunicorn.conf.py's default is 2 × cores + 1).")
+@click.option("--spawn-rate", type=float, default=10, show_default=True, help="Users started per second.")
+@click.option("--scale", type=float, default=0.05, show_default=True,
+              help="Seed the benchmark data at this scale first (refuses a database holding other data); "
+                   "0 to use the database as it is.")
+@click.option("--think", default="1-3", show_default=True, help="Seconds a user waits between two tasks (min-max).")
+@click.option("--out", default="docs/load.md", show_default=True, help="Markdown file written ('-' for none).")
+def load_command(users: int, seconds: int, workers: int, spawn_rate: float, scale: float, think: str,
+                 out: str) -> None:
+    """Users of the four roles at once against gunicorn (locust); fails on a server error or a lost write."""
+    from pathlib import Path
+
+    import config
+
+    from .load import load
+
+    try:
+        low, high = (float(x) for x in think.split("-"))
+    except ValueError:
+        raise click.BadParameter("two numbers, e.g. 1-3", param_hint="--think") from None
+    path = None if out == "-" else (Path(out) if Path(out).is_absolute() else config.BASE_DIR / out)
+    if not load(users, seconds, workers, spawn_rate, scale or None, path, (low, high)):
+        raise SystemExit(1)

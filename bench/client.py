@@ -85,25 +85,36 @@ def free_port() -> int:
 
 
 class Server:
-    """``gunicorn -w 1 -k sync -b 127.0.0.1:<port> wsgi:app`` with the app's database and a fresh SECRET_KEY."""
+    """``gunicorn -w 1 -k sync -b 127.0.0.1:<port> wsgi:app`` with the app's database and a fresh SECRET_KEY;
+    with ``workers`` > 1, the project's gunicorn.conf.py (as `make serve` runs it) with that many workers
+    (its timeout then comes from GUNICORN_TIMEOUT, which ``env`` may set)."""
 
-    def __init__(self, database_url: str, timeout: int = 600, wsgi_app: str = "wsgi:app"):
+    def __init__(self, database_url: str, timeout: int = 600, wsgi_app: str = "wsgi:app", workers: int = 1,
+                 env: dict | None = None):
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="xmt-bench-gunicorn-", suffix=".log", delete=False)
-        # Our own settings file, not the project's gunicorn.conf.py (several workers, recycled every 2,000
-        # requests, an access log line per request): one sync worker that lives for the whole run.
-        self.config = tempfile.NamedTemporaryFile("w", prefix="xmt-bench-gunicorn-", suffix=".conf.py", delete=False)
-        self.config.write(f"workers = 1\nworker_class = 'sync'\nbind = '127.0.0.1:{self.port}'\n"
-                          f"timeout = {timeout}\nmax_requests = 0\naccesslog = None\n"
-                          f"errorlog = {self.log.name!r}\n")
-        self.config.close()
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-        self.command = [gunicorn, "-c", self.config.name, "-w", "1", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-                        wsgi_app]
         # The login form allows 30 POSTs a minute per address; the benchmark logs in 100 times from one.
         env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_hex(32),
-                   LOGIN_RATE_LIMIT="100000 per minute")
+                   LOGIN_RATE_LIMIT="100000 per minute", **(env or {}))
         env.pop("FLASK_DEBUG", None)
+        if workers > 1:
+            self.config = None
+            env.update(WEB_CONCURRENCY=str(workers), BIND=f"127.0.0.1:{self.port}")
+            self.command = [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "--error-logfile", self.log.name,
+                            "--no-control-socket", wsgi_app]
+        else:
+            # Our own settings file, not the project's gunicorn.conf.py (several workers, recycled every 2,000
+            # requests, an access log line per request): one sync worker that lives for the whole run.
+            self.config = tempfile.NamedTemporaryFile("w", prefix="xmt-bench-gunicorn-", suffix=".conf.py",
+                                                      delete=False)
+            self.config.write(f"workers = 1\nworker_class = 'sync'\nbind = '127.0.0.1:{self.port}'\n"
+                              f"timeout = {timeout}\nmax_requests = 0\naccesslog = None\n"
+                              f"errorlog = {self.log.name!r}\n")
+            self.config.close()
+            self.command = [gunicorn, "-c", self.config.name, "-w", "1", "-k", "sync",
+                            "-b", f"127.0.0.1:{self.port}", "--no-control-socket", wsgi_app]
+        # No control socket: it would be the same file (~/.gunicorn/gunicorn.ctl) for every server started here.
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         self._wait_ready()
@@ -140,7 +151,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        os.unlink(self.config.name)
+        if self.config is not None and os.path.exists(self.config.name):
+            os.unlink(self.config.name)
 
 
 def rss_bytes(pid: int) -> int:

@@ -13,6 +13,9 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session().invalidate()  # the connection was cut: drop it, the pool makes a new one
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
