@@ -84,15 +84,17 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     list_template = "admin/reports_list.html"
 
     def export_stamp(self):
-        """The filtered reports' count and newest change, and the newest change of a unit (its name is a
-        column): a cached .xlsx is served only while all three are unchanged."""
+        """The filtered reports' count and newest change, and the newest change of a unit and of an account:
+        a cached .xlsx is served only while all of them are unchanged."""
         view_args = self._get_list_extra_args()
         _count, query = self.get_list(0, None, False, view_args.search, view_args.filters, execute=False,
                                       page_size=0)
         count, newest = query.with_entities(func.count(MonthlyReport.id), func.max(MonthlyReport.updated_at)) \
             .order_by(None).one()
+        # Unit names are a column; account names decide what a search finds.
         units = db.session.query(func.max(Unit.updated_at)).scalar()
-        return count, str(newest), str(units)
+        accounts = db.session.query(func.max(Account.updated_at)).scalar()
+        return count, str(newest), str(units), str(accounts)
 
     def get_query(self):
         return super().get_query().options(joinedload(MonthlyReport.unit))

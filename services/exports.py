@@ -84,7 +84,12 @@ def table_response(name: str, fmt: str, table, stamp=None) -> Response:
     """A table (headers, rows) — or a function making it — as .xlsx or CSV. With a ``stamp`` (anything that
     changes whenever the table may change, read from the database by the caller) the file is kept in
     :data:`file_cache` and answered from there while the stamp is the same."""
-    key = (name, fmt, stamp) if stamp is not None else None
+    from flask_login import current_user
+
+    from admin.policy import scope_key
+
+    # Files are shared only between users who see the same rows, whatever the caller's stamp says.
+    key = (name, fmt, scope_key(current_user), stamp) if stamp is not None else None
     data = file_cache.get(key) if key else None
     if data is None:
         headers, rows = table() if callable(table) else table

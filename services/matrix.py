@@ -40,9 +40,11 @@ class Entry:
 
 def version() -> str:
     """Changes whenever the published data may have changed (ETag; never stale after an approval)."""
+    qr_codes = sa.select(sa.func.count()).select_from(Attachment).where(Attachment.kind == AttachmentKind.qr_code)
     row = db.session.execute(sa.select(sa.func.max(Account.updated_at), sa.func.count(Account.id),
                                        sa.select(sa.func.max(Unit.updated_at)).scalar_subquery(),
-                                       sa.select(sa.func.max(Attachment.id)).scalar_subquery())
+                                       sa.select(sa.func.max(Attachment.id)).scalar_subquery(),
+                                       qr_codes.scalar_subquery())  # a QR code added or removed
                              .where(Account.in_matrix.is_(True))).one()
     return "-".join(str(part) for part in row).replace(" ", "T")
 

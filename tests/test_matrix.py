@@ -149,3 +149,18 @@ def test_public_pages_carry_nothing_per_request(app, published):
     """The rendered pages are shared between visitors: no script (so no CSP nonce), no form token."""
     html = app.test_client().get("/matrix").get_data(as_text=True)
     assert "<script" not in html and "csrf" not in html.lower()
+
+
+def test_version_changes_when_an_older_qr_code_is_removed(app, published, ctx):
+    from services import matrix
+
+    for data in (PNG, PNG):
+        db.session.add(Attachment(account_id=published["会计学院官微"], unit_id=published["own_unit"],
+                                  kind=AttachmentKind.qr_code, filename="qr.png", content_type="image/png",
+                                  size=len(data), content=data, sha256=__import__("hashlib").sha256(data).hexdigest()))
+    db.session.commit()
+    before = matrix.version()
+    older = db.session.query(Attachment).order_by(Attachment.id).first()
+    db.session.delete(older)
+    db.session.commit()
+    assert matrix.version() != before

@@ -89,7 +89,7 @@ def page():
         response = current_app.response_class(html, mimetype="text/html")
         if check:
             return response
-        rendered.put(version, key, html)
+        rendered.put(version, key, response.get_data())  # kept encoded: a 300 kB page is encoded once
         return _cached(response, etag)
 
 
