@@ -25,7 +25,15 @@ def date_text(value) -> str:
     """2026年11月25日 (a datetime is first moved to the user's time zone)."""
     if value is None:
         return ""
-    return format_date(value, "long")
+    if isinstance(value, dt.datetime):
+        value = _local(value).date()
+    if not has_app_context():
+        return format_date(value, "long")
+    memo = g.setdefault("date_text", {})  # a page shows the same few days many times
+    key = (str(get_locale()), value)
+    if key not in memo:
+        memo[key] = format_date(value, "long")
+    return memo[key]
 
 
 def datetime_text(value) -> str:
@@ -34,7 +42,23 @@ def datetime_text(value) -> str:
         return ""
     if not isinstance(value, dt.datetime):
         return date_text(value)
-    return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
+    local = _local(value)
+    return f"{date_text(local.date())} {local:%H:%M}"
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) in the user's time zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(_zone())
+
+
+def _zone():
+    name = str(get_timezone())
+    try:
+        return zoneinfo.ZoneInfo(name)  # C implementation: ~5x faster than pytz
+    except zoneinfo.ZoneInfoNotFoundError:
+        return get_timezone()
 
 
 def month_text(value) -> str:
@@ -123,10 +147,7 @@ def export_cell_function(column, value_formatter=None):
     if isinstance(column_type, sa.Boolean):
         return {True: text(YES_NO[True]), False: text(YES_NO[False]), None: ""}.__getitem__
     if isinstance(column_type, sa.DateTime):
-        try:
-            zone = zoneinfo.ZoneInfo(str(get_timezone()))  # C implementation: ~5x faster than pytz
-        except zoneinfo.ZoneInfoNotFoundError:
-            zone = get_timezone()
+        zone = _zone()
         utc = dt.timezone.utc
 
         def local_time(value):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -9,7 +10,7 @@ from flask_babel import gettext
 
 from admin import policy
 from admin.snapshots import platform_code, staff_snapshot
-from models import Account, AccountStatus, MonthlyReport, ReviewStatus, Unit, db
+from models import Account, AccountStatus, MonthlyReport, Platform, ReviewStatus, Unit, db
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -55,6 +56,25 @@ def prepare_drafts(user, period: dt.date | None = None) -> int:
     return len(accounts)
 
 
+@dataclass(frozen=True)
+class Row:
+    """A light row for the long lists of the missing-reports page: the columns it shows, no ORM object."""
+
+    id: int
+    name: str
+    unit: "UnitName"
+    platform_label: str = ""
+    snapshot_account_name: str = ""
+    snapshot_platform: str = ""
+    period: dt.date | None = None
+    submitted_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class UnitName:
+    name: str
+
+
 def _missing_query(user, period: dt.date, unit_id: int | None = None):
     """Active accounts of ``period`` in the user's scope with no submitted report, by unit and name."""
     submitted = sa.select(MonthlyReport.account_id).where(
@@ -63,28 +83,45 @@ def _missing_query(user, period: dt.date, unit_id: int | None = None):
     if unit_id:
         accounts = accounts.filter(Account.unit_id == unit_id)
     return accounts.filter(Account.id.not_in(submitted)).join(Unit, Account.unit_id == Unit.id) \
-        .options(sa.orm.contains_eager(Account.unit)).order_by(Unit.name, Account.name)
+        .with_entities(Account.id, Account.name, Account.platform, Account.platform_other, Unit.name) \
+        .order_by(Unit.name, Account.name)
 
 
-def missing_accounts(user, period: dt.date, limit: int | None = None) -> list[Account]:
+def _missing_rows(query) -> list[Row]:
+    from admin.formatters import text
+
+    rows = []
+    for account_id, name, platform, other, unit_name in query:
+        label = text(platform) if platform else ""
+        if platform == Platform.other and other:
+            label = f"{label}（{other}）"
+        rows.append(Row(id=account_id, name=name, unit=UnitName(unit_name), platform_label=label))
+    return rows
+
+
+def missing_accounts(user, period: dt.date, limit: int | None = None) -> list[Row]:
     """The first ``limit`` accounts with no submitted report for ``period`` (the home page's to-do list)."""
     query = _missing_query(user, month_start(period))
-    return (query.limit(limit) if limit is not None else query).all()
+    return _missing_rows(query.limit(limit) if limit is not None else query)
 
 
 def missing_and_late(user, period: dt.date, unit_id: int | None = None) -> dict:
     """For one month: active accounts with no submitted report, and reports submitted late."""
     period = month_start(period)
-    late = policy.scope(user, MonthlyReport, db.session.query(MonthlyReport)).options(
-        sa.orm.joinedload(MonthlyReport.unit), sa.orm.defer(MonthlyReport.snapshot_staff),
-        sa.orm.defer(MonthlyReport.topics), sa.orm.defer(MonthlyReport.classified_handling)) \
-        .filter(MonthlyReport.period == period, MonthlyReport.is_late.is_(True))
+    late = policy.scope(user, MonthlyReport, db.session.query(MonthlyReport)) \
+        .join(Unit, MonthlyReport.unit_id == Unit.id) \
+        .filter(MonthlyReport.period == period, MonthlyReport.is_late.is_(True)) \
+        .with_entities(MonthlyReport.id, MonthlyReport.snapshot_account_name, MonthlyReport.snapshot_platform,
+                       MonthlyReport.period, MonthlyReport.submitted_at, Unit.name)
     expected = active_accounts_query(user, period)
     if unit_id:
         late = late.filter(MonthlyReport.unit_id == unit_id)
         expected = expected.filter(Account.unit_id == unit_id)
-    return {"period": period, "missing": _missing_query(user, period, unit_id).all(),
-            "late": late.order_by(MonthlyReport.submitted_at).all(),
+    late_rows = [Row(id=report_id, name=name, unit=UnitName(unit_name), snapshot_account_name=name,
+                     snapshot_platform=platform, period=month, submitted_at=submitted)
+                 for report_id, name, platform, month, submitted, unit_name
+                 in late.order_by(MonthlyReport.submitted_at)]
+    return {"period": period, "missing": _missing_rows(_missing_query(user, period, unit_id)), "late": late_rows,
             "expected": expected.with_entities(sa.func.count()).scalar(),
             "window_end": add_months(period, 1).replace(day=current_app.config["REPORT_WINDOW_LAST_DAY"])}
 
@@ -102,11 +139,11 @@ def dormant_accounts(user, today: dt.date | None = None, limit: int | None = Non
     first = add_months(last, -(window - 1))
     recent_first = add_months(last, -(no_report - 1))
     report = MonthlyReport
-    counts = (sa.select(report.account_id,
-                        sa.func.count().filter(report.period >= recent_first).label("recent"),
-                        sa.func.count().filter(report.post_count == 0).label("zeros"))
-              .where(report.period.between(first, last), report.submitted_at.is_not(None))
-              .group_by(report.account_id)).subquery()
+    counts = policy.scope(user, MonthlyReport, sa.select(
+        report.account_id, sa.func.count().filter(report.period >= recent_first).label("recent"),
+        sa.func.count().filter(report.post_count == 0).label("zeros"))
+        .where(report.period.between(first, last), report.submitted_at.is_not(None))
+        .group_by(report.account_id)).subquery()  # a unit's home counts only its own reports
     recent, zeros = sa.func.coalesce(counts.c.recent, 0), sa.func.coalesce(counts.c.zeros, 0)
     query = (active_accounts_query(user, recent_first)
              .outerjoin(counts, counts.c.account_id == Account.id)
