@@ -418,12 +418,8 @@ class ScopedModelView(ProtectedView, ModelView):
                                       view_args.filters, execute=False, page_size=self.export_max_rows)
         for join in joins:
             query = query.outerjoin(join)
-        session = query.session
-        # Plain rows from the connection (no ORM loading), fetched from a server-side cursor in chunks.
-        rows = session.connection().execution_options(stream_results=True, yield_per=self.export_chunk_rows) \
-            .execute(query.with_entities(*columns).statement)
-        return _PlannedRows(rows, session), [export_cell_function(column, fmt)
-                                             for column, fmt in zip(columns, formatters)]
+        return _PlannedRows(query.with_entities(*columns).statement, query.session, self.export_chunk_rows), \
+            [export_cell_function(column, fmt) for column, fmt in zip(columns, formatters)]
 
     def _export_csv(self, return_url):
         """The CSV export from plain columns, streamed in chunks (the full 360,000 reports in seconds
@@ -521,16 +517,20 @@ class ScopedModelView(ProtectedView, ModelView):
 
 
 class _PlannedRows:
-    """The rows of an export and the session whose connection streams them (closed at the end)."""
+    """The rows of an export as plain tuples from the connection (no ORM loading), fetched from a
+    server-side cursor in chunks when iterated (inside the streamed response), and closed at the end."""
 
-    def __init__(self, result, session):
-        self.result, self.session = result, session
+    def __init__(self, statement, session, chunk_rows: int):
+        self.statement, self.session, self.chunk_rows, self.result = statement, session, chunk_rows, None
 
     def __iter__(self):
+        connection = self.session.connection().execution_options(stream_results=True, yield_per=self.chunk_rows)
+        self.result = connection.execute(self.statement)
         return iter(self.result)
 
     def close(self) -> None:
-        self.result.close()
+        if self.result is not None:
+            self.result.close()
         self.session.close()  # the stream outlives the request's session: give its connection back
 
 

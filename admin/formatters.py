@@ -134,7 +134,7 @@ EXPORT_FORMATTERS.update({dt.date: _export_date, dt.datetime: _export_date,
 def export_cell_function(column, value_formatter=None):
     """value -> cell for one export column, chosen once from the column's type (the column-only CSV
     export: labels translated once, times converted with zoneinfo, texts neutralised, no babel per cell)."""
-    from services.exports import neutralise
+    from services.exports import FORMULA_START, neutralise
 
     if value_formatter is not None:
         return _memoised(lambda value: neutralise(value_formatter(value)))
@@ -155,13 +155,16 @@ def export_cell_function(column, value_formatter=None):
                 return ""
             if value.tzinfo is None:
                 value = value.replace(tzinfo=utc)
-            return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            value = value.astimezone(zone)  # (an f-string is ~5x faster than strftime)
+            return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
 
         return local_time
     if isinstance(column_type, sa.Date):
         return lambda value: value.isoformat() if value is not None else ""
 
     def plain(value):
+        if value.__class__ is str:
+            return "'" + value if value.startswith(FORMULA_START) else value
         if value is None:
             return ""
         if isinstance(value, (list, tuple)):
