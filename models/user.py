@@ -1,6 +1,8 @@
 """用户 — system logins and their roles (SPEC, Roles)."""
 from __future__ import annotations
 
+import hashlib
+
 import datetime as dt
 
 import sqlalchemy as sa
@@ -50,6 +52,16 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.username})"
+
+    @property
+    def session_fingerprint(self) -> str:
+        """Changes when the password changes: part of the session's user reference (:meth:`get_id`)."""
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and the password's fingerprint, so that a new password ends the
+        user's other sessions (views/auth.py ``load_user`` refuses a reference with an old fingerprint)."""
+        return f"{self.id}:{self.session_fingerprint}"
 
     # Flask-Login
     @property

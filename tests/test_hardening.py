@@ -125,3 +125,16 @@ def test_signed_in_pages_are_not_stored_by_caches(app, access_world, login_as):
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
     public = app.test_client().get("/matrix.json")
     assert "public" in public.headers["Cache-Control"]  # the public matrix keeps its own caching
+
+
+def test_a_new_password_ends_the_users_other_sessions(app, world, login_as):
+    """A1/A07: someone who kept a session open elsewhere (a shared office computer) is logged out when the
+    password changes; the session that changed it goes on."""
+    here, elsewhere = login_as("unit_editor"), login_as("unit_editor")
+    assert elsewhere.get("/admin/accounts/").status_code == 200
+    new = "Changed-password-2026"
+    response = here.post("/account/password", data={"current": PASSWORD, "new": new, "repeat": new})
+    assert response.status_code == 302
+    assert here.get("/admin/accounts/").status_code == 200
+    gone = elsewhere.get("/admin/accounts/")
+    assert gone.status_code == 302 and "/login" in gone.headers["Location"]

@@ -1,6 +1,8 @@
 """Login and logout (Flask-Login), with the failed-login lock of the interface contract."""
 from __future__ import annotations
 
+import hmac
+
 import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -29,10 +31,15 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The session's user, unless its password changed since the session began (see ``User.get_id``)."""
+    ident, _, fingerprint = str(user_id).partition(":")
     try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        user = db.session.get(User, int(ident))
+    except (TypeError, ValueError, OverflowError):
         return None
+    if user is None or not hmac.compare_digest(user.session_fingerprint, fingerprint):
+        return None
+    return user
 
 
 def _next_url() -> str:
@@ -124,7 +131,9 @@ def change_password():
         else:
             user.set_password(form.new.data)
             db.session.commit()
-            flash(gettext("Your password was changed."), "success")
+            login_user(user)  # this session goes on with the new password; the user's other sessions end
+            flash(gettext("Your password was changed. Other places where you were logged in have been logged "
+                          "out."), "success")
             return redirect(url_for("admin.index"))
     return render_template("auth/password.html", form=form)
 
