@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask import g, has_app_context
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone, gettext
+from flask_babel import format_date, format_datetime, get_locale, get_timezone, gettext
 from markupsafe import Markup
 
 from models.base import YES_NO

@@ -141,7 +141,7 @@ def test_import_asks_first(watched, server):
     page = watched("dept")
     page.goto(server["url"] + "/admin/accounts/import/")
     with page.expect_download() as download:
-        page.click(f"a[href$='/import/template.xlsx']")
+        page.click("a[href$='/import/template.xlsx']")
     page.set_input_files("input[name=file]", download.value.path())
     posts = []
     page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)

@@ -1,5 +1,4 @@
 """The public matrix (第五条) and the official-account check."""
-import datetime as dt
 import io
 
 import pytest
