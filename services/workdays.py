@@ -53,10 +53,7 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
 
 def year_has_schedule(year: int) -> bool:
     """Whether the holiday schedule of ``year`` has been entered (else Monday–Friday is assumed)."""
-    return db.session.execute(
-        sa.select(sa.func.count()).select_from(WorkCalendar).where(
-            WorkCalendar.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-    ).scalar_one() > 0
+    return year in scheduled_years()
 
 
 def scheduled_years() -> frozenset[int]:
