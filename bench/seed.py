@@ -18,6 +18,7 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from models import db
+from models.base import SQLITE_SEARCH_TABLE
 
 from . import data
 from .history import audit_rows, calendar_rows
@@ -80,7 +81,9 @@ class Loader:
         return count
 
     def app_tables(self) -> list[sa.Table]:
-        return [t for t in reversed(self.meta.sorted_tables) if t.name != "alembic_version"]
+        # The SQLite search index (an FTS5 table and its shadow tables) is kept by triggers on audit_log.
+        return [t for t in reversed(self.meta.sorted_tables)
+                if t.name != "alembic_version" and not t.name.startswith(SQLITE_SEARCH_TABLE)]
 
     def row_counts(self) -> dict[str, int]:
         return {t.name: self.conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
