@@ -49,7 +49,10 @@ def init_admin(app: Flask) -> Admin:
     from .users import UserView
     from .violations import ViolationView
 
+    from .menu import cached_menu
+
     _supplement_overrides_flask_admin()
+    app.add_template_global(cached_menu, "cached_menu")
     admin = Admin(
         app,
         name=_l("New-Media Account Registry"),

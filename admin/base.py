@@ -35,6 +35,7 @@ from services.exports import neutralise
 from . import policy
 from .fields import AdminForm, ScopedModelConverter
 from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS, export_cell_function
+from .list_rows import render_rows
 from .row_links import RowLinks
 
 class ProtectedView:
@@ -176,22 +177,22 @@ class ScopedModelView(ProtectedView, ModelView):
     #: Search the rows of the accounts whose name, platform ID or 原始ID contains each word (a look-up in the
     #: 3,000 accounts, then the rows by the ``account_id`` index) instead of a substring scan of every row.
     account_search = False
+    #: The account columns that search looks in.
+    account_search_columns = ("name", "platform_account_id", "wechat_original_id")
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         if not self.account_search:
             return super()._apply_search(query, count_query, joins, count_joins, search)
         from models import Account
 
+        key = Account.id if self.model is Account else self.model.account_id
         for term in search.split(" "):
             if not term:
                 continue
-            like = tools.parse_like_term(term)
-            accounts = sa.select(Account.id).where(sa.or_(
-                Account.name.ilike(like), Account.platform_account_id.ilike(like),
-                Account.wechat_original_id.ilike(like)))
-            query = query.filter(self.model.account_id.in_(accounts))
+            accounts = matching_accounts(tools.parse_like_term(term), self.account_search_columns)
+            query = query.filter(key.in_(accounts))
             if count_query is not None:
-                count_query = count_query.filter(self.model.account_id.in_(accounts))
+                count_query = count_query.filter(key.in_(accounts))
         return query, count_query, joins, count_joins
 
     #: Largest primary key of the model (the audit log's is a BIGINT).
@@ -333,22 +334,19 @@ class ScopedModelView(ProtectedView, ModelView):
             raise exc  # the database is unavailable: the 503 page (views/__init__.py), not a form error
         return super().handle_view_exception(exc)
 
-    # --- row icons on the list (templates/admin/scoped_list.html) ------------------------------
+    # --- row icons on the list and the details page (admin/list_rows.py, scoped_details.html) ----------
     def row_can_edit(self, row) -> bool:
-        """Whether the row's edit icon shows: the check edit_view makes (no query: the row is loaded)."""
+        """Whether the record's edit button shows: the check edit_view makes (no query: the row is loaded)."""
         return self.can_edit and policy.can_edit(current_user, row)
 
-    def row_can_delete(self, row) -> bool:
-        """Whether the row's delete icon shows: the check delete_model makes."""
-        return self.can_delete and policy.can_delete(current_user, row)
-
     def row_links(self, return_url, delete_form):
-        """The list's row URLs, built once per page; the template appends each row's id."""
-        cache = g.setdefault("row_links", {})
-        key = (self.endpoint, return_url)
-        if key not in cache:
-            cache[key] = RowLinks(self, return_url, delete_form)
-        return cache[key]
+        """The list's row URLs, built once per page; the rows append each row's id."""
+        return RowLinks(self, return_url, delete_form)
+
+    def render_rows(self, data, list_columns, list_row_actions, actions, return_url, delete_form):
+        """The list's ``<tr>`` elements (admin/list_rows.py): icons shown as row_can_edit and the delete check
+        decide, cells formatted as Flask-Admin's ``get_value`` does."""
+        return render_rows(self, data, list_columns, list_row_actions, bool(actions), return_url, delete_form)
 
     # --- output -------------------------------------------------------------------------------
     @expose("/export/<export_type>/")
@@ -514,6 +512,20 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def matching_accounts(like: str, columns) -> sa.Select:
+    """Ids of the accounts in which one of ``columns`` matches ``like`` (case-insensitive).
+
+    On PostgreSQL one SELECT per column, united: each is served by its trigram index. With the columns
+    ORed in one WHERE the planner prices ILIKE as cheap and scans all 3,000 accounts instead, which
+    takes ~4 ms for Chinese text (case folding of every character). SQLite scans either way, and
+    scans once."""
+    from models import Account
+
+    if db.engine.dialect.name == "postgresql":
+        return sa.union(*(sa.select(Account.id).where(getattr(Account, name).ilike(like)) for name in columns))
+    return sa.select(Account.id).where(sa.or_(*(getattr(Account, name).ilike(like) for name in columns)))
 
 
 class _PlannedRows:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask import g, has_app_context
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime, get_locale, get_timezone, gettext
+from flask_babel import format_date, format_datetime, get_locale, get_timezone, lazy_gettext
 from markupsafe import Markup
 
 from models.base import YES_NO
@@ -65,7 +65,13 @@ def month_text(value) -> str:
     """2026年10月: a report's month (stored as the first day of the month)."""
     if value is None:
         return ""
-    return format_skeleton("yMMM", value, locale=get_locale())
+    if not has_app_context():
+        return format_skeleton("yMMM", value, locale=get_locale())
+    memo = g.setdefault("month_text", {})  # a list shows the same few months on every row
+    key = (str(get_locale()), value)
+    if key not in memo:
+        memo[key] = format_skeleton("yMMM", value, locale=get_locale())
+    return memo[key]
 
 
 def register_filters(app) -> None:
@@ -87,8 +93,7 @@ def _datetime(_view, value, *_args):
 
 
 def _bool(_view, value, *_args):
-    return Markup('<span class="badge badge-{}">{}</span>').format(
-        "success" if value else "light", text(YES_NO[bool(value)]))
+    return badge("success" if value else "light", YES_NO[bool(value)])
 
 
 def text(label) -> str:
@@ -203,11 +208,27 @@ def platform_text(code: str | None) -> str:
     return f"{label}（{other}）" if other else label
 
 
+LATE = lazy_gettext("Late")
+
+
+def badge(colour: str, label) -> Markup:
+    """A coloured label, made once per request for each colour and label (a list shows the same few)."""
+    if not has_app_context():
+        return Markup('<span class="badge badge-{}">{}</span>').format(colour, text(label))
+    memo = g.setdefault("badges", {})
+    key = (colour, label if isinstance(label, enum.Enum) else id(label))
+    try:
+        return memo[key]
+    except KeyError:
+        memo[key] = result = Markup('<span class="badge badge-{}">{}</span>').format(colour, text(label))
+        return result
+
+
 def late_badge(_view, _context, model, name):
     """逾期 in red, on time in grey: lateness is what the department looks for in a list."""
     if getattr(model, name):
-        return Markup('<span class="badge badge-danger">{}</span>').format(gettext("Late"))
-    return Markup('<span class="badge badge-light">{}</span>').format(text(YES_NO[False]))
+        return badge("danger", LATE)
+    return badge("light", YES_NO[False])
 
 
 #: Colours of the workflow states: grey before submission, blue under review, green done, red stopped.
@@ -219,5 +240,4 @@ def status_badge(_view, _context, model, name):
     status = getattr(model, name)
     if status is None:
         return ""
-    return Markup('<span class="badge badge-{}">{}</span>').format(STATUS_COLOURS.get(status.name, "light"),
-                                                                   text(status))
+    return badge(STATUS_COLOURS.get(status.name, "light"), status)

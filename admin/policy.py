@@ -89,6 +89,11 @@ def _role(user) -> Role | None:
     return user.role
 
 
+def role_of(user) -> Role | None:
+    """The user's role, or None for the anonymous and the deactivated."""
+    return _role(user)
+
+
 def sees_all_units(user) -> bool:
     return _role(user) in (Role.dept_admin, Role.auditor)
 

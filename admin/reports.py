@@ -13,16 +13,19 @@ from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db
-from models.base import to_id
+from models.base import YES_NO, to_id
 from services import audit, exports, reports
 
 from . import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .formatters import late_badge, month_text, platform_text, status_badge
+from .formatters import badge, late_badge, month_text, platform_text, status_badge, text
 from .labels import SEARCH_ACCOUNT, labels
 from .snapshots import platform_code, staff_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
+
+
+HANDLED, NOT_HANDLED, CLASSIFIED = _l("Handling recorded"), _l("No handling recorded yet"), _l("Classified")
 
 
 def _classified(_view, _context, model, _name):
@@ -30,8 +33,8 @@ def _classified(_view, _context, model, _name):
     if model.involves_classified:
         handled = bool((model.classified_handling or "").strip())
         return Markup('<span class="badge badge-danger" title="{}">{}</span>').format(
-            gettext("Handling recorded") if handled else gettext("No handling recorded yet"), gettext("Classified"))
-    return Markup('<span class="badge badge-light">{}</span>').format(gettext("No"))
+            text(HANDLED if handled else NOT_HANDLED), text(CLASSIFIED))
+    return badge("light", YES_NO[False])
 
 
 def _month(_view, _context, model, _name):

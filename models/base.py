@@ -114,15 +114,22 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 #: Indexes that exist only on PostgreSQL, made by migrations (trigram GIN indexes for substring search); the
 #: models do not describe them, and autogenerate must not drop them.
 POSTGRESQL_ONLY_INDEXES = frozenset({"ix_audit_log_object_label_trgm", "ix_audit_log_username_trgm",
-                                     "ix_monthly_reports_topics_trgm"})
+                                     "ix_monthly_reports_topics_trgm", "ix_accounts_name_trgm",
+                                     "ix_accounts_platform_account_id_trgm", "ix_accounts_wechat_original_id_trgm",
+                                     "ix_accounts_homepage_url_trgm", "ix_managers_name_trgm",
+                                     "ix_managers_staff_no_trgm", "ix_managers_phone_trgm"})
 
 
 #: SQLite's full-text index of the audit log (a virtual FTS5 table and its shadow tables), made by a migration.
 SQLITE_SEARCH_TABLE = "audit_log_fts"
 
 
+#: Indexes with a descending column: Alembic reflects them without the direction and would report a difference.
+DESCENDING_INDEXES = frozenset({"ix_assessments_year_desc_rank"})
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic autogenerate filter: leave the database-specific search indexes alone."""
-    if type_ == "index" and name in POSTGRESQL_ONLY_INDEXES:
+    """Alembic autogenerate filter: leave the database-specific search indexes and the descending ones alone."""
+    if type_ == "index" and (name in POSTGRESQL_ONLY_INDEXES or name in DESCENDING_INDEXES):
         return False
     return not (type_ == "table" and name and name.startswith(SQLITE_SEARCH_TABLE))

@@ -17,3 +17,22 @@ def test_constraints_are_named_by_convention(app):
     for table in db.metadata.sorted_tables:
         for constraint in table.constraints:
             assert constraint.name, f"unnamed constraint on {table.name}"
+
+
+def test_descending_indexes_exist_in_their_order(app):
+    """The indexes autogenerate cannot compare (models.base.DESCENDING_INDEXES) are checked here instead."""
+    import sqlalchemy as sa
+
+    from models.base import DESCENDING_INDEXES
+
+    with app.app_context(), db.engine.connect() as conn:
+        tables = {index.name: table for table in db.metadata.sorted_tables for index in table.indexes}
+        for name in DESCENDING_INDEXES:
+            reflected = {i["name"]: i for i in sa.inspect(conn).get_indexes(tables[name].name)}
+            assert name in reflected, f"{name} is missing: the migrations did not create it"
+            if conn.dialect.name == "postgresql":
+                definition = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                                          {"n": name}).scalar()
+            else:
+                definition = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": name}).scalar()
+            assert "DESC" in definition.upper(), definition

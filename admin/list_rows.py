@@ -1,0 +1,79 @@
+"""The rows of a list page, written in Python (templates/admin/scoped_list.html).
+
+Flask-Admin's ``list.html`` renders each row through nested Jinja blocks and macros: per cell a
+``get_value`` call through the template context, per row three icon macros, each asking the policy
+through ``current_user`` (a context-local proxy) — about half of a list page's time. Here a page's
+rows are one function call: the row URLs and labels are built once, the signed-in user is resolved
+once, and each cell goes through the same formatters Flask-Admin uses (``_get_list_value``), escaped
+as Jinja escapes them. The HTML is that of Flask-Admin's template with our row icons.
+"""
+from __future__ import annotations
+
+import enum
+
+from flask_admin.babel import gettext as admin_gettext
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from . import policy
+from .formatters import text
+from .row_links import RowLinks
+
+
+def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, return_url, delete_form) -> Markup:
+    """The ``<tr>`` elements of ``data`` (one page of rows)."""
+    user = current_user._get_current_object()
+    links: RowLinks = view.row_links(return_url, delete_form)
+    kinds = [RowLinks.kind(action) for action in list_row_actions]
+    if None in kinds:
+        raise TypeError(f"{view.endpoint}: only the details, edit and delete row icons are supported")
+    titles = [escape(action.title or "") for action in list_row_actions]
+    may_edit = view.can_edit and "edit" in kinds
+    may_delete = view.can_delete and "delete" in kinds
+    select_title = escape(admin_gettext("Select record"))
+    confirm = escape(admin_gettext("Are you sure you want to delete this record?"))
+    delete_title = escape(admin_gettext("Delete Record"))
+    details_url, edit_url = escape(links.details), escape(links.edit)
+    delete_head = Markup('<form class="icon" method="POST" action="%s">\n    <input type="hidden" name="id" value="') % links.delete
+    delete_tail = Markup('">%s\n    <button type="submit" data-confirm="%s" title="%s">'
+                         '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button>\n  </form>') % (
+        links.delete_fields, confirm, delete_title)
+    columns = [(name, f'<td class="col-{escape(name)}">') for name, _label in list_columns]
+    formatters, type_formatters = view.column_formatters, view.column_type_formatters
+    get_value, get_pk = view._get_list_value, view.get_pk_value
+    show_actions = view.column_display_actions
+
+    out = []
+    for row in data:
+        pk = escape(get_pk(row))
+        quoted = escape(_urlencode(get_pk(row)))
+        out.append("<tr>")
+        if has_actions:
+            out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk}" '
+                       f'title="{select_title}" /></td>')
+        if show_actions:
+            out.append('<td class="list-buttons-column">')
+            for kind, title in zip(kinds, titles):
+                if kind == "details":
+                    out.append(f'<a class="icon" href="{details_url}{quoted}" title="{title}">'
+                               '<span class="fa fa-eye glyphicon glyphicon-eye-open"></span></a>')
+                elif kind == "edit":
+                    if may_edit and policy.can_edit(user, row):
+                        out.append(f'<a class="icon" href="{edit_url}{quoted}" title="{title}">'
+                                   '<span class="fa fa-pencil glyphicon glyphicon-pencil"></span></a>')
+                elif may_delete and policy.can_delete(user, row):
+                    out.append(f"{delete_head}{pk}{delete_tail}")
+            out.append("</td>")
+        for name, cell in columns:
+            value = get_value(None, row, name, formatters, type_formatters)
+            if isinstance(value, enum.Enum):  # a column with choices returns the member itself
+                value = text(value)
+            out.append(f"{cell}{escape(value)}</td>")
+        out.append("</tr>\n")
+    return Markup("".join(out))
+
+
+def _urlencode(value) -> str:
+    from jinja2.filters import do_urlencode
+
+    return do_urlencode(value)

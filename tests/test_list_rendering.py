@@ -1,0 +1,118 @@
+"""The list pages written for speed (issue #6) show what Flask-Admin's own template shows.
+
+admin/list_rows.py writes a page's rows in Python and admin/menu.py keeps the navigation menu per role:
+every cell must be the one Flask-Admin's ``list.html`` renders, a menu must never travel from one role
+to another, and the account searches must find an account by each column they name.
+"""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from models import Account, Unit, db
+
+from .conftest import make_account
+
+ROLES = ("unit_editor", "unit_leader", "dept_admin", "auditor")
+VIEWS = ("accounts", "managers", "reports", "changes", "violations", "assessments", "audit", "units", "users",
+         "calendar")
+CELL = re.compile(r'<td class="col-([^"]+)">(.*?)</td>', re.S)
+CHECKBOX = re.compile(r'<input type="checkbox" name="rowid" class="action-checkbox" value="([^"]*)"')
+
+
+def admin_view(app, endpoint):
+    return next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == endpoint)
+
+
+def cells(html: str) -> list[tuple[str, str]]:
+    return [(name, " ".join(value.split())) for name, value in CELL.findall(html)]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("role", ROLES)
+def test_rows_show_what_flask_admins_template_shows(app, access_world, login_as, monkeypatch, role, view):
+    client = login_as(role)
+    ours = client.get(f"/admin/{view}/")
+    if ours.status_code == 403:
+        return  # the department's lists (units, users): test_access checks the refusal
+    ours = ours.get_data(as_text=True)
+    monkeypatch.setattr(admin_view(app, view), "list_template", "admin/model/list.html")
+    original = client.get(f"/admin/{view}/").get_data(as_text=True)
+    assert cells(ours) and cells(ours) == cells(original)
+    assert CHECKBOX.findall(ours) == CHECKBOX.findall(original)
+
+
+def test_cells_are_escaped(app, world, login_as):
+    with app.app_context():
+        make_account(db.session.get(Unit, world["own_unit"]), '<b>粗体</b>&"帐号"', account_id="esc-1")
+        db.session.commit()
+    html = login_as("unit_editor").get("/admin/accounts/").get_data(as_text=True)
+    assert "<b>粗体</b>" not in html
+    assert "&lt;b&gt;粗体&lt;/b&gt;&amp;&#34;帐号&#34;" in html
+
+
+def test_an_empty_list_says_why(app, world, login_as):
+    html = login_as("unit_editor").get("/admin/violations/").get_data(as_text=True)
+    assert 'colspan="999"' in html and not CELL.search(html)
+
+
+def menu(html: str) -> str:
+    return html[html.index("navbar-nav mr-auto"):html.index('id="user-menu"')]
+
+
+def test_each_role_gets_its_own_menu_in_one_process(app, world, login_as):
+    """The menu is kept per role: the department's entries never show to a unit, whoever came first."""
+    dept, editor = login_as("dept_admin"), login_as("unit_editor")
+    for _ in range(2):
+        dept_menu = menu(dept.get("/admin/accounts/").get_data(as_text=True))
+        editor_menu = menu(editor.get("/admin/accounts/").get_data(as_text=True))
+        assert "/admin/units/" in dept_menu and "/admin/users/" in dept_menu
+        assert "/admin/units/" not in editor_menu and "/admin/users/" not in editor_menu
+        assert "/admin/reports/" in editor_menu
+
+
+def test_the_menu_marks_the_current_page_and_follows_the_language(app, world, login_as):
+    client = login_as("unit_editor")
+    accounts = menu(client.get("/admin/accounts/").get_data(as_text=True))
+    reports = menu(client.get("/admin/reports/").get_data(as_text=True))
+    assert re.search(r'class="dropdown-item active\s*"\s+href="/admin/accounts/"', accounts)
+    assert not re.search(r'class="dropdown-item active\s*"\s+href="/admin/accounts/"', reports)
+    assert "月报" in reports
+    english = menu(client.get("/admin/reports/?lang=en").get_data(as_text=True))
+    assert "Monthly reports" in english and "月报" not in english
+
+
+SEARCHED = {"name": "搜索名称甲", "platform_account_id": "srch-pid-7", "wechat_original_id": "gh_srch77abcdef",
+            "homepage_url": "https://example.edu.cn/srch-home"}
+#: A part of each value that the other unit's account (srch → srcx, 甲 → 乙) does not contain.
+TERMS = {"name": "名称甲", "platform_account_id": "ch-pid", "wechat_original_id": "srch77ab", "homepage_url": "srch-ho"}
+
+
+@pytest.mark.parametrize("column", list(SEARCHED))
+def test_the_accounts_search_finds_each_column_in_scope(app, world, login_as, column):
+    with app.app_context():
+        own, other = db.session.get(Unit, world["own_unit"]), db.session.get(Unit, world["other_unit"])
+        values = dict(SEARCHED)
+        make_account(own, account_id=values.pop("platform_account_id"), **values)
+        values = {key: value.replace("srch", "srcx").replace("甲", "乙") for key, value in SEARCHED.items()}
+        make_account(other, account_id=values.pop("platform_account_id"), name=values.pop("name"), **values)
+        db.session.commit()
+    term = TERMS[column]
+    editor = unescape(login_as("unit_editor").get(f"/admin/accounts/?search={term}").get_data(as_text=True))
+    dept = unescape(login_as("dept_admin").get(f"/admin/accounts/?search={term}").get_data(as_text=True))
+    assert "搜索名称甲" in editor and "搜索名称乙" not in editor
+    assert "搜索名称甲" in dept
+    # Upper case finds lower case (ILIKE on PostgreSQL, LIKE on SQLite: ASCII letters).
+    assert "搜索名称甲" in unescape(login_as("dept_admin").get(
+        f"/admin/accounts/?search={term.upper()}").get_data(as_text=True)) or not term.isascii()
+
+
+def test_the_reports_search_finds_accounts_by_original_id(app, world, login_as):
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        account.wechat_original_id = "gh_rptsearch001"
+        db.session.commit()
+    html = login_as("unit_editor").get("/admin/reports/?search=rptsearch0").get_data(as_text=True)
+    assert "本单位帐号" in html
