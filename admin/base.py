@@ -116,12 +116,11 @@ class ScopedModelView(ProtectedView, ModelView):
             enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
             if isinstance(getattr(column, "type", None), sa.Integer) and not isinstance(flt, sqla_filters.FilterEmpty):
                 flt.validate = _int_filter_validator  # a number beyond the column's range is invalid, not a 500
-            if enum_cls is not None:
-                if flt.options is None:
-                    flt.options = enum_cls.choices()  # translated labels instead of internal codes
+            if enum_cls is not None and not isinstance(flt, sqla_filters.FilterEmpty):
+                # Translated labels instead of the internal codes Flask-Admin offers (holiday, dept_review).
+                flt.options = enum_cls.choices()
                 # An unknown code in the URL is an invalid filter (flashed), not a KeyError.
-                if not isinstance(flt, sqla_filters.FilterEmpty):
-                    flt.validate = _enum_filter_validator(enum_cls)
+                flt.validate = _enum_filter_validator(enum_cls)
         return filters
 
     # --- rows --------------------------------------------------------------------------------
@@ -416,7 +415,11 @@ class ScopedModelView(ProtectedView, ModelView):
                                       view_args.filters, execute=False, page_size=self.export_max_rows)
         for join in joins:
             query = query.outerjoin(join)
-        return _PlannedRows(query.with_entities(*columns).statement, query.session, self.export_chunk_rows), \
+        # Enum columns come back as their stored names (the cell maps a name to its label directly, without
+        # SQLAlchemy turning each of 360,000 names into a member first).
+        selected = [sa.type_coerce(column, sa.String) if fmt is None and _enum_class(column) else column
+                    for column, fmt in zip(columns, formatters)]
+        return _PlannedRows(query.with_entities(*selected).statement, query.session, self.export_chunk_rows), \
             [export_cell_function(column, fmt) for column, fmt in zip(columns, formatters)]
 
     def _export_csv(self, return_url):
@@ -577,6 +580,10 @@ class ApproximateCount(int):
 
     def __html__(self):
         return str(self)
+
+
+def _enum_class(column):
+    return getattr(getattr(column, "type", None), "enum_class", None)
 
 
 def _with_bom(inner):

@@ -4,17 +4,33 @@ from __future__ import annotations
 from flask import current_app, session
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import BaseForm, Select2Field, rules
+from flask_admin.form import BaseForm, Select2Field, Select2Widget, rules
 from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import validators
 
 from models import LabeledEnum, db
 from models.base import to_id
 
 from . import policy
+
+
+class FastSelect2Widget(Select2Widget):
+    """Flask-Admin's select2 drop-down, writing each plain ``<option>`` with one f-string: the department's
+    unit drop-down has 150 of them, and WTForms' generic attribute writer made them half an edit page's
+    time. The HTML is WTForms' (attributes in sorted order: ``selected`` before ``value``)."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = choice.value
+        if isinstance(value, bool):
+            value = str(value)
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {"selected " if choice.selected else ""}value="{escape(value)}">{label}</option>')
 
 
 def enum_coerce(enum_cls: type[LabeledEnum]):
@@ -31,6 +47,7 @@ def enum_coerce(enum_cls: type[LabeledEnum]):
 def enum_field(enum_cls: type[LabeledEnum], label=None, nullable=False, **kwargs) -> Select2Field:
     field_validators = kwargs.pop("validators", [])
     field_validators.append(validators.Optional() if nullable else validators.InputRequired())
+    kwargs.setdefault("widget", FastSelect2Widget())
     return Select2Field(label, validators=field_validators, choices=enum_cls.choices(),
                         coerce=enum_coerce(enum_cls), allow_blank=nullable, **kwargs)
 
@@ -48,6 +65,7 @@ class ScopedModelConverter(AdminModelConverter):
             return super().convert_enum(column, field_args, **extra)
         field_args["validators"].append(
             validators.Optional() if column.nullable else validators.InputRequired())
+        field_args.setdefault("widget", FastSelect2Widget())
         return Select2Field(choices=enum_cls.choices(), coerce=enum_coerce(enum_cls),
                             allow_blank=column.nullable, **field_args)
 
@@ -55,6 +73,7 @@ class ScopedModelConverter(AdminModelConverter):
         # Flask-Admin's default lists every unit's rows; WTForms then also accepts any posted id.
         if prop.key not in getattr(self.view, "_form_ajax_refs", {}):
             kwargs.setdefault("query_factory", lambda: scoped_query(remote_model))
+            kwargs.setdefault("widget", FastSelect2Widget(multiple=bool(multiple)))
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 

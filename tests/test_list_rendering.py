@@ -116,3 +116,17 @@ def test_the_reports_search_finds_accounts_by_original_id(app, world, login_as):
         db.session.commit()
     html = login_as("unit_editor").get("/admin/reports/?search=rptsearch0").get_data(as_text=True)
     assert "本单位帐号" in html
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_filter_choices_are_labels_not_codes(app, access_world, login_as, view):
+    """The filter menu's choices (status, platform, kind …) are the Chinese labels, not the stored codes."""
+    import json
+
+    html = login_as("dept_admin").get(f"/admin/{view}/").get_data(as_text=True)
+    groups = json.loads(unescape(re.search(r'id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S).group(1)))
+    choices = [(value, label) for filters in groups.values() for flt in filters for value, label in flt["options"] or []]
+    codes = [(value, label) for value, label in choices if value == label]
+    assert not codes, codes
+    if view in ("accounts", "reports", "calendar"):
+        assert choices
