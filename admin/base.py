@@ -178,6 +178,8 @@ class ScopedModelView(ProtectedView, ModelView):
     account_search = False
     #: The account columns that search looks in.
     account_search_columns = ("name", "platform_account_id", "wechat_original_id")
+    #: Up to this many matching accounts are passed to the list's queries as ids; more, as a subquery.
+    account_search_inline = 200
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         if not self.account_search:
@@ -189,6 +191,10 @@ class ScopedModelView(ProtectedView, ModelView):
             if not term:
                 continue
             accounts = matching_accounts(tools.parse_like_term(term), self.account_search_columns)
+            # Looked up once for the count and the page (the ids of a few accounts, not a second scan).
+            ids = db.session.scalars(accounts.limit(self.account_search_inline + 1)).all()
+            if len(ids) <= self.account_search_inline:
+                accounts = ids
             query = query.filter(key.in_(accounts))
             if count_query is not None:
                 count_query = count_query.filter(key.in_(accounts))

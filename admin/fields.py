@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, session
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm, Select2Field, Select2Widget, rules
 from flask_admin.model.form import converts
@@ -11,7 +12,7 @@ from flask_wtf.csrf import _FlaskFormCSRF
 from markupsafe import Markup, escape
 from wtforms import validators
 
-from models import LabeledEnum, db
+from models import LabeledEnum, Unit, db
 from models.base import to_id
 
 from . import policy
@@ -57,6 +58,40 @@ def scoped_query(model):
     return policy.scope(current_user, model, db.session.query(model))
 
 
+def _id_of(obj) -> int:
+    return obj.id
+
+
+def _choices_query(model):
+    """A drop-down's rows, in scope (units in the order of their codes)."""
+    query = scoped_query(model)
+    return query.order_by(Unit.code) if model is Unit else query
+
+
+class NamedRowsSelectField(QuerySelectField):
+    """The drop-down of a related row whose option text is one column (a unit: its name).
+
+    Shown, its options are read as (id, name) pairs from the same scoped query, without building 150
+    ORM objects; a posted choice is checked against the loaded rows exactly as Flask-Admin's field does.
+    """
+
+    def __init__(self, *args, label_column, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_column = label_column
+
+    def iter_choices(self):
+        if self._formdata is not None or self._object_list is not None:
+            yield from super().iter_choices()  # a posted form: the rows are loaded for its validation anyway
+            return
+        selected = getattr(self.data, "id", None)
+        if self.allow_blank:
+            yield ("__None", self.blank_text, self.data is None, {})
+        query = self.query or self.query_factory()
+        entity = self.label_column.class_
+        for pk, label in query.with_entities(entity.id, self.label_column):
+            yield (str(pk), label, pk == selected, {})
+
+
 class ScopedModelConverter(AdminModelConverter):
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column, field_args, **extra):
@@ -72,8 +107,13 @@ class ScopedModelConverter(AdminModelConverter):
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
         # Flask-Admin's default lists every unit's rows; WTForms then also accepts any posted id.
         if prop.key not in getattr(self.view, "_form_ajax_refs", {}):
-            kwargs.setdefault("query_factory", lambda: scoped_query(remote_model))
+            kwargs.setdefault("query_factory", lambda: _choices_query(remote_model))
             kwargs.setdefault("widget", FastSelect2Widget(multiple=bool(multiple)))
+            # Every model's key is its integer ``id``: read it directly (Flask-Admin asks SQLAlchemy for the
+            # identity key of each of the 150 units, ~10 µs each).
+            kwargs.setdefault("get_pk", _id_of)
+            if remote_model is Unit and not multiple:
+                return NamedRowsSelectField(label_column=Unit.name, **kwargs)
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import base as sqlite_base
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy import SQLAlchemy
 from markupsafe import escape
@@ -108,7 +109,24 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA case_sensitive_like=OFF")  # the default; _ilike_as_like below relies on it
         cursor.close()
+
+
+def _ilike_as_like(compiler, binary, operator, **kw):
+    return compiler.visit_like_op_binary(binary, operator, **kw)
+
+
+def _not_ilike_as_not_like(compiler, binary, operator, **kw):
+    return compiler.visit_not_like_op_binary(binary, operator, **kw)
+
+
+# On SQLite, ILIKE is written as plain LIKE instead of lower(x) LIKE lower(y): SQLite's LIKE already ignores
+# the case of ASCII letters, and its lower() folds nothing else, so the result is the same, 3-4x faster (every
+# search box: lower() copies each value of each searched column of each row). Checked by
+# tests/test_list_rendering.py::test_ilike_on_sqlite_is_like.
+sqlite_base.SQLiteCompiler.visit_ilike_op_binary = _ilike_as_like
+sqlite_base.SQLiteCompiler.visit_not_ilike_op_binary = _not_ilike_as_not_like
 
 
 #: Indexes that exist only on PostgreSQL, made by migrations (trigram GIN indexes for substring search); the

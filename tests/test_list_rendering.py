@@ -130,3 +130,19 @@ def test_filter_choices_are_labels_not_codes(app, access_world, login_as, view):
     assert not codes, codes
     if view in ("accounts", "reports", "calendar"):
         assert choices
+
+
+def test_ilike_on_sqlite_is_like(app):
+    """models.base writes ILIKE as LIKE on SQLite: the same matches (ASCII letters in any case, other
+    characters exactly), without lower() on every value."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import sqlite
+
+    text = sa.literal_column("'会计学院 WeChat 公众号'")
+    compiled = str(sa.select(text.ilike("%wechat%")).compile(dialect=sqlite.dialect()))
+    assert "lower(" not in compiled and "LIKE" in compiled
+    with app.app_context():
+        for pattern, found in [("%wechat%", True), ("%WECHAT%", True), ("%会计%", True), ("%会计学院 w%", True),
+                               ("%公众号X%", False), ("wechat%", False)]:
+            assert db.session.execute(sa.select(text.ilike(pattern))).scalar() == found, pattern
+            assert db.session.execute(sa.select(text.not_ilike(pattern))).scalar() == (not found), pattern
