@@ -169,7 +169,7 @@ class AuditView(ScopedModelView):
         if db.engine.dialect.name != "sqlite":
             return super()._apply_search(query, count_query, joins, count_joins, search)
         short = []
-        for n, term in enumerate(search.split(" ")):
+        for n, term in enumerate(self.search_words(search)):
             if len(term) >= 3:
                 phrase = sa.bindparam(f"fts_phrase_{n}", '"' + term.replace('"', '""') + '"')
                 ids = sa.select(sa.column("rowid")).select_from(sa.table(SQLITE_SEARCH_TABLE)).where(

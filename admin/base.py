@@ -181,15 +181,22 @@ class ScopedModelView(ProtectedView, ModelView):
     #: Up to this many matching accounts are passed to the list's queries as ids; more, as a subquery.
     account_search_inline = 200
 
+    #: A search uses its first this many different words (each one is a condition, or a look-up in the
+    #: accounts: a pasted paragraph must not become thousands of them and overflow the bind parameters).
+    search_words_max = 10
+
+    def search_words(self, search: str) -> list[str]:
+        """The different words of a search, the first ``search_words_max`` of them."""
+        return list(dict.fromkeys(word for word in search.split(" ") if word))[: self.search_words_max]
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
+        words = self.search_words(search)
         if not self.account_search:
-            return super()._apply_search(query, count_query, joins, count_joins, search)
+            return super()._apply_search(query, count_query, joins, count_joins, " ".join(words))
         from models import Account
 
         key = Account.id if self.model is Account else self.model.account_id
-        for term in search.split(" "):
-            if not term:
-                continue
+        for term in words:
             accounts = matching_accounts(tools.parse_like_term(term), self.account_search_columns)
             # Looked up once for the count and the page (the ids of a few accounts, not a second scan).
             ids = db.session.scalars(accounts.limit(self.account_search_inline + 1)).all()

@@ -146,3 +146,62 @@ def test_ilike_on_sqlite_is_like(app):
                                ("%公众号X%", False), ("wechat%", False)]:
             assert db.session.execute(sa.select(text.ilike(pattern))).scalar() == found, pattern
             assert db.session.execute(sa.select(text.not_ilike(pattern))).scalar() == (not found), pattern
+
+
+@pytest.mark.parametrize("view", ["accounts", "reports", "managers", "audit"])
+def test_a_pasted_paragraph_searches_its_first_words(app, world, login_as, view):
+    """Each search word is a condition (or a look-up of accounts): a search uses its first ten different
+    words, so thousands of words cannot overflow the database's bind parameters (65,535 on PostgreSQL)."""
+    import sqlalchemy as sa
+
+    client = login_as("dept_admin")
+    words = " ".join(["帐号"] * 3000 + [f"词{n}" for n in range(600)])
+    parameters = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        parameters.append(len(params or ()))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(f"/admin/{view}/", query_string={"search": words})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert parameters and max(parameters) < 100, max(parameters)
+    kept = client.get(f"/admin/{view}/", query_string={"search": "帐号 " + " ".join(["帐号"] * 50)})
+    assert kept.status_code == 200
+    if view in ("accounts", "reports"):
+        assert "本单位帐号" in kept.get_data(as_text=True)
+
+
+def test_the_eleventh_word_is_not_searched(app, world, login_as):
+    client = login_as("dept_admin")
+    ten = "本 单 位 帐 号 本单 单位 位帐 帐号 本单位"  # ten different words, all in 本单位帐号
+    html = client.get("/admin/accounts/", query_string={"search": ten + " 不存在的词"}).get_data(as_text=True)
+    assert "本单位帐号" in html
+    html = client.get("/admin/accounts/", query_string={"search": "不存在的词 " + ten}).get_data(as_text=True)
+    assert "本单位帐号" not in html
+
+
+def test_a_menu_belongs_to_its_app(app, world, login_as):
+    """The menus are kept in the app that rendered them, not in the process."""
+    from app import create_app
+
+    login_as("dept_admin").get("/admin/accounts/")
+    assert app.extensions["xmt_menus"]
+    other = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert "xmt_menus" not in other.extensions
+
+
+def test_every_row_action_is_one_the_rows_can_write(app):
+    """admin/list_rows.py writes the details, edit and delete icons; a view with another row action would
+    fail on its list page, so none has one."""
+    from admin.row_links import RowLinks
+
+    with app.test_request_context():
+        for view in app.extensions["admin"][0]._views:
+            if hasattr(view, "get_list_row_actions"):
+                kinds = [RowLinks.kind(action) for action in view.get_list_row_actions()]
+                assert None not in kinds, view.endpoint
