@@ -153,7 +153,7 @@ def export_cell_function(column, value_formatter=None):
     if isinstance(column_type, sa.Boolean):
         return {True: text(YES_NO[True]), False: text(YES_NO[False]), None: ""}.__getitem__
     if isinstance(column_type, sa.DateTime):
-        offset = _hourly_offsets(_zone())
+        offset = _daily_offsets(_zone())
 
         def local_time(value):
             if value is None:
@@ -177,11 +177,11 @@ def export_cell_function(column, value_formatter=None):
     return plain
 
 
-def _hourly_offsets(zone):
-    """naive UTC time -> the zone's UTC offset then, looked up once per hour of the data (an export of
-    360,000 times spends most of its formatting in ``astimezone``). An hour in which the offset
-    changes (a daylight-saving switch) is not memoised: each of its times is converted by itself."""
-    utc, memo = dt.timezone.utc, {}
+def _daily_offsets(zone):
+    """naive UTC time -> the zone's UTC offset then, looked up once per day of the data (an export of
+    360,000 times spends most of its formatting in ``astimezone``). A day in which the offset changes (a
+    daylight-saving switch) is not memoised: each of its times is converted by itself."""
+    utc, memo, day_end = dt.timezone.utc, {}, dt.timedelta(hours=23, minutes=59, seconds=59, microseconds=999999)
 
     def exact(value: dt.datetime) -> dt.timedelta:
         if value.tzinfo is None:
@@ -192,14 +192,17 @@ def _hourly_offsets(zone):
     def offset(value: dt.datetime) -> dt.timedelta:
         if value.tzinfo is not None:
             return exact(value) - (value.utcoffset() or dt.timedelta(0))
-        key = (value.year, value.month, value.day, value.hour)
+        key = value.toordinal()
         found = memo.get(key)
         if found is None:
-            start = value.replace(minute=0, second=0, microsecond=0)
+            start = dt.datetime.fromordinal(key)
             found = exact(start)
-            if exact(start + dt.timedelta(minutes=59, seconds=59, microseconds=999999)) != found:
+            if exact(start + day_end) != found:
+                memo[key] = False
                 return exact(value)
             memo[key] = found
+        elif found is False:
+            return exact(value)
         return found
 
     return offset

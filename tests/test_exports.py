@@ -174,8 +174,9 @@ def test_month_summary_is_kept_until_a_report_changes(app, world, login_as, fmt)
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "UTC"])
 def test_export_times_equal_astimezone_in_every_zone(app, monkeypatch, zone):
-    """The export's time column looks the zone's offset up once per hour; across daylight-saving switches
-    (New York, Berlin, Lord Howe's half hour) every time must still be the one astimezone gives."""
+    """The export's time column looks the zone's offset up once per day; across daylight-saving switches
+    (New York, Berlin, Lord Howe's half hour) every time must still be the one astimezone gives, on the
+    day of a switch too (each of its times is converted by itself)."""
     import datetime as dt
     import random
     import zoneinfo
@@ -190,7 +191,8 @@ def test_export_times_equal_astimezone_in_every_zone(app, monkeypatch, zone):
     rng = random.Random(zone)
     switches = [dt.datetime(2026, 3, 8, 6, 30), dt.datetime(2026, 11, 1, 5, 59, 59), dt.datetime(2026, 3, 29, 0, 45),
                 dt.datetime(2026, 4, 4, 14, 50), dt.datetime(2026, 10, 3, 15, 29), dt.datetime(2026, 10, 3, 15, 31)]
-    values = switches + [dt.datetime(2016, 1, 1) + dt.timedelta(minutes=rng.randrange(5_500_000)) for _ in range(3000)]
+    around = [switch + dt.timedelta(minutes=m) for switch in switches for m in range(-300, 301, 7)]
+    values = switches + around + [dt.datetime(2016, 1, 1) + dt.timedelta(minutes=rng.randrange(5_500_000)) for _ in range(3000)]
     for value in values + values:  # the second pass comes from the memo
         expected = value.replace(tzinfo=dt.timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
         assert cell(value) == expected, value
