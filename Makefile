@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test e2e setup migrate translations clean
+.PHONY: run serve test e2e setup dev migrate translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,11 @@ $(BIN)/activate:
 $(VENV)/.installed: requirements.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# Test, browser-test and benchmark tools (requirements-dev.txt) on top of the runtime.
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 # The catalogs are compiled when their .po is newer (so that test runs side by side never rewrite them).
@@ -22,6 +27,8 @@ $(CATALOGS)/%.mo: $(CATALOGS)/%.po | $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations -D $* >/dev/null
 
 setup: $(VENV)/.installed translations
+
+dev: setup $(VENV)/.installed-dev
 
 run: setup
 	FLASK_DEBUG=1 $(FLASK) db upgrade
@@ -35,10 +42,10 @@ serve: setup
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: setup
+test: dev
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-e2e: setup
+e2e: dev
 	$(BIN)/pytest -q e2e $(PYTEST_ARGS)
 
 clean:

@@ -170,11 +170,28 @@ def backup_restore(path: str, yes: bool) -> None:
     click.echo("Restored.")
 
 
+class _BenchCommands(click.Group):
+    """`flask bench …`, loaded only when it is called: the benchmark and load tools (bench/, locust from
+    requirements-dev.txt) stay out of the product's CLI and of every server process."""
+
+    def _group(self) -> click.Group:
+        from bench.cli import bench_cli
+
+        return bench_cli
+
+    def list_commands(self, ctx):
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._group().get_command(ctx, name)
+
+
+bench_commands = _BenchCommands("bench", help="Benchmark data, page timings and the load test (development tools).")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_cli)
-    from bench.cli import bench_cli
-
-    app.cli.add_command(bench_cli)
+    app.cli.add_command(bench_commands)
     app.cli.add_command(import_cli)
     app.cli.add_command(assess)
     app.cli.add_command(remind)

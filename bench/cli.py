@@ -82,7 +82,12 @@ def queries_command(role: str, name_filter: str, repeat: int, explain_plans: boo
 def load_command(users: int, seconds: int, workers: int, spawn_rate: float, scale: float, think: str,
                  out: str) -> None:
     """Users of the four roles at once against gunicorn (locust); fails on a server error or a lost write."""
+    import importlib.util
     from pathlib import Path
+
+    if importlib.util.find_spec("locust") is None:
+        raise click.ClickException("locust is not installed: it is a development tool "
+                                   "(.venv/bin/pip install -r requirements-dev.txt, or make dev).")
 
     import config
 
