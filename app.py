@@ -1,7 +1,6 @@
 """Application factory."""
 from __future__ import annotations
 
-import re
 import secrets
 from urllib.parse import urlencode
 
@@ -14,15 +13,9 @@ from flask_babel import get_locale
 import config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 from models.base import include_object
+from views.auth import is_safe_redirect
 
 #: Only same-site relative paths are followed by ?next= and ?url= (no //host, no /\host).
-SAFE_REDIRECT = re.compile(r"^/(?![/\\])[^\s\\]*$")
-
-
-def is_safe_redirect(target: str | None) -> bool:
-    return bool(target) and SAFE_REDIRECT.match(target) is not None
-
-
 def select_locale() -> str:
     if not has_request_context():
         return config.Config.BABEL_DEFAULT_LOCALE
@@ -62,7 +55,7 @@ def create_app(config_override: dict | None = None) -> Flask:
 
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     register_blueprints(app)
-    init_admin(app)
+    init_admin(app, csp_nonce)
     register_cli(app)
     app.before_request(_reject_nul_bytes)
     app.before_request(_reject_unsafe_redirects)

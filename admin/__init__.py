@@ -1,4 +1,4 @@
-"""Flask-Admin set-up: every view inherits admin.base.ScopedModelView and asks admin.policy."""
+"""Flask-Admin set-up: every view inherits admin.base.ScopedModelView and asks models.policy."""
 from pathlib import Path
 
 import flask_admin
@@ -31,9 +31,9 @@ def _supplement_overrides_flask_admin() -> None:
     admin_babel.domain.__class__ = SupplementLast
 
 
-def init_admin(app: Flask) -> Admin:
-    # Imported here so that `from admin import policy` stays light (services import the policy).
-    from app import csp_nonce
+def init_admin(app: Flask, csp_nonce) -> Admin:
+    """The admin screens; ``csp_nonce`` gives the request's Content-Security-Policy nonce (app.py)."""
+    # Imported here: the views need the app's extensions initialised first.
     from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit, User,
                         Violation, WorkCalendar)
 

@@ -10,7 +10,8 @@ from wtforms.validators import InputRequired, Length, Optional, URL
 
 from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manager, Platform, TeamMember, TeamRole, Unit, db
 
-from . import policy, validators
+from models import policy
+from services import validators
 from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
@@ -108,12 +109,6 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
             joinedload(Account.unit),
             selectinload(Account.team).joinedload(TeamMember.manager),
             joinedload(Account.unit_signed_by), joinedload(Account.approved_by))
-
-    def _restrict_form(self, form):
-        form = super()._restrict_form(form)
-        if not policy.sees_all_units(self_user()) and "in_matrix" in form:
-            del form["in_matrix"]  # publishing in the matrix is the department's decision (第五条)
-        return form
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

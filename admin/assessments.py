@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from models import Assessment, db
 from services import assessment
 
-from . import policy
+from models import policy
 from .base import ScopedModelView
 from .labels import labels
 

@@ -2,7 +2,7 @@
 
 Flask-Admin scopes the list by ``get_query`` but not ``get_one``, actions, ajax look-ups,
 relationship drop-downs or ``ajax_update`` (see shared/FLASK-ADMIN-NOTES.md): all of them
-go through :mod:`admin.policy` here, once, for every view.
+go through :mod:`models.policy` here, once, for every view.
 """
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ from services import audit
 from services import exports
 from services.exports import neutralise
 
-from . import policy
+from models import policy
 from .fields import AdminForm, ScopedModelConverter
+from .dashboard import home_context
 from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS, export_cell_function
 from .list_rows import render_rows
 from .row_links import RowLinks
@@ -53,8 +54,6 @@ class SecureIndexView(ProtectedView, AdminIndexView):
 
     @expose("/")
     def index(self):
-        from views.dashboard import home_context
-
         return self.render("admin/home.html", **home_context(current_user))
 
 
@@ -73,8 +72,6 @@ class ScopedModelView(ProtectedView, ModelView):
     edit_template = "admin/scoped_edit.html"
     list_template = "admin/scoped_list.html"
     export_types = ["csv", "xlsx"]
-    #: Fields a unit user never sets: the row's unit is always their own.
-    unit_field = "unit"
     #: Messages for database constraints a form cannot check itself, by constraint name.
     integrity_messages: dict[str, str] = {}
 
@@ -153,17 +150,10 @@ class ScopedModelView(ProtectedView, ModelView):
 
     def get_one(self, id):
         """The scoped row, or 404: a foreign or malformed id never reveals anything."""
-        pk = to_id(id, self.max_id)
-        if pk is None:
-            abort(404)
         cache = g.setdefault("admin_rows", {})
-        key = (self.model, pk)
+        key = (self.model, to_id(id, self.max_id))
         if key not in cache:
-            pk_col = getattr(self.model, tools.get_primary_key(self.model))
-            row = self.get_one_query().filter(pk_col == pk).one_or_none()
-            if row is None:
-                abort(404)
-            cache[key] = row
+            cache[key] = policy.get_or_404(current_user, self.model, id, self.get_one_query(), self.max_id)
         return cache[key]
 
     def filter_url_arg(self, column_name: str, operation: type) -> str:
@@ -291,9 +281,17 @@ class ScopedModelView(ProtectedView, ModelView):
             form_class.row_version = HiddenField()
         return form_class
 
+    #: Form fields that carry no value of the record (always kept).
+    form_plumbing = frozenset({"csrf_token", "row_version"})
+
     def _restrict_form(self, form):
-        if not policy.sees_all_units(current_user) and self.unit_field in form:
-            del form[self.unit_field]
+        """Only the fields the policy lets the user set (a unit user's row is always in their own unit; the
+        department's decisions are not on a unit user's form, so a forged POST cannot set them either)."""
+        names = [field.name for field in form if field.name not in self.form_plumbing]
+        allowed = set(policy.writable_fields(current_user, self.model, names))
+        for name in names:
+            if name not in allowed:
+                del form[name]
         return form
 
     def create_form(self, obj=None):
@@ -339,8 +337,8 @@ class ScopedModelView(ProtectedView, ModelView):
             flash(gettext("The record could not be saved: it duplicates an existing record "
                           "or breaks a rule of the register."), "error")
             return True
-        if isinstance(exc, PermissionError):
-            flash(str(exc), "error")
+        if isinstance(exc, policy.NotAllowed):
+            flash(str(exc) or gettext("You may not do this."), "error")
             return True
         if isinstance(exc, (OperationalError, InterfaceError)):
             raise exc  # the database is unavailable: the 503 page (views/__init__.py), not a form error

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from models import DayKind, WorkCalendar, db
 
-from . import policy
+from models import policy
 from .base import ScopedModelView
 from .fields import AdminForm, enum_field
 from .labels import labels

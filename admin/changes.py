@@ -10,12 +10,12 @@ from models import Account, ChangeKind, ChangeRecord, EmploymentStatus, Maintena
 from models.base import to_id
 from services.workdays import add_working_days
 
-from . import validators
+from services import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
 from .formatters import late_badge, status_badge
 from .labels import SEARCH_ACCOUNT, SEARCH_PERSON, labels
-from .snapshots import account_snapshot
+from services.snapshots import account_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
 
 

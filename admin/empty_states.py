@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from . import policy
+from models import policy
 
 #: Per list (endpoint): (for a unit user, for the department and the auditor).
 MESSAGES = {

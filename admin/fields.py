@@ -15,7 +15,7 @@ from wtforms import validators
 from models import LabeledEnum, Unit, db
 from models.base import to_id
 
-from . import policy
+from models import policy
 
 
 class FastSelect2Widget(Select2Widget):
@@ -135,11 +135,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return super().get_list(term, offset, limit)
 
     def get_one(self, pk):
-        pk = to_id(pk)
-        if pk is None:
-            return None
         with db.session.no_autoflush:
-            return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
+            return policy.get_visible(current_user, self.model, pk)
 
 
 class AdminForm(BaseForm):

@@ -15,7 +15,7 @@ from flask_admin.babel import gettext as admin_gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from . import policy
+from models import policy
 from .formatters import text
 from .row_links import RowLinks
 

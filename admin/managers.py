@@ -3,7 +3,7 @@ from flask import flash
 from flask_babel import gettext, lazy_gettext as _l
 from wtforms.validators import InputRequired, Length, Optional
 
-from . import validators
+from services import validators
 from .base import ScopedModelView
 from .labels import labels
 

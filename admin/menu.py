@@ -2,7 +2,7 @@
 
 Flask-Admin's menu macro asks every view whether the user may open it (the policy, through
 ``current_user``), builds each view's URL and translates each name on every page. What it shows
-depends only on the role (admin.policy: READERS), so the HTML is kept per app for each key.
+depends only on the role (models.policy: READERS), so the HTML is kept per app for each key.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from . import policy
+from models import policy
 
 
 def cached_menu(render, admin_view) -> Markup:

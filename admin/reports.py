@@ -16,12 +16,12 @@ from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db
 from models.base import YES_NO, to_id
 from services import audit, exports, reports
 
-from . import policy
+from models import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .formatters import badge, late_badge, month_text, platform_text, status_badge, text
 from .labels import SEARCH_ACCOUNT, labels
-from .snapshots import platform_code, staff_snapshot
+from services.snapshots import platform_code, staff_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
 
 
@@ -159,12 +159,6 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         return self.render("admin/reports_dormant.html", rows=reports.dormant_accounts(current_user),
                            no_posts=current_app.config["DORMANT_NO_POSTS_MONTHS"],
                            no_report=current_app.config["DORMANT_NO_REPORT_MONTHS"])
-
-    def _restrict_form(self, form):
-        form = super()._restrict_form(form)
-        if not policy.sees_all_units(_user()) and "classified_handling" in form:
-            del form["classified_handling"]  # recorded by the department (第十一条)
-        return form
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

@@ -4,7 +4,7 @@ from wtforms.validators import InputRequired, Length
 
 from models import UnitKind
 
-from . import validators
+from services import validators
 from .base import ScopedModelView
 from .labels import labels
 

@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from models import Role
 
-from . import validators
+from services import validators
 from services.passwords import password_problem
 
 from .base import ScopedModelView

@@ -10,13 +10,11 @@ from wtforms.validators import InputRequired, Length
 from models import Account, Violation
 from services import violations
 
-from . import policy, validators
+from models import policy
+from services import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .labels import SEARCH_ACCOUNT, labels
-
-#: The only field a unit user fills in on a violation.
-UNIT_FIELDS = {"rectification", "csrf_token", "row_version"}
 
 
 class ViolationView(ScopedModelView):
@@ -41,13 +39,6 @@ class ViolationView(ScopedModelView):
 
     def get_query(self):
         return super().get_query().options(joinedload(Violation.account), joinedload(Violation.unit))
-
-    def _restrict_form(self, form):
-        form = super()._restrict_form(form)
-        if not policy.sees_all_units(current_user):
-            for name in [field.name for field in form if field.name not in UNIT_FIELDS]:
-                del form[name]
-        return form
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

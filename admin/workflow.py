@@ -11,11 +11,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Attachment, AttachmentKind, Violation, db
 from services import workflow
 
-from . import policy
+from models import policy
 
 
 class WorkflowMixin:
-    """Mixed into a ScopedModelView whose model has a workflow in services.workflow.STEPS."""
+    """Mixed into a ScopedModelView whose model has a state machine in models/workflow.py (STEPS)."""
 
     details_template = "admin/workflow_details.html"
 
@@ -23,7 +23,7 @@ class WorkflowMixin:
         if name == "record_late":
             return policy.can_create(current_user, Violation)
         if name in workflow.TRANSITIONS:
-            return workflow.role_may(current_user, name, self.model)
+            return policy.may_take_some(current_user, name, self.model)
         return super().is_action_allowed(name)
 
     def attachment_panel(self, model) -> dict:
@@ -38,7 +38,7 @@ class WorkflowMixin:
                 "max_mb": current_app.config["MAX_ATTACHMENT_SIZE"] // (1024 * 1024)}
 
     def workflow_buttons(self, model) -> list[tuple[str, str]]:
-        return [(name, str(workflow.STEP_LABELS[name])) for name in workflow.available_steps(current_user, model)]
+        return [(name, str(workflow.STEP_LABELS[name])) for name in policy.steps_for(current_user, model)]
 
     @action("submit", _l("Submit"), _l("Submit the selected records for review?"))
     def action_submit(self, ids):
@@ -86,7 +86,7 @@ def apply_to_rows(view, ids, step, success_message, expected_version=None) -> No
         try:
             step(row)
             done += 1
-        except workflow.TransitionError as exc:
+        except (workflow.TransitionError, policy.NotAllowed) as exc:
             problems.append(str(exc))
     try:
         db.session.commit()

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import current_app
 
-from admin import policy
+from models import policy
 from models import (Account, AccountStatus, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport,
                     ReviewStatus, Unit, User, Violation, WorkCalendar, db)
 from services.reports import reporting_period

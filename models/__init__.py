@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 from .base import db, utcnow, LabeledEnum  # noqa: F401
 from .unit import Unit, UnitKind  # noqa: F401
-from .user import Role, User  # noqa: F401
+from .user import UNIT_ROLES, Role, User  # noqa: F401
 from .manager import EmploymentStatus, Manager  # noqa: F401
 from .account import Account, AccountStatus, Maintenance, Platform, TeamMember, TeamRole  # noqa: F401
 from .change import ChangeKind, ChangeRecord, ReviewStatus  # noqa: F401

@@ -23,7 +23,11 @@ class Role(LabeledEnum):
 
     @property
     def is_unit_role(self) -> bool:
-        return self in (Role.unit_editor, Role.unit_leader)
+        return self in UNIT_ROLES
+
+
+#: The roles of a unit's own staff (第九条): they see and act on their own unit's records only.
+UNIT_ROLES = frozenset({Role.unit_editor, Role.unit_leader})
 
 
 class User(UserMixin, TimestampMixin, db.Model):

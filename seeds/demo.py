@@ -11,7 +11,7 @@ import datetime as dt
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Maintenance, Manager,
                     Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole, Unit, UnitKind, User,
                     Violation, ViolationKind, db, utcnow)
-from admin.snapshots import platform_code
+from services.snapshots import platform_code
 from services.workdays import add_working_days, sync_from_chinese_calendar
 
 DEMO_PASSWORD = "demo-password-2026"

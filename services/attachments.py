@@ -7,7 +7,7 @@ import filetype
 from flask import current_app
 from flask_babel import gettext
 
-from admin import policy
+from models import policy
 from models import Account, Attachment, AttachmentKind, ChangeRecord, MonthlyReport, db
 
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}

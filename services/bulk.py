@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from sqlalchemy.orm.attributes import flag_modified
 
-from admin import policy
+from models import policy
 from models import (Account, AccountStatus, Attachment, AuditAction, ChangeRecord, EmploymentStatus, Manager,
                     MonthlyReport, Role, TeamRole, Unit, Violation, db)
 from services import audit
@@ -13,8 +13,7 @@ from services.workflow import TransitionError
 
 
 def _require_department(actor) -> None:
-    if actor.role != Role.dept_admin:
-        raise TransitionError(gettext("Only the Propaganda Department may do this."))
+    policy.require(policy.role_of(actor) == Role.dept_admin, gettext("Only the Propaganda Department may do this."))
 
 
 def set_in_matrix(account: Account, actor, published: bool) -> None:

@@ -86,7 +86,7 @@ def table_response(name: str, fmt: str, table, stamp=None) -> Response:
     :data:`file_cache` and answered from there while the stamp is the same."""
     from flask_login import current_user
 
-    from admin.policy import scope_key
+    from models.policy import scope_key
 
     # Files are shared only between users who see the same rows, whatever the caller's stamp says.
     key = (name, fmt, scope_key(current_user), stamp) if stamp is not None else None

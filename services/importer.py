@@ -2,7 +2,7 @@
 
 :func:`build_template` gives the workbook to fill in, :func:`dry_run` checks it row by row without
 writing anything, :func:`apply` writes every unit, manager and account in one flush — or nothing when
-any row is wrong. The rules are those of the admin forms (admin/validators.py, admin/accounts.py),
+any row is wrong. The rules are those of the admin forms (services/validators.py, admin/accounts.py),
 which come from the regulation (第N条). The caller (a department-only screen or the CLI) commits.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from admin import validators
+from services import validators
 from models import (Account, AccountStatus, EmploymentStatus, Maintenance, Manager, Platform, TeamMember,
                     TeamRole, Unit, UnitKind, db, utcnow)
 from models.audit import AuditAction

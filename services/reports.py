@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
 
-from admin import policy
-from admin.snapshots import platform_code, staff_snapshot
+from models import policy
+from services.snapshots import platform_code, staff_snapshot
 from models import Account, AccountStatus, MonthlyReport, Platform, ReviewStatus, Unit, db
 
 
@@ -42,8 +42,7 @@ def prepare_drafts(user, period: dt.date | None = None) -> int:
     """Create the draft reports of ``period`` for every active account of the user's unit that has none,
     with the account's snapshot and management staff filled in. Returns how many were created."""
     period = month_start(period or reporting_period())
-    if not policy.can_create(user, MonthlyReport):
-        raise PermissionError(gettext("You may not prepare monthly reports."))
+    policy.require(policy.can_create(user, MonthlyReport), gettext("You may not prepare monthly reports."))
     have = sa.select(MonthlyReport.account_id).where(MonthlyReport.period == period)
     accounts = active_accounts_query(user, period).filter(Account.id.not_in(have)).order_by(Account.name).all()
     for account in accounts:
@@ -88,7 +87,7 @@ def _missing_query(user, period: dt.date, unit_id: int | None = None):
 
 
 def _missing_rows(query) -> list[Row]:
-    from admin.formatters import text
+    from services.text import text
 
     rows = []
     for account_id, name, platform, other, unit_name in query:
@@ -186,7 +185,7 @@ def month_stamp(period: dt.date) -> tuple:
 
 def summary_table(period: dt.date) -> tuple[list, list[list]]:
     """One row per report of the month with the 管理月报表 fields, read as plain columns (fast)."""
-    from admin.formatters import export_cell_function, platform_text, text
+    from services.text import export_cell_function, platform_text, text
     from models.base import YES_NO
 
     headers = [gettext("Building unit"), gettext("Media platform"), gettext("Account name"), gettext("Account ID"),

@@ -16,26 +16,6 @@ def apply_measure(violation: Violation, actor) -> None:
         workflow.suspend(account, actor, gettext("Violation: %(text)s", text=violation.description[:200]))
 
 
-def open_suspensions(account: Account) -> list[Violation]:
-    return db.session.query(Violation).filter(
-        Violation.account_id == account.id, Violation.measure == Measure.suspend,
-        Violation.resolved_on.is_(None)).all()
-
-
-def check_reinstatement(account: Account) -> None:
-    """A suspended account is reinstated only after the unit recorded its rectification."""
-    for violation in open_suspensions(account):
-        if not (violation.rectification or "").strip():
-            raise workflow.TransitionError(gettext(
-                "“%(account)s” cannot be reinstated yet: the unit has not recorded the rectification of the "
-                "violation of %(day)s.", account=account.name, day=violation.occurred_on.isoformat()))
-
-
-def resolve_on_reinstatement(account: Account, today: dt.date | None = None) -> None:
-    for violation in open_suspensions(account):
-        violation.resolved_on = today or dt.date.today()
-
-
 #: What a late record becomes, by kind of record.
 LATE_KINDS = {Account: ViolationKind.late_registration, ChangeRecord: ViolationKind.late_registration,
               MonthlyReport: ViolationKind.late_report}

@@ -7,14 +7,14 @@ log. The caller commits: one commit per request.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext, lazy_gettext as _l
 
-from admin import policy
-from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, MonthlyReport,
-                    ReviewStatus, Role, utcnow)
+from models import policy
+from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, Measure, MonthlyReport,
+                    Violation, db, utcnow)
+from models.workflow import STEPS
 from services import audit
 
 #: The unit's statement on the 备案审批表 (第七条); the unit leader gives it when confirming.
@@ -27,39 +27,6 @@ class TransitionError(Exception):
     """A workflow step that is not allowed now; the message is shown to the user."""
 
 
-@dataclass(frozen=True)
-class Step:
-    sources: frozenset
-    target: object
-    roles: frozenset
-    action: AuditAction
-
-
-def _steps(status_cls, approved):
-    draft, returned = status_cls.draft, status_cls.returned
-    unit_review, dept_review = status_cls.unit_review, status_cls.dept_review
-    unit_roles = frozenset({Role.unit_editor, Role.unit_leader})
-    return {
-        "submit": Step(frozenset({draft, returned}), unit_review, unit_roles, AuditAction.submit),
-        "confirm": Step(frozenset({unit_review}), dept_review, frozenset({Role.unit_leader}), AuditAction.confirm),
-        "approve": Step(frozenset({dept_review}), approved, frozenset({Role.dept_admin}), AuditAction.approve),
-        "reject": Step(frozenset({unit_review, dept_review}), returned,
-                       frozenset({Role.unit_leader, Role.dept_admin}), AuditAction.reject),
-    }
-
-
-STEPS = {
-    Account: {
-        **_steps(AccountStatus, AccountStatus.approved),
-        "suspend": Step(frozenset({AccountStatus.approved}), AccountStatus.suspended,
-                        frozenset({Role.dept_admin}), AuditAction.suspend),
-        "reinstate": Step(frozenset({AccountStatus.suspended}), AccountStatus.approved,
-                          frozenset({Role.dept_admin}), AuditAction.reinstate),
-    },
-    ChangeRecord: _steps(ReviewStatus, ReviewStatus.approved),
-    MonthlyReport: _steps(ReviewStatus, ReviewStatus.approved),
-}
-
 STEP_LABELS = {
     "submit": _l("Submit"),
     "confirm": _l("Unit opinion: confirm"),
@@ -70,36 +37,11 @@ STEP_LABELS = {
 }
 
 
-def role_may(user, name: str, model) -> bool:
-    """Whether the user's role may ever take this step on this kind of record (offers the action)."""
-    step = STEPS.get(model, {}).get(name)
-    return step is not None and user.is_authenticated and user.role in step.roles
-
-
-def can_take(user, name: str, obj) -> bool:
-    """Whether the user may take this step on this record now (offers the button)."""
-    step = STEPS.get(type(obj), {}).get(name)
-    if step is None or not role_may(user, name, type(obj)) or not policy.owns(user, obj):
-        return False
-    if obj.status not in step.sources:
-        return False
-    if name == "reject":
-        # The unit leader returns what is still with the unit; the department what reached it.
-        return (obj.status.name == "unit_review") == (user.role == Role.unit_leader)
-    return True
-
-
-def available_steps(user, obj) -> list[str]:
-    return [name for name in STEPS.get(type(obj), {}) if can_take(user, name, obj)]
-
-
 def _move(obj, actor, name: str, note: str | None = None) -> None:
     step = STEPS[type(obj)][name]
-    if not policy.owns(actor, obj):
-        raise TransitionError(gettext("You may not act on this record."))
-    if actor.role not in step.roles:
-        raise TransitionError(gettext("Your role may not take this step."))
-    if obj.status not in step.sources or not can_take(actor, name, obj):
+    policy.require(policy.owns(actor, obj), gettext("You may not act on this record."))
+    policy.require(policy.may_take_some(actor, name, type(obj)), gettext("Your role may not take this step."))
+    if not policy.may_take(actor, name, obj):
         raise TransitionError(gettext("“%(record)s” is %(status)s; this step is not possible now.",
                                       record=str(obj), status=str(obj.status.label)))
     obj.status = step.target
@@ -162,13 +104,31 @@ def suspend(account: Account, actor, reason: str | None = None) -> None:
 
 def reinstate(account: Account, actor, note: str | None = None) -> None:
     """The department reinstates a suspended account after rectification; it rejoins the matrix."""
-    from services import violations
-
     if account.status == AccountStatus.suspended:
-        violations.check_reinstatement(account)
+        check_reinstatement(account)
     _move(account, actor, "reinstate", (note or "").strip() or None)
     account.in_matrix = True
-    violations.resolve_on_reinstatement(account)
+    resolve_on_reinstatement(account)
+
+
+def open_suspensions(account: Account) -> list[Violation]:
+    return db.session.query(Violation).filter(
+        Violation.account_id == account.id, Violation.measure == Measure.suspend,
+        Violation.resolved_on.is_(None)).all()
+
+
+def check_reinstatement(account: Account) -> None:
+    """A suspended account is reinstated only after the unit recorded its rectification."""
+    for violation in open_suspensions(account):
+        if not (violation.rectification or "").strip():
+            raise TransitionError(gettext(
+                "“%(account)s” cannot be reinstated yet: the unit has not recorded the rectification of the "
+                "violation of %(day)s.", account=account.name, day=violation.occurred_on.isoformat()))
+
+
+def resolve_on_reinstatement(account: Account, today: dt.date | None = None) -> None:
+    for violation in open_suspensions(account):
+        violation.resolved_on = today or dt.date.today()
 
 
 TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject": reject,

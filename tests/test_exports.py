@@ -183,7 +183,7 @@ def test_export_times_equal_astimezone_in_every_zone(app, monkeypatch, zone):
 
     import sqlalchemy as sa
 
-    from admin import formatters
+    from services import text as formatters
 
     tz = zoneinfo.ZoneInfo(zone)
     monkeypatch.setattr(formatters, "_zone", lambda: tz)

@@ -3,7 +3,7 @@ import datetime as dt
 
 from flask_babel import force_locale
 
-from admin.formatters import date_text, datetime_text, month_text
+from services.text import date_text, datetime_text, month_text
 from models import AuditAction, AuditLog, db
 
 

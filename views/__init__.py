@@ -2,10 +2,12 @@
 from flask import Flask, current_app, g, render_template
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from models import policy
+
 
 def register_blueprints(app: Flask) -> None:
     from .assets import bp as assets_bp
-    from admin.formatters import register_filters
+    from services.text import register_filters
 
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
@@ -23,6 +25,8 @@ def register_blueprints(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, _error_page)
+    # The access policy's one refusal: 403, or 404 for a record the user may not know of.
+    app.register_error_handler(policy.NotAllowed, _error_page)
     # A database that does not answer (restarted, unreachable) is a 503 with "try again", not a 500.
     for error in (OperationalError, InterfaceError):
         app.register_error_handler(error, _database_unavailable)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from admin import policy
+from models import policy
 from models import Attachment, AttachmentKind, db
 from services import attachments
 
@@ -22,10 +22,7 @@ def _owner(owner_type: str, owner_id: int):
     model = attachments.OWNERS.get(owner_type)
     if model is None:
         abort(404)
-    owner = policy.scope(current_user, model, db.session.query(model)).filter(model.id == owner_id).one_or_none()
-    if owner is None:
-        abort(404)
-    return owner
+    return policy.get_or_404(current_user, model, owner_id)
 
 
 @bp.post("/<owner_type>/<int(max=2147483647):owner_id>")
@@ -44,11 +41,7 @@ def upload(owner_type: str, owner_id: int):
 
 
 def _scoped_attachment(attachment_id: int) -> Attachment:
-    attachment = policy.scope(current_user, Attachment, db.session.query(Attachment)) \
-        .filter(Attachment.id == attachment_id).one_or_none()
-    if attachment is None:
-        abort(404)
-    return attachment
+    return policy.get_or_404(current_user, Attachment, attachment_id)
 
 
 @bp.get("/<int(max=2147483647):attachment_id>")
@@ -71,8 +64,7 @@ def delete(attachment_id: int):
     attachment = _scoped_attachment(attachment_id)
     owner_type = next(name for name in attachments.OWNERS if getattr(attachment, f"{name}_id"))
     owner_id = getattr(attachment, f"{owner_type}_id")
-    if not policy.can_delete(current_user, attachment):
-        abort(403)
+    policy.require(policy.can_delete(current_user, attachment))
     db.session.delete(attachment)
     db.session.commit()
     flash(gettext("The attachment was removed."), "success")

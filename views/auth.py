@@ -1,9 +1,9 @@
 """Login and logout (Flask-Login), with the failed-login lock of the interface contract."""
 from __future__ import annotations
 
-import hmac
-
 import datetime as dt
+import hmac
+import re
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
@@ -18,6 +18,10 @@ from services import audit
 from services.passwords import password_problem
 
 bp = Blueprint("auth", __name__)
+
+#: A same-site path: one slash, then no second slash or backslash (``//evil``, ``/\\evil`` and ``http:`` are
+#: other sites to a browser), and no white space.
+SAFE_REDIRECT = re.compile(r"^/(?![/\\])[^\s\\]*$")
 
 #: 5 consecutive failures lock a user name for 15 minutes (SPEC, interface contract).
 MAX_FAILURES = 5
@@ -42,9 +46,12 @@ def load_user(user_id: str):
     return user
 
 
-def _next_url() -> str:
-    from app import is_safe_redirect
+def is_safe_redirect(target: str | None) -> bool:
+    """Whether ``next=`` or ``url=`` may be followed: a path on this site only."""
+    return bool(target) and SAFE_REDIRECT.match(target) is not None
 
+
+def _next_url() -> str:
     target = request.args.get("next")
     return target if is_safe_redirect(target) else url_for("admin.index")
 

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from sqlalchemy.orm import joinedload, selectinload
 
-from admin import policy
+from models import policy
 from models import Account, MonthlyReport, Platform, TeamMember, TeamRole, db
 from services.pdf_font import FontMissing, find_font
 from services.workflow import UNIT_STATEMENT
@@ -73,11 +73,7 @@ def _platform_boxes(account: Account) -> str:
 
 
 def _load(model, object_id: int, *options):
-    row = policy.scope(current_user, model, db.session.query(model)).options(*options) \
-        .filter(model.id == object_id).one_or_none()
-    if row is None:
-        abort(404)
-    return row
+    return policy.get_or_404(current_user, model, object_id, db.session.query(model).options(*options))
 
 
 def _pdf_response(pdf: FPDF, filename: str) -> Response:
@@ -194,7 +190,7 @@ def _report_form(report_id: int):
         pdf = FormPDF()
     except FontMissing:
         abort(503)
-    from admin.formatters import platform_text
+    from services.text import platform_text
 
     university = current_app.config["UNIVERSITY_NAME"]
     pdf.title_line(f"{university}新媒体管理月报表")

@@ -2,11 +2,12 @@
 
 Every admin view, ajax loader, drop-down, action, export, printable form and service function
 asks this module. Scoping is a security boundary: a unit user never reaches another unit's row.
+It needs only the models, so that services, admin views and blueprints all stand above it; a refusal
+is :class:`NotAllowed`, which the app turns into a 403 (or a 404 for a record the user may not know of).
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
-from werkzeug.exceptions import Forbidden
 
 from models import (
     Account,
@@ -22,11 +23,13 @@ from models import (
     TeamMember,
     Unit,
     User,
+    UNIT_ROLES,
     Violation,
     WorkCalendar,
+    db,
 )
-
-UNIT_ROLES = frozenset({Role.unit_editor, Role.unit_leader})
+from models.base import MAX_ID, to_id
+from models.workflow import STEPS
 ALL_ROLES = frozenset(Role)
 DEPT = frozenset({Role.dept_admin})
 
@@ -180,7 +183,88 @@ def can_delete(user, obj) -> bool:
     return states is None or obj.status in states
 
 
+#: Fields of a record that only the department sets; a unit user's forms do not have them (a forged POST
+#: cannot set them either). ``None`` in place of a set: a unit user may set only the fields in UNIT_ONLY_FIELDS.
+DEPARTMENT_FIELDS = {
+    Account: {"unit", "in_matrix"},  # publishing in the matrix is the department's decision (第五条)
+    MonthlyReport: {"unit", "classified_handling"},  # the handling of a 涉密 report is recorded by the department (第十一条)
+    Violation: None,
+}
+#: What a unit user may write on a record otherwise the department's: the rectification of a violation (整改).
+UNIT_ONLY_FIELDS = {Violation: {"rectification"}}
+
+
+class NotAllowed(Exception):
+    """The one refusal of the access policy. ``code`` is 403, or 404 when the user may not even learn that
+    the record exists (a foreign or malformed id); ``message`` says why, in words for the user."""
+
+    def __init__(self, message=None, *, not_found: bool = False):
+        self.message = str(message) if message else None
+        self.code = 404 if not_found else 403
+        super().__init__(self.message or ("not found" if not_found else "not allowed"))
+
+    def __str__(self) -> str:
+        return self.message or ""
+
+
 def require(allowed: bool, message=None) -> None:
-    """Raise 403 unless ``allowed`` (forged requests for steps the user may not take)."""
+    """Refuse (403) unless ``allowed``: forged requests for steps or screens the user may not use."""
     if not allowed:
-        raise Forbidden(description=str(message) if message else None)
+        raise NotAllowed(message)
+
+
+def get_visible(user, model, row_id, query=None, max_id: int = MAX_ID):
+    """The row of ``model`` with the id ``row_id`` if ``user`` may see it, else None (also for a malformed
+    id). ``query`` adds loader options or filters of the caller; it is scoped here all the same."""
+    pk = to_id(row_id, max_id)
+    if pk is None:
+        return None
+    query = scope(user, model, db.session.query(model) if query is None else query)
+    return query.filter(sa.inspect(model).primary_key[0] == pk).one_or_none()
+
+
+def get_or_404(user, model, row_id, query=None, max_id: int = MAX_ID):
+    """:func:`get_visible`, refusing with a 404 (NotAllowed) where it finds nothing: a foreign, missing or
+    malformed id reveals nothing."""
+    row = get_visible(user, model, row_id, query, max_id)
+    if row is None:
+        raise NotAllowed(not_found=True)
+    return row
+
+
+def writable_fields(user, model, names) -> list[str]:
+    """The form fields among ``names`` that ``user`` may set on a record of ``model`` (the rest are the
+    department's, and are left out of the user's forms)."""
+    if sees_all_units(user):
+        return list(names)
+    if model in DEPARTMENT_FIELDS and DEPARTMENT_FIELDS[model] is None:
+        allowed = UNIT_ONLY_FIELDS.get(model, set())
+        return [name for name in names if name in allowed]
+    withheld = DEPARTMENT_FIELDS.get(model, {"unit"})
+    return [name for name in names if name not in withheld]
+
+
+# --- workflow steps (models/workflow.py) ---------------------------------------------------------------
+def may_take_some(user, step: str, model) -> bool:
+    """Whether the user's role ever takes ``step`` on records of ``model`` (the action is offered)."""
+    definition = STEPS.get(model, {}).get(step)
+    return definition is not None and _role(user) in definition.roles
+
+
+def may_take(user, step: str, record) -> bool:
+    """Whether the user may take ``step`` on ``record`` now: the role takes it, the record is in the
+    user's scope and in a state the step leaves from (the button is offered; a forged one is refused)."""
+    definition = STEPS.get(type(record), {}).get(step)
+    if definition is None or not may_take_some(user, step, type(record)) or not owns(user, record):
+        return False
+    if record.status not in definition.sources:
+        return False
+    if step == "reject":
+        # The unit leader returns what is still with the unit; the department what reached it.
+        return (record.status.name == "unit_review") == (_role(user) == Role.unit_leader)
+    return True
+
+
+def steps_for(user, record) -> list[str]:
+    """The steps ``user`` may take on ``record`` now, in the order of the state machine."""
+    return [step for step in STEPS.get(type(record), {}) if may_take(user, step, record)]

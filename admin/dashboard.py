@@ -8,8 +8,8 @@ from flask import url_for
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from admin import policy
-from admin.formatters import date_text, month_text
+from models import policy
+from services.text import date_text, month_text
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Role, Unit,
                     UnitKind, db)
 from services import charts, reports

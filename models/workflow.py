@@ -1,0 +1,45 @@
+"""The state machines of the reviewed records (第六~八条, 第十三条, 第十五条): which step leads from which
+states to which, and which roles take it. services/workflow.py carries the steps out; models/policy.py
+answers whether a user may take one on a record."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .account import Account, AccountStatus
+from .audit import AuditAction
+from .change import ChangeRecord, ReviewStatus
+from .report import MonthlyReport
+from .user import UNIT_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: frozenset
+    target: object
+    roles: frozenset
+    action: AuditAction
+
+
+def _review_steps(status_cls, approved) -> dict[str, Step]:
+    draft, returned = status_cls.draft, status_cls.returned
+    unit_review, dept_review = status_cls.unit_review, status_cls.dept_review
+    return {
+        "submit": Step(frozenset({draft, returned}), unit_review, UNIT_ROLES, AuditAction.submit),
+        "confirm": Step(frozenset({unit_review}), dept_review, frozenset({Role.unit_leader}), AuditAction.confirm),
+        "approve": Step(frozenset({dept_review}), approved, frozenset({Role.dept_admin}), AuditAction.approve),
+        "reject": Step(frozenset({unit_review, dept_review}), returned,
+                       frozenset({Role.unit_leader, Role.dept_admin}), AuditAction.reject),
+    }
+
+
+STEPS: dict[type, dict[str, Step]] = {
+    Account: {
+        **_review_steps(AccountStatus, AccountStatus.approved),
+        "suspend": Step(frozenset({AccountStatus.approved}), AccountStatus.suspended,
+                        frozenset({Role.dept_admin}), AuditAction.suspend),
+        "reinstate": Step(frozenset({AccountStatus.suspended}), AccountStatus.approved,
+                          frozenset({Role.dept_admin}), AuditAction.reinstate),
+    },
+    ChangeRecord: _review_steps(ReviewStatus, ReviewStatus.approved),
+    MonthlyReport: _review_steps(ReviewStatus, ReviewStatus.approved),
+}
