@@ -2,7 +2,8 @@
 
 Flask-Admin scopes the list by ``get_query`` but not ``get_one``, actions, ajax look-ups,
 relationship drop-downs or ``ajax_update`` (see shared/FLASK-ADMIN-NOTES.md): all of them
-go through :mod:`admin.policy` here, once, for every view.
+go through :mod:`admin.policy` here, once, for every view. This module is about access and forms only;
+what the list shows, search, deep paging, the count and exports are mixins of their own modules.
 """
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
-from flask_admin.contrib.sqla import ModelView, filters as sqla_filters, tools
+from flask_admin.contrib.sqla import ModelView, tools
 from flask_babel import gettext
 from flask_login import current_user
-import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,9 +28,8 @@ from .counting import EstimatedCountMixin
 from .exporting import StreamedExportMixin
 from .fields import AdminForm, ScopedModelConverter
 from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS
-from .list_rows import render_rows
+from .listing import ListPageMixin
 from .paging import DeepPagingMixin
-from .row_links import RowLinks
 from .search import SearchMixin
 
 
@@ -54,9 +53,11 @@ class SecureIndexView(ProtectedView, AdminIndexView):
         return self.render("admin/home.html", **home_context(current_user))
 
 
-class ScopedModelView(ProtectedView, SearchMixin, DeepPagingMixin, EstimatedCountMixin, StreamedExportMixin, ModelView):
-    """Every admin view: rows, actions and forms scoped by the policy; search, deep paging, the count and
-    the exports from the mixins (admin/search.py, paging.py, counting.py, exporting.py)."""
+class ScopedModelView(ProtectedView, ListPageMixin, SearchMixin, DeepPagingMixin, EstimatedCountMixin,
+                      StreamedExportMixin, ModelView):
+    """Every admin view: rows, actions and forms scoped by the policy (here); the list page, search, deep
+    paging, the count and the exports from the mixins (admin/listing.py, search.py, paging.py,
+    counting.py, exporting.py), each of which calls on to Flask-Admin's ModelView."""
 
     form_base_class = AdminForm
     model_form_converter = ScopedModelConverter
@@ -108,20 +109,6 @@ class ScopedModelView(ProtectedView, SearchMixin, DeepPagingMixin, EstimatedCoun
     def column_editable_list(self, _value):
         pass
 
-    def scaffold_filters(self, name):
-        filters = super().scaffold_filters(name)
-        for flt in filters or []:
-            column = getattr(flt, "column", None)
-            enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
-            if isinstance(getattr(column, "type", None), sa.Integer) and not isinstance(flt, sqla_filters.FilterEmpty):
-                flt.validate = _int_filter_validator  # a number beyond the column's range is invalid, not a 500
-            if enum_cls is not None and not isinstance(flt, sqla_filters.FilterEmpty):
-                # Translated labels instead of the internal codes Flask-Admin offers (holiday, dept_review).
-                flt.options = enum_cls.choices()
-                # An unknown code in the URL is an invalid filter (flashed), not a KeyError.
-                flt.validate = _enum_filter_validator(enum_cls)
-        return filters
-
     # --- rows --------------------------------------------------------------------------------
     def get_query(self):
         return policy.scope(current_user, self.model, super().get_query())
@@ -130,12 +117,6 @@ class ScopedModelView(ProtectedView, SearchMixin, DeepPagingMixin, EstimatedCoun
         # func.count() (not count('*')) lets SQLite use its fast path.
         query = policy.scope(current_user, self.model, db.session.query(func.count()).select_from(self.model))
         return self.estimated_count(query)
-
-    def scaffold_auto_joins(self):
-        # Flask-Admin joins every many-to-one relationship of the model into the list query; join only
-        # those the list shows.
-        shown = {column if isinstance(column, str) else column[0] for column in (self.column_list or ())}
-        return [join for join in super().scaffold_auto_joins() if join.key in shown]
 
     def get_one(self, id):
         """The scoped row, or 404: a foreign or malformed id never reveals anything."""
@@ -151,13 +132,6 @@ class ScopedModelView(ProtectedView, SearchMixin, DeepPagingMixin, EstimatedCoun
                 abort(404)
             cache[key] = row
         return cache[key]
-
-    def filter_url_arg(self, column_name: str, operation: type) -> str:
-        """The list URL's parameter of a filter (``flt0_<n>``), for links that open the list filtered."""
-        for arg, (_index, flt) in (self._filter_args or {}).items():
-            if getattr(getattr(flt, "column", None), "key", None) == column_name and type(flt) is operation:
-                return f"flt0_{arg}"
-        raise LookupError(f"{self.endpoint} has no {operation.__name__} filter on {column_name}")
 
     #: Largest primary key of the model (the audit log's is a BIGINT).
     max_id = MAX_ID
@@ -282,68 +256,10 @@ class ScopedModelView(ProtectedView, SearchMixin, DeepPagingMixin, EstimatedCoun
             raise exc  # the database is unavailable: the 503 page (views/__init__.py), not a form error
         return super().handle_view_exception(exc)
 
-    # --- row icons on the list and the details page (admin/list_rows.py, scoped_details.html) ----------
+    # --- the edit icon on the list and the details page (admin/list_rows.py, scoped_details.html) ------
     def row_can_edit(self, row) -> bool:
         """Whether the record's edit button shows: the check edit_view makes (no query: the row is loaded)."""
         return self.can_edit and policy.can_edit(current_user, row)
-
-    def row_links(self, return_url, delete_form):
-        """The list's row URLs, built once per page; the rows append each row's id."""
-        return RowLinks(self, return_url, delete_form)
-
-    def render_rows(self, data, list_columns, list_row_actions, actions, return_url, delete_form):
-        """The list's ``<tr>`` elements (admin/list_rows.py): icons shown as row_can_edit and the delete check
-        decide, cells formatted as Flask-Admin's ``get_value`` does."""
-        return render_rows(self, data, list_columns, list_row_actions, bool(actions), return_url, delete_form)
-
-    #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
-    deadline_columns: tuple[str, ...] = ()
-
-    def render(self, template, **kwargs):
-        if self.deadline_columns:
-            rows = kwargs.get("data") or ([kwargs["model"]] if kwargs.get("model") is not None else [])
-            years = {getattr(row, column).year for row in rows for column in self.deadline_columns
-                     if getattr(row, column, None)}
-            kwargs["schedule_missing_years"] = sorted(y for y in years if not _schedule_known(y))
-        return super().render(template, **kwargs)
-
-    def get_empty_list_message(self):
-        from .empty_states import empty_list_message
-
-        searching = bool(request.args.get("search")) or any(key.startswith("flt") for key in request.args)
-        return empty_list_message(self.endpoint, searching)
-
-    #: Endpoint of the record's printable paper form, if it has one.
-    print_endpoint: str | None = None
-
-    def print_url(self, model):
-        return url_for(self.print_endpoint, id=model.id) if self.print_endpoint else None
-
-    def history_url(self, model):
-        return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
-
-
-def _int_filter_validator(value) -> bool:
-    try:
-        return all(-MAX_ID <= int(v) <= MAX_ID for v in str(value).split(","))
-    except ValueError:
-        return False
-
-
-def _enum_filter_validator(enum_cls):
-    def validate(value) -> bool:
-        values = [v.strip() for v in str(value).split(",")]
-        return bool(value) and all(v in enum_cls.__members__ for v in values)
-
-    return validate
-
-
-def _schedule_known(year: int) -> bool:
-    from services.workdays import scheduled_years
-
-    if "scheduled_years" not in g:
-        g.scheduled_years = scheduled_years()  # one query per request, however many years a page shows
-    return year in g.scheduled_years
 
 
 def _errors_to_text(form) -> None:
