@@ -38,7 +38,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
                    "created_on", "registration_due", "is_late"]
     column_labels = labels(name=_l("Account name"), change_history=_l("Change history"))
     column_searchable_list = ["name", "platform_account_id", "wechat_original_id", "homepage_url"]
-    account_search = True  # through the trigram indexes on PostgreSQL (admin.base.matching_accounts)
+    account_search = True  # through the trigram indexes on PostgreSQL (admin.search.matching_accounts)
     account_search_columns = tuple(column_searchable_list)
     column_filters = ["status", "platform", "unit.name", "verified", "in_matrix", "is_late", "created_on",
                       "registration_due"]

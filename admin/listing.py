@@ -1,0 +1,102 @@
+"""What the list and details pages show beyond Flask-Admin's: validated filters, only the joins the list
+needs, the rows rendered in one pass, a warning for years without a work schedule, the empty-list
+message, and the links to a record's paper form and history."""
+from __future__ import annotations
+
+from flask import g, request, url_for
+from flask_admin.contrib.sqla import filters as sqla_filters
+import sqlalchemy as sa
+
+from models.base import MAX_ID
+
+from .list_rows import render_rows
+from .row_links import RowLinks
+
+
+class ListPageMixin:
+    """The list's filters, joins and rows, and the page-level extras (deadline schedule, empty list, links)."""
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        for flt in filters or []:
+            column = getattr(flt, "column", None)
+            enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
+            if isinstance(getattr(column, "type", None), sa.Integer) and not isinstance(flt, sqla_filters.FilterEmpty):
+                flt.validate = _int_filter_validator  # a number beyond the column's range is invalid, not a 500
+            if enum_cls is not None and not isinstance(flt, sqla_filters.FilterEmpty):
+                # Translated labels instead of the internal codes Flask-Admin offers (holiday, dept_review).
+                flt.options = enum_cls.choices()
+                # An unknown code in the URL is an invalid filter (flashed), not a KeyError.
+                flt.validate = _enum_filter_validator(enum_cls)
+        return filters
+
+    def scaffold_auto_joins(self):
+        # Flask-Admin joins every many-to-one relationship of the model into the list query; join only
+        # those the list shows.
+        shown = {column if isinstance(column, str) else column[0] for column in (self.column_list or ())}
+        return [join for join in super().scaffold_auto_joins() if join.key in shown]
+
+    def filter_url_arg(self, column_name: str, operation: type) -> str:
+        """The list URL's parameter of a filter (``flt0_<n>``), for links that open the list filtered."""
+        for arg, (_index, flt) in (self._filter_args or {}).items():
+            if getattr(getattr(flt, "column", None), "key", None) == column_name and type(flt) is operation:
+                return f"flt0_{arg}"
+        raise LookupError(f"{self.endpoint} has no {operation.__name__} filter on {column_name}")
+
+    def row_links(self, return_url, delete_form):
+        """The list's row URLs, built once per page; the rows append each row's id."""
+        return RowLinks(self, return_url, delete_form)
+
+    def render_rows(self, data, list_columns, list_row_actions, actions, return_url, delete_form):
+        """The list's ``<tr>`` elements (admin/list_rows.py): icons shown as row_can_edit and the delete check
+        decide, cells formatted as Flask-Admin's ``get_value`` does."""
+        return render_rows(self, data, list_columns, list_row_actions, bool(actions), return_url, delete_form)
+
+    #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
+    deadline_columns: tuple[str, ...] = ()
+
+    def render(self, template, **kwargs):
+        if self.deadline_columns:
+            rows = kwargs.get("data") or ([kwargs["model"]] if kwargs.get("model") is not None else [])
+            years = {getattr(row, column).year for row in rows for column in self.deadline_columns
+                     if getattr(row, column, None)}
+            kwargs["schedule_missing_years"] = sorted(y for y in years if not _schedule_known(y))
+        return super().render(template, **kwargs)
+
+    def get_empty_list_message(self):
+        from .empty_states import empty_list_message
+
+        searching = bool(request.args.get("search")) or any(key.startswith("flt") for key in request.args)
+        return empty_list_message(self.endpoint, searching)
+
+    #: Endpoint of the record's printable paper form, if it has one.
+    print_endpoint: str | None = None
+
+    def print_url(self, model):
+        return url_for(self.print_endpoint, id=model.id) if self.print_endpoint else None
+
+    def history_url(self, model):
+        return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def _int_filter_validator(value) -> bool:
+    try:
+        return all(-MAX_ID <= int(v) <= MAX_ID for v in str(value).split(","))
+    except ValueError:
+        return False
+
+
+def _enum_filter_validator(enum_cls):
+    def validate(value) -> bool:
+        values = [v.strip() for v in str(value).split(",")]
+        return bool(value) and all(v in enum_cls.__members__ for v in values)
+
+    return validate
+
+
+def _schedule_known(year: int) -> bool:
+    from services.workdays import scheduled_years
+
+    if "scheduled_years" not in g:
+        g.scheduled_years = scheduled_years()  # one query per request, however many years a page shows
+    return year in g.scheduled_years
