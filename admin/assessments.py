@@ -3,14 +3,14 @@ import datetime as dt
 
 from flask import abort, flash, redirect, request
 from flask_admin import expose
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from models import Assessment, db
+from models import Assessment, db, policy
 from services import assessment
 
-from models import policy
 from .base import ScopedModelView
 from .labels import labels
 
@@ -42,8 +42,7 @@ class AssessmentView(ScopedModelView):
     @expose("/compute/", methods=("POST",))
     def compute_view(self):
         """The department's button: compute the year's figures, scores and ranks."""
-        if not policy.can_write(current_user, Assessment):
-            abort(403)
+        policy.require(policy.can_write(current_user, Assessment))
         if not self.validate_form(self.action_form()):
             abort(400)
         year = request.form.get("year", type=int)

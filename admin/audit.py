@@ -4,21 +4,18 @@ import json
 import re
 
 import sqlalchemy as sa
-
 from flask import current_app, request
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from models import AuditAction, AuditLog, db
-from models.base import SQLITE_SEARCH_TABLE, to_id
+from models.base import SQLITE_SEARCH_TABLE, YES_NO, to_id
+from services.text import platform_text
 
 from .base import ScopedModelView
-from .formatters import platform_text
-from models.base import YES_NO
-
 from .labels import LABELS, labels
-
 
 #: What each kind of record is called in the interface.
 OBJECT_TYPES = {

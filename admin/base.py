@@ -7,7 +7,7 @@ what the list shows, search, deep paging, the count and exports are mixins of th
 """
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
@@ -40,7 +40,7 @@ class ProtectedView:
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
+        raise policy.NotAllowed()
 
 
 class SecureIndexView(ProtectedView, AdminIndexView):
@@ -145,7 +145,7 @@ class ScopedModelView(ProtectedView, ListPageMixin, SearchMixin, DeepPagingMixin
             model = self.get_one(row_id)
             if not policy.can_edit(current_user, model):
                 if request.method == "POST":
-                    abort(403)
+                    raise policy.NotAllowed()
                 flash(gettext("This record can no longer be edited in its present state."), "warning")
                 return redirect(self.get_url(".details_view", id=model.id))
         return super().edit_view()

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
-from models import Manager, Role, Unit, db
+from models import Manager, Role, Unit, db, policy
 from models.base import to_id
 from services import bulk
 
@@ -52,8 +54,7 @@ class BulkAccountMixin:
 
     @expose("/move/", methods=("GET", "POST"))
     def move_view(self):
-        if not self.is_action_allowed("move"):
-            abort(403)
+        policy.require(self.is_action_allowed("move"))
         ids, rows = self._selected()
         if request.method == "POST":
             if not self.validate_form(self.action_form()):
@@ -69,8 +70,7 @@ class BulkAccountMixin:
 
     @expose("/replace-manager/", methods=("GET", "POST"))
     def replace_manager_view(self):
-        if not self.is_action_allowed("replace_manager"):
-            abort(403)
+        policy.require(self.is_action_allowed("replace_manager"))
         ids, rows = self._selected()
         if request.method == "POST":
             if not self.validate_form(self.action_form()):

@@ -1,16 +1,16 @@
 """工作日历 — holidays and 调休 make-up working days; the department enters a new year's schedule."""
 import datetime as dt
 
-from flask import abort, flash, redirect, request
+from flask import flash, redirect, request
 from flask_admin import expose
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from models import DayKind, WorkCalendar, db
+from models import DayKind, WorkCalendar, db, policy
 
-from models import policy
 from .base import ScopedModelView
 from .fields import AdminForm, enum_field
 from .labels import labels
@@ -50,8 +50,7 @@ class CalendarView(ScopedModelView):
     @expose("/batch/", methods=("GET", "POST"))
     def batch_view(self):
         """Enter a run of holidays (or make-up working days) at once, as the State Council publishes them."""
-        if not policy.can_create(current_user, WorkCalendar):
-            abort(403)
+        policy.require(policy.can_create(current_user, WorkCalendar))
         form = BatchForm(request.form)
         if request.method == "POST" and form.validate():
             start, end = form.start.data, form.end.data

@@ -1,14 +1,12 @@
 """The list's row count: PostgreSQL's row estimate instead of an exact count of a big unfiltered table."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext
 from flask_login import current_user
-import sqlalchemy as sa
 
-from models import db
-
-from models import policy
+from models import db, policy
 
 
 class EstimatedCountMixin:

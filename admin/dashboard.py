@@ -5,15 +5,26 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from models import policy
-from services.text import date_text, month_text
-from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Role, Unit,
-                    UnitKind, db)
+from models import (
+    Account,
+    AccountStatus,
+    ChangeRecord,
+    MonthlyReport,
+    Platform,
+    ReviewStatus,
+    Role,
+    Unit,
+    UnitKind,
+    db,
+    policy,
+)
 from services import charts, reports
 from services.staff import staff_problems
+from services.text import date_text, month_text
 
 #: What is waiting for each role.
 PENDING_ACCOUNT = {

@@ -5,22 +5,19 @@ import csv
 import datetime as dt
 import io
 
+import sqlalchemy as sa
 from flask import Response, request, stream_with_context
 from flask_admin import expose
 from flask_babel import get_locale
 from flask_login import current_user
-import sqlalchemy as sa
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, aliased
 from sqlalchemy.orm.interfaces import MANYTOONE
 from werkzeug.utils import secure_filename
 
-from models import AuditAction, db
-from services import audit
-from services import exports
+from models import AuditAction, db, policy
+from services import audit, exports
 from services.exports import neutralise
-
-from models import policy
-from .formatters import export_cell_function
+from services.text import export_cell_function
 
 
 class StreamedExportMixin:

@@ -13,7 +13,6 @@ from markupsafe import Markup, escape
 from wtforms import validators
 
 from models import LabeledEnum, Unit, db
-from models.base import to_id
 
 from models import policy
 

@@ -11,8 +11,7 @@ from flask_babel import format_datetime, lazy_gettext
 from markupsafe import Markup
 
 from models.base import YES_NO
-# The text helpers, also reached from here by the admin views.
-from services.text import date_text, datetime_text, export_cell_function, month_text, platform_text, text  # noqa: F401
+from services.text import date_text, datetime_text, text
 
 
 def _date(_view, value, *_args):

@@ -8,7 +8,7 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_login import current_user
 
-from models import Role, db
+from models import Role, db, policy
 from services import importer
 
 #: A larger upload is not an inventory; refused before reading it.
@@ -23,16 +23,14 @@ class ImportMixin:
 
     @expose("/import/template.xlsx")
     def import_template_view(self):
-        if not self._may_import():
-            abort(403)
+        policy.require(self._may_import())
         return send_file(io.BytesIO(importer.build_template()), as_attachment=True,
                          download_name="新媒体帐号导入模板.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @expose("/import/", methods=("GET", "POST"))
     def import_view(self):
-        if not self._may_import():
-            abort(403)
+        policy.require(self._may_import())
         report = None
         if request.method == "POST":
             if not self.validate_form(self.action_form()):

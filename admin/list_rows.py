@@ -16,7 +16,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models import policy
-from .formatters import text
+from services.text import text
+
 from .row_links import RowLinks
 
 

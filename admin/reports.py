@@ -4,7 +4,8 @@ import datetime as dt
 from flask import abort, current_app, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters as sqla_filters
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func
@@ -12,18 +13,17 @@ from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db
+from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db, policy
 from models.base import YES_NO, to_id
 from services import audit, exports, reports
+from services.snapshots import platform_code, staff_snapshot
+from services.text import month_text, platform_text, text
 
-from models import policy
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
-from .formatters import badge, late_badge, month_text, platform_text, status_badge, text
+from .formatters import badge, late_badge, status_badge
 from .labels import SEARCH_ACCOUNT, labels
-from services.snapshots import platform_code, staff_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
-
 
 HANDLED, NOT_HANDLED, CLASSIFIED = _l("Handling recorded"), _l("No handling recorded yet"), _l("Classified")
 
@@ -106,8 +106,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     @expose("/prepare/", methods=("POST",))
     def prepare_view(self):
         """准备本月报表: drafts for every active account of the unit, staff filled in."""
-        if not current_user.role.is_unit_role:
-            abort(403)
+        policy.require(current_user.role.is_unit_role)
         form = self.action_form()
         if not self.validate_form(form):
             abort(400)
@@ -144,8 +143,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     @expose("/summary/")
     def summary_view(self):
         """The month's summary for the department: one row per account, the 月报表 fields (.xlsx or .csv)."""
-        if not policy.sees_all_units(current_user):
-            abort(403)
+        policy.require(policy.sees_all_units(current_user))
         period = _month_arg(request.args.get("month")) or reports.reporting_period()
         fmt = request.args.get("format") if request.args.get("format") in ("csv", "xlsx") else "xlsx"
         audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")

@@ -7,11 +7,9 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, Length
 
-from models import Account, Violation
-from services import violations
+from models import Account, Violation, policy
+from services import validators, violations
 
-from models import policy
-from services import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .labels import SEARCH_ACCOUNT, labels

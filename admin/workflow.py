@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import current_app, flash, request
 from flask_admin.actions import action
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Attachment, AttachmentKind, Violation, db
+from models import Attachment, AttachmentKind, Violation, db, policy
 from services import workflow
-
-from models import policy
 
 
 class WorkflowMixin:

@@ -7,8 +7,7 @@ import filetype
 from flask import current_app
 from flask_babel import gettext
 
-from models import policy
-from models import Account, Attachment, AttachmentKind, ChangeRecord, MonthlyReport, db
+from models import Account, Attachment, AttachmentKind, ChangeRecord, MonthlyReport, db, policy
 
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 OWNERS = {"account": Account, "change": ChangeRecord, "report": MonthlyReport}

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
 
-from models import policy
+from models import Account, AccountStatus, MonthlyReport, Platform, ReviewStatus, Unit, db, policy
 from services.snapshots import platform_code, staff_snapshot
-from models import Account, AccountStatus, MonthlyReport, Platform, ReviewStatus, Unit, db
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -185,8 +184,8 @@ def month_stamp(period: dt.date) -> tuple:
 
 def summary_table(period: dt.date) -> tuple[list, list[list]]:
     """One row per report of the month with the 管理月报表 fields, read as plain columns (fast)."""
-    from services.text import export_cell_function, platform_text, text
     from models.base import YES_NO
+    from services.text import export_cell_function, platform_text, text
 
     headers = [gettext("Building unit"), gettext("Media platform"), gettext("Account name"), gettext("Account ID"),
                gettext("Month"), gettext("Submitted at"), gettext("Number of posts"), gettext("Topics and content"),

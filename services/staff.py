@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import joinedload
 
-from models import policy
-from models import Account, AccountStatus, EmploymentStatus, Manager, TeamMember, TeamRole, db
+from models import Account, AccountStatus, EmploymentStatus, Manager, TeamMember, TeamRole, db, policy
 
 #: Statuses that make a team member a problem: left the university, or a (graduating) student.
 FLAGGED = (EmploymentStatus.left, EmploymentStatus.student)

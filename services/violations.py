@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask_babel import gettext
 
-from models import (Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db)
+from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db
 from services import workflow
 
 

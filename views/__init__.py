@@ -6,9 +6,9 @@ from models import policy
 
 
 def register_blueprints(app: Flask) -> None:
-    from .assets import bp as assets_bp
     from services.text import register_filters
 
+    from .assets import bp as assets_bp
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .health import bp as health_bp

@@ -8,8 +8,7 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from models import policy
-from models import Attachment, AttachmentKind, db
+from models import Attachment, AttachmentKind, db, policy
 from services import attachments
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")

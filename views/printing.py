@@ -11,8 +11,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import policy
-from models import Account, MonthlyReport, Platform, TeamMember, TeamRole, db
+from models import Account, MonthlyReport, Platform, TeamMember, TeamRole, db, policy
 from services.pdf_font import FontMissing, find_font
 from services.workflow import UNIT_STATEMENT
 
