@@ -6,9 +6,10 @@ from flask_babel import gettext
 from sqlalchemy.orm.attributes import flag_modified
 
 from admin import policy
-from models import (Account, AccountStatus, Attachment, AuditAction, ChangeRecord, EmploymentStatus, Manager,
-                    MonthlyReport, Role, TeamRole, Unit, Violation, db)
-from services import audit
+from models import (Account, AccountStatus, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, Role,
+                    Unit, Violation, db)
+from services import accounts, audit
+from services.problems import raise_first
 from services.workflow import TransitionError
 
 
@@ -50,16 +51,9 @@ def replace_manager(account: Account, old: Manager, new: Manager, actor) -> None
     if member is None:
         raise TransitionError(gettext("%(person)s is not on the team of “%(name)s”.", person=old.name,
                                       name=account.name))
-    if any(m.manager_id == new.id for m in account.team):
-        raise TransitionError(gettext("%(person)s is already on the team of “%(name)s”.", person=new.name,
-                                      name=account.name))
-    if new.unit_id != account.unit_id:
-        raise TransitionError(gettext("%(person)s is not a person of the unit of “%(name)s”.", person=new.name,
-                                      name=account.name))
-    if account.verified and member.role == TeamRole.admin and new.employment_status != EmploymentStatus.staff:
-        raise TransitionError(gettext(
-            "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
-            "(在岗在编) employees (第八条).", name=new.name, status=str(new.employment_status.label)))
+    team = [accounts.Member(m.role, new if m is member else m.manager) for m in account.team]
+    raise_first(accounts.team_problems(account.verified, team, account.unit_id, only=[new]), TransitionError,
+                record=account)
     member.manager = new
     member.manager_id = new.id
     flag_modified(account, "updated_at")  # the account's version moves with its team: no lost update
