@@ -122,8 +122,6 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
             model.platform_other = None
         unit = model.unit or (db.session.get(Unit, model.unit_id) if model.unit_id else None)
         raise_first(accounts.account_problems(model, unit.established_on if unit else None), ValidationError)
-        if model.in_matrix and model.status != AccountStatus.approved:
-            raise ValidationError(gettext("Only a registered account can be published in the matrix."))
         team = [accounts.Member(m.role, m.manager) for m in model.team if m.manager is not None]
         raise_first(accounts.team_problems(model.verified, team, unit.id if unit else None), ValidationError)
         if is_created:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from flask_babel import gettext, lazy_gettext as _l
 
-from models import EmploymentStatus, Maintenance, Platform, TeamRole
+from models import AccountStatus, EmploymentStatus, Maintenance, Platform, TeamRole
 from models.account import WECHAT_ORIGINAL_ID_PATTERN
 from services.problems import Problem
 from services.workdays import add_working_days
@@ -125,13 +125,21 @@ def created_on_problems(created_on: dt.date | None, unit_established_on: dt.date
     return []
 
 
+def matrix_problems(status, in_matrix: bool) -> list[Problem]:
+    """第五条: only a registered (approved) account is published in the matrix."""
+    if in_matrix and status != AccountStatus.approved:
+        return [Problem("in_matrix", gettext("Only a registered account can be published in the matrix."))]
+    return []
+
+
 def account_problems(account, unit_established_on: dt.date | None = None) -> list[Problem]:
     """The rules of an account's own fields; ``account`` is an Account or anything with its attributes
     (``wechat_original_id`` already normalised, see :func:`normal_original_id`)."""
     return [*other_platform_problems(account.platform, account.platform_other),
             *original_id_problems(account.platform, account.wechat_original_id),
             *vendor_problems(account.maintenance, account.vendor),
-            *created_on_problems(account.created_on, unit_established_on)]
+            *created_on_problems(account.created_on, unit_established_on),
+            *matrix_problems(account.status, account.in_matrix)]
 
 
 # --- deadlines ----------------------------------------------------------------------------------------

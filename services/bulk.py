@@ -6,7 +6,7 @@ from flask_babel import gettext
 from sqlalchemy.orm.attributes import flag_modified
 
 from admin import policy
-from models import (Account, AccountStatus, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, Role,
+from models import (Account, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, Role,
                     Unit, Violation, db)
 from services import accounts, audit
 from services.problems import raise_first
@@ -21,9 +21,7 @@ def _require_department(actor) -> None:
 def set_in_matrix(account: Account, actor, published: bool) -> None:
     """Publish an approved account in the matrix, or take it off (第五条: the department decides)."""
     _require_department(actor)
-    if published and account.status != AccountStatus.approved:
-        raise TransitionError(gettext("“%(name)s” is not registered; only registered accounts are published.",
-                                      name=account.name))
+    raise_first(accounts.matrix_problems(account.status, published), TransitionError, record=account)
     if account.in_matrix == published:
         raise TransitionError(gettext("“%(name)s” is already so.", name=account.name))
     account.in_matrix = published

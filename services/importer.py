@@ -304,6 +304,9 @@ class _AccountFacts(NamedTuple):
     maintenance: Maintenance | None
     vendor: str | None
     created_on: dt.date | None
+    #: An imported account joins the matrix exactly when it is imported as registered (see apply()).
+    status: AccountStatus | None = None
+    in_matrix: bool = False
 
 
 @dataclass

@@ -89,18 +89,21 @@ def test_unknown_people_count_but_are_not_checked_and_keys_find_the_same_person_
     (dict(maintenance=Maintenance.outsourced), "vendor"),
     (dict(maintenance=Maintenance.outsourced, vendor=" "), "vendor"),
     (dict(created_on=dt.date(2020, 1, 1)), "created_on"),
+    (dict(in_matrix=True, status=AccountStatus.returned), "in_matrix"),
 ])
 def test_account_problems(en, facts, field):
     account = SimpleNamespace(**{**dict(platform=Platform.weibo, platform_other=None, wechat_original_id=None,
                                         maintenance=Maintenance.self_run, vendor=None,
-                                        created_on=dt.date(2024, 1, 1)), **facts})
+                                        created_on=dt.date(2024, 1, 1), status=AccountStatus.approved,
+                                        in_matrix=False), **facts})
     assert fields(accounts.account_problems(account, unit_established_on=dt.date(2021, 9, 1))) == [field]
 
 
 def test_a_complete_account_has_no_problem(en):
     account = SimpleNamespace(platform=Platform.wechat_service, platform_other=None,
                               wechat_original_id=accounts.normal_original_id(" GH_0123456789AB "),
-                              maintenance=Maintenance.outsourced, vendor="某公司", created_on=dt.date(2024, 1, 1))
+                              maintenance=Maintenance.outsourced, vendor="某公司", created_on=dt.date(2024, 1, 1),
+                              status=AccountStatus.approved, in_matrix=True)
     assert account.wechat_original_id == "gh_0123456789ab"
     assert accounts.account_problems(account, dt.date(2020, 1, 1)) == []
     assert accounts.normal_original_id("  ") is None
@@ -139,6 +142,7 @@ MESSAGES = {
     "vendor": "请填写负责维护该帐号的第三方单位名称。",
     "原始ID required": "微信公众号须填写微信公众号原始ID（gh_…）。",
     "原始ID format": "微信公众号原始ID为 gh_ 加12位字符（0-9 或 a-f），例如 gh_1a2b3c4d5e6f。",
+    "matrix (第五条)": "只有已备案的帐号才能纳入新媒体矩阵。",
 }
 
 
@@ -181,6 +185,7 @@ FORM = {
     "vendor": {"maintenance": "outsourced"},
     "原始ID required": {"platform": "wechat_service"},
     "原始ID format": {"wechat_original_id": "gh_xyz"},
+    "matrix (第五条)": {"in_matrix": "y"},
 }
 # The Excel import: the account row's cells, and the column where the error is expected.
 IMPORT = {
@@ -215,6 +220,8 @@ CHANGE_APPROVAL = {
 }
 # Replacing 乙管理员 on the account's team by this person (the department's bulk action).
 BULK_REPLACE = {"nobody twice": "head", "reachable": "silent", "of the unit": "stranger", "第八条": "student"}
+# Publishing the (draft) account in the matrix (the department's bulk action).
+BULK_PUBLISH = {"matrix (第五条)": True}
 # Submitting the account after its 管理员 became this person (None: the role's line is gone).
 SUBMIT = {"one head": ("head", None), "an administrator": ("admin", None), "reachable": ("admin", "silent"),
           "of the unit": ("admin", "stranger"), "第八条": ("admin", "student")}
@@ -288,6 +295,15 @@ def _bulk_replace(app, scene, login_as, new):
         return str(refused.value)
 
 
+def _bulk_publish(app, scene, login_as, published):
+    with app.app_context():
+        account = db.session.get(Account, scene["own_account"])
+        with pytest.raises(workflow.TransitionError) as refused:
+            bulk.set_in_matrix(account, _dept(app), published)
+        assert not account.in_matrix
+        return str(refused.value)
+
+
 def _submit(app, scene, login_as, change):
     role, who = change
     with app.app_context():
@@ -308,7 +324,8 @@ def _submit(app, scene, login_as, change):
 
 ENTRY_POINTS = {"account form": (_form_post, FORM), "Excel import": (_import, IMPORT),
                 "change-request form": (_change_form, CHANGE_FORM), "change approval": (_change_approval, CHANGE_APPROVAL),
-                "bulk replace manager": (_bulk_replace, BULK_REPLACE), "workflow submit": (_submit, SUBMIT)}
+                "bulk replace manager": (_bulk_replace, BULK_REPLACE), "bulk publish": (_bulk_publish, BULK_PUBLISH),
+                "workflow submit": (_submit, SUBMIT)}
 CASES = [(rule, entry) for rule in MESSAGES for entry, (_, table) in ENTRY_POINTS.items() if rule in table]
 
 
@@ -325,6 +342,7 @@ def test_every_rule_reaches_every_entry_point_it_can():
         assert len(reached[rule]) >= 4, (rule, reached[rule])
     for rule in ("vendor", "原始ID required", "原始ID format"):
         assert {"account form", "Excel import"} <= reached[rule]
+    assert {"account form", "bulk publish"} <= reached["matrix (第五条)"]
 
 
 def test_the_bulk_screen_shows_the_rules_message(app, scene, login_as):
