@@ -2,8 +2,8 @@
 
 :func:`build_template` gives the workbook to fill in, :func:`dry_run` checks it row by row without
 writing anything, :func:`apply` writes every unit, manager and account in one flush — or nothing when
-any row is wrong. The rules of an account and its team are those every entry point asks
-(services/accounts.py), which come from the regulation (第N条). The caller (a department-only screen or the CLI) commits.
+any row is wrong. The rules of an account and its team are the ones every entry point asks
+(services/accounts.py), from the regulation (第N条). The caller (a department-only screen or the CLI) commits.
 """
 from __future__ import annotations
 
@@ -339,19 +339,19 @@ class _Checker:
         """What the file's rows may clash with or refer to, read in a few queries."""
         self.db_units = {u.code: u for u in db.session.execute(sa.select(Unit.code, Unit.name, Unit.established_on))}
         self.db_unit_names = {u.name for u in self.db_units.values()}
-        accounts = self.sheets[ACCOUNT_SHEET]
+        account_rows = self.sheets[ACCOUNT_SHEET]
         numbers = {r.text("工号") for r in self.sheets[MANAGER_SHEET]} | {
-            n for r in accounts for n in _staff_numbers(r.text("负责人工号") + "、" + r.text("管理员工号"))}
+            n for r in account_rows for n in _staff_numbers(r.text("负责人工号") + "、" + r.text("管理员工号"))}
         people = sa.select(Unit.code, Manager.staff_no, Manager.id, Manager.name, Manager.employment_status,
                            Manager.phone, Manager.email).join(Manager.unit)
         self.db_people = {(r[0], r[1]): _Person(*r[2:]) for r in _select_in(people, Manager.staff_no, numbers)}
-        ids = {r.text("帐号ID") for r in accounts}
+        ids = {r.text("帐号ID") for r in account_rows}
         self.db_platform_ids = {tuple(r) for r in _select_in(
             sa.select(Account.platform, Account.platform_account_id), Account.platform_account_id, ids)}
-        originals = {r.text("微信公众号原始ID").lower() for r in accounts}
+        originals = {r.text("微信公众号原始ID").lower() for r in account_rows}
         self.db_originals = {r[0] for r in _select_in(
             sa.select(Account.wechat_original_id), Account.wechat_original_id, originals)}
-        urls = {r.text("主页网址") for r in accounts}
+        urls = {r.text("主页网址") for r in account_rows}
         self.db_urls = {r[0] for r in _select_in(sa.select(Account.homepage_url), Account.homepage_url, urls)}
 
     def err(self, row: _Row, column: str, message: str) -> None:
@@ -466,8 +466,7 @@ class _Checker:
         seen_ids, seen_originals, seen_urls = {}, {}, {}
         for row in self.sheets[ACCOUNT_SHEET]:
             platform, platform_other = self.platform(row)
-            original = self.text(row, "微信公众号原始ID")
-            original = accounts.normal_original_id(original) if original else None
+            original = accounts.normal_original_id(row.text("微信公众号原始ID"))
             code = self.unit_ref(row, "责任单位代码")
             created_on = self.date(row, "创建时间")
             unit = self.db_units.get(code)
