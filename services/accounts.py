@@ -20,7 +20,9 @@ from models.account import WECHAT_ORIGINAL_ID_PATTERN
 from services.problems import Problem
 from services.workdays import add_working_days
 
-ORIGINAL_ID_FORMAT = _l("The WeChat original ID is gh_ followed by 12 characters 0-9 or a-f, e.g. gh_1a2b3c4d5e6f.")
+#: The message of a malformed 原始ID (WECHAT_ORIGINAL_ID_PATTERN).
+ORIGINAL_ID_FORMAT = _l("The WeChat original ID is gh_ followed by 12 characters 0-9 or a-f, "
+                        "e.g. gh_1a2b3c4d5e6f.")
 
 
 # --- the management team -------------------------------------------------------------------------

@@ -510,7 +510,8 @@ class _Checker:
         team = []
         for role, column, numbers in ((TeamRole.head, "负责人工号", heads), (TeamRole.admin, "管理员工号", admins)):
             for number in numbers:
-                person = (self.file_people.get((code, number)) or self.db_people.get((code, number))) if code else None
+                key = (code, number)
+                person = (self.file_people.get(key) or self.db_people.get(key)) if code else None
                 if code and person is None:
                     self.err(row, column, gettext(
                         "Staff number %(number)s is not a manager of unit %(code)s, neither in the sheet "

@@ -63,7 +63,8 @@ def test_article_8_concerns_the_administrators_of_verified_accounts_only(en):
     student = person("学生", status=EmploymentStatus.student)
     assert accounts.team_problems(False, [(TeamRole.head, HEAD), (TeamRole.admin, student)]) == []
     assert accounts.team_problems(True, [(TeamRole.head, student), (TeamRole.admin, ADMIN)]) == []
-    assert not accounts.may_serve(True, TeamRole.admin, student) and accounts.may_serve(False, TeamRole.admin, student)
+    assert not accounts.may_serve(True, TeamRole.admin, student)
+    assert accounts.may_serve(False, TeamRole.admin, student)
 
 
 def test_one_problem_per_person_and_only_the_people_asked_for(en):
@@ -143,6 +144,7 @@ MESSAGES = {
     "原始ID required": "微信公众号须填写微信公众号原始ID（gh_…）。",
     "原始ID format": "微信公众号原始ID为 gh_ 加12位字符（0-9 或 a-f），例如 gh_1a2b3c4d5e6f。",
     "matrix (第五条)": "只有已备案的帐号才能纳入新媒体矩阵。",
+    "other platform named": "选择“其他”时，请填写具体的媒体类型。",
 }
 
 
@@ -186,6 +188,7 @@ FORM = {
     "原始ID required": {"platform": "wechat_service"},
     "原始ID format": {"wechat_original_id": "gh_xyz"},
     "matrix (第五条)": {"in_matrix": "y"},
+    "other platform named": {"platform": "other"},
 }
 # The Excel import: the account row's cells, and the column where the error is expected.
 IMPORT = {
@@ -270,7 +273,8 @@ def _change_approval(app, scene, login_as, after):
         if isinstance(after, dict):
             kind = ChangeKind.maintenance
         else:
-            kind, after = ChangeKind.managers, {"team": [{"manager_id": scene[who], "role": role} for who, role in after]}
+            kind = ChangeKind.managers
+            after = {"team": [{"manager_id": scene[who], "role": role} for who, role in after]}
         change = ChangeRecord(account=account, unit_id=account.unit_id, kind=kind, changed_on=dt.date(2026, 9, 25),
                               after=after, status=ReviewStatus.dept_review)
         db.session.add(change)
@@ -323,7 +327,8 @@ def _submit(app, scene, login_as, change):
 
 
 ENTRY_POINTS = {"account form": (_form_post, FORM), "Excel import": (_import, IMPORT),
-                "change-request form": (_change_form, CHANGE_FORM), "change approval": (_change_approval, CHANGE_APPROVAL),
+                "change-request form": (_change_form, CHANGE_FORM),
+                "change approval": (_change_approval, CHANGE_APPROVAL),
                 "bulk replace manager": (_bulk_replace, BULK_REPLACE), "bulk publish": (_bulk_publish, BULK_PUBLISH),
                 "workflow submit": (_submit, SUBMIT)}
 CASES = [(rule, entry) for rule in MESSAGES for entry, (_, table) in ENTRY_POINTS.items() if rule in table]
@@ -343,6 +348,24 @@ def test_every_rule_reaches_every_entry_point_it_can():
     for rule in ("vendor", "原始ID required", "原始ID format"):
         assert {"account form", "Excel import"} <= reached[rule]
     assert {"account form", "bulk publish"} <= reached["matrix (第五条)"]
+
+
+def test_the_import_words_the_other_platform_rule_for_its_cell(app, scene):
+    """The sheet names “其他” in the same cell (其他：名称), so its refusal says how; the rule is the same."""
+    with app.app_context():
+        row = {"帐号名称": "导入帐号", "媒体类型": "其他", "帐号ID": "imp-1", "创建主体": "会计学院",
+               "责任单位代码": "KJXY", "创建时间": dt.date(2026, 9, 1), "负责人工号": "H1", "管理员工号": "A1"}
+        report = importer.dry_run(xlsx({ACCOUNT_SHEET: [row]}))
+        assert errors_at(report, ACCOUNT_SHEET, 2, "媒体类型") == [str(importer.SHEET_WORDING["platform_other"])]
+
+
+def test_an_account_is_not_older_than_its_unit_in_the_form_and_the_import(app, scene, login_as):
+    with app.app_context():
+        db.session.get(Unit, scene["own_unit"]).established_on = dt.date(2026, 9, 15)
+        db.session.commit()
+    message = "帐号的创建时间不能早于其责任单位的成立时间（2026-09-15）。"
+    assert message in _form_post(app, scene, login_as, {"created_on": "2026-09-01"})
+    assert message in _import(app, scene, login_as, ({"创建时间": dt.date(2026, 9, 1)}, "创建时间"))
 
 
 def test_the_bulk_screen_shows_the_rules_message(app, scene, login_as):
