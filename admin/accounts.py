@@ -123,7 +123,10 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         unit = model.unit or (db.session.get(Unit, model.unit_id) if model.unit_id else None)
         raise_first(accounts.account_problems(model, unit.established_on if unit else None), ValidationError)
         team = [accounts.Member(m.role, m.manager) for m in model.team if m.manager is not None]
-        raise_first(accounts.team_problems(model.verified, team, unit.id if unit else None), ValidationError)
+        if not all(policy.owns(self_user(), member.person) for member in team):
+            raise ValidationError(gettext("You can only add people of your own unit."))
+        # The department may keep a team from another unit (an account moved with its people, services/bulk.py).
+        raise_first(accounts.team_problems(model.verified, team), ValidationError)
         if is_created:
             model.status = AccountStatus.draft
         warn_likely_duplicate(model)

@@ -46,8 +46,10 @@ def _key(member: Member):
 def team_problems(verified: bool, team: Iterable[Member | tuple], unit_id: int | None = None,
                   only: Iterable | None = None) -> list[Problem]:
     """管理队伍 (备案审批表): exactly one 负责人, at least one 管理员, nobody twice; then each person, see
-    :func:`member_problems`. ``unit_id`` is the account's unit (None: the caller found the people in it).
-    ``only``: check just these people one by one (a replacement is not refused for a teammate it leaves)."""
+    :func:`member_problems`. ``unit_id``: the account's unit, which the people a change request or a
+    replacement puts on the team must belong to (None: not compared — the import finds the people in the
+    unit, and an account moved to another unit keeps its team). ``only``: check just these people one by one
+    (a replacement is not refused for a teammate it leaves alone)."""
     team = [Member(*entry) for entry in team]
     problems = []
     if sum(1 for m in team if m.role == TeamRole.head) != 1:

@@ -196,7 +196,8 @@ def _check_submittable(obj) -> None:
                                           day=first_of_next.isoformat()))
     if isinstance(obj, Account):
         team = [accounts.Member(m.role, m.manager) for m in obj.team]
-        raise_first(accounts.team_problems(obj.verified, team, obj.unit_id), TransitionError, record=obj)
+        # Not compared with the account's unit: an account moved to another unit keeps its people.
+        raise_first(accounts.team_problems(obj.verified, team), TransitionError, record=obj)
 
 
 # --- changes ---------------------------------------------------------------------------------------

@@ -182,7 +182,6 @@ FORM = {
     "an administrator": {"team-1-manager": None, "team-1-role": None},  # None: the line is not posted
     "nobody twice": {"team-1-manager": "@head"},
     "reachable": {"team-1-manager": "@silent"},
-    "of the unit": {"team-1-manager": "@stranger"},
     "第八条": {"verified": "y", "team-1-manager": "@student"},
     "vendor": {"maintenance": "outsourced"},
     "原始ID required": {"platform": "wechat_service"},
@@ -227,7 +226,7 @@ BULK_REPLACE = {"nobody twice": "head", "reachable": "silent", "of the unit": "s
 BULK_PUBLISH = {"matrix (第五条)": True}
 # Submitting the account after its 管理员 became this person (None: the role's line is gone).
 SUBMIT = {"one head": ("head", None), "an administrator": ("admin", None), "reachable": ("admin", "silent"),
-          "of the unit": ("admin", "stranger"), "第八条": ("admin", "student")}
+          "第八条": ("admin", "student")}
 
 
 def _form_post(app, scene, login_as, changes):
@@ -341,10 +340,12 @@ def test_the_same_rule_refuses_with_the_same_message_everywhere(app, scene, logi
 
 
 def test_every_rule_reaches_every_entry_point_it_can():
-    """Each team rule is checked by at least four entry points; the field rules by the form and the import."""
+    """Each team rule is checked by at least four entry points; the field rules by the form and the import;
+    a team's people are compared with the account's unit where new people join it."""
     reached = {rule: {entry for r, entry in CASES if r == rule} for rule in MESSAGES}
-    for rule in ("one head", "an administrator", "nobody twice", "reachable", "of the unit", "第八条"):
+    for rule in ("one head", "an administrator", "nobody twice", "reachable", "第八条"):
         assert len(reached[rule]) >= 4, (rule, reached[rule])
+    assert reached["of the unit"] == {"change-request form", "change approval", "bulk replace manager"}
     for rule in ("vendor", "原始ID required", "原始ID format"):
         assert {"account form", "Excel import"} <= reached[rule]
     assert {"account form", "bulk publish"} <= reached["matrix (第五条)"]
@@ -366,6 +367,15 @@ def test_an_account_is_not_older_than_its_unit_in_the_form_and_the_import(app, s
     message = "帐号的创建时间不能早于其责任单位的成立时间（2026-09-15）。"
     assert message in _form_post(app, scene, login_as, {"created_on": "2026-09-01"})
     assert message in _import(app, scene, login_as, ({"创建时间": dt.date(2026, 9, 1)}, "创建时间"))
+
+
+def test_an_account_moved_to_another_unit_keeps_its_team(app, scene, ctx):
+    """The department moves an account with its people (services/bulk.py); it can still be submitted."""
+    account = db.session.get(Account, scene["own_account"])
+    bulk.move_to_unit(account, db.session.get(Unit, scene["other_unit"]), _dept(app))
+    db.session.flush()
+    workflow.submit(account, db.session.query(User).filter_by(username="other_editor").one())
+    assert account.status == AccountStatus.unit_review
 
 
 def test_the_bulk_screen_shows_the_rules_message(app, scene, login_as):
