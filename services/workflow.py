@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from flask_babel import gettext, lazy_gettext as _l
 
 from admin import policy
-from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, MonthlyReport,
-                    ReviewStatus, Role, utcnow)
+from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, Manager,
+                    MonthlyReport, ReviewStatus, Role, TeamMember, TeamRole, db, utcnow)
 from services import accounts, audit
 from services.problems import raise_first
 from services.reports import report_window_end
@@ -203,8 +203,6 @@ def _check_submittable(obj) -> None:
 # --- changes ---------------------------------------------------------------------------------------
 def _check_change(change: ChangeRecord) -> None:
     """Refuse, before anything is changed, a change whose proposed values break the rules now."""
-    from models import Manager, TeamRole, db
-
     account, after = change.account, change.after or {}
     if change.kind == ChangeKind.maintenance and after.get("maintenance") in Maintenance.__members__:
         raise_first(accounts.vendor_problems(Maintenance[after["maintenance"]], after.get("vendor")),
@@ -229,8 +227,6 @@ def apply_change(change: ChangeRecord, actor) -> None:
         account.maintenance = Maintenance[after["maintenance"]]
         account.vendor = after.get("vendor") if account.maintenance == Maintenance.outsourced else None
     elif change.kind == ChangeKind.managers and after.get("team"):
-        from models import Manager, TeamMember, TeamRole, db
-
         account.team.clear()
         db.session.flush()  # the old 负责人 goes before the new one arrives (one head per team)
         account.team.extend(TeamMember(manager=db.session.get(Manager, int(entry["manager_id"])),
