@@ -1,5 +1,5 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
-from flask import current_app, flash, url_for
+from flask import flash, url_for
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
 from flask_babel import format_date, gettext, lazy_gettext as _l
@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AccountStatus, ChangeRecord, EmploymentStatus, Manager, Platform, TeamMember, TeamRole, Unit, db
+from models import Account, AccountStatus, ChangeRecord, Manager, Platform, TeamMember, Unit, db
 
 from models import policy
 from services import validators
@@ -19,7 +19,8 @@ from .fields import RenderedByForm, ScopedAjaxLoader, group
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
-from services.workdays import add_working_days
+from services import accounts
+from services.problems import raise_first
 
 
 class TeamInline(InlineFormAdmin):
@@ -83,7 +84,6 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         "name": {"validators": [InputRequired(), Length(max=100)]},
         "creator_entity": {"validators": [InputRequired(), Length(max=100)]},
         "created_on": {"validators": [InputRequired(), validators.not_in_future]},
-        "wechat_original_id": {"validators": [Optional(), validators.wechat_original_id]},
         "homepage_url": {"validators": [Optional(), URL(message=_l("Enter a full address starting with "
                                                                    "http:// or https://."))]},
         "platform_account_id": {"validators": [Optional(), Length(max=100)]},
@@ -112,31 +112,22 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        if model.wechat_original_id:
-            model.wechat_original_id = model.wechat_original_id.strip().lower()
-        if model.platform and model.platform.is_wechat_official and not model.wechat_original_id:
-            raise ValidationError(gettext("A WeChat official account needs its original ID (gh_ …)."))
+        model.wechat_original_id = accounts.normal_original_id(model.wechat_original_id)
         if model.platform != Platform.other:
             model.platform_other = None
-        elif not model.platform_other:
-            raise ValidationError(gettext("Name the media type when you choose “Other”."))
-        if model.maintenance and model.maintenance.name == "outsourced" and not model.vendor:
-            raise ValidationError(gettext("Name the third-party vendor that maintains the account."))
-        if model.in_matrix and model.status != AccountStatus.approved:
-            raise ValidationError(gettext("Only a registered account can be published in the matrix."))
-        check_team(model, self_user())
+        unit = model.unit or (db.session.get(Unit, model.unit_id) if model.unit_id else None)
+        raise_first(accounts.account_problems(model, unit.established_on if unit else None), ValidationError)
+        team = [accounts.Member(m.role, m.manager) for m in model.team if m.manager is not None]
+        if not all(policy.owns(self_user(), member.person) for member in team):
+            raise ValidationError(gettext("You can only add people of your own unit."))
+        # The department may keep a team from another unit (an account moved with its people, services/bulk.py).
+        raise_first(accounts.team_problems(model.verified, team), ValidationError)
         if is_created:
             model.status = AccountStatus.draft
-        unit = model.unit or (db.session.get(Unit, model.unit_id) if model.unit_id else None)
-        if unit is not None and unit.established_on and model.created_on and model.created_on < unit.established_on:
-            raise ValidationError(gettext("The account cannot have been created before its unit was established "
-                                          "(%(day)s).", day=unit.established_on.isoformat()))
         warn_likely_duplicate(model)
         if model.created_on and (is_created or model.registration_due is None
                                  or "created_on" in sa_changed(model)):
-            # 第六条: registered within five working days of the account's creation.
-            model.registration_due = add_working_days(
-                model.created_on, current_app.config["REGISTRATION_DUE_WORKING_DAYS"])
+            model.registration_due = accounts.registration_due(model.created_on)
 
 
 def change_history(account: Account):
@@ -149,32 +140,6 @@ def change_history(account: Account):
         Markup('<a href="{}">{} · {} · {}</a>').format(
             url_for("changes.details_view", id=c.id), format_date(c.changed_on, "long"), c.kind.label,
             c.status.label) for c in changes)
-
-
-def check_team(account: Account, user) -> None:
-    """管理队伍 (备案审批表): one 负责人, at least one 管理员, each reachable; 第八条 for verified accounts."""
-    members = [m for m in account.team if m.manager is not None]
-    heads = [m for m in members if m.role == TeamRole.head]
-    admins = [m for m in members if m.role == TeamRole.admin]
-    if len(heads) != 1:
-        raise ValidationError(gettext("A management team has exactly one person in charge."))
-    if not admins:
-        raise ValidationError(gettext("A management team has at least one administrator."))
-    people = [m.manager.id for m in members]
-    if len(people) != len(set(people)):
-        raise ValidationError(gettext("The same person is listed twice on the management team."))
-    for member in members:
-        if not policy.owns(user, member.manager):
-            raise ValidationError(gettext("You can only add people of your own unit."))
-        if not (member.manager.phone or member.manager.email):
-            raise ValidationError(gettext("“%(name)s” has neither a phone number nor an e-mail address; add one "
-                                          "under Managers first.", name=member.manager.name))
-        if account.verified and member.role == TeamRole.admin and \
-                member.manager.employment_status != EmploymentStatus.staff:
-            raise ValidationError(gettext(
-                "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
-                "(在岗在编) employees (第八条).", name=member.manager.name,
-                status=str(member.manager.employment_status.label)))
 
 
 def warn_likely_duplicate(account: Account) -> None:

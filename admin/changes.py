@@ -1,14 +1,15 @@
 """变更备案 — change requests for an account's name, managers, maintenance method, or its closure (第八条)."""
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 
-from models import Account, ChangeKind, ChangeRecord, EmploymentStatus, Maintenance, Manager, ReviewStatus
+from models import Account, ChangeKind, ChangeRecord, Maintenance, Manager, ReviewStatus, TeamRole
 from models.base import to_id
-from services.workdays import add_working_days
+from services import accounts
+from services.problems import raise_first
 
 from services import validators
 from .base import ScopedModelView
@@ -126,8 +127,7 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
             raise ValidationError(gettext("A closure needs the text of the notice of discontinuation (停更公告)."))
         if model.kind == ChangeKind.other and not (model.reason or "").strip():
             raise ValidationError(gettext("Describe what changed in the reason."))
-        # 第八条: reported within five working days of the change.
-        model.due_on = add_working_days(model.changed_on, current_app.config["CHANGE_DUE_WORKING_DAYS"])
+        model.due_on = accounts.change_due(model.changed_on)
         if is_created:
             model.status = ReviewStatus.draft
             model.before = account_snapshot(account)
@@ -144,24 +144,14 @@ def proposed_values(kind: ChangeKind, form, account: Account) -> dict:
         method = form.new_maintenance.data
         if method is None:
             raise ValidationError(gettext("Choose the new maintenance method."))
-        if method == Maintenance.outsourced and not (form.new_vendor.data or "").strip():
-            raise ValidationError(gettext("Name the third-party vendor that maintains the account."))
-        return {"maintenance": method.name, "vendor": (form.new_vendor.data or "").strip() or None}
+        vendor = (form.new_vendor.data or "").strip() or None
+        raise_first(accounts.vendor_problems(method, vendor), ValidationError)
+        return {"maintenance": method.name, "vendor": vendor}
     if kind == ChangeKind.managers:
         head, admins = form.new_head.data, list(form.new_admins.data or [])
-        if head is None or not admins:
-            raise ValidationError(gettext("Choose the new person in charge and at least one administrator."))
-        for person in [head, *admins]:
-            if person.unit_id != account.unit_id:
-                raise ValidationError(gettext("“%(name)s” is not a person of the account's unit.", name=person.name))
-        if head in admins:
-            raise ValidationError(gettext("The same person is listed twice on the management team."))
-        if account.verified:
-            for person in admins:
-                if person.employment_status != EmploymentStatus.staff:
-                    raise ValidationError(gettext(
-                        "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
-                        "(在岗在编) employees (第八条).", name=person.name, status=str(person.employment_status.label)))
+        team = [accounts.Member(TeamRole.head, head)] if head is not None else []
+        team += [accounts.Member(TeamRole.admin, person) for person in admins]
+        raise_first(accounts.team_problems(account.verified, team, account.unit_id), ValidationError)
         return {"team": [{"manager_id": head.id, "role": "head"}]
                 + [{"manager_id": person.id, "role": "admin"} for person in admins]}
     return {}

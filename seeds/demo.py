@@ -11,8 +11,9 @@ import datetime as dt
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Maintenance, Manager,
                     Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole, Unit, UnitKind, User,
                     Violation, ViolationKind, db, utcnow)
+from services.accounts import change_due, registration_due
 from services.snapshots import platform_code
-from services.workdays import add_working_days, sync_from_chinese_calendar
+from services.workdays import sync_from_chinese_calendar
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -120,7 +121,7 @@ def load_demo(today: dt.date | None = None) -> list[tuple[str, str, str | None]]
     for unit_code, name, platform, account_id, original, created, status, verified, head, admins in ACCOUNTS:
         account = db.session.query(Account).filter_by(name=name).one_or_none()
         if account is None:
-            due = add_working_days(created, 5)
+            due = registration_due(created)
             submitted = dt.datetime.combine(created + dt.timedelta(days=3 if name != "云财青年B站" else 20),
                                             dt.time(9, 30))
             account = Account(
@@ -158,13 +159,13 @@ def load_demo(today: dt.date | None = None) -> list[tuple[str, str, str | None]]
         db.session.add(ChangeRecord(
             account=weibo, unit=weibo.unit, kind=ChangeKind.name, changed_on=changed,
             before={"name": weibo.name}, after={"name": "云财会计学院微博"}, reason="统一学院新媒体命名",
-            status=ReviewStatus.unit_review, due_on=add_working_days(changed, 5),
+            status=ReviewStatus.unit_review, due_on=change_due(changed),
             submitted_at=utcnow()))
         older = _months_back(today, 4) + dt.timedelta(days=9)
         db.session.add(ChangeRecord(
             account=weibo, unit=weibo.unit, kind=ChangeKind.maintenance, changed_on=older,
             before={"maintenance": "outsourced"}, after={"maintenance": "self_run"}, reason="收回自行维护",
-            status=ReviewStatus.approved, due_on=add_working_days(older, 5), is_late=True,
+            status=ReviewStatus.approved, due_on=change_due(older), is_late=True,
             submitted_at=dt.datetime.combine(older + dt.timedelta(days=12), dt.time(10)),
             unit_opinion="同意。", dept_opinion="准予变更备案。", approved_by=dept,
             approved_at=dt.datetime.combine(older + dt.timedelta(days=13), dt.time(15))))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext
 from sqlalchemy.orm.attributes import flag_modified
 
-from models import policy
-from models import (Account, AccountStatus, Attachment, AuditAction, ChangeRecord, EmploymentStatus, Manager,
-                    MonthlyReport, Role, TeamRole, Unit, Violation, db)
-from services import audit
+from models import (Account, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, Role, Unit, Violation,
+                    db, policy)
+from services import accounts, audit
+from services.problems import raise_first
 from services.workflow import TransitionError
 
 
@@ -19,9 +19,7 @@ def _require_department(actor) -> None:
 def set_in_matrix(account: Account, actor, published: bool) -> None:
     """Publish an approved account in the matrix, or take it off (第五条: the department decides)."""
     _require_department(actor)
-    if published and account.status != AccountStatus.approved:
-        raise TransitionError(gettext("“%(name)s” is not registered; only registered accounts are published.",
-                                      name=account.name))
+    raise_first(accounts.matrix_problems(account.status, published), TransitionError, record=account)
     if account.in_matrix == published:
         raise TransitionError(gettext("“%(name)s” is already so.", name=account.name))
     account.in_matrix = published
@@ -49,16 +47,9 @@ def replace_manager(account: Account, old: Manager, new: Manager, actor) -> None
     if member is None:
         raise TransitionError(gettext("%(person)s is not on the team of “%(name)s”.", person=old.name,
                                       name=account.name))
-    if any(m.manager_id == new.id for m in account.team):
-        raise TransitionError(gettext("%(person)s is already on the team of “%(name)s”.", person=new.name,
-                                      name=account.name))
-    if new.unit_id != account.unit_id:
-        raise TransitionError(gettext("%(person)s is not a person of the unit of “%(name)s”.", person=new.name,
-                                      name=account.name))
-    if account.verified and member.role == TeamRole.admin and new.employment_status != EmploymentStatus.staff:
-        raise TransitionError(gettext(
-            "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
-            "(在岗在编) employees (第八条).", name=new.name, status=str(new.employment_status.label)))
+    team = [accounts.Member(m.role, new if m is member else m.manager) for m in account.team]
+    raise_first(accounts.team_problems(account.verified, team, account.unit_id, only=[new]), TransitionError,
+                record=account)
     member.manager = new
     member.manager_id = new.id
     flag_modified(account, "updated_at")  # the account's version moves with its team: no lost update

@@ -2,8 +2,8 @@
 
 :func:`build_template` gives the workbook to fill in, :func:`dry_run` checks it row by row without
 writing anything, :func:`apply` writes every unit, manager and account in one flush — or nothing when
-any row is wrong. The rules are those of the admin forms (services/validators.py, admin/accounts.py),
-which come from the regulation (第N条). The caller (a department-only screen or the CLI) commits.
+any row is wrong. The rules of an account and its team are the ones every entry point asks
+(services/accounts.py), from the regulation (第N条). The caller (a department-only screen or the CLI) commits.
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -26,8 +25,8 @@ from services import validators
 from models import (Account, AccountStatus, EmploymentStatus, Maintenance, Manager, Platform, TeamMember,
                     TeamRole, Unit, UnitKind, db, utcnow)
 from models.audit import AuditAction
-from services import audit
-from services.workdays import add_working_days
+from services import accounts, audit
+from services.problems import Problem
 
 UNIT_SHEET, MANAGER_SHEET, ACCOUNT_SHEET, HELP_SHEET = "单位", "管理人员", "帐号", "说明"
 HEADERS = {
@@ -85,6 +84,11 @@ DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 OTHER_PLATFORM = re.compile(r"^(?:其他|other)\s*[:：(（]\s*(.+?)\s*[)）]?$", re.I)
 STAFF_NO_SEPARATORS = re.compile(r"[、,，;；\s]+")
 _REQUIRED = object()
+#: The column where a rule's problem (services/accounts.py) is shown, by the problem's field.
+COLUMN_OF = {"head": "负责人工号", "admins": "管理员工号", "wechat_original_id": "微信公众号原始ID",
+             "platform_other": "媒体类型", "vendor": "第三方维护单位", "created_on": "创建时间"}
+#: Where the sheet asks for the value in its own way, it says so (媒体类型 “其他” is named in the same cell).
+SHEET_WORDING = {"platform_other": _l("Name the media type after “其他”, e.g. 其他：今日头条.")}
 
 
 class Issue(NamedTuple):
@@ -284,11 +288,25 @@ def _read_sheet(sheet, name: str, report: ImportReport) -> list[_Row] | None:
 
 # --- checking ------------------------------------------------------------------------------------------------------
 class _Person(NamedTuple):
+    """A manager of the sheet or of the database, as the team rules read a person (services/accounts.py)."""
     id: int | None
     name: str | None
-    status: EmploymentStatus | None
+    employment_status: EmploymentStatus | None
     phone: str | None
     email: str | None
+
+
+class _AccountFacts(NamedTuple):
+    """An account row's values, as the account rules read an account (services/accounts.py)."""
+    platform: Platform | None
+    platform_other: str | None
+    wechat_original_id: str | None
+    maintenance: Maintenance | None
+    vendor: str | None
+    created_on: dt.date | None
+    #: An imported account joins the matrix exactly when it is imported as registered (see apply()).
+    status: AccountStatus | None = None
+    in_matrix: bool = False
 
 
 @dataclass
@@ -321,23 +339,27 @@ class _Checker:
         """What the file's rows may clash with or refer to, read in a few queries."""
         self.db_units = {u.code: u for u in db.session.execute(sa.select(Unit.code, Unit.name, Unit.established_on))}
         self.db_unit_names = {u.name for u in self.db_units.values()}
-        accounts = self.sheets[ACCOUNT_SHEET]
+        account_rows = self.sheets[ACCOUNT_SHEET]
         numbers = {r.text("工号") for r in self.sheets[MANAGER_SHEET]} | {
-            n for r in accounts for n in _staff_numbers(r.text("负责人工号") + "、" + r.text("管理员工号"))}
+            n for r in account_rows for n in _staff_numbers(r.text("负责人工号") + "、" + r.text("管理员工号"))}
         people = sa.select(Unit.code, Manager.staff_no, Manager.id, Manager.name, Manager.employment_status,
                            Manager.phone, Manager.email).join(Manager.unit)
         self.db_people = {(r[0], r[1]): _Person(*r[2:]) for r in _select_in(people, Manager.staff_no, numbers)}
-        ids = {r.text("帐号ID") for r in accounts}
+        ids = {r.text("帐号ID") for r in account_rows}
         self.db_platform_ids = {tuple(r) for r in _select_in(
             sa.select(Account.platform, Account.platform_account_id), Account.platform_account_id, ids)}
-        originals = {r.text("微信公众号原始ID").lower() for r in accounts}
+        originals = {r.text("微信公众号原始ID").lower() for r in account_rows}
         self.db_originals = {r[0] for r in _select_in(
             sa.select(Account.wechat_original_id), Account.wechat_original_id, originals)}
-        urls = {r.text("主页网址") for r in accounts}
+        urls = {r.text("主页网址") for r in account_rows}
         self.db_urls = {r[0] for r in _select_in(sa.select(Account.homepage_url), Account.homepage_url, urls)}
 
     def err(self, row: _Row, column: str, message: str) -> None:
         self.report.error(row.sheet, row.number, column, message)
+
+    def problem(self, row: _Row, problem: Problem) -> None:
+        """A rule's refusal (services/accounts.py) at the row's column for the problem's field."""
+        self.err(row, COLUMN_OF[problem.field], str(SHEET_WORDING.get(problem.field, problem.message)))
 
     # field checks: each reports its error and returns the clean value (or None)
     def text(self, row, column, required=False, limit=None) -> str | None:
@@ -444,20 +466,17 @@ class _Checker:
         seen_ids, seen_originals, seen_urls = {}, {}, {}
         for row in self.sheets[ACCOUNT_SHEET]:
             platform, platform_other = self.platform(row)
-            original = self.pattern(row, "微信公众号原始ID", validators.WECHAT_ORIGINAL_ID_PATTERN,
-                                    validators.wechat_original_id.message, lower=True)
-            if platform and platform.is_wechat_official and not row.text("微信公众号原始ID"):
-                self.err(row, "微信公众号原始ID", gettext("A WeChat official account needs its original ID (gh_ …)."))
+            original = accounts.normal_original_id(row.text("微信公众号原始ID"))
             code = self.unit_ref(row, "责任单位代码")
             created_on = self.date(row, "创建时间")
             unit = self.db_units.get(code)
-            if created_on and unit is not None and unit.established_on and created_on < unit.established_on:
-                self.err(row, "创建时间", gettext("The account cannot have been created before its unit was "
-                                               "established (%(day)s).", day=unit.established_on.isoformat()))
             maintenance = self.choice(row, "维护方式", MAINTENANCE, default=Maintenance.self_run)
             vendor = self.text(row, "第三方维护单位", limit=100)
-            if maintenance is Maintenance.outsourced and not vendor:
-                self.err(row, "第三方维护单位", gettext("Name the third-party vendor that maintains the account."))
+            facts = _AccountFacts(platform, platform_other, original, maintenance, vendor, created_on)
+            for problem in accounts.account_problems(facts, unit.established_on if unit is not None else None):
+                self.problem(row, problem)
+                if problem.field == "wechat_original_id":
+                    original = None
             spec = dict(
                 name=self.text(row, "帐号名称", required=True, limit=100), platform=platform,
                 platform_other=platform_other, platform_account_id=self.text(row, "帐号ID", limit=100),
@@ -483,36 +502,24 @@ class _Checker:
             if len(name) > 50:
                 self.err(row, "媒体类型", gettext("At most %(limit)s characters.", limit=50))
             return Platform.other, name
-        platform = self.choice(row, "媒体类型", PLATFORMS)
-        if platform is Platform.other:
-            self.err(row, "媒体类型", gettext("Name the media type after “其他”, e.g. 其他：今日头条."))
-        return platform, None
+        return self.choice(row, "媒体类型", PLATFORMS), None
 
     def team(self, row, code, verified) -> tuple[list[str], list[str]]:
-        """管理队伍 (备案审批表): one 负责人, at least one 管理员, all reachable people of the account's unit."""
+        """The 负责人 and 管理员 by staff number, found among the unit's managers and checked by the team rules."""
         heads, admins = _staff_numbers(row.text("负责人工号")), _staff_numbers(row.text("管理员工号"))
-        if len(heads) != 1:
-            self.err(row, "负责人工号", gettext("A management team has exactly one person in charge."))
-        if not admins:
-            self.err(row, "管理员工号", gettext("A management team has at least one administrator."))
-        if len(set(heads + admins)) != len(heads + admins):
-            self.err(row, "管理员工号", gettext("The same person is listed twice on the management team."))
-        for column, numbers in (("负责人工号", heads), ("管理员工号", admins)):
-            for number in numbers if code else ():
-                person = self.file_people.get((code, number)) or self.db_people.get((code, number))
-                if person is None:
+        team = []
+        for role, column, numbers in ((TeamRole.head, "负责人工号", heads), (TeamRole.admin, "管理员工号", admins)):
+            for number in numbers:
+                key = (code, number)
+                person = (self.file_people.get(key) or self.db_people.get(key)) if code else None
+                if code and person is None:
                     self.err(row, column, gettext(
                         "Staff number %(number)s is not a manager of unit %(code)s, neither in the sheet "
                         "“管理人员” nor in the system.", number=number, code=code))
-                elif not (person.phone or person.email):
-                    self.err(row, column, gettext("“%(name)s” has neither a phone number nor an e-mail address.",
-                                                  name=person.name))
-                elif verified and column == "管理员工号" and person.status is not EmploymentStatus.staff:
-                    # 第八条: the administrators of a verified account are on-staff employees.
-                    self.err(row, column, gettext(
-                        "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
-                        "(在岗在编) employees (第八条).", name=person.name,
-                        status=str(person.status.label) if person.status else "?"))
+                team.append(accounts.Member(role, person, number))
+        # The people were found in the account's unit: no unit to compare.
+        for problem in accounts.team_problems(verified, team):
+            self.problem(row, problem)
         return heads, admins
 
 
@@ -561,14 +568,13 @@ def apply(data: bytes, actor=None) -> ImportReport:
         for key, person in db_people.items():
             people.setdefault(key, existing.get(person.id))
         dues: dict[dt.date, dt.date] = {}
-        days = current_app.config.get("REGISTRATION_DUE_WORKING_DAYS", 5)
         now = utcnow()
         for code, spec, heads, admins in plan.accounts:
             account = Account(unit=units[code], **spec, team=[
                 TeamMember(manager=people[(code, number)], role=role)
                 for role, numbers in ((TeamRole.head, heads), (TeamRole.admin, admins)) for number in numbers])
-            if spec["created_on"] not in dues:  # 第六条: registered within five working days of creation
-                dues[spec["created_on"]] = add_working_days(spec["created_on"], days)
+            if spec["created_on"] not in dues:
+                dues[spec["created_on"]] = accounts.registration_due(spec["created_on"])
             account.registration_due = dues[spec["created_on"]]
             if account.status is AccountStatus.approved:  # registered on paper: in the matrix (第五条)
                 account.approved_at, account.in_matrix = now, True

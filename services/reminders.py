@@ -36,7 +36,7 @@ def items_for(user: User, today: dt.date) -> list[str]:
     for change in changes:
         lines.append(_due_line(gettext("Change request “%(name)s”", name=str(change)), change.due_on, today))
     period = reports.reporting_period(today)
-    window_end = today.replace(day=current_app.config["REPORT_WINDOW_LAST_DAY"])
+    window_end = reports.report_window_end(period)
     submitted = sa.select(MonthlyReport.account_id).where(MonthlyReport.period == period,
                                                           MonthlyReport.submitted_at.is_not(None))
     missing = db.session.query(Account).filter(

@@ -26,6 +26,11 @@ def reporting_period(today: dt.date | None = None) -> dt.date:
     return add_months(month_start(today or dt.date.today()), -1)
 
 
+def report_window_end(period: dt.date) -> dt.date:
+    """The last on-time day for month M: the 5th (REPORT_WINDOW_LAST_DAY) of month M+1 (第十五条)."""
+    return add_months(month_start(period), 1).replace(day=current_app.config["REPORT_WINDOW_LAST_DAY"])
+
+
 def month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
 
@@ -121,7 +126,7 @@ def missing_and_late(user, period: dt.date, unit_id: int | None = None) -> dict:
                  in late.order_by(MonthlyReport.submitted_at)]
     return {"period": period, "missing": _missing_rows(_missing_query(user, period, unit_id)), "late": late_rows,
             "expected": expected.with_entities(sa.func.count()).scalar(),
-            "window_end": add_months(period, 1).replace(day=current_app.config["REPORT_WINDOW_LAST_DAY"])}
+            "window_end": report_window_end(period)}
 
 
 def dormant_accounts(user, today: dt.date | None = None, limit: int | None = None) -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import joinedload
 
 from models import Account, AccountStatus, EmploymentStatus, Manager, TeamMember, TeamRole, db, policy
+from services import accounts
 
 #: Statuses that make a team member a problem: left the university, or a (graduating) student.
 FLAGGED = (EmploymentStatus.left, EmploymentStatus.student)
@@ -27,8 +28,7 @@ def staff_problems(user, limit: int = 50) -> list[dict]:
     query = policy.scope(user, Account, query)
     problems = []
     for member in query.limit(limit):
-        breaks_article_8 = (member.account.verified and member.role == TeamRole.admin
-                            and member.manager.employment_status != EmploymentStatus.staff)
+        breaks_article_8 = not accounts.may_serve(member.account.verified, member.role, member.manager)
         problems.append({"account": member.account, "manager": member.manager, "role": member.role,
                          "verified_breach": breaks_article_8})
     return problems

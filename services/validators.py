@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 from wtforms.validators import Email, Regexp
 
-from models.account import WECHAT_ORIGINAL_ID_PATTERN
-
 #: Mainland mobile (1[3-9]xxxxxxxxx) or landline with area code (0871-65023456, extension optional).
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
 
@@ -18,9 +16,6 @@ unit_code = Regexp(r"^[A-Z0-9]{1,20}$",
 phone = Regexp(PHONE_PATTERN,
                message=_l("Enter a mainland mobile number (11 digits) or a landline such as 0871-65023456."))
 email = Email(message=_l("Enter a valid e-mail address."), check_deliverability=False)
-wechat_original_id = Regexp(WECHAT_ORIGINAL_ID_PATTERN,
-                            message=_l("The WeChat original ID is gh_ followed by 12 characters 0-9 or a-f, "
-                                       "e.g. gh_1a2b3c4d5e6f."))
 
 
 def optional_phone(form, field):

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from flask_babel import gettext, lazy_gettext as _l
 
-from models import policy
-from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, Measure, MonthlyReport,
-                    Violation, db, utcnow)
+from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, Manager, Measure,
+                    MonthlyReport, TeamMember, TeamRole, Violation, db, policy, utcnow)
 from models.workflow import STEPS
-from services import audit
+from services import accounts, audit
+from services.problems import raise_first
+from services.reports import report_window_end
 
 #: The unit's statement on the 备案审批表 (第七条); the unit leader gives it when confirming.
 UNIT_STATEMENT = "已知我单位开设此新媒体帐号，并明确对此帐号及发布内容负有管理责任。"
@@ -146,12 +146,6 @@ def is_late(obj, when: dt.datetime) -> bool:
     return day > report_window_end(obj.period)
 
 
-def report_window_end(period: dt.date) -> dt.date:
-    """The last on-time day for month M: the 5th of month M+1 (第十五条)."""
-    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
-    return dt.date(year, month, current_app.config["REPORT_WINDOW_LAST_DAY"])
-
-
 def _check_submittable(obj) -> None:
     if isinstance(obj, MonthlyReport):
         first_of_next = report_window_end(obj.period).replace(day=1)
@@ -160,24 +154,26 @@ def _check_submittable(obj) -> None:
                                           "month is over.", month=obj.period.strftime("%Y-%m"),
                                           day=first_of_next.isoformat()))
     if isinstance(obj, Account):
-        heads = [m for m in obj.team if m.role.name == "head"]
-        admins = [m for m in obj.team if m.role.name == "admin"]
-        if len(heads) != 1 or not admins:
-            raise TransitionError(gettext("“%(record)s” needs exactly one person in charge and at least one "
-                                          "administrator before it can be submitted.", record=str(obj)))
+        team = [accounts.Member(m.role, m.manager) for m in obj.team]
+        # Not compared with the account's unit: an account moved to another unit keeps its people.
+        raise_first(accounts.team_problems(obj.verified, team), TransitionError, record=obj)
 
 
 # --- changes ---------------------------------------------------------------------------------------
 def _check_change(change: ChangeRecord) -> None:
-    """Refuse, before anything is changed, a change whose proposed values cannot be applied."""
-    from models import Manager, db
-
-    after = change.after or {}
+    """Refuse, before anything is changed, a change whose proposed values break the rules now."""
+    account, after = change.account, change.after or {}
+    if change.kind == ChangeKind.maintenance and after.get("maintenance") in Maintenance.__members__:
+        raise_first(accounts.vendor_problems(Maintenance[after["maintenance"]], after.get("vendor")),
+                    TransitionError, record=change)
     if change.kind == ChangeKind.managers and after.get("team"):
-        for entry in after["team"]:
-            manager = db.session.get(Manager, int(entry.get("manager_id") or 0))
-            if manager is None or manager.unit_id != change.account.unit_id:
-                raise TransitionError(gettext("A proposed team member is not a person of the account's unit."))
+        team = [accounts.Member(TeamRole[entry.get("role")] if entry.get("role") in TeamRole.__members__ else None,
+                                db.session.get(Manager, int(entry.get("manager_id") or 0)))
+                for entry in after["team"]]
+        if any(member.person is None for member in team):
+            raise TransitionError(gettext("A proposed team member is not a person of the account's unit."))
+        raise_first(accounts.team_problems(account.verified, team, account.unit_id), TransitionError,
+                    record=change)
 
 
 def apply_change(change: ChangeRecord, actor) -> None:
@@ -190,8 +186,6 @@ def apply_change(change: ChangeRecord, actor) -> None:
         account.maintenance = Maintenance[after["maintenance"]]
         account.vendor = after.get("vendor") if account.maintenance == Maintenance.outsourced else None
     elif change.kind == ChangeKind.managers and after.get("team"):
-        from models import Manager, TeamMember, TeamRole, db
-
         account.team.clear()
         db.session.flush()  # the old 负责人 goes before the new one arrives (one head per team)
         account.team.extend(TeamMember(manager=db.session.get(Manager, int(entry["manager_id"])),
