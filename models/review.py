@@ -2,7 +2,8 @@
 
 A 备案 (Account), a 变更备案 (ChangeRecord) and a 管理月报表 (MonthlyReport) each carry the same trail:
 when it was sent, the unit's opinion and who signed it, the department's opinion and who approved it,
-the reason it was last returned. The workflow (services/workflow.py) is the only writer of these columns.
+the reason it was last returned. The workflow steps (services/workflow.py) set them; no form edits them
+(the Excel import of already-registered accounts sets approved_at).
 Each record keeps its own ``status`` column (its own states, its own indexes).
 
 The columns keep the names, types and index names they had in each table, so the mixin changed no
