@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import LabeledEnum, TimestampMixin, VersionedMixin, db, enum_column
 from .manager import Manager
+from .review import ReviewMixin, review_constraints
 from .unit import Unit
-from .user import User
 
 
 class Platform(LabeledEnum):
@@ -59,7 +59,7 @@ class TeamRole(LabeledEnum):
 WECHAT_ORIGINAL_ID_PATTERN = r"^gh_[0-9a-f]{12}$"
 
 
-class Account(VersionedMixin, TimestampMixin, db.Model):
+class Account(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "accounts"
     __table_args__ = (
         sa.CheckConstraint("name <> ''", name="name_not_empty"),
@@ -82,7 +82,7 @@ class Account(VersionedMixin, TimestampMixin, db.Model):
         ),
         # Only registered accounts are published in the matrix (第五条).
         sa.CheckConstraint("NOT in_matrix OR status = 'approved'", name="matrix_only_approved"),
-        sa.CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
+        *review_constraints(),
         # The same platform account cannot be registered twice.
         sa.UniqueConstraint("platform", "platform_account_id"),
         sa.UniqueConstraint("wechat_original_id"),
@@ -124,22 +124,8 @@ class Account(VersionedMixin, TimestampMixin, db.Model):
         enum_column(AccountStatus, "account_status"), default=AccountStatus.draft, index=True
     )
     in_matrix: Mapped[bool] = mapped_column(default=False, nullable=False, index=True)
-    #: 单位意见 (the unit leader's statement), who gave it and when.
-    unit_opinion: Mapped[str | None] = mapped_column(sa.Text)
-    unit_signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    unit_signed_by: Mapped[User | None] = relationship(foreign_keys=[unit_signed_by_id])
-    unit_signed_at: Mapped[dt.datetime | None]
-    #: 宣传部意见
-    dept_opinion: Mapped[str | None] = mapped_column(sa.Text)
-    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
-    approved_at: Mapped[dt.datetime | None]
-    submitted_at: Mapped[dt.datetime | None]
-    return_reason: Mapped[str | None] = mapped_column(sa.Text)
-    #: 备案截止日 — created_on + 5 working days (第六条).
+    #: 备案截止日 — created_on + 5 working days (第六条); is_late (ReviewMixin) = first submitted after it.
     registration_due: Mapped[dt.date | None] = mapped_column(index=True)
-    #: 逾期备案 — first submitted after registration_due.
-    is_late: Mapped[bool] = mapped_column(default=False, nullable=False, index=True)
 
     team: Mapped[list[TeamMember]] = relationship(
         back_populates="account", cascade="all, delete-orphan", order_by="TeamMember.role.desc(), TeamMember.id"

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .account import Account
 from .base import LabeledEnum, TimestampMixin, VersionedMixin, db, enum_column
+from .review import ReviewMixin, review_constraints
 from .unit import Unit
-from .user import User
 
 
 class ChangeKind(LabeledEnum):
@@ -31,10 +31,10 @@ class ReviewStatus(LabeledEnum):
     returned = "returned", _l("Returned for revision")
 
 
-class ChangeRecord(VersionedMixin, TimestampMixin, db.Model):
+class ChangeRecord(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "change_records"
     __table_args__ = (
-        sa.CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
+        *review_constraints(),
         sa.CheckConstraint(
             "kind <> 'closure' OR (closure_notice IS NOT NULL AND closure_notice <> '')",
             name="closure_has_notice",
@@ -63,18 +63,8 @@ class ChangeRecord(VersionedMixin, TimestampMixin, db.Model):
     status: Mapped[ReviewStatus] = mapped_column(
         enum_column(ReviewStatus, "review_status"), default=ReviewStatus.draft
     )
+    #: 申报截止日 — changed_on + 5 working days (第八条); is_late (ReviewMixin) = first submitted after it.
     due_on: Mapped[dt.date | None] = mapped_column(index=True)
-    is_late: Mapped[bool] = mapped_column(default=False, nullable=False, index=True)
-    submitted_at: Mapped[dt.datetime | None]
-    unit_opinion: Mapped[str | None] = mapped_column(sa.Text)
-    unit_signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    unit_signed_by: Mapped[User | None] = relationship(foreign_keys=[unit_signed_by_id])
-    unit_signed_at: Mapped[dt.datetime | None]
-    dept_opinion: Mapped[str | None] = mapped_column(sa.Text)
-    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
-    approved_at: Mapped[dt.datetime | None]
-    return_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     def __str__(self) -> str:
         account = self.account.name if self.account else ""

@@ -9,17 +9,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from .account import Account
 from .base import TimestampMixin, VersionedMixin, db, enum_column
 from .change import ReviewStatus
+from .review import ReviewMixin, review_constraints
 from .unit import Unit
-from .user import User
 
 
-class MonthlyReport(VersionedMixin, TimestampMixin, db.Model):
+class MonthlyReport(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "monthly_reports"
     __table_args__ = (
         # One report per account per month (第十五条).
         sa.UniqueConstraint("account_id", "period"),
         sa.CheckConstraint("post_count >= 0", name="post_count_nonneg"),
-        sa.CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
+        *review_constraints(),
         sa.CheckConstraint(
             "NOT involves_classified OR status <> 'approved' OR (classified_handling IS NOT NULL"
             " AND classified_handling <> '')",
@@ -58,18 +58,6 @@ class MonthlyReport(VersionedMixin, TimestampMixin, db.Model):
     status: Mapped[ReviewStatus] = mapped_column(
         enum_column(ReviewStatus, "review_status"), default=ReviewStatus.draft, index=True
     )
-    #: 报送时间 — set by the server on submission.
-    submitted_at: Mapped[dt.datetime | None]
-    is_late: Mapped[bool] = mapped_column(default=False, nullable=False, index=True)
-    unit_opinion: Mapped[str | None] = mapped_column(sa.Text)
-    unit_signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    unit_signed_by: Mapped[User | None] = relationship(foreign_keys=[unit_signed_by_id])
-    unit_signed_at: Mapped[dt.datetime | None]
-    dept_opinion: Mapped[str | None] = mapped_column(sa.Text)
-    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
-    approved_at: Mapped[dt.datetime | None]
-    return_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     @validates("period")
     def _first_of_month(self, _key: str, value: dt.date) -> dt.date:
