@@ -5,6 +5,7 @@ docs/testing.md describes the organisation."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
 import os
 import re
@@ -138,6 +139,23 @@ def pytest_terminal_summary(terminalreporter):
         built, reused = sum(Tables.builds.values()), sum(Tables.reused.values())
         terminalreporter.write_line(f"kept worlds: built {built} times, reused by {reused} tests "
                                     f"({', '.join(f'{k}: {n}' for k, n in sorted(Tables.builds.items()))})")
+
+
+@contextlib.contextmanager
+def count_statements(app):
+    """The SQL statements the app's engine executes inside the block (a list that fills as they run)."""
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture
