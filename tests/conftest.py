@@ -61,15 +61,18 @@ def app():
 # --- what the tables hold between tests ----------------------------------------------------------------
 class Tables:
     """The state of the database between two tests. Every test starts on empty tables, except the tests
-    that ask for a kept world (the ``kept_world`` fixture of tests/access/): they start on that world,
-    built by the same factories as a fresh one, and kept for the next test as long as no statement that
-    changes data ran since it was built (``wrote``). A test that wrote, and any test that keeps no world,
-    leaves empty tables behind."""
-    kept = None          # the key of the world in the tables, or None when they are empty
-    data = None          # that world's ids
-    wrote = False        # a statement that changes data ran since the world was built or the test began
-    builds = collections.Counter()  # worlds built, by key
-    reused = collections.Counter()  # tests that started on a kept world without building it
+    that ask for a kept world (the ``kept_world`` fixture of tests/access/): they start on that world, made
+    by the same factories as a fresh one and kept for the next test as long as no statement that changes
+    data ran (``wrote``). After a test that wrote, the world's rows as the build left them are put back
+    (``restore``: every row of every table and the id sequences) instead of building it again.
+    A test that keeps no world leaves empty tables behind."""
+    kept = None          # the key of the world in the tables; None: the tables are empty
+    changed = False      # a statement changed data since the kept world was built or put back
+    wrote = False        # a statement that changes data ran (``_note_writes``; reset by the fixtures)
+    worlds: dict = {}    # key → (ids, rows as the build left them): what ``restore`` puts back
+    builds = collections.Counter()    # worlds built by the factories, by key
+    restores = collections.Counter()  # worlds put back after a test that wrote
+    reused = collections.Counter()    # tests that started on the kept world as it was
 
 
 #: The first word of a statement that changes data or schema (a WITH: when it contains one of the first three).
@@ -87,32 +90,89 @@ def _note_writes(conn, cursor, statement, parameters, context, executemany):
 sa.event.listen(sa.engine.Engine, "before_cursor_execute", _note_writes)  # every engine, every connection
 
 
+def _delete_all(conn) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
 def empty_tables(app) -> None:
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
-    Tables.kept = Tables.data = None
+            _delete_all(conn)
+    Tables.kept, Tables.changed = None, False
+
+
+def _as_stored(column):
+    """A JSON column read and written as its text, so that SQL NULL and JSON null stay apart."""
+    return isinstance(column.type, sa.JSON)
+
+
+def dump_tables(app) -> dict:
+    """Every row of every table (in id order), and on PostgreSQL the id sequences' positions."""
+    with app.app_context(), db.engine.connect() as conn:
+        rows = {}
+        for table in db.metadata.sorted_tables:
+            columns = [sa.cast(c, sa.Text).label(c.name) if _as_stored(c) else c for c in table.c]
+            query = sa.select(*columns).order_by(*table.primary_key.columns)
+            rows[table.name] = [dict(row) for row in conn.execute(query).mappings()]
+        sequences = []
+        if conn.dialect.name == "postgresql":
+            sequences = [tuple(row) for row in conn.execute(sa.text(
+                "SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() ORDER BY 1"))]
+    return {"rows": rows, "sequences": sequences}
+
+
+def restore_tables(app, dump: dict) -> None:
+    """The tables exactly as ``dump_tables`` found them."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            _delete_all(conn)
+            for table in db.metadata.sorted_tables:
+                rows = dump["rows"][table.name]
+                if not rows:
+                    continue
+                values = {}
+                for c in table.c:
+                    if _as_stored(c):
+                        text = sa.bindparam(c.name, type_=sa.Text)
+                        values[c.name] = sa.cast(text, c.type) if postgres else text
+                    else:
+                        values[c.name] = sa.bindparam(c.name, type_=c.type)
+                conn.execute(table.insert().values(values), rows)
+            for name, last_value in dump["sequences"]:
+                conn.execute(sa.select(sa.func.setval(name, last_value or 1, last_value is not None)))
 
 
 def keep_world(app, key, build) -> dict:
-    """The world ``key`` made by ``build()`` on empty tables, built again only when the tables hold
-    something else or a statement changed data since it was built. A deep copy of its ids."""
-    if Tables.kept != key or Tables.wrote:
-        if Tables.kept is not None or Tables.wrote:
-            empty_tables(app)
-        Tables.data = build()
-        Tables.kept = key
-        Tables.builds[key] += 1
-    else:
+    """The world ``key`` made by ``build()`` on empty tables; kept while no test writes, put back as the
+    build left it after one that did. A deep copy of its ids."""
+    if Tables.wrote:
+        Tables.changed = True
+    if Tables.kept == key and not Tables.changed:
         Tables.reused[key] += 1
-    Tables.wrote = False
-    return copy.deepcopy(Tables.data)
+    elif key in Tables.worlds:
+        Tables.kept, Tables.changed = key, True  # (until it is back)
+        restore_tables(app, Tables.worlds[key][1])
+        if not Tables.restores[key]:  # the first time: the rows are exactly those of the build
+            assert dump_tables(app) == Tables.worlds[key][1], f"the world {key} was not put back as it was"
+        Tables.restores[key] += 1
+    else:
+        if Tables.kept is not None or Tables.changed:
+            empty_tables(app)
+        Tables.kept, Tables.changed = key, True  # (until it is built)
+        ids = build()
+        Tables.worlds[key] = (ids, dump_tables(app))
+        Tables.builds[key] += 1
+    Tables.changed = Tables.wrote = False
+    return copy.deepcopy(Tables.worlds[key][0])
 
 
 @pytest.fixture(autouse=True)
@@ -130,15 +190,17 @@ def clean_tables(app, request):
     file_cache.clear()
     with app.app_context():
         db.session.remove()
-    if not keeps or Tables.wrote or Tables.kept is None:
+    if not keeps:
         empty_tables(app)
+    elif Tables.wrote:
+        Tables.changed = True
 
 
 def pytest_terminal_summary(terminalreporter):
     if Tables.builds:
-        built, reused = sum(Tables.builds.values()), sum(Tables.reused.values())
-        terminalreporter.write_line(f"kept worlds: built {built} times, reused by {reused} tests "
-                                    f"({', '.join(f'{k}: {n}' for k, n in sorted(Tables.builds.items()))})")
+        built, restored, reused = (sum(c.values()) for c in (Tables.builds, Tables.restores, Tables.reused))
+        terminalreporter.write_line(f"kept worlds: {built} built, {restored} put back after a test that wrote, "
+                                    f"{reused} tests on a world as it was")
 
 
 @contextlib.contextmanager
