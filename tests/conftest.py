@@ -1,5 +1,6 @@
-"""Fixtures: an app on a fresh database built by the Alembic migrations, clean tables for every test (or a
-world kept between the tests that only read it: see ``keep_world``), a client per role (``login_as``).
+"""Fixtures: an app on a fresh database built by the Alembic migrations, clean tables for every test (or, in
+tests/access/, a world kept between tests and put back after one that wrote: ``keep_world``), a client per
+role (``login_as``).
 The factories are in tests/factories.py (re-exported here). DATABASE_URL selects PostgreSQL.
 docs/testing.md describes the organisation."""
 from __future__ import annotations
