@@ -76,6 +76,10 @@ class Tables:
     reused = collections.Counter()    # tests that started on the kept world as it was
 
 
+#: XMT_CHECK_KEPT_WORLDS=1: after every test that left a kept world as it was (no write seen), read every
+#: table again and compare it with the build (slower; proves that the write detection misses nothing).
+CHECK_KEPT_WORLDS = os.environ.get("XMT_CHECK_KEPT_WORLDS") == "1"
+
 #: The first word of a statement that changes data or schema (a WITH: when it contains one of the first three).
 _WRITES = re.compile(r"\s*(?:/\*.*?\*/\s*|--[^\n]*\n\s*)*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|TRUNCATE|"
                      r"CREATE|DROP|ALTER|COPY|WITH)\b", re.I | re.S)
@@ -196,6 +200,8 @@ def clean_tables(app, request):
         empty_tables(app)
     elif Tables.wrote:
         Tables.changed = True
+    elif CHECK_KEPT_WORLDS and Tables.kept is not None and not Tables.changed:
+        assert dump_tables(app) == Tables.worlds[Tables.kept][1], "a test changed the world without a write seen"
 
 
 def pytest_terminal_summary(terminalreporter):
