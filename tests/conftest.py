@@ -1,8 +1,13 @@
-"""Fixtures: an app on a fresh database built by the Alembic migrations, per-test clean tables,
-a client per role (``login_as``) and small factories. DATABASE_URL selects PostgreSQL."""
+"""Fixtures: an app on a fresh database built by the Alembic migrations, clean tables for every test (or, in
+tests/access/, a world kept between tests and put back after one that wrote: ``keep_world``), a client per
+role (``login_as``).
+The factories are in tests/factories.py (re-exported here). DATABASE_URL selects PostgreSQL.
+docs/testing.md describes the organisation."""
 from __future__ import annotations
 
-import datetime as dt
+import collections
+import contextlib
+import copy
 import os
 import re
 import shutil
@@ -12,10 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from models import (Account, AccountStatus, EmploymentStatus, Manager, MonthlyReport, Platform, ReviewStatus,
-                    Role, TeamMember, TeamRole, Unit, UnitKind, User, db)
+from models import Account, AuditLog, Role, Unit, UnitKind, User, db
 
-PASSWORD = "test-password-123"
+from .factories import (PASSWORD, TINY_PDF, make_account, make_assessment, make_attachment,  # noqa: F401
+                        make_calendar_day, make_change, make_manager, make_report, make_unit, make_user,
+                        make_violation)
 
 
 def _database_url(tmpdir: str) -> str:
@@ -53,8 +59,134 @@ def app():
     shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+# --- what the tables hold between tests ----------------------------------------------------------------
+class Tables:
+    """The state of the database between two tests. Every test starts on empty tables, except the tests
+    that ask for a kept world (the ``kept_world`` fixture of tests/access/): they start on that world, made
+    by the same factories as a fresh one and kept for the next test as long as no statement that changes
+    data ran (``wrote``). After a test that wrote, the world's rows as the build left them are put back
+    (``restore``: every row of every table and the id sequences) instead of building it again.
+    A test that keeps no world leaves empty tables behind."""
+    kept = None          # the key of the world in the tables; None: the tables are empty
+    changed = False      # a statement changed data since the kept world was built or put back
+    wrote = False        # a statement that changes data ran (``_note_writes``; reset by the fixtures)
+    worlds: dict = {}    # key → (ids, rows as the build left them): what ``restore`` puts back
+    builds = collections.Counter()    # worlds built by the factories, by key
+    restores = collections.Counter()  # worlds put back after a test that wrote
+    reused = collections.Counter()    # tests that started on the kept world as it was
+
+
+#: XMT_CHECK_KEPT_WORLDS=1: after every test that left a kept world as it was (no write seen), read every
+#: table again and compare it with the build (slower; proves that the write detection misses nothing).
+CHECK_KEPT_WORLDS = os.environ.get("XMT_CHECK_KEPT_WORLDS") == "1"
+
+#: The first word of a statement that changes data or schema (a WITH: when it contains one of the first three).
+_WRITES = re.compile(r"\s*(?:/\*.*?\*/\s*|--[^\n]*\n\s*)*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|TRUNCATE|"
+                     r"CREATE|DROP|ALTER|COPY|WITH)\b", re.I | re.S)
+_DML = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.I)
+
+
+def _note_writes(conn, cursor, statement, parameters, context, executemany):
+    match = _WRITES.match(statement)
+    if match and (match.group(1).upper() != "WITH" or _DML.search(statement)):
+        Tables.wrote = True
+
+
+sa.event.listen(sa.engine.Engine, "before_cursor_execute", _note_writes)  # every engine, every connection
+
+
+def _delete_all(conn) -> None:
+    """Every row gone, and on PostgreSQL the id sequences back at 1 (what TRUNCATE … RESTART IDENTITY does,
+    without its cost: a quarter of a second on a 2-core machine even for empty tables, against a few ms)."""
+    for table in reversed(db.metadata.sorted_tables):
+        conn.execute(table.delete())
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                             "FROM pg_sequences WHERE schemaname = current_schema()"))
+
+
+def empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            _delete_all(conn)
+    Tables.kept, Tables.changed = None, False
+
+
+def _as_stored(column):
+    """A JSON column read and written as its text, so that SQL NULL and JSON null stay apart."""
+    return isinstance(column.type, sa.JSON)
+
+
+def dump_tables(app) -> dict:
+    """Every row of every table (in id order), and on PostgreSQL the id sequences' positions."""
+    with app.app_context(), db.engine.connect() as conn:
+        rows = {}
+        for table in db.metadata.sorted_tables:
+            columns = [sa.cast(c, sa.Text).label(c.name) if _as_stored(c) else c for c in table.c]
+            query = sa.select(*columns).order_by(*table.primary_key.columns)
+            rows[table.name] = [dict(row) for row in conn.execute(query).mappings()]
+        sequences = []
+        if conn.dialect.name == "postgresql":
+            sequences = [tuple(row) for row in conn.execute(sa.text(
+                "SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() ORDER BY 1"))]
+    return {"rows": rows, "sequences": sequences}
+
+
+def restore_tables(app, dump: dict) -> None:
+    """The tables exactly as ``dump_tables`` found them."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            _delete_all(conn)
+            for table in db.metadata.sorted_tables:
+                rows = dump["rows"][table.name]
+                if not rows:
+                    continue
+                values = {}
+                for c in table.c:
+                    if _as_stored(c):
+                        text = sa.bindparam(c.name, type_=sa.Text)
+                        values[c.name] = sa.cast(text, c.type) if postgres else text
+                    else:
+                        values[c.name] = sa.bindparam(c.name, type_=c.type)
+                conn.execute(table.insert().values(values), rows)
+            for name, last_value in dump["sequences"]:
+                conn.execute(sa.select(sa.func.setval(name, last_value or 1, last_value is not None)))
+
+
+def keep_world(app, key, build) -> dict:
+    """The world ``key`` made by ``build()`` on empty tables; kept while no test writes, put back as the
+    build left it after one that did. A deep copy of its ids."""
+    if Tables.wrote:
+        Tables.changed = True
+    if Tables.kept == key and not Tables.changed:
+        Tables.reused[key] += 1
+    elif key in Tables.worlds:
+        Tables.kept, Tables.changed = key, True  # (until it is back)
+        restore_tables(app, Tables.worlds[key][1])
+        if not Tables.restores[key]:  # the first time: the rows are exactly those of the build
+            assert dump_tables(app) == Tables.worlds[key][1], f"the world {key} was not put back as it was"
+        Tables.restores[key] += 1
+    else:
+        if Tables.kept is not None or Tables.changed:
+            empty_tables(app)
+        Tables.kept, Tables.changed = key, True  # (until it is built)
+        ids = build()
+        Tables.worlds[key] = (ids, dump_tables(app))
+        Tables.builds[key] += 1
+    Tables.changed = Tables.wrote = False
+    return copy.deepcopy(Tables.worlds[key][0])
+
+
 @pytest.fixture(autouse=True)
-def clean_tables(app):
+def clean_tables(app, request):
+    keeps = "kept_world" in request.fixturenames
+    if not keeps and Tables.kept is not None:
+        empty_tables(app)  # a kept world from the tests before: this test starts on empty tables
+    Tables.wrote = False
     yield
     from views.matrix import rendered
 
@@ -64,13 +196,36 @@ def clean_tables(app):
     file_cache.clear()
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
+    if not keeps:
+        empty_tables(app)
+    elif Tables.wrote:
+        Tables.changed = True
+    elif CHECK_KEPT_WORLDS and Tables.kept is not None and not Tables.changed:
+        assert dump_tables(app) == Tables.worlds[Tables.kept][1], "a test changed the world without a write seen"
+
+
+def pytest_terminal_summary(terminalreporter):
+    if Tables.builds:
+        built, restored, reused = (sum(c.values()) for c in (Tables.builds, Tables.restores, Tables.reused))
+        terminalreporter.write_line(f"kept worlds: {built} built, {restored} put back after a test that wrote, "
+                                    f"{reused} tests on a world as it was")
+
+
+@contextlib.contextmanager
+def count_statements(app):
+    """The SQL statements the app's engine executes inside the block (a list that fills as they run)."""
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture
@@ -80,57 +235,8 @@ def ctx(app):
         db.session.remove()
 
 
-# --- factories -------------------------------------------------------------------------------
-def make_unit(code="KJXY", name=None, kind=UnitKind.college) -> Unit:
-    unit = Unit(code=code, name=name or f"{code}单位", kind=kind)
-    db.session.add(unit)
-    db.session.flush()
-    return unit
-
-
-def make_user(username, role: Role, unit: Unit | None = None) -> User:
-    user = User(username=username, display_name=username, role=role, unit=unit)
-    user.set_password(PASSWORD)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def make_manager(unit: Unit, name="张伟", status=EmploymentStatus.staff, staff_no=None) -> Manager:
-    manager = Manager(name=name, unit=unit, staff_no=staff_no, phone="13800001111",
-                      employment_status=status)
-    db.session.add(manager)
-    db.session.flush()
-    return manager
-
-
-def make_account(unit: Unit, name="测试帐号", status=AccountStatus.draft, platform=Platform.weibo,
-                 account_id=None, **kwargs) -> Account:
-    head = make_manager(unit, name=f"{name}负责人")
-    admin = make_manager(unit, name=f"{name}管理员")
-    account = Account(name=name, platform=platform, platform_account_id=account_id or f"id-{name}",
-                      creator_entity=unit.name, unit=unit, created_on=dt.date(2026, 9, 1), status=status,
-                      team=[TeamMember(manager=head, role=TeamRole.head),
-                            TeamMember(manager=admin, role=TeamRole.admin)], **kwargs)
-    if status in (AccountStatus.approved, AccountStatus.suspended, AccountStatus.closed):
-        account.approved_at = dt.datetime(2026, 9, 5, 10)
-    db.session.add(account)
-    db.session.flush()
-    return account
-
-
-def make_report(account: Account, period=dt.date(2026, 10, 1), status=ReviewStatus.draft) -> MonthlyReport:
-    report = MonthlyReport(account=account, unit=account.unit, period=period, post_count=3,
-                           snapshot_unit_name=account.unit.name, snapshot_platform=str(account.platform.name),
-                           snapshot_account_name=account.name, status=status,
-                           approved_at=dt.datetime(2026, 11, 3) if status == ReviewStatus.approved else None)
-    db.session.add(report)
-    db.session.flush()
-    return report
-
-
-@pytest.fixture
-def world(app):
+# --- worlds -------------------------------------------------------------------------------------------
+def build_world(app) -> dict:
     """Two units with a user of every role, and records of each kind in both units."""
     with app.app_context():
         own, other = make_unit("KJXY", "会计学院"), make_unit("TW", "校团委", UnitKind.student_org)
@@ -155,88 +261,7 @@ def world(app):
     return data
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no csrf_token on the page"
-    return match.group(1) or match.group(2)
-
-
-class RoleClient:
-    def __init__(self, client):
-        self.client = client
-        self.csrf = None
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def post(self, url, data=None, **kw):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf)
-        return self.client.post(url, data=data, **kw)
-
-
-@pytest.fixture
-def login_as(app, world):
-    def _login(role: str) -> RoleClient:
-        username = {"unit_editor": "editor", "unit_leader": "leader", "dept_admin": "dept",
-                    "auditor": "auditor", "other_editor": "other_editor"}[role]
-        client = app.test_client()
-        page = client.get("/login")
-        token = csrf_from(page.get_data(as_text=True))
-        response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        rc = RoleClient(client)
-        # A token for Flask-Admin's SecureForm (same session-bound token).
-        rc.csrf = csrf_from(client.get("/admin/accounts/new/").get_data(as_text=True)) if role != "auditor" \
-            else token
-        return rc
-
-    return _login
-
-
-# --- appended for tests/test_access.py: records of every kind in both units ------------------
-from models import (AuditLog, Assessment, ChangeKind, ChangeRecord, DayKind, Measure, Violation,  # noqa: E402
-                    ViolationKind, WorkCalendar)
-
-
-def make_change(account: Account, kind=ChangeKind.name, status=ReviewStatus.draft) -> ChangeRecord:
-    change = ChangeRecord(account=account, unit=account.unit, kind=kind, changed_on=dt.date(2026, 10, 8),
-                          before={"name": account.name}, after={"name": f"{account.name}新名"},
-                          reason=f"{account.name}更名", status=status)
-    db.session.add(change)
-    db.session.flush()
-    return change
-
-
-def make_violation(account: Account, kind=ViolationKind.late_report, measure=Measure.rectify) -> Violation:
-    violation = Violation(account=account, unit=account.unit, occurred_on=dt.date(2026, 10, 9), kind=kind,
-                          measure=measure, description=f"{account.name}逾期报送",
-                          responsible_persons=f"{account.name}负责人")
-    db.session.add(violation)
-    db.session.flush()
-    return violation
-
-
-def make_assessment(unit: Unit, account: Account | None = None, year=2025) -> Assessment:
-    assessment = Assessment(year=year, unit=unit, account=account, reports_expected=12, reports_on_time=10,
-                            posts=100, violations=0, remarks=f"{account.name if account else unit.name}考核")
-    db.session.add(assessment)
-    db.session.flush()
-    return assessment
-
-
-def make_calendar_day(day=dt.date(2030, 1, 1), kind=DayKind.holiday, name="元旦") -> WorkCalendar:
-    entry = WorkCalendar(day=day, kind=kind, name=name, source="manual")
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-@pytest.fixture
-def access_world(app, world):
+def build_access_world(app, world: dict) -> dict:
     """``world`` plus a change request, a violation and an assessment in each unit, a calendar day,
     and ``rows[view] = {"own": id, "other": id}`` for every admin view (calendar rows have no unit)."""
     with app.app_context():
@@ -269,8 +294,7 @@ def access_world(app, world):
     return {**world, "rows": rows}
 
 
-@pytest.fixture
-def deletable(app, access_world):
+def build_deletable(app, access_world: dict) -> dict:
     """``access_world["rows"]``, with accounts and managers that nothing refers to (so that an allowed
     delete really deletes; the world's accounts have reports, the managers are on teams)."""
     rows = {view: dict(pair) for view, pair in access_world["rows"].items()}
@@ -284,26 +308,7 @@ def deletable(app, access_world):
     return rows
 
 
-import hashlib  # noqa: E402
-
-#: The smallest file that passes the attachment type check (a PDF by its content).
-TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-
-def make_attachment(owner, filename=None, content=TINY_PDF):
-    from models import Attachment, AttachmentKind
-
-    field = {Account: "account", ChangeRecord: "change", MonthlyReport: "report"}[type(owner)]
-    attachment = Attachment(unit_id=owner.unit_id, kind=AttachmentKind.signed_form,
-                            filename=filename or f"{owner}.pdf", content_type="application/pdf", size=len(content),
-                            sha256=hashlib.sha256(content).hexdigest(), content=content, **{f"{field}_id": owner.id})
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
-
-
-@pytest.fixture
-def attachment_world(app, access_world):
+def build_attachment_world(app, access_world: dict) -> dict:
     """``access_world`` plus one attachment on each unit's account: ``attachments = {"own": id, "other": id}``."""
     with app.app_context():
         own = make_attachment(db.session.get(Account, access_world["own_account"]), "本单位帐号备案表.pdf")
@@ -311,3 +316,81 @@ def attachment_world(app, access_world):
         db.session.commit()
         ids = {"own": own.id, "other": other.id}
     return {**access_world, "attachments": ids}
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app)
+
+
+@pytest.fixture
+def access_world(app, world):
+    return build_access_world(app, world)
+
+
+@pytest.fixture
+def deletable(app, access_world):
+    return build_deletable(app, access_world)
+
+
+@pytest.fixture
+def attachment_world(app, access_world):
+    return build_attachment_world(app, access_world)
+
+
+# --- logging in ---------------------------------------------------------------------------------------
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+USERNAMES = {"unit_editor": "editor", "unit_leader": "leader", "dept_admin": "dept", "auditor": "auditor",
+             "other_editor": "other_editor"}
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token on the page"
+    return match.group(1) or match.group(2)
+
+
+class RoleClient:
+    def __init__(self, client):
+        self.client = client
+        self.csrf = None
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=data, **kw)
+
+
+def log_in(app, username: str) -> RoleClient:
+    """A client with the session a successful POST /login leaves (views/auth.py calls Flask-Login's
+    ``login_user``: ``_user_id`` — the id and the password's fingerprint —, ``_fresh`` and ``_id``, the
+    "strong" session protection's hash of the client's address and User-Agent), and a CSRF token of that
+    session for its forms. Without the three requests, and without what a login writes to the database
+    (last_login_at, the audit entry): tests/test_auth.py and tests/test_hardening.py test the login itself,
+    over HTTP."""
+    from flask import session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+
+    client = app.test_client()
+    with app.test_request_context(environ_base=client.environ_base):
+        user = db.session.query(User).filter_by(username=username).one()
+        assert login_user(user), f"{username} may not log in"
+        token = generate_csrf()
+        state = dict(session)
+    with client.session_transaction() as stored:
+        stored.update(state)
+    rc = RoleClient(client)
+    rc.csrf = token
+    return rc
+
+
+@pytest.fixture
+def login_as(app, world):
+    def _login(role: str) -> RoleClient:
+        return log_in(app, USERNAMES[role])
+
+    return _login

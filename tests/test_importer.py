@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import time
 import zipfile
 
 import pytest
@@ -18,7 +17,7 @@ from services import importer
 from services.importer import ACCOUNT_SHEET, HEADERS, MANAGER_SHEET, UNIT_SHEET
 from services.workdays import add_working_days
 
-from .conftest import make_manager
+from .conftest import count_statements, make_manager
 
 UNIT = {"单位代码": "XW01", "单位名称": "新闻学院", "单位类别": "学院", "单位主要负责人": "刘一", "职务": "院长",
         "联系电话": "0871-65030001"}
@@ -355,7 +354,10 @@ def test_more_than_20000_rows_are_refused(en):
     assert "20000" in report.errors[0].message
 
 
-def test_ten_thousand_bad_rows_answer_quickly(en):
+def test_ten_thousand_bad_rows_answer_quickly(app, en):
+    """Counted, not timed (a time limit fails on a busy machine and proves little on an idle one): the check
+    stops at the 1,000th error, and reads the database in a few statements of up to 500 values each — a
+    statement per row would be 10,000 (the seconds it takes are openpyxl parsing the XML)."""
     workbook = Workbook(write_only=True)
     for name, headers in HEADERS.items():
         sheet = workbook.create_sheet(name)
@@ -365,9 +367,9 @@ def test_ten_thousand_bad_rows_answer_quickly(en):
                 sheet.append([f"帐号{number}", "微博", f"id{number}", None, "某单位", "NOPE", "2025-01-01", "否",
                               None, None, None, None, None, None, f"S{number}", f"A{number}", None])
     blob = save(workbook)
-    started = time.monotonic()
-    report = importer.dry_run(blob)
-    assert time.monotonic() - started < 6  # about 2 s, nearly all of it openpyxl parsing the XML
+    with count_statements(app) as statements:
+        report = importer.dry_run(blob)
+    assert len(statements) <= 100, f"{len(statements)} SQL statements for 10,000 rows"
     assert len(report.errors) == importer.MAX_ERRORS + 1
     assert report.errors[-1].sheet is None and "stopped after 1000" in report.errors[-1].message
 
