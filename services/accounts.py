@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from flask_babel import gettext, lazy_gettext as _l
 
-from models import AccountStatus, EmploymentStatus, Maintenance, Platform, TeamRole
+from models import Account, AccountStatus, EmploymentStatus, Maintenance, Manager, Platform, TeamMember, TeamRole
 from models.account import WECHAT_ORIGINAL_ID_PATTERN
 from services.problems import Problem
 from services.workdays import add_working_days
@@ -87,6 +87,13 @@ def member_problems(verified: bool, role: TeamRole, person, unit_id: int | None 
 def may_serve(verified: bool, role: TeamRole, person) -> bool:
     """第八条: the 管理员 of a verified account are 在岗在编 employees."""
     return not (verified and role == TeamRole.admin and person.employment_status != EmploymentStatus.staff)
+
+
+def breaks_article_8():
+    """:func:`may_serve` as an SQL condition over Account, TeamMember and Manager joined: the team lines that
+    break 第八条 (for lists of existing accounts; tests/test_rules_once.py checks that both agree)."""
+    return ((Account.verified.is_(True)) & (TeamMember.role == TeamRole.admin)
+            & (Manager.employment_status != EmploymentStatus.staff))
 
 
 # --- the account's own fields ----------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import joinedload
 
-from models import Account, AccountStatus, EmploymentStatus, Manager, TeamMember, TeamRole, db, policy
+from models import Account, AccountStatus, EmploymentStatus, Manager, TeamMember, db, policy
 from services import accounts
 
 #: Statuses that make a team member a problem: left the university, or a (graduating) student.
@@ -21,9 +21,7 @@ def staff_problems(user, limit: int = 50) -> list[dict]:
     query = (db.session.query(TeamMember).join(Account).join(Manager)
              .options(joinedload(TeamMember.account).joinedload(Account.unit), joinedload(TeamMember.manager))
              .filter(Account.status != AccountStatus.closed)
-             .filter((Manager.employment_status.in_(FLAGGED))
-                     | ((Account.verified.is_(True)) & (TeamMember.role == TeamRole.admin)
-                        & (Manager.employment_status != EmploymentStatus.staff)))
+             .filter(Manager.employment_status.in_(FLAGGED) | accounts.breaks_article_8())
              .order_by(Account.name, TeamMember.id))
     query = policy.scope(user, Account, query)
     problems = []

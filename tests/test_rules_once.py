@@ -413,3 +413,32 @@ def test_due_dates_are_the_same_from_the_form_and_the_import(app, scene, login_a
         assert {a.registration_due for a in db.session.query(Account).filter(
             Account.name.in_(["新建帐号", "导入帐号"]))} == {expected}
         assert db.session.query(ChangeRecord).one().due_on == accounts.change_due(dt.date(2026, 9, 30))
+
+
+def test_the_sql_form_of_article_8_agrees_with_may_serve(app, ctx):
+    """services.staff lists existing accounts with breaks_article_8(); it must say what may_serve says for
+    every verified flag × role × employment status."""
+    import itertools
+
+    from models import UnitKind
+
+    unit = Unit(code="K8", name="第八条单位", kind=UnitKind.college)
+    db.session.add(unit)
+    db.session.flush()
+    expected = {}
+    for number, (verified, role, status) in enumerate(itertools.product(
+            (True, False), (TeamRole.head, TeamRole.admin), list(EmploymentStatus))):
+        person = Manager(name=f"人员{number}", unit=unit, phone="13800001111", employment_status=status)
+        other_role = TeamRole.admin if role == TeamRole.head else TeamRole.head
+        helper = Manager(name=f"搭档{number}", unit=unit, phone="13800001111", employment_status=EmploymentStatus.staff)
+        account = Account(name=f"第八条{number}", platform=Platform.weibo, platform_account_id=f"a8-{number}",
+                          creator_entity=unit.name, unit=unit, created_on=dt.date(2026, 9, 1), verified=verified,
+                          team=[TeamMember(manager=person, role=role), TeamMember(manager=helper, role=other_role)])
+        db.session.add(account)
+        db.session.flush()
+        expected[(account.id, person.id)] = not accounts.may_serve(verified, role, person)
+    found = set(db.session.query(Account.id, Manager.id).select_from(TeamMember).join(Account).join(Manager)
+                .filter(Account.unit_id == unit.id, accounts.breaks_article_8()).all())
+    assert found == {key for key, breaks in expected.items() if breaks}
+    assert any(expected.values()) and not all(expected.values())
+    db.session.rollback()
