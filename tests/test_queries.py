@@ -1,28 +1,10 @@
 """No N+1: the number of SQL statements of a list or details page does not grow with its rows."""
-import contextlib
-
 import pytest
 import sqlalchemy as sa
 
 from models import db
 
-from .conftest import make_account, make_report
-
-
-@contextlib.contextmanager
-def count_queries(app):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
+from .conftest import count_statements as count_queries, make_account, make_report
 
 
 def _add_rows(app, world, n):
