@@ -15,7 +15,7 @@ from extensions import babel, csrf, db, limiter, login_manager, migrate
 from models.base import include_object
 from views.auth import is_safe_redirect
 
-#: Only same-site relative paths are followed by ?next= and ?url= (no //host, no /\host).
+
 def select_locale() -> str:
     if not has_request_context():
         return config.Config.BABEL_DEFAULT_LOCALE

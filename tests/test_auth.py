@@ -95,3 +95,16 @@ def test_language_can_be_switched_to_english(app):
     assert "Log in" in client.get("/login?lang=en").get_data(as_text=True)
     assert "Log in" in client.get("/login").get_data(as_text=True)
     assert "登录" in client.get("/login?lang=zh_Hans_CN").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["/a\n", "/\n", "/admin/\r\n"])
+def test_a_trailing_line_break_is_no_safe_redirect(app, world, login_as, target):
+    """`$` matched before a final newline: the record was saved and the redirect then failed with a 500."""
+    from views.auth import is_safe_redirect
+
+    assert not is_safe_redirect(target)
+    client = login_as("unit_editor")
+    assert client.get("/login", query_string={"next": target}).status_code < 500
+    response = client.post("/admin/managers/new/", {"name": "换行测试", "employment_status": "staff",
+                                                    "phone": "13800001111"}, query_string={"url": target})
+    assert response.status_code < 500

@@ -49,7 +49,7 @@ def load_user(user_id: str):
 
 def is_safe_redirect(target: str | None) -> bool:
     """Whether ``next=`` or ``url=`` may be followed: a path on this site only."""
-    return bool(target) and SAFE_REDIRECT.match(target) is not None
+    return bool(target) and SAFE_REDIRECT.fullmatch(target) is not None
 
 
 def _next_url() -> str:
