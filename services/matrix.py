@@ -92,32 +92,34 @@ URL_PLATFORMS = {
 
 def _same_address(stored: account_urls.ParsedUrl, wanted: account_urls.ParsedUrl) -> bool:
     """The same account by its platform identifier, or the same homepage address (a query string pasted along
-    with an address registered without one, such as a share link's ``?from=…``, does not matter)."""
+    with an address registered without one, such as a share link's ``?from=…``, does not matter; a short link
+    registered as the homepage matches itself)."""
     if wanted.ref is not None and stored.ref == wanted.ref:
         return True
-    if not stored.address or stored.short_link:
+    if not stored.address:
         return False
     return stored.address_with_query == wanted.address_with_query or \
         (stored.address_with_query == stored.address == wanted.address)
 
 
 def _by_address(wanted: account_urls.ParsedUrl) -> list[int]:
-    """The accounts whose homepage address is the pasted one or points at the same account. The database
-    narrows the candidates by a fragment that the stored address must contain; Python compares exactly."""
+    """The accounts whose homepage address (or an account ID entered as an address) is the pasted one or
+    points at the same account. The database narrows the candidates to the addresses that contain a fragment
+    of the pasted one (the address or the identifier); Python compares them exactly."""
     fragments = {wanted.address} if wanted.address else set()
     if wanted.ref is not None and wanted.ref.kind != account_urls.ORIGINAL_ID:
         fragments |= {wanted.ref.value, quote(wanted.ref.value).lower()}
     fragments = {f for f in fragments if len(f) >= 3}
     if not fragments:
         return []
-    url = sa.func.lower(Account.homepage_url)
+    stored = (sa.func.lower(Account.homepage_url), sa.func.lower(Account.platform_account_id))
     candidates = db.session.execute(
-        sa.select(Account.id, Account.homepage_url)
-        .where(Account.homepage_url.is_not(None), Account.status.in_(PUBLIC_STATUSES),
-               sa.or_(*(url.contains(f, autoescape=True) for f in fragments)))
-        .limit(200)).all()
-    return [account_id for account_id, stored in candidates
-            if (parsed := account_urls.parse(stored)) is not None and _same_address(parsed, wanted)]
+        sa.select(Account.id, Account.homepage_url, Account.platform_account_id)
+        .where(Account.status.in_(PUBLIC_STATUSES),
+               sa.or_(*(column.contains(f, autoescape=True) for column in stored for f in fragments)))).all()
+    return [account_id for account_id, *addresses in candidates
+            if any((parsed := account_urls.parse(a)) is not None and _same_address(parsed, wanted)
+                   for a in addresses if a)]
 
 
 def _by_ref(ref: account_urls.AccountRef) -> list:

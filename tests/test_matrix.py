@@ -181,7 +181,9 @@ def on_platforms(app, world):
              {"wechat_original_id": "gh_aabbccddeeff", "homepage_url": BIZ_URL}),
             ("云财抖音", Platform.douyin, "ynufe_dy", AccountStatus.approved, True,
              {"homepage_url": "https://www.douyin.com/user/MS4wLjABAAAA1b2c3d?from_tab_name=main"}),
-            ("云财B站", Platform.bilibili, "12345678", AccountStatus.approved, True, {}),
+            ("云财B站", Platform.bilibili, "12345678", AccountStatus.approved, True,
+             {"homepage_url": "https://b23.tv/Ynufe01"}),
+            ("云财快手", Platform.kuaishou, "https://www.kuaishou.com/profile/3xreal", AccountStatus.approved, True, {}),
             ("云财网站", Platform.other, "ynufe-site", AccountStatus.approved, True,
              {"platform_other": "网站", "homepage_url": "https://news.ynufe.edu.cn/"}),
             ("停运微博", Platform.weibo, "5000000001", AccountStatus.suspended, False, {}),
@@ -218,6 +220,9 @@ def check(app, query, **params):
     ("HTTP://WWW.NEWS.YNUFE.EDU.CN", "云财网站"),
     ("news.ynufe.edu.cn/?from=timeline", "云财网站"),
     ("\u3000云财微博 ", "云财微博"),
+    ("https://b23.tv/Ynufe01", "云财B站"),  # the short link registered as the homepage
+    ("kuaishou.com/profile/3xreal?fid=1", "云财快手"),  # the account ID entered as an address
+    ("https://live.kuaishou.com/u/3xreal", "云财快手"),
 ])
 def test_verify_recognises_the_platforms_addresses(app, on_platforms, query, name):
     result = check(app, query)
