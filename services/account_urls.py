@@ -119,7 +119,9 @@ def _first(query: dict, key: str) -> str | None:
 
 def _ref(platform: str, kind: str, value: str | None) -> AccountRef | None:
     value = (value or "").strip()
-    return AccountRef(platform, kind, value.lower()) if value else None
+    if not value or any(ord(c) < 32 or c == "\x7f" for c in value):  # a decoded %00 is no account's id
+        return None
+    return AccountRef(platform, kind, value.lower())
 
 
 def _account(host: str, seg: list[str], query: dict) -> AccountRef | None:

@@ -70,6 +70,7 @@ def test_short_links_need_the_platform(text):
     "https://example.com/fake-ynufe", "https://weibo.com/hot", "https://weibo.com", "https://m.weibo.cn/status/4912",
     "https://mp.weixin.qq.com/s/AbCdEfGh123", "https://www.douyin.com/video/7312345", "https://www.bilibili.com/video/BV1xx",
     "https://space.bilibili.com/ynufe", "https://www.xiaohongshu.com/explore/65a1b2", "https://www.zhihu.com/question/1",
+    "https://weibo.com/n/%00", "https://mp.weixin.qq.com/s?__biz=%00", "https://www.douyin.com/user/%1f",
 ])
 def test_other_forms_point_at_no_account(text):
     parsed = parse(text)

@@ -244,6 +244,7 @@ def test_verify_a_recognised_address_of_no_account_is_not_official(app, on_platf
 
 
 @pytest.mark.parametrize("query", ["https://example.com/ynufe", "https://weibo.com/hot", "https://mp.weixin.qq.com/s/AbCd",
+                                   "https://weibo.com/n/%00", "https://mp.weixin.qq.com/s?__biz=%00%01",
                                    "https://www.douyin.com/video/7312345", "news.ynufe.edu.cn/other"])
 def test_verify_an_address_of_unknown_form_is_not_recognised(app, on_platforms, query):
     result = check(app, query)
