@@ -163,3 +163,166 @@ def test_version_changes_when_an_older_qr_code_is_removed(app, published, ctx):
     db.session.delete(older)
     db.session.commit()
     assert matrix.version() != before
+
+
+# The official-account check by the platforms' addresses (issue 15, wrong today 2).
+
+BIZ_URL = "https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=MzA3NjE2NjQ0MQ==&scene=124#wechat_redirect"
+
+
+@pytest.fixture
+def on_platforms(app, world):
+    with app.app_context():
+        own_unit = db.session.get(Unit, world["own_unit"])
+        ids = {}
+        for name, platform, account_id, status, in_matrix, extra in (
+            ("云财微博", Platform.weibo, "5123456789", AccountStatus.approved, True, {}),
+            ("云财公众号", Platform.wechat_subscription, "ynufe_news", AccountStatus.approved, True,
+             {"wechat_original_id": "gh_aabbccddeeff", "homepage_url": BIZ_URL}),
+            ("云财抖音", Platform.douyin, "ynufe_dy", AccountStatus.approved, True,
+             {"homepage_url": "https://www.douyin.com/user/MS4wLjABAAAA1b2c3d?from_tab_name=main"}),
+            ("云财B站", Platform.bilibili, "12345678", AccountStatus.approved, True,
+             {"homepage_url": "https://b23.tv/Ynufe01"}),
+            ("云财快手", Platform.kuaishou, "https://www.kuaishou.com/profile/3xreal", AccountStatus.approved, True, {}),
+            ("云财网站", Platform.other, "ynufe-site", AccountStatus.approved, True,
+             {"platform_other": "网站", "homepage_url": "https://news.ynufe.edu.cn/"}),
+            ("停运微博", Platform.weibo, "5000000001", AccountStatus.suspended, False, {}),
+            ("注销B站", Platform.bilibili, "87654321", AccountStatus.closed, False, {}),
+            ("未发布快手", Platform.kuaishou, "3xhidden", AccountStatus.approved, False, {}),
+            ("待审小红书", Platform.xiaohongshu, "5f0a1b2c3d4e5f6a7b8c9d0e", AccountStatus.dept_review, False, {}),
+        ):
+            account = make_account(own_unit, name, status=status, platform=platform, account_id=account_id, **extra)
+            account.in_matrix = in_matrix
+            ids[name] = account.id
+        db.session.commit()
+    return {**world, **ids}
+
+
+def check(app, query, **params):
+    return app.test_client().get("/matrix/verify", query_string={"q": query, "format": "json", **params}).json
+
+
+@pytest.mark.parametrize("query, name", [
+    ("https://weibo.com/5123456789", "云财微博"),  # the issue's example
+    ("weibo.com/u/5123456789/", "云财微博"),
+    ("https://m.weibo.cn/u/5123456789?luicode=10000011", "云财微博"),
+    ("m.weibo.cn/profile/5123456789", "云财微博"),
+    ("ｈｔｔｐｓ：／／ｗｅｉｂｏ．ｃｏｍ／５１２３４５６７８９", "云财微博"),
+    ("https://weibo.com/n/云财微博", "云财微博"),
+    ("https://mp.weixin.qq.com/s?__biz=MzA3NjE2NjQ0MQ==&mid=2650&idx=1&sn=abc#rd", "云财公众号"),  # an article
+    (BIZ_URL.upper().replace("__BIZ", "__biz").replace("MZA3NJE2NJQ0MQ", "MzA3NjE2NjQ0MQ"), "云财公众号"),
+    ("gh_aabbccddeeff", "云财公众号"),
+    ("https://www.douyin.com/user/MS4wLjABAAAA1b2c3d", "云财抖音"),
+    ("douyin.com/user/MS4wLjABAAAA1b2c3d?vid=1", "云财抖音"),
+    ("https://space.bilibili.com/12345678", "云财B站"),
+    ("https://www.bilibili.com/space/12345678", "云财B站"),
+    ("m.bilibili.com/space/12345678/", "云财B站"),
+    ("HTTP://WWW.NEWS.YNUFE.EDU.CN", "云财网站"),
+    ("news.ynufe.edu.cn/?from=timeline", "云财网站"),
+    ("\u3000云财微博 ", "云财微博"),
+    ("https://b23.tv/Ynufe01", "云财B站"),  # the short link registered as the homepage
+    ("kuaishou.com/profile/3xreal?fid=1", "云财快手"),  # the account ID entered as an address
+    ("https://live.kuaishou.com/u/3xreal", "云财快手"),
+])
+def test_verify_recognises_the_platforms_addresses(app, on_platforms, query, name):
+    result = check(app, query)
+    assert result["official"] is True and result["recognised"] is True
+    assert [m["name"] for m in result["matches"]] == [name]
+
+
+@pytest.mark.parametrize("query", [
+    "https://weibo.com/5999999999", "https://space.bilibili.com/5123456789",  # a weibo ID on another platform
+    "https://mp.weixin.qq.com/s?__biz=MzAwMDAwMDAwMA==&mid=1", "https://www.douyin.com/user/MS4someoneelse",
+    "https://www.xiaohongshu.com/user/profile/5f0a1b2c3d4e5f6a7b8c9d0e",  # registration still pending
+    "https://www.kuaishou.com/profile/3xfake", "https://weibo.com/n/冒牌云财",
+])
+def test_verify_a_recognised_address_of_no_account_is_not_official(app, on_platforms, query):
+    result = check(app, query)
+    assert result["official"] is False and result["matches"] == [] and result["recognised"] is True
+    html = app.test_client().get("/matrix/verify", query_string={"q": query}).get_data(as_text=True)
+    assert "不是" in html and "谨防冒用" in html and "无法识别" not in html
+
+
+@pytest.mark.parametrize("query", ["https://example.com/ynufe", "https://weibo.com/hot", "https://mp.weixin.qq.com/s/AbCd",
+                                   "https://weibo.com/n/%00", "https://mp.weixin.qq.com/s?__biz=%00%01",
+                                   "https://www.douyin.com/video/7312345", "news.ynufe.edu.cn/other"])
+def test_verify_an_address_of_unknown_form_is_not_recognised(app, on_platforms, query):
+    result = check(app, query)
+    assert result == {"query": query, "official": False, "matches": [], "recognised": False,
+                      "reason": "unknown_address"}
+    html = app.test_client().get("/matrix/verify", query_string={"q": query}).get_data(as_text=True)
+    assert "无法识别" in html and "原始ID" in html and "不是" not in html and "谨防冒用" not in html
+
+
+@pytest.mark.parametrize("query", ["https://v.douyin.com/iJkLmNo/", "复制打开抖音 https://v.douyin.com/iJkLmNo/ 看看",
+                                   "https://b23.tv/AbCdEf"])
+def test_verify_a_short_link_asks_for_the_profile_address(app, on_platforms, query):
+    result = check(app, query)
+    assert result["recognised"] is False and result["reason"] == "short_link" and result["official"] is False
+    html = app.test_client().get("/matrix/verify", query_string={"q": query}).get_data(as_text=True)
+    assert "短链接" in html and "打开该链接" in html and "谨防冒用" not in html
+
+
+@pytest.mark.parametrize("query, status", [("https://weibo.com/u/5000000001", "suspended"),
+                                           ("https://space.bilibili.com/87654321", "closed")])
+def test_verify_suspended_and_closed_are_not_official_by_address(app, on_platforms, query, status):
+    result = check(app, query)
+    assert result["official"] is False and result["recognised"] is True
+    assert [(m["status"], m["official"]) for m in result["matches"]] == [(status, False)]
+
+
+def test_verify_an_approved_account_off_the_matrix_is_still_registered(app, on_platforms):
+    """Today's rule, kept: 官方 means 备案 (approved); the matrix flag only decides what the page lists."""
+    result = check(app, "https://www.kuaishou.com/profile/3xhidden")
+    assert result["official"] is True and result["matches"][0]["name"] == "未发布快手"
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("headers, params, kind", [
+    ({"Accept": "*/*"}, {}, "html"),  # curl's default
+    ({}, {}, "html"),
+    ({"Accept": BROWSER}, {}, "html"),
+    ({"Accept": "text/html, application/json"}, {}, "html"),
+    ({"Accept": "application/json"}, {}, "json"),
+    ({"Accept": "application/json, text/html;q=0.5"}, {}, "json"),
+    ({"Accept": "*/*"}, {"format": "json"}, "json"),
+    ({"Accept": BROWSER}, {"format": "json"}, "json"),
+])
+def test_verify_answers_html_unless_json_is_preferred(app, on_platforms, headers, params, kind):
+    response = app.test_client().get("/matrix/verify", query_string={"q": "云财微博", **params}, headers=headers)
+    assert response.status_code == 200 and response.mimetype == ("text/html" if kind == "html" else "application/json")
+    assert "Accept" in response.vary and response.headers["Cache-Control"] == "no-store"
+    if kind == "json":
+        assert {"query", "official", "matches"} <= set(response.json) and response.json["official"] is True
+    else:
+        assert "云财微博" in response.get_data(as_text=True) and "<html" in response.get_data(as_text=True).lower()
+
+
+@pytest.mark.parametrize("query", ["<script>alert(1)</script>", "https://example.com/<b>x</b>",
+                                   "https://weibo.com/n/<img src=x onerror=alert(1)>"])
+def test_verify_escapes_the_query(app, on_platforms, query):
+    html = app.test_client().get("/matrix/verify", query_string={"q": f"  {query}\u3000"},
+                                 headers={"Accept": "*/*"}).get_data(as_text=True)
+    assert "<script>alert" not in html and "<b>x" not in html and "<img src=x" not in html
+    assert "&lt;" in html
+    assert check(app, f"  {query}\u3000")["query"] == query  # trimmed, as typed
+
+
+def test_verify_answers_are_never_kept_by_the_matrix_version(app, on_platforms):
+    """Off-matrix accounts do not change the matrix version: a verify answer must be computed afresh."""
+    from services import matrix
+
+    client = app.test_client()
+    url = "/matrix?verify=" + "https://weibo.com/u/5000000001"
+    assert "停止运行" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        before = matrix.version()
+        db.session.get(Account, on_platforms["停运微博"]).status = AccountStatus.closed
+        db.session.commit()
+        assert matrix.version() == before
+    assert "已注销" in client.get(url).get_data(as_text=True)
+    assert check(app, "https://weibo.com/u/5000000001")["matches"][0]["status"] == "closed"
+    assert "停止运行" not in client.get("/matrix").get_data(as_text=True)  # nor kept for the plain page
+    assert "停止运行" not in client.get("/matrix").get_data(as_text=True)

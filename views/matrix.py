@@ -115,16 +115,22 @@ def as_json():
 def verify():
     with force_locale("zh_Hans_CN"):
         result = matrix.verify(request.args.get("q", ""))
-        wants_json = request.args.get("format") == "json" or \
-            request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+        wants_json = request.args.get("format") == "json" or wants_json_by_accept()
         if wants_json:
             response = jsonify(result)
         else:
             response = current_app.response_class(render_template(
                 "matrix/verify.html", result=result, university=current_app.config["UNIVERSITY_NAME"]),
                 mimetype="text/html")
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = "no-store"  # answers are never kept: no version covers them
+        response.vary.add("Accept")
         return response
+
+
+def wants_json_by_accept() -> bool:
+    """JSON only when the Accept header prefers it to HTML: ``*/*`` (curl's default) and a browser's header
+    get the page, since text/html comes first when both are equally acceptable."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 @bp.get("/matrix/qr/<int(max=2147483647):account_id>.img")
