@@ -30,7 +30,7 @@ MEASURE = """() => {
     if (text) out.push({kind: 'value', what: el.id || el.name || el.className, fg: getComputedStyle(el).color, bg: background(el)});
     if (el.placeholder) out.push({kind: 'placeholder', what: el.id || el.name, fg: getComputedStyle(el, '::placeholder').color, bg: background(el)});
   }
-  for (const el of document.querySelectorAll('.text-muted, .form-text, .help-block, td, th, label')) {
+  for (const el of document.querySelectorAll('.text-muted, .form-text, .help-block, td, th, label, a, .badge, .btn, .alert, .nav-link')) {
     if (!visible(el) || !el.textContent.trim()) continue;
     out.push({kind: 'text', what: el.className || el.tagName, fg: getComputedStyle(el).color, bg: background(el)});
   }

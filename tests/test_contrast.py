@@ -121,3 +121,24 @@ def test_every_page_loads_the_stylesheet(app, world, login_as):
         assert link in html
         assert html.index(link) > max(html.find("theme.css"), html.find("bootstrap.min.css"))
     assert app.test_client().get(link).status_code == 200
+
+
+#: Coloured text on white or on the light greys: links, tabs, outlined buttons, coloured notes.
+COLOURED_TEXT = ["a", ".nav-tabs .nav-link", ".btn-outline-secondary", ".btn-outline-danger", ".btn-outline-success",
+                 ".text-success", ".text-danger", ".text-info", ".text-warning"]
+#: White text on a coloured ground: labels, buttons, messages and the menu bar.
+WHITE_ON = [".badge-success", ".badge-danger", ".badge-info", ".badge-secondary", ".btn-success", ".btn-danger",
+            ".btn-secondary", ".alert-success", ".alert-danger", ".alert-info", ".navbar.bg-dark"]
+
+
+@pytest.mark.parametrize("background", ["white", "card header", "striped row"])
+@pytest.mark.parametrize("selector", COLOURED_TEXT)
+def test_coloured_text_is_readable(selector, background):
+    assert contrast(parse_colour(colour_of(selector)), parse_colour(BACKGROUNDS[background])) >= AA
+
+
+@pytest.mark.parametrize("selector", WHITE_ON)
+def test_white_text_on_colour_is_readable(selector):
+    ground = background_of(selector)
+    assert ground, f"contrast.css sets no background for {selector}"
+    assert contrast(parse_colour("#fff"), parse_colour(ground)) >= AA
