@@ -29,6 +29,8 @@ class AssessmentView(ScopedModelView):
 
     list_template = "admin/assessments_list.html"
     column_formatters = {"account": lambda v, c, m, n: m.account.name if m.account else gettext("(whole unit)")}
+    column_formatters_export = column_formatters
+    export_value_formatters = {"account": lambda name: gettext("(whole unit)") if name is None else name}
 
     @property
     def can_create(self):

@@ -10,6 +10,7 @@ from flask import Response, request, stream_with_context
 from flask_admin import expose
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, aliased
 from sqlalchemy.orm.interfaces import MANYTOONE
 from werkzeug.utils import secure_filename
@@ -29,6 +30,14 @@ class StreamedExportMixin:
     export_value_formatters: dict = {}
     #: Rows per chunk of the streamed CSV.
     export_chunk_rows = 2000
+
+    def __init__(self, *args, **kwargs):
+        # Flask-Admin exports with the list's column formatters unless a view names its own: coloured labels
+        # (status_badge, late_badge: HTML) would land in the cells. An export formats by type (EXPORT_FORMATTERS:
+        # labels, 是/否, local times) and with the formatters a view declares for its export, never the screen's.
+        if self.column_formatters_export is None:
+            self.column_formatters_export = {}
+        super().__init__(*args, **kwargs)
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
@@ -159,6 +168,8 @@ class StreamedExportMixin:
 
     def get_export_value(self, model, name):
         value = super().get_export_value(model, name)
+        if hasattr(value, "__html__"):
+            value = Markup(value).striptags()  # markup from a formatter: its text only, never a tag in a cell
         if value is not None and not isinstance(value, (str, int, float)):
             value = str(value)  # a related row: its name, neutralised like any text
         return neutralise(value)

@@ -66,7 +66,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
                            "unit_opinion", "unit_signed_by", "unit_signed_at", "dept_opinion", "approved_by",
                            "approved_at", "return_reason"]
     column_formatters_detail = {
-        "status": status_badge, "is_late": late_badge,
+        "status": status_badge, "is_late": late_badge, "involves_classified": _classified,
         "period": _month,
         "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform),
         "snapshot_staff": lambda v, c, m, n: "；".join(

@@ -108,3 +108,29 @@ def test_a_trailing_line_break_is_no_safe_redirect(app, world, login_as, target)
     response = client.post("/admin/managers/new/", {"name": "换行测试", "employment_status": "staff",
                                                     "phone": "13800001111"}, query_string={"url": target})
     assert response.status_code < 500
+
+
+def test_the_site_root_leads_to_the_login_page_when_signed_out(app):
+    client = app.test_client()
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+    follow = client.get(response.headers["Location"])
+    assert follow.status_code == 302 and follow.headers["Location"].startswith("/login")
+    assert client.get("/", follow_redirects=True).request.path == "/login"
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "dept_admin", "auditor"])
+def test_the_site_root_leads_home_when_signed_in(app, world, login_as, role):
+    response = login_as(role).get("/", follow_redirects=True)
+    assert response.status_code == 200 and response.request.path == "/admin/"
+    assert "待办" in response.get_data(as_text=True) or "To do" in response.get_data(as_text=True)
+
+
+def test_login_page_and_public_matrix_link_to_each_other(app):
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    assert 'href="/matrix"' in login and "新媒体矩阵" in login and "官方帐号查验" in login
+    matrix = client.get("/matrix").get_data(as_text=True)
+    assert 'href="/login"' in matrix and "登录" in matrix
+    verify = client.get("/matrix/verify?q=x", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/login"' in verify and 'href="/matrix"' in verify

@@ -104,6 +104,60 @@ def test_classified_report_is_red_in_the_list(app, registered, login_as):
     assert "badge-danger" in html and "涉密" in html
 
 
+def _classified_cells(html: str) -> list[str]:
+    """The 是否涉密 cell of a details page (the row after its label) or of each list row (by the column's class)."""
+    import re
+
+    cells = re.findall(r"<b>\s*是否涉密\s*</b>\s*</td>\s*<td>(.*?)</td>", html, re.S)
+    cells += re.findall(r'<td class="[^"]*col-involves_classified[^"]*">(.*?)</td>', html, re.S)
+    return [cell.strip() for cell in cells]
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "dept_admin", "auditor"])
+def test_classified_is_red_on_the_details_page_and_in_the_list(app, registered, login_as, role):
+    """涉密 = 是 is a red flag (第十一条) wherever it shows; 否 is neutral, never green."""
+    with app.app_context():
+        account = db.session.get(Account, registered["own_account"])
+        flagged, plain = make_report(account, period=LAST), make_report(account, period=dt.date(2026, 1, 1))
+        flagged.involves_classified = True
+        db.session.commit()
+        ids = flagged.id, plain.id
+    client = login_as(role)
+    red, neutral = (_classified_cells(client.get(f"/admin/reports/details/?id={pk}").get_data(as_text=True))
+                    for pk in ids)
+    assert len(red) == 1 and "badge-danger" in red[0] and "涉密" in red[0], red
+    assert len(neutral) == 1 and "badge-danger" not in neutral[0] and "success" not in neutral[0], neutral
+    listed = _classified_cells(client.get("/admin/reports/").get_data(as_text=True))
+    assert len(listed) == 2 and sum("badge-danger" in cell for cell in listed) == 1, listed
+    assert not any("success" in cell for cell in listed), listed
+
+
+def test_classified_is_red_on_the_printable_form(app, registered, login_as):
+    """The 月报表's 是否涉密 = 是 printed in red (否 in black)."""
+    import re
+
+    from pypdf import PdfReader
+
+    with app.app_context():
+        account = db.session.get(Account, registered["own_account"])
+        flagged, plain = make_report(account, period=LAST), make_report(account, period=dt.date(2026, 1, 1))
+        flagged.involves_classified = True
+        db.session.commit()
+        ids = flagged.id, plain.id
+    client = login_as("unit_editor")
+    colours = []
+    for pk in ids:
+        reader = PdfReader(io.BytesIO(client.get(f"/print/reports/{pk}.pdf").data))
+        content = b"".join(page.get_contents().get_data() for page in reader.pages).decode("latin-1")
+        colours.append({tuple(float(v) for v in match) for match in
+                        re.findall(r"([\d.]+) ([\d.]+) ([\d.]+) rg", content)})
+    def is_red(rgb):
+        return rgb[0] > 0.5 and rgb[1] < 0.2 and rgb[2] < 0.2
+
+    assert any(is_red(rgb) for rgb in colours[0]), colours[0]
+    assert not any(is_red(rgb) for rgb in colours[1]), colours[1]
+
+
 def test_report_before_the_account_existed_is_refused(app, registered, login_as):
     response = login_as("unit_editor").post("/admin/reports/new/", data={
         "account": registered["own_account"], "period": "2024-06-01", "post_count": "1"})

@@ -34,6 +34,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
 
 
+@bp.get("/")
+def root():
+    """The site's address: the home page (which sends the signed-out to the login page)."""
+    return redirect(url_for("admin.index"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """The session's user, unless its password changed since the session began (see ``User.get_id``)."""

@@ -183,6 +183,10 @@ def report_form(id: int):  # noqa: A002
         return _report_form(id)
 
 
+#: The style of a red flag on a form (涉密 = 是).
+RED_FLAG = FontFace(color=(200, 0, 0))
+
+
 def _report_form(report_id: int):
     report = _load(MonthlyReport, report_id, joinedload(MonthlyReport.account))
     try:
@@ -223,7 +227,9 @@ def _report_form(report_id: int):
         row.cell((report.topics or "") + "\n\n\n", colspan=4)
         row = table.row()
         row.cell("是否涉密", style=heading)
-        row.cell("是" if report.involves_classified else "否", colspan=3)
+        # 涉密 = 是 is a red flag (第十一条): red on the form as on every screen.
+        row.cell("是" if report.involves_classified else "否", colspan=3,
+                 style=RED_FLAG if report.involves_classified else None)
         row = table.row()
         row.cell("管理人员", style=heading, rowspan=1 + rows_of_admins)
         row.cell("负责人", style=heading)

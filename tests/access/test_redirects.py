@@ -73,3 +73,11 @@ def test_admin_post_url_parameter_is_never_off_site(app, deletable, login_as, ta
                                                                         "url": target})
     assert response.status_code in (302, 400)
     assert same_site(response.headers.get("Location")), response.headers.get("Location")
+
+
+@pytest.mark.parametrize("role", [None, "unit_editor", "unit_leader", "dept_admin", "auditor"])
+def test_site_root_goes_to_the_home_page(app, access_world, login_as, role):
+    """``/`` is the home page's address (the home page sends the anonymous on to the login page)."""
+    response = fetch(login_as(role) if role else app.test_client(), "/")
+    assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/admin/"
+    assert not leaks(body(response))
