@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext
 
 from models import DayKind, WorkCalendar, db
 
@@ -72,16 +74,12 @@ def is_provisional(day: dt.date | None, years: frozenset[int] | None = None) -> 
 
 def provisional_note() -> str:
     """What follows a provisional deadline wherever a person reads it (lists, details, home, e-mails)."""
-    from flask_babel import gettext
-
     return gettext("(provisional, counted Monday to Friday)")
 
 
 def missing_next_year(today: dt.date, years: frozenset[int] | None = None) -> int | None:
     """Next year, when its schedule must now be entered and has not been (from the month
     CALENDAR_WARN_FROM_MONTH, November by default); else None."""
-    from flask import current_app
-
     if today.month < current_app.config.get("CALENDAR_WARN_FROM_MONTH", 11):
         return None
     return today.year + 1 if is_provisional(dt.date(today.year + 1, 1, 1), years) else None
