@@ -112,3 +112,16 @@ def test_every_demo_login_has_an_email_and_remind_sends(app, smtp):  # noqa: F81
     recipients = {rcpt for rcpts, _message in smtp.messages for rcpt in rcpts}
     assert recipients and recipients <= unit_users
     assert {"kj_editor@example.edu.cn", "tw_editor@example.edu.cn"} <= recipients
+
+
+def test_the_audit_log_names_the_fields_of_the_demo_qr_code(app):
+    """The QR code's creation is in the audit log; its fields read in Chinese (e2e/test_screens checks it)."""
+    from admin.audit import _field_label
+    from models import AuditLog
+
+    with app.test_request_context():
+        _load(dt.date(2026, 12, 1))
+        entry = db.session.query(AuditLog).filter_by(object_type="Attachment").one()
+        labels = {_field_label(field, "Attachment") for field in entry.changes}
+        assert {"文件名", "文件类型", "大小（字节）"} <= labels
+        assert not {"filename", "content_type", "size", "sha256"} & labels
