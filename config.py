@@ -86,6 +86,9 @@ class Config:
     CHANGE_DUE_WORKING_DAYS = 5
     #: Last day of month M+1 on which the monthly report for month M is on time (第十五条).
     REPORT_WINDOW_LAST_DAY = 5
+    #: From this month on, the department's home page asks for next year's holiday (调休) schedule when it has
+    #: not been entered (the State Council usually announces it in November).
+    CALENDAR_WARN_FROM_MONTH = int(os.environ.get("CALENDAR_WARN_FROM_MONTH", 11))
     #: 疑似僵尸号: no posts in this many consecutive reported months, or no report for this many months.
     DORMANT_NO_POSTS_MONTHS = int(os.environ.get("DORMANT_NO_POSTS_MONTHS", 3))
     DORMANT_NO_REPORT_MONTHS = int(os.environ.get("DORMANT_NO_REPORT_MONTHS", 2))

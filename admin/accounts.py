@@ -17,7 +17,7 @@ from .bulk import BulkAccountMixin
 from .imports import ImportMixin
 from .fields import RenderedByForm, ScopedAjaxLoader, group
 from .workflow import LatenessMixin, AccountWorkflowMixin
-from .formatters import late_badge, status_badge
+from .formatters import deadline_cell, late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
 from services import accounts
 from services.problems import raise_first
@@ -48,7 +48,9 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
     print_endpoint = "printing.account_form"
     list_template = "admin/accounts_list.html"
     column_default_sort = ("id", True)
-    column_formatters = {"is_late": late_badge, "status": status_badge}
+    column_formatters = {"is_late": late_badge, "status": status_badge, "registration_due": deadline_cell}
+    # The export holds the plain deadline (Flask-Admin would reuse the screen's formatters).
+    column_formatters_export = {name: fmt for name, fmt in column_formatters.items() if name != "registration_due"}
     deadline_columns = ("registration_due",)
     column_details_list = [
         "name", "platform", "platform_other", "platform_account_id", "wechat_original_id", "creator_entity",
@@ -58,7 +60,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         "dept_opinion", "approved_by", "approved_at", "return_reason", "change_history", "created_at", "updated_at",
     ]
     column_formatters_detail = {
-        "status": status_badge, "is_late": late_badge,
+        "status": status_badge, "is_late": late_badge, "registration_due": deadline_cell,
         "change_history": lambda v, c, m, n: change_history(m),
         "team": lambda v, c, m, n: "；".join(
             f"{member.role.label}：{member.manager.name} {member.manager.phone or member.manager.email or ''}"

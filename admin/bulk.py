@@ -56,17 +56,27 @@ class BulkAccountMixin:
     def move_view(self):
         policy.require(self.is_action_allowed("move"))
         ids, rows = self._selected()
+        movable, staying = bulk.team_of_move(rows)
         if request.method == "POST":
             if not self.validate_form(self.action_form()):
                 abort(400)
             unit = db.session.get(Unit, to_id(request.form.get("unit")) or 0)
+            chosen = {to_id(i) for i in request.form.getlist("people")} if request.form.get("move_people") else set()
+            people = [p for p in movable if p.id in chosen]
+            stale = [p for p in people if request.form.get(f"version_{p.id}") != str(p.version)]
             if unit is None:
                 flash(gettext("Choose the unit to move the accounts to."), "error")
+            elif stale or len(people) < len(chosen - {None}):
+                flash(gettext("“%(record)s” was changed by someone else after you opened it; "
+                              "reload the page and check it again.",
+                              record="、".join(p.name for p in stale) or gettext("Management staff")), "error")
             else:
-                self._bulk(ids, lambda account, actor: bulk.move_to_unit(account, unit, actor))
+                moving = [row.id for row in rows]
+                self._bulk(ids, lambda account, actor: bulk.move_to_unit(account, unit, actor, people, moving))
                 return redirect(self.get_url(".index_view"))
         units = db.session.query(Unit).filter(Unit.active.is_(True)).order_by(Unit.name).all()
-        return self.render("admin/bulk_move.html", rows=rows, ids=",".join(ids), units=units)
+        return self.render("admin/bulk_move.html", rows=rows, ids=",".join(ids), units=units, movable=movable,
+                           staying=staying)
 
     @expose("/replace-manager/", methods=("GET", "POST"))
     def replace_manager_view(self):

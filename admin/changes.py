@@ -14,7 +14,7 @@ from services.problems import raise_first
 from services import validators
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
-from .formatters import late_badge, status_badge
+from .formatters import deadline_cell, late_badge, status_badge
 from .labels import SEARCH_ACCOUNT, SEARCH_PERSON, labels
 from services.snapshots import account_snapshot
 from .workflow import LatenessMixin, WorkflowMixin
@@ -61,14 +61,14 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_sortable_list = [("account", "account.name"), "kind", ("unit", "unit.name"), "changed_on",
                             "status", "due_on"]
     column_default_sort = ("id", True)
-    column_formatters = {"is_late": late_badge, "status": status_badge}
+    column_formatters = {"is_late": late_badge, "status": status_badge, "due_on": deadline_cell}
     deadline_columns = ("due_on",)
     column_details_list = ["account", "unit", "kind", "changed_on", "before", "after", "reason",
                            "closure_notice", "closure_notice_on", "status", "due_on", "is_late",
                            "submitted_at", "unit_opinion", "unit_signed_by", "unit_signed_at",
                            "dept_opinion", "approved_by", "approved_at", "return_reason"]
     column_formatters_detail = {"after": _after_text, "before": _before_text, "status": status_badge,
-                                "is_late": late_badge}
+                                "is_late": late_badge, "due_on": deadline_cell}
     column_formatters_export = {"after": _after_text, "before": _before_text}
     form_columns = ["account", "kind", "changed_on", "new_name", "new_maintenance", "new_vendor", "new_head", "new_admins",
                     "reason", "closure_notice", "closure_notice_on"]

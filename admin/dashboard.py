@@ -22,7 +22,7 @@ from models import (
     db,
     policy,
 )
-from services import charts, reports
+from services import charts, reports, workdays
 from services.staff import staff_problems
 from services.text import date_text, month_text
 
@@ -67,7 +67,21 @@ def home_context(user, today: dt.date | None = None) -> dict:
         "charts": _charts(user, today),
         "todo": _todo(user, today, period),
         "period": period,
+        "schedule_needed": _schedule_needed(user, today),
     }
+
+
+def _schedule_needed(user, today: dt.date) -> dict | None:
+    """For the department, from November (CALENDAR_WARN_FROM_MONTH): next year's 调休 schedule, if missing,
+    must be entered (deadlines in that year are counted Monday to Friday until then)."""
+    if policy.role_of(user) != Role.dept_admin:
+        return None
+    year = workdays.missing_next_year(today)
+    if year is None:
+        return None
+    return {"year": year, "url": url_for("calendar.batch_view"),
+            "text": gettext("Enter the holiday and make-up working day schedule of %(year)s: until it is entered, "
+                            "deadlines in %(year)s are counted Monday to Friday and are provisional.", year=year)}
 
 
 def _charts(user, today: dt.date) -> dict:
@@ -91,6 +105,11 @@ def _charts(user, today: dt.date) -> dict:
 
 def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
     lists = []
+    years = workdays.scheduled_years()
+
+    def due(day) -> str:
+        note = gettext("due %(day)s", day=date_text(day))
+        return f"{note}{workdays.provisional_note()}" if workdays.is_provisional(day, years) else note
 
     def add(key, title, rows, url, render):
         lists.append({"key": key, "title": title, "rows": rows[:TODO_LIMIT], "more": len(rows) > TODO_LIMIT,
@@ -116,14 +135,14 @@ def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
         .order_by(Account.registration_due).limit(TODO_LIMIT + 1).all()
     add("overdue_accounts", _l("Overdue registrations"), overdue_accounts, url_for("accounts.index_view"),
         lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name,
-                   gettext("due %(day)s", day=date_text(a.registration_due))))
+                   due(a.registration_due)))
     overdue_changes = _scoped(user, ChangeRecord, db.session.query(ChangeRecord).options(
         joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))).filter(
         ChangeRecord.status.in_((ReviewStatus.draft, ReviewStatus.returned)), ChangeRecord.due_on < today) \
         .order_by(ChangeRecord.due_on).limit(TODO_LIMIT + 1).all()
     add("overdue_changes", _l("Overdue change requests"), overdue_changes, url_for("changes.index_view"),
         lambda c: (url_for("changes.details_view", id=c.id), str(c), c.unit.name,
-                   gettext("due %(day)s", day=date_text(c.due_on))))
+                   due(c.due_on)))
     missing = reports.missing_accounts(user, period, limit=TODO_LIMIT + 1)
     add("missing_reports", gettext("Monthly reports of %(month)s not submitted", month=month_text(period)),
         missing, url_for("reports.missing_view", month=period.strftime("%Y-%m")),

@@ -73,6 +73,32 @@ def late_badge(_view, _context, model, name):
     return badge("light", YES_NO[False])
 
 
+PROVISIONAL = lazy_gettext("Provisional")
+
+
+def schedule_known(year: int) -> bool:
+    """Whether ``year``'s holiday schedule has been entered (read once per request)."""
+    from services.workdays import scheduled_years
+
+    if "scheduled_years" not in g:
+        g.scheduled_years = scheduled_years()  # one query per request, however many years a page shows
+    return year in g.scheduled_years
+
+
+def deadline_cell(_view, _context, model, name):
+    """A deadline counted in working days: the date, marked 暂定 when its year has no holiday schedule (it was
+    counted Monday to Friday). Not for exports: they hold the plain date."""
+    from services.workdays import provisional_note
+
+    value = getattr(model, name)
+    if value is None:
+        return ""
+    if schedule_known(value.year):
+        return date_text(value)
+    return Markup('{} <span class="badge badge-warning provisional" title="{}">{}</span>').format(
+        date_text(value), provisional_note(), text(PROVISIONAL))
+
+
 #: Colours of the workflow states: grey before submission, blue under review, green done, red stopped.
 STATUS_COLOURS = {"draft": "secondary", "unit_review": "info", "dept_review": "primary", "approved": "success",
                   "returned": "warning", "suspended": "danger", "closed": "dark"}

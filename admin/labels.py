@@ -5,6 +5,12 @@ LABELS = {
     "id": _l("No."),
     "code": _l("Unit code"),
     "kind": _l("Kind"),
+    # 附件 (the audit log names the fields of an attached file)
+    "filename": _l("File name"),
+    "content_type": _l("File type"),
+    "size": _l("Size (bytes)"),
+    "sha256": _l("Checksum (SHA-256)"),
+    "uploaded_by": _l("Uploaded by"),
     "leader_name": _l("Principal head of unit"),
     "leader_title": _l("Title"),
     "phone": _l("Contact phone"),

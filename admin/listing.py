@@ -95,8 +95,6 @@ def _enum_filter_validator(enum_cls):
 
 
 def _schedule_known(year: int) -> bool:
-    from services.workdays import scheduled_years
+    from .formatters import schedule_known
 
-    if "scheduled_years" not in g:
-        g.scheduled_years = scheduled_years()  # one query per request, however many years a page shows
-    return year in g.scheduled_years
+    return schedule_known(year)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_admin.contrib.sqla import tools
+from flask_babel import gettext
 import sqlalchemy as sa
 
 from models import db
@@ -25,7 +26,19 @@ class SearchMixin:
 
     def search_words(self, search: str) -> list[str]:
         """The different words of a search, the first ``search_words_max`` of them."""
-        return list(dict.fromkeys(word for word in search.split(" ") if word))[: self.search_words_max]
+        return self._different_words(search)[: self.search_words_max]
+
+    @staticmethod
+    def _different_words(search: str) -> list[str]:
+        return list(dict.fromkeys(word for word in (search or "").split(" ") if word))
+
+    def search_note(self, search: str | None) -> str | None:
+        """What the list page says when a search had more different words than it uses (None when not)."""
+        total = len(self._different_words(search or ""))
+        if total <= self.search_words_max:
+            return None
+        return gettext("The search used its first %(used)s different words and ignored the other %(dropped)s.",
+                       used=self.search_words_max, dropped=total - self.search_words_max)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         words = self.search_words(search)

@@ -66,25 +66,27 @@ def compute(year: int, today: dt.date | None = None) -> int:
     violations = dict(violation_rows)
     existing = {(row.unit_id, row.account_id): row
                 for row in db.session.query(Assessment).filter(Assessment.year == year)}
-    per_account, per_unit = [], {}
+    per_account, per_unit, units = [], {}, {}
     for account in accounts:
         on_time, posts = reports.get(account.id, (0, 0))
         expected = _expected_months(account, year, today)
         figures = {"registered_on_time": not account.is_late, "reports_expected": expected,
                    "reports_on_time": min(on_time, expected), "posts": int(posts),
                    "violations": violations.get(account.id, 0)}
+        # Through the relationships, so that the new row names its account and unit (in the audit log too).
         row = existing.pop((account.unit_id, account.id), None) or Assessment(
-            year=year, unit_id=account.unit_id, account_id=account.id)
+            year=year, unit=account.unit, account=account)
         for key, value in figures.items():
             setattr(row, key, value)
         row.score = score(figures, weights, target)
         db.session.add(row)
         per_account.append(row)
         per_unit.setdefault(account.unit_id, []).append(row)
+        units[account.unit_id] = account.unit
     _rank(per_account)
     unit_rows = []
     for unit_id, rows in per_unit.items():
-        row = existing.pop((unit_id, None), None) or Assessment(year=year, unit_id=unit_id, account_id=None)
+        row = existing.pop((unit_id, None), None) or Assessment(year=year, unit=units[unit_id], account=None)
         row.registered_on_time = all(r.registered_on_time for r in rows)
         row.reports_expected = sum(r.reports_expected for r in rows)
         row.reports_on_time = sum(r.reports_on_time for r in rows)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext
 from sqlalchemy.orm.attributes import flag_modified
 
-from models import (Account, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, Role, Unit, Violation,
-                    db, policy)
+import sqlalchemy as sa
+
+from models import (Account, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, Role, TeamMember, Unit,
+                    Violation, db, policy)
 from services import accounts, audit
 from services.problems import raise_first
 from services.workflow import TransitionError
@@ -26,12 +28,47 @@ def set_in_matrix(account: Account, actor, published: bool) -> None:
     audit.label(account, AuditAction.update, None, actor)
 
 
-def move_to_unit(account: Account, unit: Unit, actor) -> None:
-    """Hand an account (and its change requests, reports, violations and files) to another unit."""
+def team_of_move(moving: list[Account]) -> tuple[list[Manager], list[Manager]]:
+    """The people of the old units on the teams of the accounts being moved: those who serve no other account
+    (they may move with them) and those who also serve another account (they stay; the new unit files a
+    change of managers for them), each by name."""
+    ids = {account.id for account in moving}
+    people = {m.manager.id: m.manager for account in moving for m in account.team
+              if m.manager.unit_id == account.unit_id}
+    elsewhere = set(db.session.scalars(sa.select(TeamMember.manager_id).where(
+        TeamMember.manager_id.in_(people), TeamMember.account_id.not_in(ids)))) if people else set()
+    movable = sorted((p for i, p in people.items() if i not in elsewhere), key=lambda p: (p.name, p.id))
+    staying = sorted((p for i, p in people.items() if i in elsewhere), key=lambda p: (p.name, p.id))
+    return movable, staying
+
+
+def move_to_unit(account: Account, unit: Unit, actor, people=(), moving_ids=()) -> None:
+    """Hand an account (and its change requests, reports, violations and files) to another unit; the people of
+    its team in ``people`` go with it when they serve no account outside ``moving_ids`` (the accounts moved
+    together) and the new unit has no other person with their staff number. All is checked before anything
+    moves: a refusal leaves the account where it was."""
     _require_department(actor)
     if account.unit_id == unit.id:
         raise TransitionError(gettext("“%(name)s” already belongs to %(unit)s.", name=account.name, unit=unit.name))
+    chosen = {person.id for person in people}
+    going = [m.manager for m in account.team if m.manager.id in chosen and m.manager.unit_id == account.unit_id]
+    keep = set(moving_ids) | {account.id}
+    for person in going:
+        if db.session.scalar(sa.select(TeamMember.id).where(TeamMember.manager_id == person.id,
+                                                            TeamMember.account_id.not_in(keep)).limit(1)):
+            raise TransitionError(gettext("%(person)s also serves another account of %(unit)s and stays there; "
+                                          "“%(name)s” was not moved.", person=person.name, unit=account.unit.name,
+                                          name=account.name))
+        if person.staff_no and db.session.scalar(sa.select(Manager.id).where(
+                Manager.unit_id == unit.id, Manager.staff_no == person.staff_no)):
+            raise TransitionError(gettext("%(unit)s already has a person with the staff number %(staff_no)s; "
+                                          "“%(name)s” was not moved.", unit=unit.name, staff_no=person.staff_no,
+                                          name=account.name))
     note = gettext("Moved from %(old)s to %(new)s", old=account.unit.name, new=unit.name)
+    for person in going:
+        person.unit = unit
+        person.unit_id = unit.id
+        audit.label(person, AuditAction.update, note, actor)
     account.unit = unit
     account.unit_id = unit.id
     audit.label(account, AuditAction.update, note, actor)

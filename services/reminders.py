@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus, Role, User,
                     db)
 from services import reports
-from services.workdays import add_working_days
+from services.workdays import add_working_days, is_provisional, provisional_note
 
 #: A deadline this many working days away or closer is "due soon".
 SOON_WORKING_DAYS = 2
@@ -29,12 +29,13 @@ def items_for(user: User, today: dt.date) -> list[str]:
         Account.registration_due <= soon).order_by(Account.registration_due)
     for account in accounts:
         lines.append(_due_line(gettext("Registration of “%(name)s”", name=account.name), account.registration_due,
-                               today))
+                               today, working_days=True))
     changes = db.session.query(ChangeRecord).filter(
         ChangeRecord.unit_id == user.unit_id, ChangeRecord.status.in_((ReviewStatus.draft, ReviewStatus.returned)),
         ChangeRecord.due_on <= soon).order_by(ChangeRecord.due_on)
     for change in changes:
-        lines.append(_due_line(gettext("Change request “%(name)s”", name=str(change)), change.due_on, today))
+        lines.append(_due_line(gettext("Change request “%(name)s”", name=str(change)), change.due_on, today,
+                               working_days=True))
     period = reports.reporting_period(today)
     window_end = reports.report_window_end(period)
     submitted = sa.select(MonthlyReport.account_id).where(MonthlyReport.period == period,
@@ -57,10 +58,14 @@ def items_for(user: User, today: dt.date) -> list[str]:
     return lines
 
 
-def _due_line(what: str, due: dt.date, today: dt.date) -> str:
+def _due_line(what: str, due: dt.date, today: dt.date, working_days: bool = False) -> str:
+    """One line of the e-mail; a deadline counted in working days in a year without a holiday schedule is
+    marked provisional."""
     if due < today:
-        return gettext("OVERDUE since %(day)s: %(what)s", day=due.isoformat(), what=what)
-    return gettext("Due by %(day)s: %(what)s", day=due.isoformat(), what=what)
+        line = gettext("OVERDUE since %(day)s: %(what)s", day=due.isoformat(), what=what)
+    else:
+        line = gettext("Due by %(day)s: %(what)s", day=due.isoformat(), what=what)
+    return f"{line}{provisional_note()}" if working_days and is_provisional(due) else line
 
 
 def send_reminders(today: dt.date | None = None) -> tuple[int, int]:

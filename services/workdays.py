@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext
 
 from models import DayKind, WorkCalendar, db
 
@@ -60,6 +62,27 @@ def scheduled_years() -> frozenset[int]:
     """The years whose holiday schedule has been entered, in one query (a few hundred calendar rows)."""
     year = sa.extract("year", WorkCalendar.day)
     return frozenset(int(y) for (y,) in db.session.execute(sa.select(year).distinct()))
+
+
+def is_provisional(day: dt.date | None, years: frozenset[int] | None = None) -> bool:
+    """Whether a deadline falls in a year whose schedule has not been entered: it is then provisional
+    (暂定, counted Monday to Friday). ``years``: :func:`scheduled_years`, when the caller has it already."""
+    if day is None:
+        return False
+    return day.year not in (scheduled_years() if years is None else years)
+
+
+def provisional_note() -> str:
+    """What follows a provisional deadline wherever a person reads it (lists, details, home, e-mails)."""
+    return gettext("(provisional, counted Monday to Friday)")
+
+
+def missing_next_year(today: dt.date, years: frozenset[int] | None = None) -> int | None:
+    """Next year, when its schedule must now be entered and has not been (from the month
+    CALENDAR_WARN_FROM_MONTH, November by default); else None."""
+    if today.month < current_app.config.get("CALENDAR_WARN_FROM_MONTH", 11):
+        return None
+    return today.year + 1 if is_provisional(dt.date(today.year + 1, 1, 1), years) else None
 
 
 def sync_from_chinese_calendar() -> tuple[int, int]:

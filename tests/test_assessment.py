@@ -101,3 +101,15 @@ def test_department_grades_and_commends(app, year_data, login_as):
     with app.app_context():
         row = db.session.get(Assessment, row_id)
         assert row.grade.name == "excellent" and row.commended and row.posts == 120
+
+
+def test_audit_entries_name_the_account_and_the_unit(app, year_data, ctx):
+    """A new row is labelled “2025 · <account>” or “2025 · <unit>” in the audit log, never “2025 · ”."""
+    from models import AuditLog
+
+    compute(2025, today=dt.date(2026, 3, 1))
+    db.session.commit()
+    labels = {entry.object_label for entry in db.session.query(AuditLog).filter_by(object_type="Assessment")}
+    own_unit, own = db.session.get(Unit, year_data["own_unit"]), db.session.get(Account, year_data["own_account"])
+    assert f"2025 · {own_unit.name}" in labels and f"2025 · {own.name}" in labels
+    assert len(labels) == 4 and not any(label.endswith("·") or label.endswith("· ") for label in labels)

@@ -185,6 +185,17 @@ def test_the_eleventh_word_is_not_searched(app, world, login_as):
     assert "本单位帐号" not in html
 
 
+@pytest.mark.parametrize("view", ["accounts", "reports", "managers", "audit"])
+def test_a_search_says_when_it_dropped_words(app, world, login_as, view):
+    """Words after the tenth are not searched, and the page says so (how many were used and dropped)."""
+    client = login_as("dept_admin")
+    twelve = " ".join(f"词{n}" for n in range(12))
+    html = client.get(f"/admin/{view}/", query_string={"search": twelve + " 词0"}).get_data(as_text=True)
+    assert "检索只使用了前 10 个不同的词，其余 2 个词未参与检索。" in html
+    ten = " ".join(f"词{n}" for n in range(10))
+    assert "未参与检索" not in client.get(f"/admin/{view}/", query_string={"search": ten}).get_data(as_text=True)
+
+
 def test_a_menu_belongs_to_its_app(app, world, login_as):
     """The menus are kept in the app that rendered them, not in the process."""
     from app import create_app
