@@ -17,7 +17,7 @@ from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db, 
 from models.base import YES_NO, to_id
 from services import audit, exports, reports
 from services.snapshots import platform_code, staff_snapshot
-from services.text import month_text, platform_text, text
+from services.text import export_cell_function, month_text, platform_text, text
 
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
@@ -115,10 +115,10 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         db.session.commit()
         if count:
             flash(gettext("%(count)s draft reports for %(month)s were prepared; fill in the posts and topics, "
-                          "then submit them.", count=count, month=period.strftime("%Y-%m")), "success")
+                          "then submit them.", count=count, month=month_text(period)), "success")
         else:
             flash(gettext("Every active account already has a report for %(month)s.",
-                          month=period.strftime("%Y-%m")), "info")
+                          month=month_text(period)), "info")
         return redirect(self.get_url(".index_view", **{
             self.filter_url_arg("period", sqla_filters.DateEqualFilter): period.isoformat()}))
 
@@ -186,10 +186,11 @@ def _month_arg(value):
 def _missing_rows(result) -> tuple[list, list[list]]:
     headers = [gettext("Status"), gettext("Responsible unit"), gettext("Account name"), gettext("Media type"),
                gettext("Month"), gettext("Submitted at")]
+    local_time = export_cell_function(MonthlyReport.submitted_at)  # in the configured zone, as the list's export
     rows = [[gettext("Missing"), a.unit.name, a.name, a.platform_label, result["period"].strftime("%Y-%m"), ""]
             for a in result["missing"]]
     rows += [[gettext("Late"), r.unit.name, r.snapshot_account_name, platform_text(r.snapshot_platform),
-              r.period.strftime("%Y-%m"), r.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted_at else ""]
+              r.period.strftime("%Y-%m"), local_time(r.submitted_at)]
              for r in result["late"]]
     return headers, rows
 

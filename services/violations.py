@@ -7,6 +7,7 @@ from flask_babel import gettext
 
 from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db
 from services import workflow
+from services.text import date_text, month_text
 
 
 def apply_measure(violation: Violation, actor) -> None:
@@ -33,13 +34,13 @@ def record_lateness(record, actor) -> Violation:
         raise workflow.TransitionError(gettext("“%(record)s” is already recorded as a violation.", record=str(record)))
     if isinstance(record, MonthlyReport):
         text = gettext("Monthly report for %(month)s submitted late (due by the 5th of the next month).",
-                       month=record.period.strftime("%Y-%m"))
+                       month=month_text(record.period))
     elif isinstance(record, ChangeRecord):
         text = gettext("Change of %(kind)s reported late (due %(due)s).", kind=str(record.kind.label),
-                       due=record.due_on.isoformat() if record.due_on else "")
+                       due=date_text(record.due_on))
     else:
         text = gettext("Registration submitted late (due %(due)s).",
-                       due=record.registration_due.isoformat() if record.registration_due else "")
+                       due=date_text(record.registration_due))
     violation = Violation(account=account, unit_id=account.unit_id, occurred_on=day, kind=kind,
                           description=text, measure=Measure.rectify)
     db.session.add(violation)

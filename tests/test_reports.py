@@ -66,6 +66,8 @@ def test_missing_and_late_view(app, registered, login_as):
     assert values[0][0] == "状态" and any(own_name in row for row in values)
     csv_text = dept.get(f"/admin/reports/missing/?month={LAST:%Y-%m}&format=csv").get_data(as_text=True)
     assert csv_text.startswith("\ufeff") and own_name in csv_text
+    submitted = dt.datetime.combine(LAST, dt.time()) + dt.timedelta(days=40)
+    assert f"{submitted:%Y-%m-%d} 08:00" in csv_text and f"{submitted:%Y-%m-%d} 00:00" not in csv_text  # Beijing time
 
 
 @pytest.mark.parametrize("month", ["garbage", "2026-13", "", "9999999-01"])
