@@ -47,6 +47,11 @@ def datetime_text(value) -> str:
     return f"{date_text(local.date())} {local:%H:%M}"
 
 
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) as the time in the configured zone: the day a deadline is judged by."""
+    return _local(value)
+
+
 def _local(value: dt.datetime) -> dt.datetime:
     """A stored time (naive UTC) in the user's time zone."""
     if value.tzinfo is None:

@@ -1,13 +1,11 @@
 """Violations, measures and rectification (第十一~十三条, 第十七~十八条)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import gettext
 
-from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db
+from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db, utcnow
 from services import workflow
-from services.text import date_text, month_text
+from services.text import date_text, local_time, month_text
 
 
 def apply_measure(violation: Violation, actor) -> None:
@@ -28,7 +26,7 @@ def record_lateness(record, actor) -> Violation:
         raise workflow.TransitionError(gettext("“%(record)s” was not late.", record=str(record)))
     account = record if isinstance(record, Account) else record.account
     kind = LATE_KINDS[type(record)]
-    day = (record.submitted_at or dt.datetime.now()).date()
+    day = local_time(record.submitted_at or utcnow()).date()  # the day in the configured zone
     duplicate = db.session.query(Violation.id).filter_by(account_id=account.id, kind=kind, occurred_on=day).first()
     if duplicate:
         raise workflow.TransitionError(gettext("“%(record)s” is already recorded as a violation.", record=str(record)))

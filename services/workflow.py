@@ -16,7 +16,7 @@ from models.workflow import STEPS
 from services import accounts, audit
 from services.problems import raise_first
 from services.reports import report_window_end
-from services.text import date_text, month_text
+from services.text import date_text, local_time, month_text
 
 #: The unit's statement on the 备案审批表 (第七条); the unit leader gives it when confirming.
 UNIT_STATEMENT = "已知我单位开设此新媒体帐号，并明确对此帐号及发布内容负有管理责任。"
@@ -59,7 +59,7 @@ def submit(obj, actor, note: str | None = None) -> None:
     obj.submitted_at = now
     obj.return_reason = None
     if first_submission or not obj.is_late:
-        obj.is_late = is_late(obj, now)
+        obj.is_late = is_late(obj, local_time(now))  # the deadline is a day in the configured zone
 
 
 def confirm(obj, actor, opinion: str | None = None) -> None:
@@ -138,7 +138,8 @@ TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject
 
 # --- rules -----------------------------------------------------------------------------------
 def is_late(obj, when: dt.datetime) -> bool:
-    """逾期: submitted after the deadline of the regulation (late submissions are accepted)."""
+    """逾期: submitted after the deadline of the regulation (late submissions are accepted); ``when`` is the
+    local time of the submission (services.text.local_time)."""
     day = when.date()
     if isinstance(obj, Account):
         return obj.registration_due is not None and day > obj.registration_due
