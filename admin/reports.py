@@ -138,7 +138,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         for account in result["missing"]:
             by_unit.setdefault(account.unit.name, []).append(account)
         return self.render("admin/reports_missing.html", result=result, by_unit=by_unit, units=units,
-                           unit_id=unit_id, month=period.strftime("%Y-%m"))
+                           unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period))
 
     @expose("/summary/")
     def summary_view(self):
@@ -174,6 +174,20 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         model.snapshot_staff = staff_snapshot(account)
         if is_created:
             model.status = ReviewStatus.draft
+
+
+#: How many months back the missing-reports page offers (older ones by ?month=YYYY-MM).
+MONTH_CHOICES = 36
+
+
+def _month_choices(chosen) -> list[tuple[str, str]]:
+    """The month drop-down: (2026-10, 2026年10月), newest first; a drop-down rather than the browser's month
+    input, which writes the month in the browser's language ("November 2026")."""
+    latest = reports.reporting_period()
+    months = [reports.add_months(latest, -i) for i in range(MONTH_CHOICES)]
+    if chosen not in months:
+        months = sorted({*months, chosen}, reverse=True)
+    return [(m.strftime("%Y-%m"), month_text(m)) for m in months]
 
 
 def _month_arg(value):
