@@ -180,9 +180,20 @@ EXPORT_NOTE = re.compile(r"^(?P<list>[a-z_]+(?: [a-z]+)?) (?:(?P<fmt>csv|xlsx) (
 EXPORT_LISTS = {"missing reports": _l("Missing and late monthly reports"), "monthly summary": _l("Monthly summary")}
 
 
+#: The importer's notes (services/importer.py), written for the record in English, shown translated.
+IMPORT_NOTE = re.compile(r"^Excel import(?:: (?P<units>\d+) units, (?P<managers>\d+) managers, (?P<accounts>\d+) accounts)?$")
+
+
 def _note(_view, _context, model, _name):
-    """An export's note is written for the record (list, format, filters); shown as a sentence."""
+    """An export's or import's note is written for the record (list, format, filters, counts); shown as a
+    sentence in the user's language."""
     note = model.note or ""
+    imported = IMPORT_NOTE.match(note)
+    if imported is not None:
+        if imported["units"] is None:
+            return gettext("Excel import")
+        return gettext("Excel import: %(units)s units, %(managers)s managers, %(accounts)s accounts",
+                       units=imported["units"], managers=imported["managers"], accounts=imported["accounts"])
     match = EXPORT_NOTE.match(note) if model.action == AuditAction.export else None
     if match is None:
         return note

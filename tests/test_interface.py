@@ -130,3 +130,15 @@ def test_the_audit_log_looks_names_up_once_per_page(app, world, login_as):
             assert client.get("/admin/audit/").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_the_importers_notes_read_in_chinese(app, world, login_as):
+    with app.app_context():
+        db.session.add(AuditLog(action=AuditAction.import_, note="Excel import: 1 units, 2 managers, 3 accounts"))
+        db.session.add(_logged_change(world))
+        db.session.flush()
+        db.session.query(AuditLog).filter(AuditLog.note.is_(None), AuditLog.object_type == "Account") \
+            .update({"note": "Excel import"})
+        db.session.commit()
+    page = login_as("dept_admin").get("/admin/audit/").get_data(as_text=True)
+    assert "Excel 导入：1 个单位、2 名管理人员、3 个帐号" in page and "Excel import" not in page
