@@ -16,6 +16,7 @@ from models.base import SQLITE_SEARCH_TABLE, YES_NO, to_id
 from services.text import date_text, datetime_text, platform_text
 
 from .base import ScopedModelView
+from .calendar import source_text
 from .labels import LABELS, labels
 
 #: What each kind of record is called in the interface.
@@ -136,6 +137,8 @@ def _value(value, field: str = "") -> str:
     if isinstance(value, str):
         if field == "snapshot_platform":
             return platform_text(value)
+        if field == "source":
+            return source_text(value)
         for enum_cls in _enum_columns().get(field, ()):
             if value in enum_cls.__members__:
                 return str(enum_cls[value].label)
