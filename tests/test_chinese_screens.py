@@ -127,3 +127,50 @@ def test_the_check_finds_english():
     assert latin_words("请选择 __None", names) == ["__None"]  # a raw value
     assert latin_words("Please enter 1 or more character", names) == ["Please", "character", "enter", "more", "or"]
     assert latin_words("editor KJXY APP https://weibo.com/List a@b.cn 2026-11-25 Excel", names) == []
+
+
+def test_a_refusal_by_article_8_reads_in_chinese(app, access_world):  # noqa: F811
+    """The 第八条 message on a refused form (a student as 管理员 of a verified account)."""
+    from models import Account, EmploymentStatus
+
+    from .conftest import make_manager
+    from .test_changes import _new_change
+
+    with app.app_context():
+        db.session.get(Account, access_world["own_account"]).verified = True
+        student = make_manager(db.session.get(Unit, access_world["own_unit"]), "学生丁", EmploymentStatus.student)
+        db.session.commit()
+        student_id = student.id
+    client = log_in(app, USERNAMES["unit_editor"])
+    response = _new_change(client, access_world, kind="managers", new_head=str(access_world["own_admin"]),
+                           new_admins=str(student_id))
+    text = visible_text(response.get_data(as_text=True))
+    assert "第八条" in text and latin_words(text, _names(app)) == [], latin_words(text, _names(app))
+
+
+def test_the_audit_log_of_every_kind_of_entry_reads_in_chinese(app, access_world):  # noqa: F811
+    """Imports, exports, logins and changes of every field kind (a time, an id, a code, a source)."""
+    from models import AuditAction, AuditLog
+
+    with app.app_context():
+        db.session.add_all([
+            AuditLog(action=AuditAction.import_, note="Excel import: 1 units, 2 managers, 3 accounts"),
+            AuditLog(action=AuditAction.create, object_type="Account", object_id=access_world["own_account"],
+                     object_label="本单位帐号", note="Excel import"),
+            AuditLog(action=AuditAction.export, note="accounts xlsx "),
+            AuditLog(action=AuditAction.export, note="missing reports 2026-10 (csv)"),
+            AuditLog(action=AuditAction.login_failed, username="nobody"),
+            AuditLog(action=AuditAction.update, object_type="WorkCalendar", object_id=1, object_label="国庆节",
+                     changes={"source": ["chinese-calendar", "manual"], "kind": ["workday", "holiday"]}),
+            AuditLog(action=AuditAction.update, object_type="Account", object_id=access_world["own_account"],
+                     object_label="本单位帐号", changes={
+                         "approved_at": [None, "2026-12-01T15:50:40.992026"], "status": ["draft", "unit_review"],
+                         "unit_id": [access_world["other_unit"], access_world["own_unit"]],
+                         "approved_by_id": [None, access_world["users"]["dept_admin"]], "verified": [False, True]}),
+        ])
+        db.session.commit()
+        ids = [entry_id for (entry_id,) in db.session.query(AuditLog.id)]
+    client, names = log_in(app, USERNAMES["dept_admin"]), _names(app) | {"nobody"}
+    found = [problem for url in ["/admin/audit/"] + [f"/admin/audit/details/?id={i}" for i in ids]
+             if (problem := _check(app, client, url, names))]
+    assert not found, "\n".join(found)
