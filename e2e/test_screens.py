@@ -250,3 +250,10 @@ def test_the_search_drop_down_and_the_picker_speak_chinese(page_as, server):
     picker = page.locator(".daterangepicker").first
     picker.wait_for(state="visible")
     assert english_left(picker.inner_text()) == [], picker.inner_text()
+    dept = page_as("dept")  # the calendar's batch form: the same picker, not the browser's date input
+    dept.goto(server["url"] + "/admin/calendar/batch/")
+    assert dept.get_attribute("#start", "type") == "text"
+    dept.click("#start")
+    picker = dept.locator(".daterangepicker").first
+    picker.wait_for(state="visible")
+    assert "一" in picker.inner_text() and english_left(picker.inner_text()) == [], picker.inner_text()

@@ -113,7 +113,8 @@ def test_every_admin_screen_is_chinese(app, access_world, role, view):  # noqa: 
 @pytest.mark.parametrize("role", ROLES + [None])
 def test_the_home_login_and_matrix_pages_are_chinese(app, access_world, role):  # noqa: F811
     client, names = (log_in(app, USERNAMES[role]) if role else app.test_client()), _names(app)
-    urls = ["/admin/", "/matrix", "/matrix/verify?q=本单位帐号", "/admin/reports/missing/", "/admin/reports/dormant/"]
+    urls = ["/admin/", "/matrix", "/matrix/verify?q=本单位帐号", "/admin/reports/missing/", "/admin/reports/dormant/",
+            "/admin/calendar/batch/"]
     if role is None:
         urls.append("/login")
     found = [problem for url in urls if (problem := _check(app, client, url, names))]
