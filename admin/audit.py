@@ -163,7 +163,7 @@ def _changes(_view, _context, model, _name, limit=5):
     if not model.changes:
         return ""
     items = [(field, pair) for field, pair in model.changes.items() if isinstance(pair, list) and len(pair) == 2]
-    remember_names([model])  # a details page; on a list, get_list looked up the whole page at once: no query
+    remember_names([model])  # a details page; on a list, render_rows looked up the whole page at once: no query
     rows = Markup("").join(
         Markup("<div><span class=\"text-muted\">{}</span>：{} → {}</div>").format(
             _field_label(field, model.object_type), _cell(pair[0], field, model.object_type),
@@ -248,11 +248,9 @@ class AuditView(ScopedModelView):
     def can_delete(self):
         return False
 
-    def get_list(self, *args, **kwargs):
-        count, data = super().get_list(*args, **kwargs)
-        if isinstance(data, list):
-            remember_names(data)
-        return count, data
+    def render_rows(self, data, list_columns, list_row_actions, actions, return_url, delete_form):
+        remember_names(data)  # the names of the whole page in one query, before any cell asks
+        return super().render_rows(data, list_columns, list_row_actions, actions, return_url, delete_form)
 
     def get_query(self):
         query = super().get_query().options(joinedload(AuditLog.user))
