@@ -52,6 +52,13 @@ def local_time(value: dt.datetime) -> dt.datetime:
     return _local(value)
 
 
+def stored_time(local: dt.datetime) -> dt.datetime:
+    """A time a person typed (in the configured zone) as it is stored: naive UTC (for filters)."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=_zone())
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def _local(value: dt.datetime) -> dt.datetime:
     """A stored time (naive UTC) in the user's time zone."""
     if value.tzinfo is None:

@@ -142,3 +142,22 @@ def test_the_importers_notes_read_in_chinese(app, world, login_as):
         db.session.commit()
     page = login_as("dept_admin").get("/admin/audit/").get_data(as_text=True)
     assert "Excel 导入：1 个单位、2 名管理人员、3 个帐号" in page and "Excel import" not in page
+
+
+def test_a_time_filter_takes_the_time_a_person_reads(app, world, login_as):
+    """The audit log's 时间 filter: 23:00 typed means 23:00 in Beijing (15:00 UTC)."""
+    import datetime as dt
+
+    from flask_admin.contrib.sqla import filters as sqla_filters
+
+    with app.app_context():
+        entry = _logged_change(world, name=["旧名", "时区测试帐号"])
+        entry.at = dt.datetime(2026, 12, 1, 15, 50)  # 23:50 in Beijing
+        db.session.add(entry)
+        db.session.commit()
+        view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "audit")
+        after = view.filter_url_arg("at", sqla_filters.DateTimeGreaterFilter)
+        before = view.filter_url_arg("at", sqla_filters.DateTimeSmallerFilter)
+    client = login_as("dept_admin")
+    assert "时区测试帐号" in client.get(f"/admin/audit/?{after}=2026-12-01 23:00:00").get_data(as_text=True)
+    assert "时区测试帐号" not in client.get(f"/admin/audit/?{before}=2026-12-01 23:00:00").get_data(as_text=True)
