@@ -2,7 +2,7 @@
 from flask import flash, url_for
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
-from flask_babel import format_date, gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
@@ -21,6 +21,7 @@ from .formatters import deadline_cell, late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
 from services import accounts
 from services.problems import raise_first
+from services.text import date_text
 
 
 class TeamInline(InlineFormAdmin):
@@ -140,7 +141,7 @@ def change_history(account: Account):
         return gettext("No changes reported.")
     return Markup("<br>").join(
         Markup('<a href="{}">{} · {} · {}</a>').format(
-            url_for("changes.details_view", id=c.id), format_date(c.changed_on, "long"), c.kind.label,
+            url_for("changes.details_view", id=c.id), date_text(c.changed_on), c.kind.label,
             c.status.label) for c in changes)
 
 

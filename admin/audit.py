@@ -1,20 +1,22 @@
 """痕迹管理 — the audit log, read-only; unit users read their own unit's entries (第十条)."""
+import datetime as dt
 import functools
 import json
 import re
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from models import AuditAction, AuditLog, db
+from models import Account, AuditAction, AuditLog, Manager, Unit, User, db
 from models.base import SQLITE_SEARCH_TABLE, YES_NO, to_id
-from services.text import platform_text
+from services.text import date_text, datetime_text, platform_text
 
 from .base import ScopedModelView
+from .calendar import source_text
 from .labels import LABELS, labels
 
 #: What each kind of record is called in the interface.
@@ -39,6 +41,72 @@ def _enum_columns() -> dict:
     return found
 
 
+#: The column that names a row of each table a logged id may point to (unit_id → the unit's name).
+NAME_COLUMNS = {"units": Unit.name, "accounts": Account.name, "managers": Manager.name, "users": User.display_name}
+
+
+@functools.cache
+def _reference_tables() -> dict:
+    """(kind of record, field) → the table its logged id points to, for the named tables above; and
+    (None, field) for a field of that name in any record."""
+    found: dict = {}
+    for mapper in db.Model.registry.mappers:
+        for column in mapper.columns:
+            for key in column.foreign_keys:
+                table = key.column.table.name
+                if table in NAME_COLUMNS:
+                    found[(mapper.class_.__name__, column.key)] = table
+                    found.setdefault((None, column.key), table)
+    return found
+
+
+def _reference_table(field: str, object_type: str | None) -> str | None:
+    tables = _reference_tables()
+    return tables.get((object_type, field)) or tables.get((None, field))
+
+
+def remember_names(entries) -> None:
+    """Look up, in one query, the names of every row the changes of ``entries`` (a page of the log) point
+    to; the formatters then show them (never one query per cell)."""
+    memo = g.setdefault("audit_names", {})
+    wanted: dict = {}
+    for entry in entries:
+        for field, pair in (entry.changes or {}).items():
+            table = _reference_table(field, entry.object_type) if isinstance(pair, list) else None
+            if table is None:
+                continue
+            for value in pair:
+                if isinstance(value, int) and not isinstance(value, bool) and (table, value) not in memo:
+                    wanted.setdefault(table, set()).add(value)
+    if not wanted:
+        return
+    selects = [sa.select(sa.literal(table).label("kind"), column.class_.id.label("id"),
+                         column.label("name")).where(column.class_.id.in_(sorted(ids)))
+               for table, ids in wanted.items() for column in (NAME_COLUMNS[table],)]
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    for table, ident, name in db.session.execute(query):
+        memo[(table, ident)] = name
+    for table, ids in wanted.items():
+        for ident in ids:
+            memo.setdefault((table, ident), None)  # deleted since: the number is all there is
+
+
+#: An ISO date or time as services/audit.py stores it (2026-12-01, 2026-12-01T15:50:40.992026).
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$")
+
+
+def _time_text(value: str) -> str | None:
+    """A logged date as 2026年12月1日, a logged time (UTC) as 2026年12月1日 23:50 in the configured zone."""
+    if not ISO_TIME.match(value):
+        return None
+    try:
+        if len(value) == 10:
+            return date_text(dt.date.fromisoformat(value))
+        return datetime_text(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
 #: What "name" means in each kind of record (views label it per screen).
 NAME_LABELS = {"Account": _l("Account name"), "Unit": _l("Unit name"), "WorkCalendar": _l("Holiday"),
                "Manager": _l("Name"), "User": _l("Full name")}
@@ -50,6 +118,8 @@ def _field_label(field: str, object_type: str | None = None) -> str:
     if field in LABELS:
         return str(LABELS[field])
     if field.endswith("_id") and field[:-3] in LABELS:
+        if _reference_table(field, object_type) is not None:
+            return str(LABELS[field[:-3]])  # shown by name
         return gettext("%(field)s (no.)", field=LABELS[field[:-3]])
     return field
 
@@ -67,19 +137,37 @@ def _value(value, field: str = "") -> str:
     if isinstance(value, str):
         if field == "snapshot_platform":
             return platform_text(value)
+        if field == "source":
+            return source_text(value)
         for enum_cls in _enum_columns().get(field, ()):
             if value in enum_cls.__members__:
                 return str(enum_cls[value].label)
+        time = _time_text(value)
+        if time is not None:
+            return time
     return str(value)
+
+
+def _cell(value, field: str, object_type: str | None) -> Markup:
+    """One logged value; a row's id shows as the row's name, the number kept in the title."""
+    table = _reference_table(field, object_type)
+    if table is not None and isinstance(value, int) and not isinstance(value, bool):
+        name = g.get("audit_names", {}).get((table, value))
+        if name:
+            return Markup('<span title="{}">{}</span>').format(f"{field} = {value}", name)
+        return Markup('<span title="{}">{}</span>').format(f"{field} = {value}", gettext("No. %(id)s", id=value))
+    return Markup("{}").format(_value(value, field))
 
 
 def _changes(_view, _context, model, _name, limit=5):
     if not model.changes:
         return ""
     items = [(field, pair) for field, pair in model.changes.items() if isinstance(pair, list) and len(pair) == 2]
+    remember_names([model])  # a details page; on a list, render_rows looked up the whole page at once: no query
     rows = Markup("").join(
         Markup("<div><span class=\"text-muted\">{}</span>：{} → {}</div>").format(
-            _field_label(field, model.object_type), _value(pair[0], field), _value(pair[1], field))
+            _field_label(field, model.object_type), _cell(pair[0], field, model.object_type),
+            _cell(pair[1], field, model.object_type))
         for field, pair in (items[:limit] if limit else items))
     if limit and len(items) > limit:
         rows += Markup("<div class=\"text-muted\">…</div>")
@@ -95,9 +183,20 @@ EXPORT_NOTE = re.compile(r"^(?P<list>[a-z_]+(?: [a-z]+)?) (?:(?P<fmt>csv|xlsx) (
 EXPORT_LISTS = {"missing reports": _l("Missing and late monthly reports"), "monthly summary": _l("Monthly summary")}
 
 
+#: The importer's notes (services/importer.py), written for the record in English, shown translated.
+IMPORT_NOTE = re.compile(r"^Excel import(?:: (?P<units>\d+) units, (?P<managers>\d+) managers, (?P<accounts>\d+) accounts)?$")
+
+
 def _note(_view, _context, model, _name):
-    """An export's note is written for the record (list, format, filters); shown as a sentence."""
+    """An export's or import's note is written for the record (list, format, filters, counts); shown as a
+    sentence in the user's language."""
     note = model.note or ""
+    imported = IMPORT_NOTE.match(note)
+    if imported is not None:
+        if imported["units"] is None:
+            return gettext("Excel import")
+        return gettext("Excel import: %(units)s units, %(managers)s managers, %(accounts)s accounts",
+                       units=imported["units"], managers=imported["managers"], accounts=imported["accounts"])
     match = EXPORT_NOTE.match(note) if model.action == AuditAction.export else None
     if match is None:
         return note
@@ -148,6 +247,10 @@ class AuditView(ScopedModelView):
     @property
     def can_delete(self):
         return False
+
+    def render_rows(self, data, list_columns, list_row_actions, actions, return_url, delete_form):
+        remember_names(data)  # the names of the whole page in one query, before any cell asks
+        return super().render_rows(data, list_columns, list_row_actions, actions, return_url, delete_form)
 
     def get_query(self):
         query = super().get_query().options(joinedload(AuditLog.user))

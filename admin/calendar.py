@@ -20,6 +20,15 @@ from .labels import labels
 MAX_BATCH_DAYS = 31
 
 
+#: Where a calendar day came from (WorkCalendar.source), as a person reads it.
+SOURCES = {"manual": _l("Entered by hand"), "chinese-calendar": _l("State Council schedule (chinese-calendar package)")}
+
+
+def source_text(value) -> str:
+    label = SOURCES.get(value)
+    return str(label) if label is not None else (value or "")
+
+
 class BatchForm(AdminForm):
     start = DateField(_l("From"), validators=[InputRequired()])
     end = DateField(_l("To (inclusive)"), validators=[InputRequired()])
@@ -41,6 +50,7 @@ class CalendarView(ScopedModelView):
         ("uq_work_calendar_day", "work_calendar.day"),
         _l("This date is already in the calendar; edit that entry instead."))
     list_template = "admin/calendar_list.html"
+    column_formatters = column_formatters_detail = {"source": lambda v, c, m, n: source_text(m.source)}
     page_size = 50
 
     def on_model_change(self, form, model, is_created):

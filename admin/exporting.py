@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import sqlalchemy as sa
@@ -15,10 +14,10 @@ from sqlalchemy.orm import ColumnProperty, RelationshipProperty, aliased
 from sqlalchemy.orm.interfaces import MANYTOONE
 from werkzeug.utils import secure_filename
 
-from models import AuditAction, db, policy
+from models import AuditAction, db, policy, utcnow
 from services import audit, exports
 from services.exports import neutralise
-from services.text import export_cell_function
+from services.text import export_cell_function, local_time
 
 
 class StreamedExportMixin:
@@ -218,4 +217,4 @@ def _with_bom(inner):
 
 
 def func_now_stamp() -> str:
-    return dt.datetime.now().strftime("%Y%m%d_%H%M")
+    return local_time(utcnow()).strftime("%Y%m%d_%H%M")  # the time in the file's name: the configured zone

@@ -7,6 +7,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm, Select2Field, Select2Widget, rules
 from flask_admin.model.form import converts
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from markupsafe import Markup, escape
@@ -29,8 +30,13 @@ class FastSelect2Widget(Select2Widget):
         value = choice.value
         if isinstance(value, bool):
             value = str(value)
-        label = escape(choice.label or choice.value)
+        # The blank choice shows its own text, never its value ("__None").
+        label = escape(choice.label if value == "__None" else (choice.label or choice.value))
         return Markup(f'<option {"selected " if choice.selected else ""}value="{escape(value)}">{label}</option>')
+
+
+#: The blank choice of an optional drop-down (a department user's unit).
+NO_CHOICE = lazy_gettext("(none)")
 
 
 def enum_coerce(enum_cls: type[LabeledEnum]):
@@ -111,6 +117,8 @@ class ScopedModelConverter(AdminModelConverter):
             # Every model's key is its integer ``id``: read it directly (Flask-Admin asks SQLAlchemy for the
             # identity key of each of the 150 units, ~10 µs each).
             kwargs.setdefault("get_pk", _id_of)
+            if not multiple:
+                kwargs.setdefault("blank_text", NO_CHOICE)
             if remote_model is Unit and not multiple:
                 return NamedRowsSelectField(label_column=Unit.name, **kwargs)
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)

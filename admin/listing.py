@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
 
 from models.base import MAX_ID
+from services.text import stored_time
 
 from .list_rows import render_rows
 from .row_links import RowLinks
@@ -23,6 +25,8 @@ class ListPageMixin:
             enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
             if isinstance(getattr(column, "type", None), sa.Integer) and not isinstance(flt, sqla_filters.FilterEmpty):
                 flt.validate = _int_filter_validator  # a number beyond the column's range is invalid, not a 500
+            if isinstance(flt, (model_filters.BaseDateTimeFilter, model_filters.BaseDateTimeBetweenFilter)):
+                flt.clean = _typed_in_local_time(flt.clean)  # a person types the time they read: local
             if enum_cls is not None and not isinstance(flt, sqla_filters.FilterEmpty):
                 # Translated labels instead of the internal codes Flask-Admin offers (holiday, dept_review).
                 flt.options = enum_cls.choices()
@@ -77,6 +81,18 @@ class ListPageMixin:
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+def _typed_in_local_time(clean):
+    """A time filter's value, typed in the configured zone, compared with the stored UTC times."""
+
+    def local_clean(value):
+        cleaned = clean(value)
+        if isinstance(cleaned, list):
+            return [stored_time(item) for item in cleaned]
+        return stored_time(cleaned)
+
+    return local_clean
 
 
 def _int_filter_validator(value) -> bool:

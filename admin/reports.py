@@ -17,7 +17,7 @@ from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db, 
 from models.base import YES_NO, to_id
 from services import audit, exports, reports
 from services.snapshots import platform_code, staff_snapshot
-from services.text import month_text, platform_text, text
+from services.text import export_cell_function, month_text, platform_text, text
 
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
@@ -115,10 +115,10 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         db.session.commit()
         if count:
             flash(gettext("%(count)s draft reports for %(month)s were prepared; fill in the posts and topics, "
-                          "then submit them.", count=count, month=period.strftime("%Y-%m")), "success")
+                          "then submit them.", count=count, month=month_text(period)), "success")
         else:
             flash(gettext("Every active account already has a report for %(month)s.",
-                          month=period.strftime("%Y-%m")), "info")
+                          month=month_text(period)), "info")
         return redirect(self.get_url(".index_view", **{
             self.filter_url_arg("period", sqla_filters.DateEqualFilter): period.isoformat()}))
 
@@ -138,7 +138,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         for account in result["missing"]:
             by_unit.setdefault(account.unit.name, []).append(account)
         return self.render("admin/reports_missing.html", result=result, by_unit=by_unit, units=units,
-                           unit_id=unit_id, month=period.strftime("%Y-%m"))
+                           unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period))
 
     @expose("/summary/")
     def summary_view(self):
@@ -176,6 +176,20 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
             model.status = ReviewStatus.draft
 
 
+#: How many months back the missing-reports page offers (older ones by ?month=YYYY-MM).
+MONTH_CHOICES = 36
+
+
+def _month_choices(chosen) -> list[tuple[str, str]]:
+    """The month drop-down: (2026-10, 2026年10月), newest first; a drop-down rather than the browser's month
+    input, which writes the month in the browser's language ("November 2026")."""
+    latest = reports.reporting_period()
+    months = [reports.add_months(latest, -i) for i in range(MONTH_CHOICES)]
+    if chosen not in months:
+        months = sorted({*months, chosen}, reverse=True)
+    return [(m.strftime("%Y-%m"), month_text(m)) for m in months]
+
+
 def _month_arg(value):
     try:
         return dt.datetime.strptime(value or "", "%Y-%m").date()
@@ -186,10 +200,11 @@ def _month_arg(value):
 def _missing_rows(result) -> tuple[list, list[list]]:
     headers = [gettext("Status"), gettext("Responsible unit"), gettext("Account name"), gettext("Media type"),
                gettext("Month"), gettext("Submitted at")]
+    local_time = export_cell_function(MonthlyReport.submitted_at)  # in the configured zone, as the list's export
     rows = [[gettext("Missing"), a.unit.name, a.name, a.platform_label, result["period"].strftime("%Y-%m"), ""]
             for a in result["missing"]]
     rows += [[gettext("Late"), r.unit.name, r.snapshot_account_name, platform_text(r.snapshot_platform),
-              r.period.strftime("%Y-%m"), r.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted_at else ""]
+              r.period.strftime("%Y-%m"), local_time(r.submitted_at)]
              for r in result["late"]]
     return headers, rows
 

@@ -38,6 +38,19 @@ class UserView(ScopedModelView):
         "email": {"validators": [Optional(), validators.email]},
     }
 
+    def create_form(self, obj=None):
+        """A new user's password is required, with the password rules as its help (the "leave empty"
+        help is for editing)."""
+        form = super().create_form(obj)
+        if "new_password" in form:
+            field = form.new_password
+            field.label.text = str(_l("Password"))
+            field.description = _l("Required. At least 10 characters, letters and digits, not containing the "
+                                   "user name.")
+            field.validators = [InputRequired(), Length(max=200)]
+            field.flags.required = True
+        return form
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if model.role in (Role.unit_editor, Role.unit_leader):

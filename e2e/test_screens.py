@@ -229,3 +229,31 @@ def test_the_date_picker_opens_offline(page_as, server):
     page.screenshot(path=str(SCREENS / "kj_editor-date-picker.png"))
     assert "一" in picker.inner_text() and "Mo" not in picker.inner_text()  # Chinese weekdays, Monday first
     assert all(url.startswith(server["url"]) for url in requests), [u for u in requests if server["url"] not in u]
+
+
+def test_the_search_drop_down_and_the_picker_speak_chinese(page_as, server):
+    """select2's own messages ("Please enter 1 or more character") and the picker's buttons ("Apply") come
+    from views/static/widgets-zh-cn.js on a Chinese page."""
+    page = page_as("kj_editor")
+    page.goto(server["url"] + "/admin/reports/new/")
+    page.click("#s2id_account")
+    drop = page.locator(".select2-drop-active").first
+    drop.wait_for(state="visible")
+    assert "请至少输入 1 个字" in drop.inner_text(), drop.inner_text()
+    page.keyboard.type("zzzz不存在")
+    page.locator(".select2-no-results").first.wait_for(state="visible")
+    assert "没有找到匹配项" in drop.inner_text(), drop.inner_text()
+    assert english_left(drop.inner_text()) == []
+    page.keyboard.press("Escape")
+    page.goto(server["url"] + "/admin/accounts/new/")
+    page.click("#created_on")
+    picker = page.locator(".daterangepicker").first
+    picker.wait_for(state="visible")
+    assert english_left(picker.inner_text()) == [], picker.inner_text()
+    dept = page_as("dept")  # the calendar's batch form: the same picker, not the browser's date input
+    dept.goto(server["url"] + "/admin/calendar/batch/")
+    assert dept.get_attribute("#start", "type") == "text"
+    dept.click("#start")
+    picker = dept.locator(".daterangepicker").first
+    picker.wait_for(state="visible")
+    assert "一" in picker.inner_text() and english_left(picker.inner_text()) == [], picker.inner_text()

@@ -18,6 +18,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from models import Account, AccountStatus, EmploymentStatus, Maintenance, Manager, Platform, TeamMember, TeamRole
 from models.account import WECHAT_ORIGINAL_ID_PATTERN
 from services.problems import Problem
+from services.text import date_text
 from services.workdays import add_working_days
 
 #: The message of a malformed 原始ID (WECHAT_ORIGINAL_ID_PATTERN).
@@ -132,7 +133,7 @@ def created_on_problems(created_on: dt.date | None, unit_established_on: dt.date
     """An account is not older than its unit."""
     if created_on and unit_established_on and created_on < unit_established_on:
         return [Problem("created_on", gettext("The account cannot have been created before its unit was "
-                                              "established (%(day)s).", day=unit_established_on.isoformat()))]
+                                              "established (%(day)s).", day=date_text(unit_established_on)))]
     return []
 
 

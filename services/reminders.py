@@ -13,6 +13,7 @@ from flask_babel import force_locale, gettext
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus, Role, User,
                     db)
 from services import reports
+from services.text import date_text, month_text
 from services.workdays import add_working_days, is_provisional, provisional_note
 
 #: A deadline this many working days away or closer is "due soon".
@@ -45,7 +46,7 @@ def items_for(user: User, today: dt.date) -> list[str]:
         Account.created_on <= reports.month_end(period), Account.id.not_in(submitted)).order_by(Account.name)
     for account in missing:
         lines.append(_due_line(gettext("Monthly report of %(month)s for “%(name)s”",
-                                       month=period.strftime("%Y-%m"), name=account.name), window_end, today))
+                                       month=month_text(period), name=account.name), window_end, today))
     if user.role == Role.unit_leader:
         waiting = (db.session.query(Account).filter(Account.unit_id == user.unit_id,
                                                     Account.status == AccountStatus.unit_review).count()
@@ -62,9 +63,9 @@ def _due_line(what: str, due: dt.date, today: dt.date, working_days: bool = Fals
     """One line of the e-mail; a deadline counted in working days in a year without a holiday schedule is
     marked provisional."""
     if due < today:
-        line = gettext("OVERDUE since %(day)s: %(what)s", day=due.isoformat(), what=what)
+        line = gettext("OVERDUE since %(day)s: %(what)s", day=date_text(due), what=what)
     else:
-        line = gettext("Due by %(day)s: %(what)s", day=due.isoformat(), what=what)
+        line = gettext("Due by %(day)s: %(what)s", day=date_text(due), what=what)
     return f"{line}{provisional_note()}" if working_days and is_provisional(due) else line
 
 

@@ -47,6 +47,18 @@ def datetime_text(value) -> str:
     return f"{date_text(local.date())} {local:%H:%M}"
 
 
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) as the time in the configured zone: the day a deadline is judged by."""
+    return _local(value)
+
+
+def stored_time(local: dt.datetime) -> dt.datetime:
+    """A time a person typed (in the configured zone) as it is stored: naive UTC (for filters)."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=_zone())
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def _local(value: dt.datetime) -> dt.datetime:
     """A stored time (naive UTC) in the user's time zone."""
     if value.tzinfo is None:

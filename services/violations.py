@@ -1,12 +1,11 @@
 """Violations, measures and rectification (第十一~十三条, 第十七~十八条)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import gettext
 
-from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db
+from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db, utcnow
 from services import workflow
+from services.text import date_text, local_time, month_text
 
 
 def apply_measure(violation: Violation, actor) -> None:
@@ -27,19 +26,19 @@ def record_lateness(record, actor) -> Violation:
         raise workflow.TransitionError(gettext("“%(record)s” was not late.", record=str(record)))
     account = record if isinstance(record, Account) else record.account
     kind = LATE_KINDS[type(record)]
-    day = (record.submitted_at or dt.datetime.now()).date()
+    day = local_time(record.submitted_at or utcnow()).date()  # the day in the configured zone
     duplicate = db.session.query(Violation.id).filter_by(account_id=account.id, kind=kind, occurred_on=day).first()
     if duplicate:
         raise workflow.TransitionError(gettext("“%(record)s” is already recorded as a violation.", record=str(record)))
     if isinstance(record, MonthlyReport):
         text = gettext("Monthly report for %(month)s submitted late (due by the 5th of the next month).",
-                       month=record.period.strftime("%Y-%m"))
+                       month=month_text(record.period))
     elif isinstance(record, ChangeRecord):
         text = gettext("Change of %(kind)s reported late (due %(due)s).", kind=str(record.kind.label),
-                       due=record.due_on.isoformat() if record.due_on else "")
+                       due=date_text(record.due_on))
     else:
         text = gettext("Registration submitted late (due %(due)s).",
-                       due=record.registration_due.isoformat() if record.registration_due else "")
+                       due=date_text(record.registration_due))
     violation = Violation(account=account, unit_id=account.unit_id, occurred_on=day, kind=kind,
                           description=text, measure=Measure.rectify)
     db.session.add(violation)

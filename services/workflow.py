@@ -16,6 +16,7 @@ from models.workflow import STEPS
 from services import accounts, audit
 from services.problems import raise_first
 from services.reports import report_window_end
+from services.text import date_text, local_time, month_text
 
 #: The unit's statement on the 备案审批表 (第七条); the unit leader gives it when confirming.
 UNIT_STATEMENT = "已知我单位开设此新媒体帐号，并明确对此帐号及发布内容负有管理责任。"
@@ -58,7 +59,7 @@ def submit(obj, actor, note: str | None = None) -> None:
     obj.submitted_at = now
     obj.return_reason = None
     if first_submission or not obj.is_late:
-        obj.is_late = is_late(obj, now)
+        obj.is_late = is_late(obj, local_time(now))  # the deadline is a day in the configured zone
 
 
 def confirm(obj, actor, opinion: str | None = None) -> None:
@@ -123,7 +124,7 @@ def check_reinstatement(account: Account) -> None:
         if not (violation.rectification or "").strip():
             raise TransitionError(gettext(
                 "“%(account)s” cannot be reinstated yet: the unit has not recorded the rectification of the "
-                "violation of %(day)s.", account=account.name, day=violation.occurred_on.isoformat()))
+                "violation of %(day)s.", account=account.name, day=date_text(violation.occurred_on)))
 
 
 def resolve_on_reinstatement(account: Account, today: dt.date | None = None) -> None:
@@ -137,7 +138,8 @@ TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject
 
 # --- rules -----------------------------------------------------------------------------------
 def is_late(obj, when: dt.datetime) -> bool:
-    """逾期: submitted after the deadline of the regulation (late submissions are accepted)."""
+    """逾期: submitted after the deadline of the regulation (late submissions are accepted); ``when`` is the
+    local time of the submission (services.text.local_time)."""
     day = when.date()
     if isinstance(obj, Account):
         return obj.registration_due is not None and day > obj.registration_due
@@ -151,8 +153,8 @@ def _check_submittable(obj) -> None:
         first_of_next = report_window_end(obj.period).replace(day=1)
         if dt.date.today() < first_of_next:
             raise TransitionError(gettext("The report for %(month)s can be submitted from %(day)s, when the "
-                                          "month is over.", month=obj.period.strftime("%Y-%m"),
-                                          day=first_of_next.isoformat()))
+                                          "month is over.", month=month_text(obj.period),
+                                          day=date_text(first_of_next)))
     if isinstance(obj, Account):
         team = [accounts.Member(m.role, m.manager) for m in obj.team]
         # Not compared with the account's unit: an account moved to another unit keeps its people.

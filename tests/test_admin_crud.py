@@ -222,7 +222,7 @@ def test_account_cannot_predate_its_unit(app, world, login_as):
         db.session.get(Unit, world["own_unit"]).established_on = dt.date(2026, 9, 10)
         db.session.commit()
     response = login_as("unit_editor").post("/admin/accounts/new/", data=account_form(world, created_on="2026-09-01"))
-    assert response.status_code == 200 and "2026-09-10" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "2026年9月10日" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Account).count() == 2
 

@@ -277,7 +277,8 @@ def test_unit_established_after_account_creation(world, en):
     db.session.commit()
     data = {ACCOUNT_SHEET: [dict(ACCOUNT, 责任单位代码="KJXY", 负责人工号="K001", 管理员工号="K002")]}
     report = importer.dry_run(xlsx(data))
-    assert any("2025-06-01" in m for m in errors_at(report, ACCOUNT_SHEET, 2, "创建时间")), report.errors
+    assert any("June 1, 2025" in m or "2025年6月1日" in m for m in errors_at(report, ACCOUNT_SHEET, 2, "创建时间")), \
+        report.errors
 
 
 def test_verified_admin_from_the_database_must_be_on_staff(world, en):

@@ -67,7 +67,7 @@ def test_the_audit_log_shows_labels_not_codes(app, world, login_as):
         db.session.commit()
     page = login_as("dept_admin").get("/admin/audit/").get_data(as_text=True)
     assert "草稿 → 待单位审核" in page and "自行维护 → 委托第三方" in page
-    assert "责任单位（编号）" in page
+    assert "责任单位</span>：— → <span title=\"unit_id = " in page  # by name (below), the number in the title
     assert "unit_review" not in page and "self_run" not in page and ">unit_id<" not in page
 
 
@@ -83,3 +83,81 @@ def test_an_export_in_the_audit_log_reads_as_a_sentence(app, world, login_as):
     assert client.get("/admin/accounts/export/xlsx/?search=帐号").status_code == 200
     page = client.get("/admin/audit/").get_data(as_text=True)
     assert "导出了新媒体帐号（Excel）" in page and "accounts xlsx" not in page
+
+
+def _logged_change(world, **changes):
+    return AuditLog(action=AuditAction.update, object_type="Account", object_id=world["own_account"],
+                    object_label="本单位帐号", unit_id=world["own_unit"], changes=changes)
+
+
+def test_the_audit_log_shows_local_times_and_names_not_ids(app, world, login_as):
+    """A logged time (UTC, ISO) reads as the local time; a logged id as the record's name, the raw value kept."""
+    from models import Unit, User
+
+    with app.app_context():
+        unit = db.session.get(Unit, world["own_unit"])
+        approver = db.session.query(User).filter_by(username="dept").one()
+        entry = _logged_change(world, approved_at=[None, "2026-12-01T15:50:40.992026"], created_on=["2026-09-01", None],
+                               unit_id=[world["other_unit"], unit.id], approved_by_id=[None, approver.id],
+                               account_id=[999999, None])
+        db.session.add(entry)
+        db.session.commit()
+        entry_id, unit_name, approver_name = entry.id, unit.name, approver.display_name
+        other_name = db.session.get(Unit, world["other_unit"]).name
+    client = login_as("dept_admin")
+    for url in ("/admin/audit/", f"/admin/audit/details/?id={entry_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "2026年12月1日 23:50" in page and "2026年9月1日" in page, url
+        assert "2026-12-01T15:50" not in page and "2026-09-01" not in page, url
+        assert f'<span title="unit_id = {world["own_unit"]}">{unit_name}</span>' in page, url
+        assert f">{other_name}</span>" in page and f">{approver_name}</span>" in page, url
+        assert "编号 999999" in page, url  # a record deleted since: its number is all there is
+
+
+def test_the_audit_log_looks_names_up_once_per_page(app, world, login_as):
+    from .test_queries import count_queries
+
+    client = login_as("dept_admin")
+    counts = []
+    for n in (1, 6):
+        with app.app_context():
+            for _ in range(n):
+                db.session.add(_logged_change(world, unit_id=[world["other_unit"], world["own_unit"]],
+                                              account_id=[world["own_account"], world["other_account"]]))
+            db.session.commit()
+        client.get("/admin/audit/")
+        with count_queries(app) as statements:
+            assert client.get("/admin/audit/").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_importers_notes_read_in_chinese(app, world, login_as):
+    with app.app_context():
+        db.session.add(AuditLog(action=AuditAction.import_, note="Excel import: 1 units, 2 managers, 3 accounts"))
+        db.session.add(_logged_change(world))
+        db.session.flush()
+        db.session.query(AuditLog).filter(AuditLog.note.is_(None), AuditLog.object_type == "Account") \
+            .update({"note": "Excel import"})
+        db.session.commit()
+    page = login_as("dept_admin").get("/admin/audit/").get_data(as_text=True)
+    assert "Excel 导入：1 个单位、2 名管理人员、3 个帐号" in page and "Excel import" not in page
+
+
+def test_a_time_filter_takes_the_time_a_person_reads(app, world, login_as):
+    """The audit log's 时间 filter: 23:00 typed means 23:00 in Beijing (15:00 UTC)."""
+    import datetime as dt
+
+    from flask_admin.contrib.sqla import filters as sqla_filters
+
+    with app.app_context():
+        entry = _logged_change(world, name=["旧名", "时区测试帐号"])
+        entry.at = dt.datetime(2026, 12, 1, 15, 50)  # 23:50 in Beijing
+        db.session.add(entry)
+        db.session.commit()
+        view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "audit")
+        after = view.filter_url_arg("at", sqla_filters.DateTimeGreaterFilter)
+        before = view.filter_url_arg("at", sqla_filters.DateTimeSmallerFilter)
+    client = login_as("dept_admin")
+    assert "时区测试帐号" in client.get(f"/admin/audit/?{after}=2026-12-01 23:00:00").get_data(as_text=True)
+    assert "时区测试帐号" not in client.get(f"/admin/audit/?{before}=2026-12-01 23:00:00").get_data(as_text=True)

@@ -62,3 +62,22 @@ def test_anonymous_is_sent_to_login(app, world):
 def test_details_page_links_to_the_printable_form(app, world, login_as):
     html = login_as("unit_editor").get(f"/admin/accounts/details/?id={world['own_account']}").get_data(as_text=True)
     assert f"/print/accounts/{world['own_account']}.pdf" in html
+
+
+def test_dates_are_printed_in_the_configured_zone(app, world, login_as):
+    """报送时间 2026-12-03 16:30 UTC is 2026-12-04 00:30 in Beijing: the form says 2026年12月4日."""
+    import datetime as dt
+
+    from models import MonthlyReport
+
+    with app.app_context():
+        report = db.session.get(MonthlyReport, world["own_report"])
+        report.submitted_at = report.unit_signed_at = report.approved_at = dt.datetime(2026, 12, 3, 16, 30)
+        account = db.session.get(Account, world["own_account"])
+        account.unit_signed_at = account.approved_at = dt.datetime(2026, 12, 3, 16, 30)
+        db.session.commit()
+    client = login_as("unit_editor")
+    report_text = _text(client.get(f"/print/reports/{world['own_report']}.pdf"))
+    assert report_text.count("2026年12月4日") == 3 and "2026年12月3日" not in report_text
+    account_text = _text(client.get(f"/print/accounts/{world['own_account']}.pdf"))
+    assert account_text.count("2026年12月4日") == 2 and "2026年12月3日" not in account_text

@@ -6,7 +6,10 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
+from flask_babel import force_locale
+
 from models import Account, MonthlyReport, ReminderLog, User, db
+from services.text import date_text
 
 
 class Inbox:
@@ -52,6 +55,9 @@ def test_each_unit_user_gets_one_message_once_a_day(app, due, smtp):
     assert recipients == ["editor@example.edu.cn", "leader@example.edu.cn"]  # the other unit has nothing due
     body = smtp.messages[0][1].get_content()
     assert "本单位帐号" in body and "已逾期" in body
+    with app.app_context(), force_locale("zh_Hans_CN"):
+        due_day = date_text(dt.date.today() - dt.timedelta(days=3))
+    assert due_day in body and (dt.date.today() - dt.timedelta(days=3)).isoformat() not in body  # 2026年11月28日
     assert "会计学院" in str(smtp.messages[0][1]["Subject"])
     again = app.test_cli_runner().invoke(args=["remind"])
     assert "0 sent" in again.output and len(smtp.messages) == 2

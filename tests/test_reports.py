@@ -66,6 +66,8 @@ def test_missing_and_late_view(app, registered, login_as):
     assert values[0][0] == "状态" and any(own_name in row for row in values)
     csv_text = dept.get(f"/admin/reports/missing/?month={LAST:%Y-%m}&format=csv").get_data(as_text=True)
     assert csv_text.startswith("\ufeff") and own_name in csv_text
+    submitted = dt.datetime.combine(LAST, dt.time()) + dt.timedelta(days=40)
+    assert f"{submitted:%Y-%m-%d} 08:00" in csv_text and f"{submitted:%Y-%m-%d} 00:00" not in csv_text  # Beijing time
 
 
 @pytest.mark.parametrize("month", ["garbage", "2026-13", "", "9999999-01"])
@@ -246,3 +248,11 @@ def test_search_finds_the_reports_of_matching_accounts(app, world, login_as, ter
     assert ("本单位帐号" in html) is found
     assert "本单位帐号" in client.get("/admin/reports/?search=pid-own").get_data(as_text=True)
     assert "外单位帐号" not in client.get("/admin/reports/?search=帐号").get_data(as_text=True)
+
+
+def test_the_missing_reports_month_is_chosen_from_chinese_months(app, registered, login_as):
+    """Not the browser's month input, which writes "November 2026" in an English browser."""
+    html = login_as("dept_admin").get("/admin/reports/missing/?month=2020-03").get_data(as_text=True)
+    assert 'type="month"' not in html
+    assert f'<option value="{LAST:%Y-%m}" >{LAST.year}年{LAST.month}月</option>' in html
+    assert '<option value="2020-03" selected>2020年3月</option>' in html

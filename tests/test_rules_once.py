@@ -364,7 +364,7 @@ def test_an_account_is_not_older_than_its_unit_in_the_form_and_the_import(app, s
     with app.app_context():
         db.session.get(Unit, scene["own_unit"]).established_on = dt.date(2026, 9, 15)
         db.session.commit()
-    message = "帐号的创建时间不能早于其责任单位的成立时间（2026-09-15）。"
+    message = "帐号的创建时间不能早于其责任单位的成立时间（2026年9月15日）。"
     assert message in _form_post(app, scene, login_as, {"created_on": "2026-09-01"})
     assert message in _import(app, scene, login_as, ({"创建时间": dt.date(2026, 9, 1)}, "创建时间"))
 

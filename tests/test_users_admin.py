@@ -1,4 +1,6 @@
 """The department manages logins on /admin/users/."""
+import re
+
 import pytest
 
 from models import Role, User, db
@@ -64,3 +66,21 @@ def test_password_hash_is_never_shown(app, world, login_as):
     for url in ("/admin/users/", f"/admin/users/details/?id={user_id}", "/admin/users/export/csv/"):
         body = client.get(url).get_data(as_text=True)
         assert "pbkdf2" not in body and "scrypt" not in body
+
+
+def test_the_password_help_says_what_the_form_does(app, world, login_as):
+    """"Leave empty to keep the current password" only when there is one; a new user's password is required."""
+    client = login_as("dept_admin")
+    new = client.get("/admin/users/new/").get_data(as_text=True)
+    assert "留空则不修改当前密码" not in new and "必填。至少 10 个字符" in new
+    field = re.search(r'<input[^>]*id="new_password"[^>]*>', new).group(0)
+    assert " required" in field, field
+    with app.app_context():
+        user_id = db.session.query(User).filter_by(username="editor").one().id
+    edit = client.get(f"/admin/users/edit/?id={user_id}").get_data(as_text=True)
+    assert "留空则不修改当前密码" in edit and "必填。至少 10 个字符" not in edit
+
+
+def test_the_unit_drop_down_has_a_chinese_blank_choice(app, world, login_as):
+    page = login_as("dept_admin").get("/admin/users/new/").get_data(as_text=True)
+    assert "__None\">（无）</option>" in page and ">__None<" not in page

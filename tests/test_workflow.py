@@ -228,6 +228,16 @@ def test_report_late_after_the_fifth(app, world, ctx):
     assert workflow.is_late(report, dt.datetime(2026, 11, 6, 0, 1)) is True
 
 
+def test_lateness_is_judged_by_the_day_in_the_configured_zone(app, world, ctx, monkeypatch):
+    """Submitted at 2026-11-05 16:30 UTC, i.e. 00:30 on the 6th in Beijing: after the window (the 5th)."""
+    report = db.session.get(MonthlyReport, world["own_report"])
+    report.status, report.submitted_at, report.is_late = ReviewStatus.draft, None, False
+    editor = db.session.query(User).filter_by(username="editor").one()
+    monkeypatch.setattr(workflow, "utcnow", lambda: dt.datetime(2026, 11, 5, 16, 30))
+    workflow.submit(report, editor)
+    assert report.is_late is True
+
+
 def test_bulk_approve_reports_counts_and_skips(app, world, login_as, ctx):
     own = db.session.get(MonthlyReport, world["own_report"])
     own.status = ReviewStatus.dept_review

@@ -2,8 +2,6 @@
 /print/accounts/<id>.pdf — 新媒体帐号备案审批表 (第七条); /print/reports/<id>.pdf — 新媒体管理月报表 (第十五条)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, abort, current_app
 from flask_babel import force_locale
 from flask_login import current_user, login_required
@@ -13,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from models import Account, MonthlyReport, Platform, TeamMember, TeamRole, db, policy
 from services.pdf_font import FontMissing, find_font
+from services.text import date_text, month_text
 from services.workflow import UNIT_STATEMENT
 
 bp = Blueprint("printing", __name__, url_prefix="/print")
@@ -47,11 +46,9 @@ class FormPDF(FPDF):
 
 
 def _date(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    """2026年12月4日: a stored time (UTC) is first moved to the configured zone (the forms are printed in
+    Chinese, see force_locale below)."""
+    return date_text(value) if value else ""
 
 
 def _signature_block(opinion: str, signer_label: str, seal: str = "（加盖单位公章）", signed_on=None) -> str:
@@ -198,7 +195,7 @@ def _report_form(report_id: int):
     university = current_app.config["UNIVERSITY_NAME"]
     pdf.title_line(f"{university}新媒体管理月报表")
     pdf.set_font("cjk", size=10.5)
-    pdf.cell(WIDTH, 7, f"报送月份：{report.period.year}年{report.period.month}月", align="R",
+    pdf.cell(WIDTH, 7, f"报送月份：{month_text(report.period)}", align="R",
              new_x="LMARGIN", new_y="NEXT")
     heading = FontFace(emphasis="BOLD")
     staff = report.snapshot_staff or []
