@@ -121,3 +121,26 @@ def test_form_pages_show_no_foreign_choices(access_world, login_as, role, page):
 def test_department_form_offers_every_unit(access_world, login_as, page):
     """Positive control: the same drop-downs list the other unit (or its people) for the department."""
     assert leaks(body(login_as("dept_admin").get(page)))
+
+
+#: The department's decisions on a record, forged into a unit user's allowed edit of their own draft.
+DEPARTMENT_DECISIONS = [("accounts", "in_matrix", "y", "name", "本单位帐号改名"),
+                        ("reports", "classified_handling", "伪造的处理记录", "topics", "本月主题改写")]
+
+
+@pytest.mark.parametrize("view, forged, value, field, allowed", DEPARTMENT_DECISIONS)
+@pytest.mark.parametrize("role", UNIT_ROLES)
+def test_a_unit_edit_cannot_carry_a_department_decision(app, access_world, login_as, role, view, forged, value,
+                                                         field, allowed):
+    """policy.writable_fields: the forged field is ignored while the allowed one (positive control) is saved."""
+    model, row_id = VIEWS[view].model, access_world["rows"][view]["own"]
+    client = login_as(role)
+    payload = form_fields(body(client.get(f"/admin/{view}/edit/?id={row_id}")))
+    with app.app_context():
+        before = getattr(db.session.get(model, row_id), forged)
+    payload.update({forged: [value], field: [allowed]})
+    client.post(f"/admin/{view}/edit/?id={row_id}", payload)
+    with app.app_context():
+        row = db.session.get(model, row_id)
+        assert getattr(row, field) == allowed
+        assert getattr(row, forged) == before
