@@ -50,8 +50,6 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
     list_template = "admin/accounts_list.html"
     column_default_sort = ("id", True)
     column_formatters = {"is_late": late_badge, "status": status_badge, "registration_due": deadline_cell}
-    # The export holds the plain deadline (Flask-Admin would reuse the screen's formatters).
-    column_formatters_export = {name: fmt for name, fmt in column_formatters.items() if name != "registration_due"}
     deadline_columns = ("registration_due",)
     column_details_list = [
         "name", "platform", "platform_other", "platform_account_id", "wechat_original_id", "creator_entity",
