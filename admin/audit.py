@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from models import Account, AuditAction, AuditLog, Manager, Unit, User, db
+from models import Account, AuditAction, AuditLog, Manager, Unit, User, db, policy
 from models.base import SQLITE_SEARCH_TABLE, YES_NO, to_id
 from services.text import date_text, datetime_text, platform_text
 
@@ -80,8 +81,10 @@ def remember_names(entries) -> None:
                     wanted.setdefault(table, set()).add(value)
     if not wanted:
         return
-    selects = [sa.select(sa.literal(table).label("kind"), column.class_.id.label("id"),
-                         column.label("name")).where(column.class_.id.in_(sorted(ids)))
+    # Only names the reader may see: another unit's rows stay numbers for a unit user.
+    selects = [policy.scope_names(current_user, column.class_, sa.select(
+                   sa.literal(table).label("kind"), column.class_.id.label("id"), column.label("name"))
+               .where(column.class_.id.in_(sorted(ids))))
                for table, ids in wanted.items() for column in (NAME_COLUMNS[table],)]
     query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     for table, ident, name in db.session.execute(query):

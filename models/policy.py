@@ -131,6 +131,19 @@ def scope(user, model, query):
     return query.filter(unit_column(model) == user.unit_id)
 
 
+def scope_names(user, model, query):
+    """Restrict ``query`` over ``model`` to the rows whose name ``user`` may read where a record's history
+    refers to them: what :func:`scope` lets them see, and for a unit user also their own unit and its
+    users (another unit's rows stay numbers)."""
+    if sees_all_units(user) or _role(user) is None:
+        return scope(user, model, query)
+    if model is Unit:
+        return query.filter(Unit.id == user.unit_id)
+    if model is User:
+        return query.filter(User.unit_id == user.unit_id)
+    return scope(user, model, query)
+
+
 def can_read(user, model) -> bool:
     return _role(user) in READERS.get(model, frozenset())
 

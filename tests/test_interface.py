@@ -114,6 +114,33 @@ def test_the_audit_log_shows_local_times_and_names_not_ids(app, world, login_as)
         assert "编号 999999" in page, url  # a record deleted since: its number is all there is
 
 
+def test_a_unit_user_reads_only_names_of_their_own_unit_in_the_history(app, world, login_as):
+    """An id in one of the unit's entries that points into another unit (an account moved in from there, its
+    people, the department's approver) stays a number for a unit user; the department sees the names."""
+    from models import Account, Manager, Unit, User
+
+    with app.app_context():
+        other_unit = db.session.get(Unit, world["other_unit"])
+        other_account = db.session.get(Account, world["other_account"])
+        other_person = db.session.get(Manager, world["other_manager"])
+        approver = db.session.query(User).filter_by(username="dept").one()
+        own_unit = db.session.get(Unit, world["own_unit"])
+        entry = _logged_change(world, unit_id=[other_unit.id, own_unit.id], account_id=[other_account.id, None],
+                               manager_id=[other_person.id, None], approved_by_id=[None, approver.id])
+        db.session.add(entry)
+        db.session.commit()
+        entry_id = entry.id
+        foreign = (other_unit.name, other_account.name, other_person.name, approver.display_name)
+        own_name = own_unit.name
+    for role in ("unit_editor", "unit_leader"):
+        page = login_as(role).get(f"/admin/audit/details/?id={entry_id}").get_data(as_text=True)
+        assert own_name in page
+        assert not [name for name in foreign if f">{name}</span>" in page], role
+        assert f"编号 {other_unit.id}" in page
+    page = login_as("dept_admin").get(f"/admin/audit/details/?id={entry_id}").get_data(as_text=True)
+    assert all(f">{name}</span>" in page for name in foreign)
+
+
 def test_the_audit_log_looks_names_up_once_per_page(app, world, login_as):
     from .test_queries import count_queries
 
