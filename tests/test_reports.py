@@ -115,15 +115,20 @@ def _classified_cells(html: str) -> list[str]:
     return [cell.strip() for cell in cells]
 
 
-@pytest.mark.parametrize("role", ["unit_editor", "dept_admin", "auditor"])
-def test_classified_is_red_on_the_details_page_and_in_the_list(app, registered, login_as, role):
-    """涉密 = 是 is a red flag (第十一条) wherever it shows; 否 is neutral, never green."""
+def _flagged_and_plain_reports(app, registered) -> tuple[int, int]:
+    """Two reports of the unit's account: one that says 涉密 = 是, one that does not."""
     with app.app_context():
         account = db.session.get(Account, registered["own_account"])
         flagged, plain = make_report(account, period=LAST), make_report(account, period=dt.date(2026, 1, 1))
         flagged.involves_classified = True
         db.session.commit()
-        ids = flagged.id, plain.id
+        return flagged.id, plain.id
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "dept_admin", "auditor"])
+def test_classified_is_red_on_the_details_page_and_in_the_list(app, registered, login_as, role):
+    """涉密 = 是 is a red flag (第十一条) wherever it shows; 否 is neutral, never green."""
+    ids = _flagged_and_plain_reports(app, registered)
     client = login_as(role)
     red, neutral = (_classified_cells(client.get(f"/admin/reports/details/?id={pk}").get_data(as_text=True))
                     for pk in ids)
@@ -140,12 +145,7 @@ def test_classified_is_red_on_the_printable_form(app, registered, login_as):
 
     from pypdf import PdfReader
 
-    with app.app_context():
-        account = db.session.get(Account, registered["own_account"])
-        flagged, plain = make_report(account, period=LAST), make_report(account, period=dt.date(2026, 1, 1))
-        flagged.involves_classified = True
-        db.session.commit()
-        ids = flagged.id, plain.id
+    ids = _flagged_and_plain_reports(app, registered)
     client = login_as("unit_editor")
     colours = []
     for pk in ids:
