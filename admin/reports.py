@@ -102,6 +102,19 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     def get_query(self):
         return super().get_query().options(joinedload(MonthlyReport.unit))
 
+    def create_form(self, obj=None):
+        """填报月报 from an account's page: ``?account_id=<id>&month=YYYY-MM`` choose the account and the month
+        (an account the user may not see is not chosen; the POST is checked as any other)."""
+        form = super().create_form(obj)
+        if request.method == "GET":
+            account = policy.get_visible(_user(), Account, request.args.get("account_id"))
+            if account is not None:
+                form.account.data = account
+            month = _month_arg(request.args.get("month"))
+            if month is not None and "period" in form:
+                form.period.data = month
+        return form
+
     # --- monthly chores ------------------------------------------------------------------------------
     @expose("/prepare/", methods=("POST",))
     def prepare_view(self):

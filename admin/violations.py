@@ -13,9 +13,10 @@ from services import validators, violations
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader
 from .labels import SEARCH_ACCOUNT, labels
+from .record_pages import RecordPageMixin
 
 
-class ViolationView(ScopedModelView):
+class ViolationView(RecordPageMixin, ScopedModelView):
     column_list = ["account", "unit", "occurred_on", "kind", "measure", "rectification_due", "resolved_on"]
     column_labels = labels(kind=_l("Kind of violation"))
     column_searchable_list = ["account.name", "description", "responsible_persons"]

@@ -13,8 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Attachment, AttachmentKind, Violation, db, policy
 from services import workflow
 
+from .record_pages import RecordPageMixin
 
-class WorkflowMixin:
+
+class WorkflowMixin(RecordPageMixin):
     """Mixed into a ScopedModelView whose model has a state machine in models/workflow.py (STEPS)."""
 
     details_template = "admin/workflow_details.html"
@@ -36,9 +38,6 @@ class WorkflowMixin:
                 "deletable": {a.id for a in items if policy.can_delete(user, a)},
                 "kinds": AttachmentKind.choices(),
                 "max_mb": current_app.config["MAX_ATTACHMENT_SIZE"] // (1024 * 1024)}
-
-    def workflow_buttons(self, model) -> list[tuple[str, str]]:
-        return [(name, str(workflow.STEP_LABELS[name])) for name in policy.steps_for(current_user, model)]
 
     @action("submit", _l("Submit"), _l("Submit the selected records for review?"))
     def action_submit(self, ids):
