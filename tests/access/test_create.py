@@ -91,3 +91,32 @@ def test_create_without_forgery(app, access_world, login_as, role, view, extra):
     assert response.status_code == 302, body(response)[-2000:]
     rows = new_rows(app, model, since)
     assert len(rows) == 1 and rows[0].unit_id == access_world["own_unit"]
+
+
+#: New forms started from a record's page with the account chosen (admin/record_pages.py): 填报月报 and
+#: 申请变更 / 办理注销. A foreign account id chooses nothing and reveals nothing.
+PRESELECTING_FORMS = ["/admin/reports/new/?account_id={id}&month=2026-10",
+                      "/admin/changes/new/?account_id={id}&kind=name",
+                      "/admin/changes/new/?account_id={id}&kind=closure"]
+
+
+@pytest.mark.parametrize("url", PRESELECTING_FORMS)
+@pytest.mark.parametrize("role", ROLES)
+def test_a_form_started_with_a_foreign_account(access_world, login_as, role, url):
+    response = login_as(role).get(url.format(id=access_world["other_account"]))
+    if role not in CREATORS["reports"]:
+        assert response.status_code == 302 and "/new/" not in response.headers["Location"]  # back to the list
+    elif role in UNIT_ROLES:
+        assert response.status_code == 200 and not leaks(body(response))
+    else:  # positive control: the department may choose any unit's account
+        assert response.status_code == 200
+        if url.startswith("/admin/reports/"):
+            assert VIEWS["reports"].foreign in body(response)
+
+
+@pytest.mark.parametrize("role", UNIT_ROLES)
+def test_the_report_form_started_with_an_own_account(access_world, login_as, role):
+    """Positive control for the test above: the own account is chosen on the form."""
+    response = login_as(role).get(PRESELECTING_FORMS[0].format(id=access_world["own_account"]))
+    assert response.status_code == 200 and VIEWS["reports"].own in body(response)
+    assert not leaks(body(response))
