@@ -38,7 +38,10 @@ class Deadline:
     provisional: bool = False
     #: Why it is provisional, for the mark's tooltip.
     note: str = ""
+    #: Past the deadline and not yet submitted.
     overdue: bool = False
+    #: Submitted after the deadline (逾期, the record's late flag).
+    late: bool = False
     #: Done already (e.g. the month's report is in): shown as a plain line.
     done: bool = False
     url: str | None = None
@@ -68,6 +71,8 @@ class RecordHeader:
     actions: list[Link | Menu] = field(default_factory=list)
     #: Reading: the printable form, the record's account, its history (every reader).
     reading: list[Link] = field(default_factory=list)
+    #: Where the record belongs, under its name (unit, media type).
+    context: list[str] = field(default_factory=list)
 
 
 def working_day_deadline(label: str, day: dt.date | None, today: dt.date, overdue_open: bool, late: bool = False,
@@ -77,7 +82,7 @@ def working_day_deadline(label: str, day: dt.date | None, today: dt.date, overdu
         return None
     provisional = not schedule_known(day.year)
     return Deadline(label, day, provisional=provisional, note=provisional_note() if provisional else "",
-                    overdue=late or (overdue_open and today > day), url=url)
+                    overdue=overdue_open and today > day, late=late, url=url)
 
 
 class RecordPageMixin:
@@ -89,6 +94,10 @@ class RecordPageMixin:
         build = {Account: account_header, ChangeRecord: change_header, MonthlyReport: report_header,
                  Violation: violation_header}[type(model)]
         header = build(self, user, model, today)
+        unit = getattr(model, "unit", None)
+        header.context = [str(unit.name)] if unit is not None else []
+        if isinstance(model, Account):
+            header.context.append(model.platform_label)
         header.steps = [(name, str(workflow.STEP_LABELS[name])) for name in policy.steps_for(user, model)]
         if self.row_can_edit(model):
             header.actions.insert(0, Link(edit_label(user, model), self.get_url(".edit_view", id=model.id, url=return_url),
@@ -213,8 +222,8 @@ def report_header(view, user, report: MonthlyReport, today: dt.date) -> RecordHe
     header = RecordHeader(status_badge(None, None, report, "status"))
     if report.status in OPEN_REVIEW and report.period:
         due = reports.report_window_end(report.period)
-        header.deadlines.append(Deadline(gettext("Report due"), due,
-                                         overdue=report.is_late or (report.status in WITH_UNIT and today > due)))
+        header.deadlines.append(Deadline(gettext("Report due"), due, overdue=report.status in WITH_UNIT and today > due,
+                                         late=report.is_late))
     return header
 
 
