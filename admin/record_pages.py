@@ -134,7 +134,8 @@ def account_header(view, user, account: Account, today: dt.date) -> RecordHeader
         line = working_day_deadline(gettext("Registration due"), account.registration_due, today,
                                     status in (AccountStatus.draft, AccountStatus.returned), account.is_late)
         header.deadlines += [line] if line else []
-    change = open_change(account)
+    # A change request is filed only for a registered account: no query for the others.
+    change = open_change(account) if status in (AccountStatus.approved, AccountStatus.suspended) else None
     if change is not None:
         line = working_day_deadline(gettext("Change (%(kind)s) due", kind=change.kind.label), change.due_on, today,
                                     change.status in WITH_UNIT, change.is_late,
