@@ -94,3 +94,28 @@ def test_a_step_taken_from_the_head(page_as, server):
     page.wait_for_load_state()
     assert "已备案" in page.locator(".record-head .record-state").inner_text()
     assert page.locator(".record-head button[value=approve]").count() == 0
+
+
+@pytest.mark.parametrize("view, model_name, username, unit_code", [
+    ("changes", "ChangeRecord", "kj_editor", "KJXY"), ("reports", "MonthlyReport", "kj_editor", "KJXY"),
+    ("violations", "Violation", "tw_editor", "TW")])
+def test_the_other_record_pages(page_as, server, view, model_name, username, unit_code):
+    """Change requests, monthly reports and violations: the same head (state, steps or edit, history)."""
+    import models
+
+    model = getattr(models, model_name)
+    with server["app"].app_context():
+        from models import Unit
+
+        row = (db.session.query(model).join(Unit, model.unit_id == Unit.id).filter(Unit.code == unit_code)
+               .order_by(model.id).first())
+        assert row is not None, f"the demo data has no {view} of {unit_code}"
+        row_id, name = row.id, str(row)
+    page = page_as(username)
+    page.goto(f"{server['url']}/admin/{view}/details/?id={row_id}")
+    head = page.locator(".record-head")
+    assert head.locator("h1").inner_text().startswith(name)
+    assert head.locator(".record-state .badge").count() == 1
+    assert "查看操作日志" in head.inner_text()
+    assert page.title().startswith(name)
+    shot(page, f"record-page-{view}-{username}")
