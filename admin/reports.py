@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db, policy
+from models import Account, AuditAction, MonthlyReport, ReviewStatus, Setting, Unit, db, policy
 from models.base import YES_NO, to_id
 from services import audit, exports, reports, settings
 from services.snapshots import platform_code, staff_snapshot
@@ -156,7 +156,9 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         """疑似僵尸号: accounts to clean up, each with a link to start its closure."""
         return self.render("admin/reports_dormant.html", rows=reports.dormant_accounts(current_user),
                            no_posts=settings.value("dormant_no_posts_months"),
-                           no_report=settings.value("dormant_no_report_months"))
+                           no_report=settings.value("dormant_no_report_months"),
+                           settings_url=self.get_url("settings.index")
+                           if policy.can_write(current_user, Setting) else None)
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

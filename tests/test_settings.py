@@ -74,6 +74,8 @@ def test_the_dormant_list_uses_the_saved_threshold(app, world, login_as):
     assert _save(login_as, dormant_no_posts_months=2).status_code == 302
     page = dept.get("/admin/reports/dormant/").get_data(as_text=True)
     assert "本单位帐号" in page and "最近 2 个报送月份均无发布信息" in page
+    assert "修改判定标准" in page and "修改判定标准" not in login_as("auditor").get("/admin/reports/dormant/").get_data(
+        as_text=True)
     with app.app_context():
         user = db.session.query(User).filter_by(username="dept").one()
         assert [row["account"].id for row in reports.dormant_accounts(user)] == [world["own_account"]]
@@ -162,3 +164,13 @@ def test_the_auditor_reads_and_never_writes(app, world, login_as):
     assert auditor.post("/admin/settings/", data=_form(dormant_no_posts_months=5)).status_code == 403
     with app.app_context():
         assert db.session.query(Setting).count() == 0 and settings.values() == DEFAULTS
+
+
+def test_a_value_written_by_another_server_holds_on_the_next_request(app, world, login_as):
+    """No cache outlives a request: a row written elsewhere (another app server) is read at once."""
+    dept = login_as("dept_admin")
+    assert "最近 3 个报送月份" in dept.get("/admin/reports/dormant/").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(Setting(key="dormant_no_posts_months", value=5))
+        db.session.commit()
+    assert "最近 5 个报送月份" in dept.get("/admin/reports/dormant/").get_data(as_text=True)
