@@ -64,8 +64,8 @@ DEFINITIONS = (
                _l("An account with this many posts in the year earns all the points for posts."),
                1, 100000, "ASSESSMENT_POSTS_TARGET"),
     Definition("reminder_lead_working_days", "reminders", _l("Working days before a deadline to remind"),
-               _l("Reminders and the home page list a registration or change this many working days before "
-                  "its deadline (and every one overdue)."),
+               _l("The reminder e-mails list a registration or change from this many working days before its "
+                  "deadline (and every one overdue)."),
                0, 20, "REMINDER_LEAD_WORKING_DAYS"),
 )
 BY_KEY = {d.key: d for d in DEFINITIONS}
