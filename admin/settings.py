@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from models import Setting, db, policy
 from services import settings
@@ -29,9 +30,17 @@ class SettingsView(ProtectedView, BaseView):
             if not SettingsForm(request.form).validate():
                 abort(400)
             entered = {d.key: request.form.get(d.key, "") for d in settings.DEFINITIONS}
-            problems = settings.update(user, entered)
+            loaded = {d.key: request.form[f"loaded-{d.key}"] for d in settings.DEFINITIONS
+                      if f"loaded-{d.key}" in request.form}
+            problems = settings.update(user, entered, loaded)
             if not problems:
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except IntegrityError:  # another save created the same setting a moment ago
+                    db.session.rollback()
+                    flash(gettext("Someone saved the settings at the same moment; check them and save again."),
+                          "error")
+                    return redirect(self.get_url(".index"))
                 flash(gettext("The settings were saved; they apply at once."), "success")
                 return redirect(self.get_url(".index"))
             for problem in problems:
@@ -42,5 +51,6 @@ class SettingsView(ProtectedView, BaseView):
                   for key, label in settings.GROUPS.items()]
         return self.render("admin/settings.html", form=SettingsForm(), groups=groups, errors=errors,
                            shown={d.key: entered.get(d.key, current[d.key]) for d in settings.DEFINITIONS},
+                           loaded=current,
                            defaults={d.key: settings.default(d.key) for d in settings.DEFINITIONS},
                            may_edit=policy.can_write(user, Setting), full_score=settings.FULL_SCORE)

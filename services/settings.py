@@ -149,14 +149,26 @@ def _whole_number(raw) -> int | None:
     return int(text) if WHOLE_NUMBER.fullmatch(text) else None
 
 
-def update(actor, new: Mapping[str, object]) -> list[Problem]:
+def update(actor, new: Mapping[str, object], loaded: Mapping[str, object] | None = None) -> list[Problem]:
     """The department sets new values: checked, stored, and written to the audit log as old → new.
-    Returns the problems (and changes nothing) when there are any."""
+    Returns the problems (and changes nothing) when there are any.
+
+    ``loaded``: the values the form showed when it was opened. Only what the user changed is then saved,
+    so a form left open does not put back what someone else has changed since; a setting both people
+    changed is refused with the value it has now."""
     policy.require(policy.can_write(actor, Setting))
+    before = values()
+    if loaded is not None:
+        new = {key: raw for key, raw in new.items()
+               if key in BY_KEY and (key not in loaded or str(raw).strip() != str(loaded[key]).strip())}
+        moved = [Problem(key, gettext("Someone changed this setting to %(value)s after you opened the page; "
+                                      "check it and save again.", value=before[key]))
+                 for key in new if key in loaded and _whole_number(loaded[key]) != before[key]]
+        if moved:
+            return moved
     found = problems(new)
     if found:
         return found
-    before = values()
     changes = {}
     for key, raw in new.items():
         number = _whole_number(raw)

@@ -174,3 +174,37 @@ def test_a_value_written_by_another_server_holds_on_the_next_request(app, world,
         db.session.add(Setting(key="dormant_no_posts_months", value=5))
         db.session.commit()
     assert "最近 5 个报送月份" in dept.get("/admin/reports/dormant/").get_data(as_text=True)
+
+
+def test_a_form_left_open_does_not_put_back_what_someone_else_changed(app, world, login_as):
+    """Two department users open the screen; B saves a threshold; A then saves a weight. A's save keeps
+    B's threshold; A changing the same setting as B is refused with its present value."""
+    loaded = {f"loaded-{key}": str(value) for key, value in DEFAULTS.items()}
+    assert _save(login_as, dormant_no_posts_months=5).status_code == 302  # B
+    dept = login_as("dept_admin")
+    response = dept.post("/admin/settings/", data={**_form(weight_per_violation=5), **loaded})  # A
+    assert response.status_code == 302
+    with app.app_context():
+        assert settings.values() == {**DEFAULTS, "dormant_no_posts_months": 5, "weight_per_violation": 5}
+    response = dept.post("/admin/settings/", data={**_form(dormant_no_posts_months=4), **loaded})
+    assert response.status_code == 200 and "已被他人改为 5" in response.get_data(as_text=True)
+    with app.app_context():
+        assert settings.value("dormant_no_posts_months") == 5
+
+
+def test_two_first_saves_at_once_do_not_fail(app, world, login_as, monkeypatch):
+    """The row another save has just created is not seen (a race): a message, not a 500."""
+    with app.app_context():
+        db.session.add(Setting(key="dormant_no_posts_months", value=5))
+        db.session.commit()
+    real_get = db.session.get
+    monkeypatch.setattr(settings, "values", lambda: dict(DEFAULTS))
+    monkeypatch.setattr(db.session, "get", lambda model, key, **kw: None if model is Setting else real_get(
+        model, key, **kw), raising=False)
+    dept = login_as("dept_admin")
+    response = dept.post("/admin/settings/", data=_form(dormant_no_posts_months=4))
+    assert response.status_code == 302
+    assert "同时保存" in dept.get(response.headers["Location"]).get_data(as_text=True)
+    monkeypatch.undo()
+    with app.app_context():
+        assert settings.value("dormant_no_posts_months") == 5
