@@ -343,3 +343,20 @@ def test_file_closure_from_account_page(page_as, server):
     closure_steps(j)
     j.done()
     closure_is_filed(server)
+
+
+# --- The screens the issue asks to compare before and after ---------------------------------------------
+
+@pytest.mark.parametrize("username", ["dept", "auditor", "kj_editor", "kj_leader"])
+def test_reference_screens(page_as, server, username):
+    """Each role's home page, and (as 单位管理员) an account's page; the change form is journey 4's shot."""
+    j = Journey(page_as(username), f"screens {username}")
+    assert "日常监管" in j.page.content()
+    j.shot(f"home-{username}")
+    if username == "kj_editor":
+        from models import Account
+
+        account_id = _in_app(server, lambda db: db.session.query(Account.id).filter_by(name="云财会计学院").scalar())
+        j.page.goto(f"{server['url']}/admin/accounts/details/?id={account_id}")
+        assert "云财会计学院" in j.page.content()
+        j.shot("account-page")
