@@ -10,7 +10,6 @@ from services.assessment import compute
 from services.reminders import items_for
 from services.workdays import add_working_days
 
-from .conftest import make_account
 
 DEFAULTS = {"dormant_no_posts_months": 3, "dormant_no_report_months": 2, "weight_registered_on_time": 20,
             "weight_reports_on_time": 50, "weight_posts": 20, "weight_no_violation": 10, "weight_per_violation": 10,
