@@ -89,10 +89,14 @@ class Config:
     #: From this month on, the department's home page asks for next year's holiday (调休) schedule when it has
     #: not been entered (the State Council usually announces it in November).
     CALENDAR_WARN_FROM_MONTH = int(os.environ.get("CALENDAR_WARN_FROM_MONTH", 11))
-    #: 疑似僵尸号: no posts in this many consecutive reported months, or no report for this many months.
+    #: 疑似僵尸号 (default; services/settings.py): no posts in this many consecutive reported months, or no report for this many months.
     DORMANT_NO_POSTS_MONTHS = int(os.environ.get("DORMANT_NO_POSTS_MONTHS", 3))
     DORMANT_NO_REPORT_MONTHS = int(os.environ.get("DORMANT_NO_REPORT_MONTHS", 2))
     #: 年度考核 weights (points out of 100, see services/assessment.py) and the yearly posts target.
     ASSESSMENT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
                           "per_violation": 10}
     ASSESSMENT_POSTS_TARGET = int(os.environ.get("ASSESSMENT_POSTS_TARGET", 120))
+    #: Reminders list a registration or change this many working days before its deadline.
+    REMINDER_LEAD_WORKING_DAYS = int(os.environ.get("REMINDER_LEAD_WORKING_DAYS", 2))
+    # The five settings above are defaults only: the department changes them on the 系统设置 screen, and
+    # every reader asks services/settings.py.

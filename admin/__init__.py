@@ -45,6 +45,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .changes import ChangeView
     from .managers import ManagerView
     from .reports import ReportView
+    from .settings import SettingsView
     from .units import UnitView
     from .users import UserView
     from .violations import ViolationView
@@ -79,6 +80,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     admin.add_view(CalendarView(WorkCalendar, _l("Work calendar"), endpoint="calendar", url="calendar",
                                 category=system))
     admin.add_view(AuditView(AuditLog, _l("Audit log"), endpoint="audit", url="audit", category=system))
+    admin.add_view(SettingsView(_l("System settings"), endpoint="settings", url="settings", category=system))
     return admin
 
 

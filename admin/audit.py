@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Account, AuditAction, AuditLog, Manager, Unit, User, db, policy
 from models.base import SQLITE_SEARCH_TABLE, YES_NO, to_id
+from services import settings
 from services.text import date_text, datetime_text, platform_text
 
 from .base import ScopedModelView
@@ -25,7 +26,7 @@ OBJECT_TYPES = {
     "Account": _l("Account"), "TeamMember": _l("Management team"), "Manager": _l("Manager"),
     "ChangeRecord": _l("Change request"), "MonthlyReport": _l("Monthly report"), "Violation": _l("Violation"),
     "Assessment": _l("Annual assessment"), "Unit": _l("Unit"), "User": _l("User"),
-    "WorkCalendar": _l("Work calendar"), "Attachment": _l("Attachment"),
+    "WorkCalendar": _l("Work calendar"), "Attachment": _l("Attachment"), "Setting": _l("System settings"),
 }
 
 
@@ -116,6 +117,8 @@ NAME_LABELS = {"Account": _l("Account name"), "Unit": _l("Unit name"), "WorkCale
 
 
 def _field_label(field: str, object_type: str | None = None) -> str:
+    if object_type == "Setting" and field in settings.BY_KEY:
+        return settings.full_label(field)
     if field == "name":
         return str(NAME_LABELS.get(object_type, _l("Name")))
     if field in LABELS:

@@ -1,7 +1,7 @@
 """管理月报表 — monthly reports, one per account per month (第十五条)."""
 import datetime as dt
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_babel import get_locale, gettext
@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from models import Account, AuditAction, MonthlyReport, ReviewStatus, Unit, db, policy
+from models import Account, AuditAction, MonthlyReport, ReviewStatus, Setting, Unit, db, policy
 from models.base import YES_NO, to_id
-from services import audit, exports, reports
+from services import audit, exports, reports, settings
 from services.snapshots import platform_code, staff_snapshot
 from services.text import export_cell_function, month_text, platform_text, text
 
@@ -168,8 +168,10 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     def dormant_view(self):
         """疑似僵尸号: accounts to clean up, each with a link to start its closure."""
         return self.render("admin/reports_dormant.html", rows=reports.dormant_accounts(current_user),
-                           no_posts=current_app.config["DORMANT_NO_POSTS_MONTHS"],
-                           no_report=current_app.config["DORMANT_NO_REPORT_MONTHS"])
+                           no_posts=settings.value("dormant_no_posts_months"),
+                           no_report=settings.value("dormant_no_report_months"),
+                           settings_url=self.get_url("settings.index")
+                           if policy.can_write(current_user, Setting) else None)
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

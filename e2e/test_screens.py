@@ -103,6 +103,7 @@ DEPT_ONLY = [
     ("calendar", "/admin/calendar/", "工作日历"),
     ("calendar-batch", "/admin/calendar/batch/", "节假日"),
     ("import", "/admin/accounts/import/", "导入"),
+    ("settings", "/admin/settings/", "系统设置"),  # the auditor reads it (read-only fields)
 ]
 RECORD_VIEWS = ["accounts", "managers", "changes", "reports", "violations", "assessments", "units", "users",
                 "calendar", "audit"]

@@ -20,6 +20,7 @@ from models import (
     MonthlyReport,
     ReviewStatus,
     Role,
+    Setting,
     TeamMember,
     Unit,
     User,
@@ -47,6 +48,7 @@ READERS = {
     Violation: ALL_ROLES,
     Assessment: ALL_ROLES,
     Attachment: ALL_ROLES,
+    Setting: frozenset({Role.dept_admin, Role.auditor}),  # 系统设置: the auditor reads them
 }
 WRITERS = {
     Unit: DEPT,
@@ -61,6 +63,7 @@ WRITERS = {
     Violation: UNIT_ROLES | DEPT,  # units only record their rectification (see admin/violations.py)
     Assessment: DEPT,
     Attachment: UNIT_ROLES | DEPT,
+    Setting: DEPT,
 }
 #: Who may create records, where it differs from who may write them.
 CREATORS = {**WRITERS, Violation: DEPT}

@@ -19,6 +19,7 @@ from flask import current_app
 from models import (Account, AccountStatus, Attachment, AttachmentKind, ChangeKind, ChangeRecord, EmploymentStatus,
                     Maintenance, Manager, Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole,
                     Unit, UnitKind, User, Violation, ViolationKind, db, utcnow)
+from services import settings
 from services.accounts import change_due, registration_due
 from services.reports import add_months, report_window_end, reporting_period
 from services.snapshots import platform_code
@@ -274,7 +275,7 @@ def load_demo(today: dt.date | None = None, now: dt.datetime | None = None) -> l
 
     # The dormant account: its last reports (few posts, then none) are older than the thresholds.
     dormant = accounts[DORMANT_ACCOUNT]
-    window = max(current_app.config["DORMANT_NO_POSTS_MONTHS"], current_app.config["DORMANT_NO_REPORT_MONTHS"])
+    window = max(settings.value("dormant_no_posts_months"), settings.value("dormant_no_report_months"))
     for months_ago, posts in ((window + 2, 3), (window + 1, 1), (window, 0)):
         period = add_months(current, -months_ago)
         if not db.session.query(MonthlyReport).filter_by(account_id=dormant.id, period=period).first():

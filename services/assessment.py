@@ -1,9 +1,9 @@
 """年度考核 (第十六条): yearly figures per account and per unit, a score by documented weights, a rank.
 
-Score out of 100 (weights are settings, ASSESSMENT_WEIGHTS):
+Score out of 100 (the weights and the target are 系统设置, services/settings.py; the defaults):
   registered on time ........ 20 points
   on-time monthly reports ... 50 points × (reports on time / reports expected)
-  posts ..................... 20 points × min(posts / ASSESSMENT_POSTS_TARGET, 1)
+  posts ..................... 20 points × min(posts / posts target (120), 1)
   no violation .............. 10 points, minus 10 per violation, never below a total of 0
 The department then sets the grade and the commendation (表彰) by hand.
 """
@@ -13,13 +13,10 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
-
 from models import Account, AccountStatus, Assessment, MonthlyReport, Violation, db
+from services import settings
 from services.reports import reporting_period
 
-DEFAULT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
-                   "per_violation": 10}
 
 
 def _expected_months(account: Account, year: int, today: dt.date) -> int:
@@ -44,8 +41,8 @@ def score(figures: dict, weights: dict, posts_target: int) -> Decimal:
 def compute(year: int, today: dt.date | None = None) -> int:
     """Compute (or recompute) the year's rows; grades, commendations and remarks are kept."""
     today = today or dt.date.today()
-    weights = {**DEFAULT_WEIGHTS, **current_app.config.get("ASSESSMENT_WEIGHTS", {})}
-    target = current_app.config.get("ASSESSMENT_POSTS_TARGET", 120)
+    weights = settings.weights()
+    target = settings.value("assessment_posts_target")
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     accounts = db.session.query(Account).filter(
         Account.created_on <= end, Account.approved_at.is_not(None),

@@ -12,18 +12,16 @@ from flask_babel import force_locale, gettext
 
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus, Role, User,
                     db)
-from services import reports
+from services import reports, settings
 from services.text import date_text, month_text
 from services.workdays import add_working_days, is_provisional, provisional_note
-
-#: A deadline this many working days away or closer is "due soon".
-SOON_WORKING_DAYS = 2
 
 
 def items_for(user: User, today: dt.date) -> list[str]:
     """What this unit user should act on: drafts near or past their deadline, reports not yet
     submitted in the window, and (for the unit leader) submissions waiting for the unit's opinion."""
-    soon = add_working_days(today, SOON_WORKING_DAYS)
+    # "Due soon": this many working days away or closer (系统设置).
+    soon = add_working_days(today, settings.value("reminder_lead_working_days"))
     lines = []
     accounts = db.session.query(Account).filter(
         Account.unit_id == user.unit_id, Account.status.in_((AccountStatus.draft, AccountStatus.returned)),

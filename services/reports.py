@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext
 
 from models import Account, AccountStatus, MonthlyReport, Platform, ReviewStatus, Unit, db, policy
+from services import settings
 from services.snapshots import platform_code, staff_snapshot
 
 
@@ -131,12 +132,13 @@ def missing_and_late(user, period: dt.date, unit_id: int | None = None) -> dict:
 
 def dormant_accounts(user, today: dt.date | None = None, limit: int | None = None) -> list[dict]:
     """疑似僵尸号: registered accounts with no posts in the last N reported months, or no report for the
-    last M months (settings DORMANT_NO_POSTS_MONTHS, DORMANT_NO_REPORT_MONTHS), by unit and name.
+    last M months (系统设置, services/settings.py: dormant_no_posts_months, dormant_no_report_months), by unit
+    and name.
 
     One aggregate over the window's reports finds them (the database does the counting); only when M > N
     are the candidates' months read to find their last N reported ones."""
-    no_posts = current_app.config["DORMANT_NO_POSTS_MONTHS"]
-    no_report = current_app.config["DORMANT_NO_REPORT_MONTHS"]
+    no_posts = settings.value("dormant_no_posts_months")
+    no_report = settings.value("dormant_no_report_months")
     last = reporting_period(today)
     window = max(no_posts, no_report)
     first = add_months(last, -(window - 1))

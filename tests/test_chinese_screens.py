@@ -114,7 +114,7 @@ def test_every_admin_screen_is_chinese(app, access_world, role, view):  # noqa: 
 def test_the_home_login_and_matrix_pages_are_chinese(app, access_world, role):  # noqa: F811
     client, names = (log_in(app, USERNAMES[role]) if role else app.test_client()), _names(app)
     urls = ["/admin/", "/matrix", "/matrix/verify?q=本单位帐号", "/admin/reports/missing/", "/admin/reports/dormant/",
-            "/admin/calendar/batch/"]
+            "/admin/calendar/batch/", "/admin/settings/"]
     if role is None:
         urls.append("/login")
     found = [problem for url in urls if (problem := _check(app, client, url, names))]
@@ -161,6 +161,8 @@ def test_the_audit_log_of_every_kind_of_entry_reads_in_chinese(app, access_world
             AuditLog(action=AuditAction.export, note="accounts xlsx "),
             AuditLog(action=AuditAction.export, note="missing reports 2026-10 (csv)"),
             AuditLog(action=AuditAction.login_failed, username="nobody"),
+            AuditLog(action=AuditAction.update, object_type="Setting",
+                     changes={"dormant_no_posts_months": [3, 4], "weight_per_violation": [10, 5]}),
             AuditLog(action=AuditAction.update, object_type="WorkCalendar", object_id=1, object_label="国庆节",
                      changes={"source": ["chinese-calendar", "manual"], "kind": ["workday", "holiday"]}),
             AuditLog(action=AuditAction.update, object_type="Account", object_id=access_world["own_account"],

@@ -1,0 +1,362 @@
+"""Issue 15, "Measured": four of the office's daily jobs done in Chromium as a person would do them on
+today's screens, counting clicks, form fills and wall time.
+
+Each journey starts on the user's home page after logging in (the login is not counted) and moves only
+by what is on the screen — menus, links, buttons, drop-downs — never by typing an address. Counted:
+
+* a **click**: a click on a link, button, menu, drop-down or drop-down choice, a tick of a box, and
+  accepting a browser confirmation dialog;
+* a **fill**: typing into one field (the click or Tab that puts the cursor there is not counted).
+
+The steps of each journey are one small function (``*_steps``) so that they can follow the screens when
+these change; what must be true at the end is checked by a separate function that reads the database
+and does not care how the user got there. The numbers are printed as a table and written as JSON:
+
+    JOURNEYS_LABEL=before SECRET_KEY=x .venv/bin/pytest -q -s -p no:cacheprovider e2e/test_task_journeys.py
+
+writes docs/journeys-before.json and docs/screens/journey-before-*.png; without JOURNEYS_LABEL the figures
+and screenshots go to test-output/e2e/ only (as in ``make e2e``)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from .conftest import SHOTS
+
+ROOT = Path(__file__).resolve().parent.parent
+LABEL = os.environ.get("JOURNEYS_LABEL", "")
+RESULTS: dict[str, dict] = {}
+NEW_PERSON = "周新同"          # journey 1: not in 管理人员 before the journey
+NEW_ACCOUNT = "会计学院快手号"
+PENDING = 10                   # journey 2
+CLOSED_ACCOUNT = "会计学院微博"  # journey 4
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of its own on fresh demo data: the journeys write (approve, close), and every run —
+    before and after the screens change — starts from the same records."""
+    from app import create_app
+    from models import db
+
+    tmp = tmp_path_factory.mktemp("journeys")
+    app = create_app({"TESTING": True, "SECRET_KEY": "e2e-secret", "WTF_CSRF_ENABLED": True,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/journeys.sqlite3",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LOGIN_RATE_LIMIT": "1000000 per minute"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from seeds.demo import load_demo
+
+        upgrade()
+        load_demo()
+        db.session.commit()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{httpd.server_port}", "app": app}
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_figures():
+    """After the four journeys: print the table and write the figures."""
+    yield
+    if not RESULTS:
+        return
+    lines = [f"{'journey':<34} {'clicks':>6} {'fills':>6} {'seconds':>8}"]
+    for name, row in RESULTS.items():
+        lines.append(f"{name:<34} {row['clicks']:>6} {row['fills']:>6} {row['seconds']:>8.1f}")
+    print("\n" + "\n".join(lines))
+    target = ROOT / "docs" / f"journeys-{LABEL}.json" if LABEL else SHOTS / "journeys.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"label": LABEL or "unlabelled", "date": dt.date.today().isoformat(),
+                                  "journeys": RESULTS}, ensure_ascii=False, indent=2) + "\n")
+
+
+class Journey:
+    """A page with counters: every step of a journey goes through these methods."""
+
+    def __init__(self, page, name: str):
+        self.page, self.name = page, name
+        self.clicks = self.fills = 0
+        self.notes: list[str] = []
+        page.on("dialog", self._accept)
+        self.started = time.perf_counter()
+
+    def _accept(self, dialog):
+        self.clicks += 1
+        dialog.accept()
+
+    def click(self, selector: str) -> None:
+        self.clicks += 1
+        self.page.click(selector)
+        self.page.wait_for_load_state()
+
+    def fill(self, selector: str, value: str) -> None:
+        self.fills += 1
+        self.page.fill(selector, value)
+
+    def date(self, selector: str, value: str) -> None:
+        """A date field: type the date (a fill), then Tab on, which closes the calendar (not counted)."""
+        self.fill(selector, value)
+        self.page.keyboard.press("Tab")
+
+    def choose(self, select_id: str, label: str) -> None:
+        """A Select2 drop-down: open it, click the choice (two clicks)."""
+        self.click(f"#s2id_{select_id}")
+        self.click(f"#select2-drop .select2-result-label:text-is('{label}')")
+
+    def search_choose(self, select_id: str, typed: str, label: str) -> None:
+        """A Select2 look-up: open it, type part of a name (a fill), click the match."""
+        self.click(f"#s2id_{select_id}")
+        self.fill("#select2-drop input.select2-input", typed)
+        self.click(f"#select2-drop .select2-result-label:has-text('{label}')")
+
+    def menu(self, top: str, item: str) -> None:
+        """A menu of the top bar: open it, click the entry."""
+        self.click(f"nav a.dropdown-toggle:has-text('{top}')")
+        self.click(f"nav .dropdown-menu a:text-is('{item}')")
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def shot(self, name: str) -> None:
+        path = ROOT / "docs" / "screens" / f"journey-{LABEL}-{name}.png" if LABEL else SHOTS / f"journey-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+
+    def done(self) -> None:
+        RESULTS[self.name] = {"clicks": self.clicks, "fills": self.fills,
+                              "seconds": round(time.perf_counter() - self.started, 1), "notes": self.notes}
+
+
+def _in_app(server, work):
+    from models import db
+
+    with server["app"].app_context():
+        result = work(db)
+        db.session.commit()
+        return result
+
+
+# --- 1. Register an account with a new team member ---------------------------------------------------
+
+def register_steps(j: Journey) -> None:
+    """As 单位管理员 today: the new person is entered in 管理人员 first, then the account form."""
+    j.note("管理人员 and the account form are separate screens: the person is entered first")
+    j.menu("备案管理", "管理人员")
+    j.click("a:text-is('新建')")
+    j.fill("#name", NEW_PERSON)
+    j.fill("#staff_no", "KJ2026001")
+    j.fill("#title", "宣传干事")
+    j.fill("#phone", "0871-65000001")
+    j.click("input[type=submit][value='保存']")
+    j.menu("备案管理", "新媒体帐号")
+    j.click("a:text-is('新建')")
+    j.fill("#name", NEW_ACCOUNT)
+    j.choose("platform", "微信视频号")
+    j.fill("#platform_account_id", "kjxy_sph")
+    j.fill("#creator_entity", "会计学院")
+    j.date("#created_on", dt.date.today().isoformat())
+    j.fill("#positioning_function", "发布学院新闻与活动视频")
+    j.click("#team-button")
+    j.search_choose("team-0-manager", "张伟", "张伟")     # 负责人 is the row's first choice
+    j.click("#team-button")
+    j.search_choose("team-1-manager", NEW_PERSON[:2], NEW_PERSON)
+    j.choose("team-1-role", "管理员")
+    j.shot("register-form")
+    j.click("input[type=submit][value='保存并继续编辑']")
+    j.note("submitted from the account's page (保存 returns to the list)")
+    j.click("a:text-is('详情')")
+    j.click("button[value=submit]")
+
+
+def register_is_done(server) -> None:
+    from models import Account, AccountStatus, Manager
+
+    def check(db):
+        account = db.session.query(Account).filter_by(name=NEW_ACCOUNT).one()
+        person = db.session.query(Manager).filter_by(name=NEW_PERSON).one()
+        assert account.status == AccountStatus.unit_review and account.submitted_at is not None
+        assert person.unit_id == account.unit_id
+        assert {(m.manager.name, m.role.name) for m in account.team} == {("张伟", "head"), (NEW_PERSON, "admin")}
+    _in_app(server, check)
+
+
+def test_register_with_new_team_member(page_as, server):
+    def before(db):
+        from models import Manager
+
+        assert db.session.query(Manager).filter_by(name=NEW_PERSON).count() == 0
+    _in_app(server, before)
+    j = Journey(page_as("kj_editor"), "1 register with a new team member")
+    register_steps(j)
+    j.done()
+    register_is_done(server)
+
+
+# --- 2. Approve 10 pending registrations -------------------------------------------------------------
+
+def pending_ids(server) -> list[int]:
+    """Makes the pending registrations up to PENDING (the demo has one) and returns their ids."""
+    from models import Account, AccountStatus, Role, Unit, User
+    from tests.factories import make_account
+
+    def build(db):
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        pending = db.session.query(Account).filter_by(status=AccountStatus.dept_review).all()
+        units = db.session.query(Unit).order_by(Unit.id).all()
+        for n in range(PENDING - len(pending)):
+            unit = units[n % len(units)]
+            leader = db.session.query(User).filter_by(unit_id=unit.id, role=Role.unit_leader).first()
+            account = make_account(unit, name=f"{unit.name}待审帐号{n + 1}", status=AccountStatus.dept_review)
+            account.submitted_at = account.unit_signed_at = now
+            account.unit_opinion, account.unit_signed_by = "同意备案。", leader
+            pending.append(account)
+        return [a.id for a in pending]
+    return _in_app(server, build)
+
+
+def approve_steps(j: Journey) -> None:
+    """As the department today: home → the 待宣传部审核 count → tick all → 批量操作 → 审核通过 → confirm."""
+    j.click("a:has-text('待宣传部审核')")
+    j.click("input.action-rowtoggle")
+    j.click("a.dropdown-toggle:has-text('批量操作')")
+    j.shot("approve-list")
+    j.click("a[data-model-action=approve]")
+
+
+def approvals_are_done(server, ids: list[int]) -> None:
+    from models import Account, AccountStatus, User
+
+    def check(db):
+        dept = db.session.query(User).filter_by(username="dept").one()
+        accounts = db.session.query(Account).filter(Account.id.in_(ids)).all()
+        assert len(accounts) == PENDING
+        assert all(a.status == AccountStatus.approved and a.approved_by_id == dept.id for a in accounts)
+    _in_app(server, check)
+
+
+def test_approve_ten_pending_registrations(page_as, server):
+    ids = pending_ids(server)
+    j = Journey(page_as("dept"), "2 approve 10 registrations")
+    approve_steps(j)
+    j.done()
+    approvals_are_done(server, ids)
+
+
+# --- 3. Find and remind the units that have not reported this month ----------------------------------
+
+def missing_units(server) -> set[str]:
+    """The units with an active account that has not reported for the month now due (from the database)."""
+    import sqlalchemy as sa
+
+    from models import Account, AccountStatus, MonthlyReport
+    from services.reports import month_end, reporting_period
+
+    def read(db):
+        period = reporting_period()
+        reported = sa.select(MonthlyReport.account_id).where(MonthlyReport.period == period,
+                                                             MonthlyReport.submitted_at.is_not(None))
+        accounts = db.session.query(Account).filter(
+            Account.status == AccountStatus.approved, Account.created_on <= month_end(period),
+            Account.id.not_in(reported)).all()
+        return {a.unit.name for a in accounts}
+    return _in_app(server, read)
+
+
+def remind_steps(j: Journey) -> tuple[set[str], bool]:
+    """As the department today: the home page's 月报表未报送 card → its full list, grouped by unit.
+    Returns the unit names read off the screen and whether a reminder could be sent from the screen."""
+    j.click(".card:has-text('月报表未报送') a:text-is('查看列表')")
+    j.shot("remind-missing")
+    found = {h.inner_text().rsplit(" ", 1)[0].strip() for h in j.page.query_selector_all("h3.h6")}
+    j.note("no way to remind from the screens: `flask remind` (cron) mails every unit user once a day")
+    return found, False
+
+
+def reminders_are_done(server, units: set[str]) -> None:
+    """Each unit found has had its users reminded today."""
+    from models import ReminderLog, Unit, User
+
+    def check(db):
+        reminded = {name for (name,) in db.session.query(Unit.name).join(User, User.unit_id == Unit.id)
+                    .join(ReminderLog, ReminderLog.user_id == User.id).filter(ReminderLog.day == dt.date.today())}
+        assert units <= reminded
+    _in_app(server, check)
+
+
+def test_find_and_remind_units_not_reported(page_as, server):
+    expected = missing_units(server)
+    assert expected, "the demo data has units that have not reported"
+    j = Journey(page_as("dept"), "3 find and remind non-reporting")
+    found, reminded = remind_steps(j)
+    j.done()
+    RESULTS[j.name]["reminded"] = reminded
+    assert found == expected
+    if reminded:
+        reminders_are_done(server, expected)
+
+
+# --- 4. File a closure (注销) from the account's page -------------------------------------------------
+
+def closure_steps(j: Journey) -> None:
+    """As 单位管理员 today: open the account's page; it has no 注销 button, so 变更备案 → 新建, choose the
+    account again, then submit the new change from its page."""
+    j.menu("备案管理", "新媒体帐号")
+    j.click(f"tr:has(td:text-is('{CLOSED_ACCOUNT}')) a[href*='/details/'] >> nth=0")
+    j.note("the account's page offers no 办理注销: the change form is reached from the menu")
+    j.menu("备案管理", "变更备案")
+    j.click("a:text-is('新建')")
+    j.search_choose("account", CLOSED_ACCOUNT[:4], CLOSED_ACCOUNT)
+    j.choose("kind", "注销")
+    j.date("#changed_on", dt.date.today().isoformat())
+    j.fill("#reason", "学院新媒体整合，本帐号停止运营。")
+    j.fill("#closure_notice", "本帐号即日起停止更新，请关注“云财会计学院”微信公众号。")
+    j.date("#closure_notice_on", dt.date.today().isoformat())
+    j.shot("closure-form")
+    j.click("input[type=submit][value='保存并继续编辑']")
+    j.click("a:text-is('详情')")
+    j.click("button[value=submit]")
+
+
+def closure_is_filed(server) -> None:
+    from models import Account, ChangeKind, ChangeRecord, ReviewStatus
+
+    def check(db):
+        account = db.session.query(Account).filter_by(name=CLOSED_ACCOUNT).one()
+        change = db.session.query(ChangeRecord).filter_by(account_id=account.id, kind=ChangeKind.closure).one()
+        assert change.status == ReviewStatus.unit_review and change.submitted_at is not None
+        assert change.closure_notice and change.closure_notice_on
+    _in_app(server, check)
+
+
+def test_file_closure_from_account_page(page_as, server):
+    j = Journey(page_as("kj_editor"), "4 file a closure")
+    closure_steps(j)
+    j.done()
+    closure_is_filed(server)
+
+
+# --- The screens the issue asks to compare before and after ---------------------------------------------
+
+@pytest.mark.parametrize("username", ["dept", "auditor", "kj_editor", "kj_leader"])
+def test_reference_screens(page_as, server, username):
+    """Each role's home page, and (as 单位管理员) an account's page; the change form is journey 4's shot."""
+    j = Journey(page_as(username), f"screens {username}")
+    assert "日常监管" in j.page.content()
+    j.shot(f"home-{username}")
+    if username == "kj_editor":
+        from models import Account
+
+        account_id = _in_app(server, lambda db: db.session.query(Account.id).filter_by(name="云财会计学院").scalar())
+        j.page.goto(f"{server['url']}/admin/accounts/details/?id={account_id}")
+        assert "云财会计学院" in j.page.content()
+        j.shot("account-page")
