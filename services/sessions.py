@@ -21,17 +21,18 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 
 
-def reserve_attempt(user: User, now: dt.datetime) -> bool:
-    """Count one attempt for ``user`` before its password is checked, atomically; False when the login is
-    locked (then the caller must not check the real password). The attempt that reaches ``MAX_FAILURES``
-    sets the lock; a success clears it (:func:`attempt_succeeded`). Once a lock has expired the count
-    starts again at 1. Committed at once, so that parallel requests on any server see it."""
+def reserve_attempt(username: str, now: dt.datetime) -> bool:
+    """Count one attempt for the user named ``username`` before its password is checked, atomically; False
+    when the login is locked or no such user exists (then the caller must not check a real password). The
+    same statement and commit run for an unknown name as for a locked one: the same work. The attempt that
+    reaches ``MAX_FAILURES`` sets the lock; a success clears it (:func:`attempt_succeeded`). Once a lock has
+    expired the count starts again at 1. Committed at once, so that parallel requests on any server see it."""
     after_lock = User.locked_until.is_not(None)  # the WHERE lets through only an expired lock
     count = sa.case((after_lock, 1), else_=User.failed_logins + 1)
     lock_end = now + dt.timedelta(minutes=LOCK_MINUTES)
     statement = (
         sa.update(User)
-        .where(User.id == user.id, sa.or_(User.locked_until.is_(None), User.locked_until <= now))
+        .where(User.username == username, sa.or_(User.locked_until.is_(None), User.locked_until <= now))
         .values(failed_logins=count,
                 locked_until=sa.case((count >= MAX_FAILURES, sa.literal(lock_end, sa.DateTime())), else_=sa.null()))
         .returning(User.failed_logins)

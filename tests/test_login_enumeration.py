@@ -6,7 +6,7 @@ import pytest
 
 import models.user
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import PASSWORD, count_statements, csrf_from
 
 
 def _login(client, username, password):
@@ -69,6 +69,21 @@ def test_a_locked_user_and_an_unknown_name_cost_one_hash_check_each(app, world, 
     # The locked login's real hash is not checked (the lock's point), a dummy made the same way is.
     assert real_hash not in locked
     assert locked[0].split("$")[0] == unknown[0].split("$")[0] == real_hash.split("$")[0]
+
+
+def test_a_locked_user_and_an_unknown_name_run_the_same_statements(app, world):
+    """The same work in the database too: the attempt's reservation (which changes no row for either), the
+    user's look-up, the audit entry."""
+    _lock(app, "editor")
+    shapes = []
+    for username in ("editor", "nobody"):
+        client = app.test_client()
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        with count_statements(app) as statements:
+            client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+        shapes.append([re.sub(r"\s+", " ", s.split(" WHERE")[0]) for s in statements])
+    assert shapes[0] == shapes[1]
+    assert shapes[0][0].startswith("UPDATE users")
 
 
 def test_a_wrong_password_costs_the_same_check_as_an_unknown_name(app, world, hash_checks):

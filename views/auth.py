@@ -113,12 +113,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        user = db.session.query(User).filter_by(username=username).one_or_none()
         now = utcnow()
         # An attempt is counted before the password is checked (atomically, in the shared database), so
         # parallel guesses on any number of servers get at most MAX_FAILURES checks. A locked or unknown user
-        # name is checked against a dummy hash: the same work and the same answer as a wrong password.
-        checked = user is not None and sessions.reserve_attempt(user, now)
+        # name goes through the same statements and is checked against a dummy hash: the same work and the
+        # same answer as a wrong password.
+        reserved = sessions.reserve_attempt(username, now)
+        user = db.session.query(User).filter_by(username=username).one_or_none()
+        checked = reserved and user is not None
         if checked:
             correct = user.check_password(form.password.data)
         else:
