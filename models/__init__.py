@@ -13,3 +13,4 @@ from .calendar import DayKind, WorkCalendar  # noqa: F401
 from .attachment import Attachment, AttachmentKind  # noqa: F401
 from .reminder import ReminderLog  # noqa: F401
 from .setting import Setting  # noqa: F401
+from .session import RevokedSession  # noqa: F401
