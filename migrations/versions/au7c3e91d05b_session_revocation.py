@@ -4,7 +4,7 @@ A signed session cookie outlived sign-out (issue 16, finding 7). ``revoked_sessi
 signed-out sessions; ``users.session_epoch`` is raised to end all of a user's sessions at once.
 
 Revision ID: au7c3e91d05b
-Revises: f2c8d4e6a1b3
+Revises: se7a41c2d9b0
 Create Date: 2026-12-01 20:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "au7c3e91d05b"
-down_revision = "f2c8d4e6a1b3"
+down_revision = "se7a41c2d9b0"
 branch_labels = None
 depends_on = None
 
