@@ -47,8 +47,8 @@ def _before_text(_view, _context, model, _name):
     if before.get("maintenance") in Maintenance.__members__:
         parts.append(f"{gettext('Maintenance method')}：{Maintenance[before['maintenance']].label}")
     if model.kind == ChangeKind.public_info:
-        parts.append(f"{gettext('Homepage address')}：{before.get('homepage_url') or gettext('none')}")
-        parts.append(f"{gettext('QR code')}：{before.get('qr_code') or gettext('none')}")
+        parts.append(f"{gettext('Homepage URL')}：{before.get('homepage_url') or gettext('(none)')}")
+        parts.append(f"{gettext('QR code')}：{before.get('qr_code') or gettext('(none)')}")
     if before.get("team"):
         parts.append("、".join(p.get("name", "") for p in before["team"]))
     return "；".join(parts)
@@ -136,11 +136,13 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
             if name not in keep:
                 del form[name]
         if kind is not None and "reason" in form:
-            form.reason.label.text = str(_l("What changed") if kind == ChangeKind.other else _l("Reason"))
+            form.reason.label.text = str(_l("Description of the change") if kind == ChangeKind.other else _l("Reason"))
         return form
 
     def create_form(self, obj=None):
-        form = self._fields_of_kind(super().create_form(obj), chosen_kind())
+        # A new form starts at the first 变更事项 (the one its drop-down shows) until another is chosen.
+        kind = chosen_kind() or (ChangeKind.name if request.method == "GET" else None)
+        form = self._fields_of_kind(super().create_form(obj), kind)
         if request.method == "GET":
             # The account's page ("申请变更", "办理注销") and the dormant-accounts page start a change with
             # ?account_id=<id>&kind=<kind>: the account chosen, the form showing its current values.
@@ -148,7 +150,7 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
             if raw:
                 account = policy.get_or_404(current_user, Account, raw)  # another unit's account: 404
                 form.account.data = account
-                self._prefill_current(form, chosen_kind(), account)
+                self._prefill_current(form, kind, account)
         return form
 
     def edit_form(self, obj=None):
@@ -165,7 +167,7 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     def kind_links(self, obj=None) -> list[tuple[str, str, bool]]:
         """The no-script switch between 变更事项: the same page with ``?kind=`` (and the account kept)."""
         args = {key: value for key, value in request.args.items() if key != "kind"}
-        current = chosen_kind(obj)
+        current = chosen_kind(obj) or (ChangeKind.name if obj is None else None)
         return [(str(kind.label), url_for(request.endpoint, **args, kind=kind.name), kind == current)
                 for kind in ChangeKind]
 
