@@ -12,9 +12,9 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from models import (Account, AccountStatus, Attachment, AttachmentKind, ChangeKind, ChangeRecord, Maintenance,
+from models import (Account, AccountStatus, Attachment, AttachmentKind, AuditAction, ChangeKind, ChangeRecord, Maintenance,
                     Manager, ReviewStatus, TeamRole, db, policy, utcnow)
-from services import accounts, attachments
+from services import accounts, attachments, audit
 from services.problems import Problem
 from services.snapshots import account_snapshot
 from services.text import local_time
@@ -151,7 +151,7 @@ def account_qr_code(account: Account) -> Attachment | None:
             .order_by(Attachment.id.desc()).first())
 
 
-def apply_public_entry(change: ChangeRecord) -> None:
+def apply_public_entry(change: ChangeRecord, actor) -> None:
     """Publish an approved public entry: the new homepage address, and a copy of the change's QR code on the
     account (the matrix serves the account's newest; the change keeps its own as the record)."""
     account, after = change.account, change.after or {}
@@ -159,6 +159,10 @@ def apply_public_entry(change: ChangeRecord) -> None:
         account.homepage_url = after["homepage_url"].strip()
     qr = change_qr_code(change)
     if qr is not None:
-        db.session.add(Attachment(unit_id=account.unit_id, account_id=account.id, kind=AttachmentKind.qr_code,
-                                  filename=qr.filename, content_type=qr.content_type, size=qr.size,
-                                  sha256=qr.sha256, content=qr.content, uploaded_by_id=qr.uploaded_by_id))
+        published = Attachment(unit_id=account.unit_id, account_id=account.id, kind=AttachmentKind.qr_code,
+                               filename=qr.filename, content_type=qr.content_type, size=qr.size, sha256=qr.sha256,
+                               content=qr.content, uploaded_by_id=qr.uploaded_by_id)
+        db.session.add(published)
+        audit.label(published, AuditAction.create, gettext(
+            "Published on the public matrix on approval of the change request: %(change)s", change=str(change)),
+            actor)

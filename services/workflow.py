@@ -189,5 +189,5 @@ def apply_change(change: ChangeRecord, actor) -> None:
         account.status = AccountStatus.closed
         account.in_matrix = False
     elif change.kind == ChangeKind.public_info:
-        changes.apply_public_entry(change)
+        changes.apply_public_entry(change, actor)
     audit.label(account, AuditAction.update, gettext("Change request approved: %(change)s", change=str(change)), actor)
