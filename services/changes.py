@@ -33,8 +33,9 @@ PUBLISHED_STATUSES = (AccountStatus.approved, AccountStatus.suspended)
 
 
 def is_published(account: Account) -> bool:
-    """Whether the account is (or, once reinstated, will again be) on the public matrix (第五条)."""
-    return bool(account.in_matrix) or account.status in PUBLISHED_STATUSES
+    """Whether the account is registered, so on the public matrix (第五条) or may be put back there by the
+    department at any time; before that, the registration's approval is the review of its public entry."""
+    return account.status in PUBLISHED_STATUSES
 
 
 def needs_review(actor, account: Account) -> bool:

@@ -167,3 +167,13 @@ def test_another_units_account_cannot_get_a_qr_code_change(app, published, world
     assert response.status_code == 404
     with app.app_context():
         assert db.session.query(ChangeRecord).count() == 0
+
+
+def test_a_unit_cannot_edit_the_homepage_of_a_published_account_directly(app, published, login_as):
+    """The account form is closed to a unit once the account is registered (policy.UNIT_EDITABLE): the change
+    request above is the unit's only way to a new homepage address."""
+    client = login_as("unit_editor")
+    assert client.get(f"/admin/accounts/edit/?id={published}").status_code in (302, 403)
+    client.post(f"/admin/accounts/edit/?id={published}", data={"homepage_url": "https://evil.example/x"})
+    with app.app_context():
+        assert db.session.get(Account, published).homepage_url == "https://weibo.com/u/1000001"
