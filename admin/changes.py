@@ -65,6 +65,10 @@ FORM_FIELDS = {"name": "new_name", "head": "new_head", "admins": "new_admins", "
                "maintenance": "new_maintenance", "vendor": "new_vendor", "closure_notice": "closure_notice",
                "closure_notice_on": "closure_notice_on", "reason": "reason", "homepage_url": "new_homepage_url",
                "qr_code": "new_qr"}
+#: Fields a change of each kind must fill in (marked with the asterisk; services/changes.py checks them).
+REQUIRED = {ChangeKind.name: ("new_name",), ChangeKind.managers: ("new_head", "new_admins"),
+            ChangeKind.maintenance: ("new_maintenance",), ChangeKind.closure: ("closure_notice",),
+            ChangeKind.other: ("reason",)}
 #: Fields every change request has; the others are shown only for the 变更事项 they belong to.
 COMMON_FIELDS = ("account", "kind", "changed_on", "reason")
 
@@ -135,6 +139,11 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
         for name in [field.name for field in form]:
             if name not in keep:
                 del form[name]
+        for name in REQUIRED.get(kind, ()):
+            if name in form:
+                form[name].flags.required = True
+                if name == "new_maintenance":  # a hidden select2 <select> with required would block the submit
+                    form[name].render_kw = {**(form[name].render_kw or {}), "required": False}
         if kind is not None and "reason" in form:
             form.reason.label.text = str(_l("Description of the change") if kind == ChangeKind.other else _l("Reason"))
         return form
