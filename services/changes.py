@@ -7,17 +7,15 @@ approval refuses the same things.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask_babel import gettext
 
 from models import (Account, AccountStatus, Attachment, AttachmentKind, AuditAction, ChangeKind, ChangeRecord, Maintenance,
-                    Manager, ReviewStatus, TeamRole, db, policy, utcnow)
+                    Manager, ReviewStatus, TeamRole, db, policy)
 from services import accounts, attachments, audit
 from services.problems import Problem
 from services.snapshots import account_snapshot
-from services.text import local_time
+from services.text import local_today
 
 #: The keys of the proposed values of each kind (the fields of the change form, by their logical names).
 KIND_VALUES: dict[ChangeKind, tuple[str, ...]] = {
@@ -55,7 +53,7 @@ def current_values(kind: ChangeKind, account: Account) -> dict:
     if kind == ChangeKind.public_info:
         return {"homepage_url": account.homepage_url}
     if kind == ChangeKind.closure:
-        return {"closure_notice_on": dt.date.today()}  # the date the form's not-in-future check uses
+        return {"closure_notice_on": local_today()}
     return {}
 
 
@@ -124,7 +122,7 @@ def propose_public_entry(account: Account, actor, *, homepage_url: str | None = 
     6). Raises attachments.AttachmentError for a file that is not a PNG or JPEG image."""
     policy.require(policy.can_create(actor, ChangeRecord) and policy.owns(actor, account),
                    gettext("You may not act on this record."))
-    today = local_time(utcnow()).date()
+    today = local_today()
     after = {"homepage_url": homepage_url.strip()} if (homepage_url or "").strip() else {}
     change = ChangeRecord(account=account, unit_id=account.unit_id, kind=ChangeKind.public_info,
                           changed_on=today, due_on=accounts.change_due(today), status=ReviewStatus.draft,

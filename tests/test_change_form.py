@@ -1,11 +1,11 @@
 """The change request form (issue 15, "Shaped by the tasks" 2): only what the chosen 变更事项 changes, prefilled
 with the account's current values, started from the account's page with ?account_id=&kind=."""
-import datetime as dt
 import re
 
 import pytest
 
 from models import Account, ChangeKind, ChangeRecord, Maintenance, db
+from services.text import local_today
 
 #: The fields each 变更事项 shows besides the common ones (account, kind, changed_on, reason).
 KIND_FIELDS = {
@@ -68,7 +68,9 @@ def test_prefilled_with_the_accounts_current_values(app, world, login_as):
     maintenance = page("maintenance")
     assert '<option selected value="outsourced">' in maintenance and input_value(maintenance, "new_vendor") == "云帆传媒"
     assert input_value(page("public_info"), "new_homepage_url") == "https://weibo.com/u/1234567"
-    assert input_value(page("closure"), "closure_notice_on") == dt.date.today().isoformat()
+    with app.app_context():
+        today = local_today()
+    assert input_value(page("closure"), "closure_notice_on") == today.isoformat()
 
 
 def test_the_older_account_parameter_still_works(world, login_as):
