@@ -25,7 +25,7 @@ def _kind_check(values):
 
 def upgrade():
     # The enum is a VARCHAR with a CHECK constraint (its length, 19, is unchanged): replace the constraint.
-    with op.batch_alter_table("change_records", recreate="always") as batch_op:
+    with op.batch_alter_table("change_records") as batch_op:
         batch_op.drop_constraint(op.f("ck_change_records_change_kind"), type_="check")
         batch_op.create_check_constraint("change_kind", _kind_check(NEW))
 
@@ -34,6 +34,6 @@ def downgrade():
     # Kept as "other" changes: their proposed values and attachments stay readable.
     op.execute("UPDATE change_records SET kind = 'other', reason = COALESCE(NULLIF(reason, ''), 'public_info') "
                "WHERE kind = 'public_info'")
-    with op.batch_alter_table("change_records", recreate="always") as batch_op:
+    with op.batch_alter_table("change_records") as batch_op:
         batch_op.drop_constraint(op.f("ck_change_records_change_kind"), type_="check")
         batch_op.create_check_constraint("change_kind", _kind_check(OLD))
