@@ -69,14 +69,6 @@ FORM_FIELDS = {"name": "new_name", "head": "new_head", "admins": "new_admins", "
 REQUIRED = {ChangeKind.name: ("new_name",), ChangeKind.managers: ("new_head", "new_admins"),
             ChangeKind.maintenance: ("new_maintenance",), ChangeKind.closure: ("closure_notice",),
             ChangeKind.other: ("reason",)}
-class RequiredByRule(InputRequired):
-    """Marks a field required (Flask-Admin's asterisk, the browser's check) without checking it: the rule
-    that it is filled in is services/changes.py's, which reports it next to the field."""
-
-    def __call__(self, form, field):
-        return None
-
-
 #: Fields every change request has; the others are shown only for the 变更事项 they belong to.
 COMMON_FIELDS = ("account", "kind", "changed_on", "reason")
 
@@ -150,7 +142,9 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
         for name in REQUIRED.get(kind, ()):
             if name in form:
                 form[name].flags.required = True
-                form[name].validators = [*form[name].validators, RequiredByRule()]
+                # A marker for Flask-Admin's asterisk: it follows the field's Optional(), which ends the check of
+                # an empty field, so that the rule (services/changes.py) says what is missing, next to the field.
+                form[name].validators = [*form[name].validators, InputRequired()]
                 if name == "new_maintenance":  # a hidden select2 <select> with required would block the submit
                     form[name].render_kw = {**(form[name].render_kw or {}), "required": False}
         if kind is not None and "reason" in form:

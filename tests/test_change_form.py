@@ -131,6 +131,7 @@ def test_a_rule_refusal_is_shown_next_to_its_field(app, world, login_as, kind, f
     after_field = html[html.index(f'name="{field}"'):]
     after_field = after_field[:after_field.index('<div class="form-group')]
     assert 'class="invalid-feedback"' in after_field and message in after_field
+    assert after_field.count("<li>") == 1  # the rule's message alone (the asterisk's marker checks nothing)
     with app.app_context():
         assert db.session.query(ChangeRecord).count() == 0
 
