@@ -1,15 +1,14 @@
 """变更备案 — change requests for an account's name, managers, maintenance method, or its closure (第八条)."""
-from flask import request
+from flask import request, url_for
 from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from wtforms import StringField, ValidationError
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import FileField, StringField, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, URL
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 
-from models import Account, ChangeKind, ChangeRecord, Maintenance, Manager, ReviewStatus, TeamRole
-from models.base import to_id
-from services import accounts
-from services.problems import raise_first
+from models import Account, AttachmentKind, db, ChangeKind, ChangeRecord, Maintenance, Manager, ReviewStatus, policy
+from services import accounts, attachments, changes
 
 from services import validators
 from .base import ScopedModelView
@@ -28,6 +27,12 @@ def _after_text(_view, _context, model, _name):
     if "maintenance" in after:
         label = Maintenance[after["maintenance"]].label if after["maintenance"] in Maintenance.__members__ else ""
         parts.append(f"{gettext('Maintenance method')}：{label} {after.get('vendor') or ''}".strip())
+    if "homepage_url" in after:
+        parts.append(f"{gettext('New homepage address')}：{after['homepage_url']}")
+    if model.kind == ChangeKind.public_info:
+        qr = changes.change_qr_code(model)
+        if qr is not None:
+            parts.append(f"{gettext('New QR code')}：{qr.filename}")
     if "team" in after:
         names = {m.id: m.name for m in Manager.query.filter(
             Manager.id.in_([int(e["manager_id"]) for e in after["team"]]))}
@@ -41,6 +46,9 @@ def _before_text(_view, _context, model, _name):
     parts = [f"{gettext('Account name')}：{before.get('name', '')}"]
     if before.get("maintenance") in Maintenance.__members__:
         parts.append(f"{gettext('Maintenance method')}：{Maintenance[before['maintenance']].label}")
+    if model.kind == ChangeKind.public_info:
+        parts.append(f"{gettext('Homepage URL')}：{before.get('homepage_url') or gettext('(none)')}")
+        parts.append(f"{gettext('QR code')}：{before.get('qr_code') or gettext('(none)')}")
     if before.get("team"):
         parts.append("、".join(p.get("name", "") for p in before["team"]))
     return "；".join(parts)
@@ -50,6 +58,33 @@ def _before_text(_view, _context, model, _name):
 #: department); the look-up and the posted ids are scoped, and the rules check the account's unit.
 _NEW_HEAD = ScopedAjaxLoader("new_head", Manager, fields=["name", "staff_no"], order_by="name")
 _NEW_ADMINS = ScopedAjaxLoader("new_admins", Manager, fields=["name", "staff_no"], order_by="name")
+
+
+#: The form field of each proposed value (services/changes.py KIND_VALUES), where a problem with it is shown.
+FORM_FIELDS = {"name": "new_name", "head": "new_head", "admins": "new_admins", "team": "new_admins",
+               "maintenance": "new_maintenance", "vendor": "new_vendor", "closure_notice": "closure_notice",
+               "closure_notice_on": "closure_notice_on", "reason": "reason", "homepage_url": "new_homepage_url",
+               "qr_code": "new_qr"}
+#: Fields a change of each kind must fill in (marked with the asterisk; services/changes.py checks them).
+REQUIRED = {ChangeKind.name: ("new_name",), ChangeKind.managers: ("new_head", "new_admins"),
+            ChangeKind.maintenance: ("new_maintenance",), ChangeKind.closure: ("closure_notice",),
+            ChangeKind.other: ("reason",)}
+#: Fields every change request has; the others are shown only for the 变更事项 they belong to.
+COMMON_FIELDS = ("account", "kind", "changed_on", "reason")
+
+
+def kind_fields(kind: ChangeKind | None) -> set[str]:
+    """The form fields of a change of ``kind`` (none but the common ones while no kind is chosen)."""
+    return {FORM_FIELDS[value] for value in changes.KIND_VALUES.get(kind, ())} | set(COMMON_FIELDS)
+
+
+def chosen_kind(obj=None) -> ChangeKind | None:
+    """The 变更事项 the form is for: the posted one, else ``?kind=`` (the account page's links and the form's
+    no-script switch), else the record's."""
+    name = request.form.get("kind") if request.method == "POST" else request.args.get("kind")
+    if name in ChangeKind.__members__:
+        return ChangeKind[name]
+    return obj.kind if obj is not None else None
 
 
 class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
@@ -70,8 +105,10 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_formatters_detail = {"after": _after_text, "before": _before_text, "status": status_badge,
                                 "is_late": late_badge, "due_on": deadline_cell}
     column_formatters_export = {"after": _after_text, "before": _before_text}
-    form_columns = ["account", "kind", "changed_on", "new_name", "new_maintenance", "new_vendor", "new_head", "new_admins",
-                    "reason", "closure_notice", "closure_notice_on"]
+    create_template = "admin/change_create.html"
+    edit_template = "admin/change_edit.html"
+    form_columns = ["account", "kind", "changed_on", "new_name", "new_maintenance", "new_vendor", "new_head",
+                    "new_admins", "closure_notice", "closure_notice_on", "new_homepage_url", "new_qr", "reason"]
     form_extra_fields = {
         "new_name": StringField(_l("New account name"), validators=[Optional(), Length(max=100)]),
         "new_maintenance": enum_field(Maintenance, _l("New maintenance method"), nullable=True),
@@ -80,6 +117,10 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
                                     validators=[Optional()], render_kw=SEARCH_PERSON),
         "new_admins": AjaxSelectMultipleField(_NEW_ADMINS, _l("New administrators"), validators=[Optional()],
                                               render_kw=SEARCH_PERSON),
+        "new_homepage_url": StringField(_l("New homepage address"), validators=[
+            Optional(), Length(max=500),
+            URL(message=_l("Enter a full address starting with http:// or https://."))]),
+        "new_qr": FileField(_l("New QR code (PNG or JPEG)"), render_kw={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"}),
     }
     form_ajax_refs = {"account": ScopedAjaxLoader("account", Account, fields=["name"], order_by="name"),
                       "new_head": _NEW_HEAD, "new_admins": _NEW_ADMINS}
@@ -90,68 +131,145 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
         "reason": {"validators": [Length(max=5000)]},
     }
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        if request.method == "GET":
-            # Links such as "start closure" on the dormant-accounts page preselect the account and kind.
-            account_id = to_id(request.args.get("account"))
-            if account_id:
-                form.account.data = scoped_query(Account).filter(Account.id == account_id).one_or_none()
-            kind = request.args.get("kind")
-            if kind in ChangeKind.__members__:
-                form.kind.data = ChangeKind[kind]
+    # --- the form of the chosen 变更事项 -------------------------------------------------------------
+    def _fields_of_kind(self, form, kind: ChangeKind | None):
+        keep = kind_fields(kind) | self.form_plumbing
+        if request.method == "GET" and kind is not None and "kind" in form:
+            form.kind.data = kind
+        for name in [field.name for field in form]:
+            if name not in keep:
+                del form[name]
+        for name in REQUIRED.get(kind, ()):
+            if name in form:
+                form[name].flags.required = True
+                # A marker for Flask-Admin's asterisk: it follows the field's Optional(), which ends the check of
+                # an empty field, so that the rule (services/changes.py) says what is missing, next to the field.
+                form[name].validators = [*form[name].validators, InputRequired()]
+                if name == "new_maintenance":  # a hidden select2 <select> with required would block the submit
+                    form[name].render_kw = {**(form[name].render_kw or {}), "required": False}
+        if kind is not None and "reason" in form:
+            form.reason.label.text = str(_l("Description of the change") if kind == ChangeKind.other else _l("Reason"))
         return form
+
+    def create_form(self, obj=None):
+        # A new form starts at the first 变更事项 (the one its drop-down shows) until another is chosen.
+        kind = chosen_kind() or (ChangeKind.name if request.method == "GET" else None)
+        form = self._fields_of_kind(super().create_form(obj), kind)
+        if request.method == "GET":
+            # The account's page ("申请变更", "办理注销") and the dormant-accounts page start a change with
+            # ?account_id=<id>&kind=<kind>: the account chosen, the form showing its current values.
+            raw = request.args.get("account_id", request.args.get("account"))
+            if raw:
+                account = policy.get_or_404(current_user, Account, raw)  # another unit's account: 404
+                form.account.data = account
+                self._prefill_current(form, kind, account)
+        return form
+
+    def edit_form(self, obj=None):
+        return self._fields_of_kind(super().edit_form(obj), chosen_kind(obj))
+
+    @staticmethod
+    def _prefill_current(form, kind: ChangeKind | None, account: Account) -> None:
+        if kind is None:
+            return
+        for value, data in changes.current_values(kind, account).items():
+            if FORM_FIELDS[value] in form:
+                form[FORM_FIELDS[value]].data = data
+
+    def kind_links(self, obj=None) -> list[tuple[str, str, bool]]:
+        """The no-script switch between 变更事项: the same page with ``?kind=`` (and the account kept)."""
+        args = {key: value for key, value in request.args.items() if key != "kind"}
+        current = chosen_kind(obj) or (ChangeKind.name if obj is None else None)
+        return [(str(kind.label), url_for(request.endpoint, **args, kind=kind.name), kind == current)
+                for kind in ChangeKind]
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if request.method != "POST" or "kind" not in form or not isinstance(form.kind.data, ChangeKind):
+            return valid
+        account = form.account.data if "account" in form else None
+        if account is None:
+            return valid
+        kind = form.kind.data
+        has_qr = False
+        if "new_qr" in form and getattr(form.new_qr.data, "filename", None):
+            problem = attachments.upload_problem(form.new_qr.data, AttachmentKind.qr_code)
+            if problem:
+                form.new_qr.errors = [*form.new_qr.errors, problem]
+                return False
+            has_qr = True
+        record_id = request.args.get("id") if request.endpoint.endswith("edit_view") else None
+        if kind == ChangeKind.public_info and record_id and not has_qr:
+            record = self.get_one(record_id)
+            has_qr = record is not None and changes.change_qr_code(record) is not None
+        problems = changes.proposal_problems(
+            kind, account, proposed_after(kind, form), reason=form.reason.data if "reason" in form else None,
+            closure_notice=form.closure_notice.data if "closure_notice" in form else None, has_qr=has_qr)
+        for problem in problems:
+            field = form[FORM_FIELDS.get(problem.field, "kind")] if FORM_FIELDS.get(problem.field) in form else form.kind
+            field.errors = [*field.errors, problem.message]
+        return valid and not problems
 
     def get_query(self):
         return super().get_query().options(joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))
 
     def on_form_prefill(self, form, id):
         super().on_form_prefill(form, id)
-        after = self.get_one(id).after or {}
-        form.new_name.data = after.get("name")
-        form.new_maintenance.data = Maintenance[after["maintenance"]] if after.get("maintenance") else None
-        form.new_vendor.data = after.get("vendor")
-        team = after.get("team") or []
-        heads = [int(e["manager_id"]) for e in team if e["role"] == "head"]
-        admins = [int(e["manager_id"]) for e in team if e["role"] == "admin"]
-        managers = {m.id: m for m in scoped_query(Manager).filter(Manager.id.in_(heads + admins))}
-        form.new_head.data = managers.get(heads[0]) if heads else None
-        form.new_admins.data = [managers[i] for i in admins if i in managers]
+        model = self.get_one(id)
+        if chosen_kind(model) != model.kind:  # switched to another 变更事项 on the edit page
+            self._prefill_current(form, chosen_kind(model), model.account)
+            return
+        after = model.after or {}
+        if "new_name" in form:
+            form.new_name.data = after.get("name")
+        if "new_maintenance" in form:
+            form.new_maintenance.data = Maintenance[after["maintenance"]] if after.get("maintenance") else None
+            form.new_vendor.data = after.get("vendor")
+        if "new_head" in form:
+            team = after.get("team") or []
+            heads = [int(e["manager_id"]) for e in team if e["role"] == "head"]
+            admins = [int(e["manager_id"]) for e in team if e["role"] == "admin"]
+            managers = {m.id: m for m in scoped_query(Manager).filter(Manager.id.in_(heads + admins))}
+            form.new_head.data = managers.get(heads[0]) if heads else None
+            form.new_admins.data = [managers[i] for i in admins if i in managers]
+        if "new_homepage_url" in form:
+            form.new_homepage_url.data = after.get("homepage_url")
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         account = model.account
         model.unit_id, model.unit = account.unit_id, account.unit
-        model.after = proposed_values(model.kind, form, account)
-        if model.kind == ChangeKind.closure and not (model.closure_notice or "").strip():
-            raise ValidationError(gettext("A closure needs the text of the notice of discontinuation (停更公告)."))
-        if model.kind == ChangeKind.other and not (model.reason or "").strip():
-            raise ValidationError(gettext("Describe what changed in the reason."))
+        model.after = proposed_after(model.kind, form)
+        if model.kind != ChangeKind.closure:  # a draft switched from 注销 to another 变更事项
+            model.closure_notice = model.closure_notice_on = None
         model.due_on = accounts.change_due(model.changed_on)
         if is_created:
             model.status = ReviewStatus.draft
-            model.before = account_snapshot(account)
+            model.before = (changes.public_snapshot(account) if model.kind == ChangeKind.public_info
+                            else account_snapshot(account))
+        upload = form.new_qr.data if "new_qr" in form else None
+        if getattr(upload, "filename", None):
+            db.session.flush()  # the change's id, which the attachment names as its owner
+            try:
+                attachments.save(model, upload, current_user._get_current_object(), AttachmentKind.qr_code)
+            except attachments.AttachmentError as exc:
+                raise ValidationError(str(exc)) from exc
 
 
-def proposed_values(kind: ChangeKind, form, account: Account) -> dict:
-    """The "after" values of a change request, checked against the rules before it is saved."""
+def proposed_after(kind: ChangeKind, form) -> dict:
+    """The proposed values ("after") of a change of ``kind`` as the form has them (the rules check them)."""
+    def data(name):
+        return form[name].data if name in form else None
+
     if kind == ChangeKind.name:
-        name = (form.new_name.data or "").strip()
-        if not name:
-            raise ValidationError(gettext("Enter the new account name."))
-        return {"name": name}
+        return {"name": (data("new_name") or "").strip()}
     if kind == ChangeKind.maintenance:
-        method = form.new_maintenance.data
-        if method is None:
-            raise ValidationError(gettext("Choose the new maintenance method."))
-        vendor = (form.new_vendor.data or "").strip() or None
-        raise_first(accounts.vendor_problems(method, vendor), ValidationError)
-        return {"maintenance": method.name, "vendor": vendor}
+        method = data("new_maintenance")
+        return {"maintenance": method.name if isinstance(method, Maintenance) else None,
+                "vendor": (data("new_vendor") or "").strip() or None}
     if kind == ChangeKind.managers:
-        head, admins = form.new_head.data, list(form.new_admins.data or [])
-        team = [accounts.Member(TeamRole.head, head)] if head is not None else []
-        team += [accounts.Member(TeamRole.admin, person) for person in admins]
-        raise_first(accounts.team_problems(account.verified, team, account.unit_id), ValidationError)
-        return {"team": [{"manager_id": head.id, "role": "head"}]
-                + [{"manager_id": person.id, "role": "admin"} for person in admins]}
+        return {"team": changes.team_entries(data("new_head"), list(data("new_admins") or []))}
+    if kind == ChangeKind.public_info:
+        url = (data("new_homepage_url") or "").strip()
+        return {"homepage_url": url} if url else {}
     return {}

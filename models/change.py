@@ -19,6 +19,9 @@ class ChangeKind(LabeledEnum):
     maintenance = "maintenance", _l("Maintenance method")
     closure = "closure", _l("Closure")
     other = "other", _l("Other")
+    #: A published account's QR code or homepage address: the public trusts it, so the department approves a
+    #: new one before the matrix shows it (issue 16, finding 6).
+    public_info = "public_info", _l("Public entry (QR code, homepage address)")
 
 
 class ReviewStatus(LabeledEnum):

@@ -25,6 +25,17 @@ def save(owner, upload, actor, kind: AttachmentKind = AttachmentKind.signed_form
     """Store an uploaded file for ``owner`` after checking rights, size and real type."""
     if not (policy.can_write(actor, Attachment) and policy.owns(actor, owner)):
         raise AttachmentError(gettext("You may not add files to this record."))
+    data, detected = _read(upload, kind)
+    attachment = Attachment(
+        unit_id=owner.unit_id, kind=kind, filename=_clean_name(upload.filename, detected.extension),
+        content_type=detected.mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), content=data,
+        uploaded_by_id=actor.id, **{f"{owner_field(owner)}_id": owner.id})
+    db.session.add(attachment)
+    return attachment
+
+
+def _read(upload, kind: AttachmentKind):
+    """The upload's bytes and detected type, or AttachmentError: empty, too large, not a PDF/JPEG/PNG."""
     if upload is None or not upload.filename:
         raise AttachmentError(gettext("Choose a file to upload."))
     limit = current_app.config["MAX_ATTACHMENT_SIZE"]
@@ -39,12 +50,20 @@ def save(owner, upload, actor, kind: AttachmentKind = AttachmentKind.signed_form
                                       "(whatever its name says)."))
     if kind == AttachmentKind.qr_code and not detected.mime.startswith("image/"):
         raise AttachmentError(gettext("A QR code must be a PNG or JPEG image."))
-    attachment = Attachment(
-        unit_id=owner.unit_id, kind=kind, filename=_clean_name(upload.filename, detected.extension),
-        content_type=detected.mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), content=data,
-        uploaded_by_id=actor.id, **{f"{owner_field(owner)}_id": owner.id})
-    db.session.add(attachment)
-    return attachment
+    return data, detected
+
+
+def upload_problem(upload, kind: AttachmentKind) -> str | None:
+    """Why ``upload`` would be refused as an attachment of ``kind`` (None: it would not); the stream is
+    rewound, so that :func:`save` reads it again (a form checks the file before it saves the record)."""
+    try:
+        _read(upload, kind)
+        return None
+    except AttachmentError as exc:
+        return str(exc)
+    finally:
+        if upload is not None and upload.filename:
+            upload.stream.seek(0)
 
 
 def attachments_of(owner) -> list[Attachment]:

@@ -52,6 +52,11 @@ def local_time(value: dt.datetime) -> dt.datetime:
     return _local(value)
 
 
+def local_today() -> dt.date:
+    """Today in the configured zone (a change reported at 04:40 in Beijing happened on Beijing's day)."""
+    return _local(dt.datetime.now(dt.timezone.utc)).date()
+
+
 def stored_time(local: dt.datetime) -> dt.datetime:
     """A time a person typed (in the configured zone) as it is stored: naive UTC (for filters)."""
     if local.tzinfo is None:

@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 from wtforms.validators import Email, Regexp
 
+from services.text import local_today
+
 #: Mainland mobile (1[3-9]xxxxxxxxx) or landline with area code (0871-65023456, extension optional).
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
 
@@ -26,5 +28,6 @@ def optional_phone(form, field):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > dt.date.today():
+    # Today where the user is (the configured zone) or on the server, whichever is later: never a false refusal.
+    if field.data and field.data > max(dt.date.today(), local_today()):
         raise ValidationError(_l("This date is in the future."))

@@ -13,7 +13,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, Manager, Measure,
                     MonthlyReport, TeamMember, TeamRole, Violation, db, policy, utcnow)
 from models.workflow import STEPS
-from services import accounts, audit
+from services import accounts, audit, changes
 from services.problems import raise_first
 from services.reports import report_window_end
 from services.text import date_text, local_time, month_text
@@ -163,19 +163,12 @@ def _check_submittable(obj) -> None:
 
 # --- changes ---------------------------------------------------------------------------------------
 def _check_change(change: ChangeRecord) -> None:
-    """Refuse, before anything is changed, a change whose proposed values break the rules now."""
-    account, after = change.account, change.after or {}
-    if change.kind == ChangeKind.maintenance and after.get("maintenance") in Maintenance.__members__:
-        raise_first(accounts.vendor_problems(Maintenance[after["maintenance"]], after.get("vendor")),
-                    TransitionError, record=change)
-    if change.kind == ChangeKind.managers and after.get("team"):
-        team = [accounts.Member(TeamRole[entry.get("role")] if entry.get("role") in TeamRole.__members__ else None,
-                                db.session.get(Manager, int(entry.get("manager_id") or 0)))
-                for entry in after["team"]]
-        if any(member.person is None for member in team):
-            raise TransitionError(gettext("A proposed team member is not a person of the account's unit."))
-        raise_first(accounts.team_problems(account.verified, team, account.unit_id), TransitionError,
-                    record=change)
+    """Refuse, before anything is changed, a change whose proposed values break the rules now (the rules the
+    change form showed, services/changes.py)."""
+    has_qr = change.kind == ChangeKind.public_info and changes.change_qr_code(change) is not None
+    raise_first(changes.proposal_problems(change.kind, change.account, change.after or {}, reason=change.reason,
+                                          closure_notice=change.closure_notice, has_qr=has_qr),
+                TransitionError, record=change)
 
 
 def apply_change(change: ChangeRecord, actor) -> None:
@@ -195,4 +188,6 @@ def apply_change(change: ChangeRecord, actor) -> None:
     elif change.kind == ChangeKind.closure:
         account.status = AccountStatus.closed
         account.in_matrix = False
+    elif change.kind == ChangeKind.public_info:
+        changes.apply_public_entry(change, actor)
     audit.label(account, AuditAction.update, gettext("Change request approved: %(change)s", change=str(change)), actor)

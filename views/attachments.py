@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from models import Attachment, AttachmentKind, db, policy
-from services import attachments
+from models import Account, Attachment, AttachmentKind, db, policy
+from services import attachments, changes
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 
@@ -29,6 +29,9 @@ def _owner(owner_type: str, owner_id: int):
 def upload(owner_type: str, owner_id: int):
     owner = _owner(owner_type, owner_id)
     kind = AttachmentKind.__members__.get(request.form.get("kind", ""), AttachmentKind.signed_form)
+    actor = current_user._get_current_object()
+    if kind == AttachmentKind.qr_code and isinstance(owner, Account) and changes.needs_review(actor, owner):
+        return _propose_qr_code(owner, actor)
     try:
         attachment = attachments.save(owner, request.files.get("file"), current_user._get_current_object(), kind)
         db.session.commit()
@@ -37,6 +40,21 @@ def upload(owner_type: str, owner_id: int):
         db.session.rollback()
         flash(str(exc), "error")
     return redirect(url_for(DETAILS_ENDPOINT[owner_type], id=owner.id))
+
+
+def _propose_qr_code(account: Account, actor):
+    """A unit's new QR code of a published account becomes a change request: the matrix keeps the old one
+    until the department approves (issue 16, finding 6)."""
+    try:
+        change = changes.propose_public_entry(account, actor, qr_upload=request.files.get("file"))
+        db.session.commit()
+    except attachments.AttachmentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(DETAILS_ENDPOINT["account"], id=account.id))
+    flash(gettext("The new QR code is published on the matrix only after the Propaganda Department approves it: "
+                  "a change request was drafted for it. Submit it for review."), "success")
+    return redirect(url_for(DETAILS_ENDPOINT["change"], id=change.id))
 
 
 def _scoped_attachment(attachment_id: int) -> Attachment:
