@@ -1,7 +1,7 @@
 """change kind public_info: a published account's new QR code or homepage address, reviewed (issue 16, finding 6)
 
 Revision ID: ch5e0b3f1a7d2c
-Revises: f2c8d4e6a1b3
+Revises: au7c3e91d05b
 Create Date: 2026-12-01 20:40:00
 
 """
