@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ch5e0b3f1a7d2c'
-down_revision = 'f2c8d4e6a1b3'
+down_revision = 'au7c3e91d05b'
 branch_labels = None
 depends_on = None
 
