@@ -27,6 +27,7 @@ OBJECT_TYPES = {
     "ChangeRecord": _l("Change request"), "MonthlyReport": _l("Monthly report"), "Violation": _l("Violation"),
     "Assessment": _l("Annual assessment"), "Unit": _l("Unit"), "User": _l("User"),
     "WorkCalendar": _l("Work calendar"), "Attachment": _l("Attachment"), "Setting": _l("System settings"),
+    "ReminderLog": _l("Reminder e-mail"),
 }
 
 
@@ -191,6 +192,8 @@ EXPORT_LISTS = {"missing reports": _l("Missing and late monthly reports"), "mont
 
 #: The importer's notes (services/importer.py), written for the record in English, shown translated.
 IMPORT_NOTE = re.compile(r"^Excel import(?:: (?P<units>\d+) units, (?P<managers>\d+) managers, (?P<accounts>\d+) accounts)?$")
+#: A reminder's note (services/reminders.py): the month whose reports it asked for, and the address.
+REMIND_NOTE = re.compile(r"^remind (?P<month>\d{4}-\d{2}) (?P<email>\S+)$")
 
 
 def _note(_view, _context, model, _name):
@@ -203,6 +206,10 @@ def _note(_view, _context, model, _name):
             return gettext("Excel import")
         return gettext("Excel import: %(units)s units, %(managers)s managers, %(accounts)s accounts",
                        units=imported["units"], managers=imported["managers"], accounts=imported["accounts"])
+    reminded = REMIND_NOTE.match(note) if model.object_type == "ReminderLog" else None
+    if reminded is not None:
+        return gettext("Reminder of what is due (monthly reports of %(month)s) e-mailed to %(email)s",
+                       month=reminded["month"], email=reminded["email"])
     match = EXPORT_NOTE.match(note) if model.action == AuditAction.export else None
     if match is None:
         return note

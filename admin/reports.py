@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from models import Account, AuditAction, MonthlyReport, ReviewStatus, Setting, Unit, db, policy
 from models.base import YES_NO, to_id
-from services import audit, exports, reports, settings
+from services import audit, exports, reminders, reports, settings
 from services.snapshots import platform_code, staff_snapshot
 from services.text import export_cell_function, month_text, platform_text, text
 
@@ -151,7 +151,27 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         for account in result["missing"]:
             by_unit.setdefault(account.unit.name, []).append(account)
         return self.render("admin/reports_missing.html", result=result, by_unit=by_unit, units=units,
-                           unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period))
+                           unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period),
+                           can_remind=policy.can_remind(current_user))
+
+    @expose("/missing/remind/", methods=("POST",))
+    def remind_view(self):
+        """提醒未报送单位 (the department's): first who will be reminded and who cannot be, then, confirmed,
+        the reminders sent by the service `flask remind` uses; the result is said on the missing list."""
+        policy.require(policy.can_remind(current_user))
+        period = _month_arg(request.form.get("month")) or reports.reporting_period()
+        unit_id = to_id(request.form.get("unit"))
+        picked = [i for i in (to_id(v) for v in request.form.getlist("account_id")) if i is not None]
+        back = self.get_url(".missing_view", month=period.strftime("%Y-%m"), unit=unit_id)
+        actor = current_user._get_current_object()
+        if request.form.get("confirm") != "1":
+            plan = reminders.missing_reminders(actor, period, unit_id, picked or None)
+            return self.render("admin/reports_remind.html", plan=plan, month=period.strftime("%Y-%m"),
+                               unit_id=unit_id, picked=picked, back=back, people=_people)
+        result = reminders.remind_missing(actor, period, unit_id, picked or None)
+        for category, message in _remind_messages(result):
+            flash(message, category)
+        return redirect(back)
 
     @expose("/summary/")
     def summary_view(self):
@@ -222,6 +242,38 @@ def _missing_rows(result) -> tuple[list, list[list]]:
               r.period.strftime("%Y-%m"), local_time(r.submitted_at)]
              for r in result["late"]]
     return headers, rows
+
+
+def _people(users, email: bool = False) -> str:
+    """张三（会计学院，zhang@example.edu.cn）、李四（校团委）"""
+    return "、".join(f"{u.display_name}（{u.unit.name}，{u.email}）" if email else f"{u.display_name}（{u.unit.name}）"
+                    for u in users)
+
+
+def _remind_messages(result) -> list[tuple[str, str]]:
+    """What the department is told after 提醒未报送单位: how many were sent and to whom, who was already
+    reminded today, who could not be reached."""
+    month = month_text(result.period)
+    messages = []
+    if result.to_remind:
+        messages.append(("success", gettext(
+            "Reminders of the monthly reports of %(month)s were sent to %(count)s people: %(names)s.",
+            month=month, count=len(result.to_remind), names=_people(result.to_remind, email=True))))
+    else:
+        messages.append(("info", gettext("No reminder was sent.")))
+    if result.already:
+        messages.append(("info", gettext("Already reminded today, so not reminded again: %(names)s.",
+                                         names=_people(result.already))))
+    if result.no_email:
+        messages.append(("warning", gettext("Could not be reached (no e-mail address in their user account): "
+                                            "%(names)s.", names=_people(result.no_email))))
+    if result.no_user:
+        messages.append(("warning", gettext("These units have no user account to remind: %(names)s.",
+                                            names="、".join(result.no_user))))
+    if result.failed:
+        messages.append(("error", gettext("The mail server could not be reached; not sent to: %(names)s. "
+                                          "Try again later.", names=_people(result.failed))))
+    return messages
 
 
 def _user():

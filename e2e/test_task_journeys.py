@@ -273,27 +273,64 @@ def missing_units(server) -> set[str]:
 
 
 def remind_steps(j: Journey) -> tuple[set[str], bool]:
-    """As the department today: the home page's 月报表未报送 card → its full list, grouped by unit.
+    """As the department: the home page's 月报表未报送 card → its full list, grouped by unit →
+    提醒未报送单位 (every unit listed) → the confirmation (who gets the e-mail, who cannot) → 确认发送.
     Returns the unit names read off the screen and whether a reminder could be sent from the screen."""
     j.click(".card:has-text('月报表未报送') a:text-is('查看列表')")
     j.shot("remind-missing")
     found = {h.inner_text().rsplit(" ", 1)[0].strip() for h in j.page.query_selector_all("h3.h6")}
-    j.note("no way to remind from the screens: `flask remind` (cron) mails every unit user once a day")
-    return found, False
+    j.click("button:text-is('提醒未报送单位')")
+    j.shot("remind-confirm")
+    j.click("button:text-is('确认发送')")
+    j.shot("remind-sent")
+    assert j.page.query_selector(".alert:has-text('发送提醒邮件')") is not None
+    return found, True
 
 
 def reminders_are_done(server, units: set[str]) -> None:
-    """Each unit found has had its users reminded today."""
-    from models import ReminderLog, Unit, User
+    """Each unit found that has a unit user with an e-mail address has had them reminded today (the
+    reminder log); a unit without one is the one the screen said could not be reached."""
+    from models import ReminderLog, Role, Unit, User
 
     def check(db):
         reminded = {name for (name,) in db.session.query(Unit.name).join(User, User.unit_id == Unit.id)
                     .join(ReminderLog, ReminderLog.user_id == User.id).filter(ReminderLog.day == dt.date.today())}
-        assert units <= reminded
+        reachable = {name for (name,) in db.session.query(Unit.name).join(User, User.unit_id == Unit.id).filter(
+            User.role.in_((Role.unit_editor, Role.unit_leader)), User.active.is_(True), User.email != "")}
+        assert units & reachable, "the demo data has a unit with logins that has not reported"
+        assert units & reachable <= reminded
     _in_app(server, check)
 
 
-def test_find_and_remind_units_not_reported(page_as, server):
+@pytest.fixture
+def mail_server(server):
+    """A loopback SMTP server for the reminders the journey sends (aiosmtpd, as in tests/test_reminders.py)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        messages: list = []
+
+        async def handle_DATA(self, _server, _session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+            self.messages.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    config = server["app"].config
+    old = config["MAIL_SERVER"], config["MAIL_PORT"]
+    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    config["MAIL_SERVER"], config["MAIL_PORT"] = old
+    controller.stop()
+
+
+def test_find_and_remind_units_not_reported(page_as, server, mail_server):
     expected = missing_units(server)
     assert expected, "the demo data has units that have not reported"
     j = Journey(page_as("dept"), "3 find and remind non-reporting")
@@ -302,6 +339,7 @@ def test_find_and_remind_units_not_reported(page_as, server):
     RESULTS[j.name]["reminded"] = reminded
     assert found == expected
     if reminded:
+        assert mail_server.messages, "the reminders went out by e-mail"
         reminders_are_done(server, expected)
 
 

@@ -166,6 +166,11 @@ def owns(user, obj) -> bool:
     return obj.audit_unit_id is not None and obj.audit_unit_id == user.unit_id
 
 
+def can_remind(user) -> bool:
+    """Reminding the units that have not reported (the missing-reports list) is the department's."""
+    return _role(user) in DEPT
+
+
 def may_delete_some(user, model) -> bool:
     """Whether a delete button is offered at all on ``model``'s screens."""
     return _role(user) in DELETERS.get(model, frozenset())

@@ -92,6 +92,8 @@ QR_ACCOUNT = "云财会计学院"
 #: The dormant account, and the accounts that report monthly.
 DORMANT_ACCOUNT = "信息管理中心微博"
 REPORTING = ("云财会计学院", "会计学院微博", "云财青年", "云财信息化")
+#: Not reported for the month now due: one unit with logins to remind (提醒未报送单位), one without any.
+MISSING_NOW = ("会计学院微博", "云财信息化")
 
 UNIT_OPINION = "已知我单位开设此新媒体帐号，并明确对此帐号及发布内容负有管理责任。"
 
@@ -261,7 +263,7 @@ def load_demo(today: dt.date | None = None, now: dt.datetime | None = None) -> l
         window_end = report_window_end(period)
         for name in REPORTING:
             account = accounts[name]
-            if name == "云财信息化" and months_ago == 0:
+            if name in MISSING_NOW and months_ago == 0:
                 continue  # missing report
             if db.session.query(MonthlyReport).filter_by(account_id=account.id, period=period).first():
                 continue

@@ -1,25 +1,28 @@
-"""Reminders (`flask --app wsgi remind`, run daily by cron): one e-mail per responsible unit user listing
-what is due soon or overdue for their unit; the same items are on their home page. Never twice a day."""
+"""Reminders (`flask --app wsgi remind`, run daily by cron, and the department's 提醒未报送单位 on the
+missing-reports list): one e-mail per responsible unit user listing what is due soon or overdue for their
+unit; the same items are on their home page. Never twice a day: the reminder log decides."""
 from __future__ import annotations
 
 import datetime as dt
 import smtplib
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus, Role, User,
-                    db)
-from services import reports, settings
+from models import (Account, AccountStatus, AuditAction, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
+                    Role, Unit, User, db, policy)
+from services import audit, reports, settings
 from services.text import date_text, month_text
 from services.workdays import add_working_days, is_provisional, provisional_note
 
 
-def items_for(user: User, today: dt.date) -> list[str]:
+def items_for(user: User, today: dt.date, period: dt.date | None = None) -> list[str]:
     """What this unit user should act on: drafts near or past their deadline, reports not yet
-    submitted in the window, and (for the unit leader) submissions waiting for the unit's opinion."""
+    submitted for ``period`` (default: the month now due), and (for the unit leader) submissions waiting
+    for the unit's opinion."""
     # "Due soon": this many working days away or closer (系统设置).
     soon = add_working_days(today, settings.value("reminder_lead_working_days"))
     lines = []
@@ -35,7 +38,7 @@ def items_for(user: User, today: dt.date) -> list[str]:
     for change in changes:
         lines.append(_due_line(gettext("Change request “%(name)s”", name=str(change)), change.due_on, today,
                                working_days=True))
-    period = reports.reporting_period(today)
+    period = reports.month_start(period) if period else reports.reporting_period(today)
     window_end = reports.report_window_end(period)
     submitted = sa.select(MonthlyReport.account_id).where(MonthlyReport.period == period,
                                                           MonthlyReport.submitted_at.is_not(None))
@@ -70,37 +73,125 @@ def _due_line(what: str, due: dt.date, today: dt.date, working_days: bool = Fals
 def send_reminders(today: dt.date | None = None) -> tuple[int, int]:
     """Send today's reminders; returns (messages sent, users skipped because already reminded today)."""
     today = today or dt.date.today()
-    config = current_app.config
-    users = db.session.query(User).filter(User.role.in_((Role.unit_editor, Role.unit_leader)),
-                                          User.active.is_(True), User.email.is_not(None), User.email != "") \
-        .order_by(User.id).all()
-    reminded = {row.user_id for row in db.session.query(ReminderLog).filter(ReminderLog.day == today)}
+    users = db.session.query(User).filter(User.role.in_(UNIT_CONTACTS), User.active.is_(True),
+                                          User.email.is_not(None), User.email != "").order_by(User.id).all()
+    reminded = reminded_today(today)
     sent = skipped = 0
-    with force_locale(config["BABEL_DEFAULT_LOCALE"]):
-        for user in users:
-            if user.id in reminded:
-                skipped += 1
-                continue
-            lines = items_for(user, today)
-            if not lines:
-                continue
-            message = EmailMessage()
-            message["Subject"] = gettext("[New-media registry] %(count)s items due for %(unit)s",
-                                         count=len(lines), unit=user.unit.name)
-            message["From"] = config["MAIL_SENDER"]
-            message["To"] = user.email
-            body = [gettext("Dear %(name)s,", name=user.display_name), "",
-                    gettext("These items of %(unit)s need your attention:", unit=user.unit.name), ""]
-            body += [f"  • {line}" for line in lines]
-            body += ["", gettext("Log in to the New-Media Account Registry to deal with them."),
-                     config.get("SERVER_URL") or ""]
-            message.set_content("\n".join(body))
-            _deliver(message)
+    for user in users:
+        if user.id in reminded:
+            skipped += 1
+            continue
+        if remind(user, today) is not None:
             # Recorded per user at once: a failure later in the run does not resend to those done.
-            db.session.add(ReminderLog(user_id=user.id, day=today, items=len(lines)))
             db.session.commit()
             sent += 1
     return sent, skipped
+
+
+#: Who is reminded for a unit: its responsible users (those with an e-mail address).
+UNIT_CONTACTS = (Role.unit_editor, Role.unit_leader)
+
+
+def reminded_today(today: dt.date) -> set[int]:
+    """The users the reminder log shows as reminded on ``today`` (by `flask remind` or from the list)."""
+    return {user_id for (user_id,) in db.session.query(ReminderLog.user_id).filter(ReminderLog.day == today)}
+
+
+def remind(user: User, today: dt.date, period: dt.date | None = None, actor: User | None = None) -> ReminderLog | None:
+    """Send ``user`` the reminder e-mail of what is due for their unit (the monthly reports of ``period``,
+    default the month now due) and record it in the reminder log and the audit log. Nothing is sent (None)
+    when nothing is due. The one sending path of `flask remind` and of the missing-reports list."""
+    config = current_app.config
+    period = reports.month_start(period) if period else reports.reporting_period(today)
+    with force_locale(config["BABEL_DEFAULT_LOCALE"]):
+        lines = items_for(user, today, period)
+        if not lines:
+            return None
+        message = EmailMessage()
+        message["Subject"] = gettext("[New-media registry] %(count)s items due for %(unit)s",
+                                     count=len(lines), unit=user.unit.name)
+        message["From"] = config["MAIL_SENDER"]
+        message["To"] = user.email
+        body = [gettext("Dear %(name)s,", name=user.display_name), "",
+                gettext("These items of %(unit)s need your attention:", unit=user.unit.name), ""]
+        body += [f"  • {line}" for line in lines]
+        body += ["", gettext("Log in to the New-Media Account Registry to deal with them."),
+                 config.get("SERVER_URL") or ""]
+        message.set_content("\n".join(body))
+    _deliver(message)
+    row = ReminderLog(user_id=user.id, day=today, items=len(lines))
+    db.session.add(row)
+    db.session.flush()
+    # Written for the record in English (shown as a sentence by admin/audit.py); the unit's users see it.
+    entry = audit.record(AuditAction.create, row, user=actor, note=f"remind {period:%Y-%m} {user.email}")
+    entry.object_label, entry.unit_id = f"{user.display_name}（{user.unit.name}）"[:200], user.unit_id
+    return row
+
+
+@dataclass
+class MissingReminders:
+    """Who a reminder of a month's missing monthly reports reaches (the department's 提醒未报送单位)."""
+    period: dt.date
+    #: Unit users with an e-mail address, not yet reminded today: to be reminded (after sending: reminded).
+    to_remind: list[User] = field(default_factory=list)
+    #: Already reminded today (the reminder log): not reminded twice.
+    already: list[User] = field(default_factory=list)
+    #: Unit users without an e-mail address: cannot be reached.
+    no_email: list[User] = field(default_factory=list)
+    #: Units with an account shown but no active unit user at all.
+    no_user: list[str] = field(default_factory=list)
+    #: After sending: those the mail server did not take (it failed; the rest were not tried).
+    failed: list[User] = field(default_factory=list)
+    sent: bool = False
+
+
+def missing_reminders(actor: User, period: dt.date, unit_id: int | None = None,
+                      account_ids: list[int] | None = None, today: dt.date | None = None) -> MissingReminders:
+    """Who a reminder of ``period``'s missing monthly reports would reach: the responsible users of the
+    units with an account not reported (of ``account_ids`` only, when given; within the unit filter)."""
+    policy.require(policy.can_remind(actor))
+    today = today or dt.date.today()
+    result = MissingReminders(period=reports.month_start(period))
+    unit_ids = reports.units_missing(actor, result.period, unit_id, account_ids)
+    if not unit_ids:
+        return result
+    users = db.session.query(User).join(Unit, User.unit_id == Unit.id).filter(
+        User.unit_id.in_(unit_ids), User.role.in_(UNIT_CONTACTS), User.active.is_(True)) \
+        .order_by(Unit.name, User.id).all()
+    reminded = reminded_today(today)
+    for user in users:
+        if not (user.email or "").strip():
+            result.no_email.append(user)
+        elif user.id in reminded:
+            result.already.append(user)
+        else:
+            result.to_remind.append(user)
+    with_users = {user.unit_id for user in users}
+    result.no_user = [name for (name,) in db.session.query(Unit.name).filter(
+        Unit.id.in_(set(unit_ids) - with_users)).order_by(Unit.name)]
+    return result
+
+
+def remind_missing(actor: User, period: dt.date, unit_id: int | None = None,
+                   account_ids: list[int] | None = None, today: dt.date | None = None) -> MissingReminders:
+    """The department reminds the units that have not reported ``period``: each responsible user with an
+    e-mail, not reminded today, gets the reminder of `flask remind` (listing that month's missing reports).
+    Each is committed at once; if the mail server fails, the rest are returned as ``failed``."""
+    today = today or dt.date.today()
+    result = missing_reminders(actor, period, unit_id, account_ids, today)
+    reminded = []
+    for index, user in enumerate(result.to_remind):
+        try:
+            row = remind(user, today, result.period, actor)
+        except (OSError, smtplib.SMTPException):
+            db.session.rollback()
+            result.failed = result.to_remind[index:]
+            break
+        if row is not None:
+            db.session.commit()
+            reminded.append(user)
+    result.to_remind, result.sent = reminded, True
+    return result
 
 
 def _deliver(message: EmailMessage) -> None:

@@ -91,6 +91,16 @@ def _missing_query(user, period: dt.date, unit_id: int | None = None):
         .order_by(Unit.name, Account.name)
 
 
+def units_missing(user, period: dt.date, unit_id: int | None = None,
+                  account_ids: list[int] | None = None) -> list[int]:
+    """The units (ids) with an account not reported for ``period`` in the user's scope (of ``account_ids``
+    only, when given), as the missing-reports list shows them."""
+    query = _missing_query(user, month_start(period), unit_id)
+    if account_ids is not None:
+        query = query.filter(Account.id.in_(account_ids))
+    return list(dict.fromkeys(unit for (unit,) in query.with_entities(Account.unit_id)))
+
+
 def _missing_rows(query) -> list[Row]:
     from services.text import text
 

@@ -37,6 +37,9 @@ GROUPS = {"dormant": _l("Suspected dormant accounts"), "assessment": _l("Annual 
 #: The four parts of the assessment's score; together they are the full score (services/assessment.py).
 WEIGHT_PARTS = ("registered_on_time", "reports_on_time", "posts", "no_violation")
 FULL_SCORE = 100
+#: The built-in weights (as config.py): a configured ASSESSMENT_WEIGHTS that leaves out a part keeps this one.
+BUILT_IN_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
+                    "per_violation": 10}
 
 DEFINITIONS = (
     Definition("dormant_no_posts_months", "dormant", _l("Months in a row without posts"),
@@ -82,7 +85,7 @@ def default(key: str) -> int:
     source = BY_KEY[key].config
     if isinstance(source, tuple):
         name, item = source
-        return int(current_app.config[name][item])
+        return int({**BUILT_IN_WEIGHTS, **(current_app.config.get(name) or {})}[item])
     return int(current_app.config[source])
 
 

@@ -16,6 +16,7 @@ from models.base import LabeledEnum
 
 from .access.conftest import access_world, kept_world, world  # noqa: F401 (the kept world: only GETs here)
 from .conftest import USERNAMES, log_in
+from .test_reminders import smtp  # noqa: F401 (the loopback SMTP server fixture)
 
 #: Names and codes that are Latin in Chinese too.
 ALLOWED = {"APP", "QQ", "ID", "IP", "URL", "PDF", "CSV", "XLSX", "Excel", "JPEG", "PNG", "KB", "MB", "English", "B站"}
@@ -161,6 +162,8 @@ def test_the_audit_log_of_every_kind_of_entry_reads_in_chinese(app, access_world
             AuditLog(action=AuditAction.export, note="accounts xlsx "),
             AuditLog(action=AuditAction.export, note="missing reports 2026-10 (csv)"),
             AuditLog(action=AuditAction.login_failed, username="nobody"),
+            AuditLog(action=AuditAction.create, object_type="ReminderLog", object_id=1, object_label="editor（会计学院）",
+                     note="remind 2026-10 editor@example.edu.cn"),
             AuditLog(action=AuditAction.update, object_type="Setting",
                      changes={"dormant_no_posts_months": [3, 4], "weight_per_violation": [10, 5]}),
             AuditLog(action=AuditAction.update, object_type="WorkCalendar", object_id=1, object_label="国庆节",
@@ -177,3 +180,25 @@ def test_the_audit_log_of_every_kind_of_entry_reads_in_chinese(app, access_world
     found = [problem for url in ["/admin/audit/"] + [f"/admin/audit/details/?id={i}" for i in ids]
              if (problem := _check(app, client, url, names))]
     assert not found, "\n".join(found)
+
+
+def test_reminding_the_units_that_have_not_reported_reads_in_chinese(app, access_world, smtp):  # noqa: F811
+    """提醒未报送单位: the list with its button, the confirmation, and what is said after sending (sent,
+    already reminded today, no e-mail)."""
+    from .access.test_chores import register_both_accounts
+
+    register_both_accounts(app, access_world)
+    with app.app_context():
+        db.session.query(User).filter_by(username="editor").one().email = "editor@example.edu.cn"
+        db.session.commit()
+    client, names = log_in(app, USERNAMES["dept_admin"]), _names(app)
+    assert _check(app, client, "/admin/reports/missing/?month=2026-10", names) is None
+    pages = [client.post("/admin/reports/missing/remind/", data={"month": "2026-10", "csrf_token": client.csrf})]
+    for _ in range(2):  # sent, then: already reminded today
+        sent = client.post("/admin/reports/missing/remind/",
+                           data={"month": "2026-10", "confirm": "1", "csrf_token": client.csrf})
+        pages.append(client.get(sent.headers["Location"]))
+    texts = [visible_text(page.get_data(as_text=True)) for page in pages]
+    assert "确认发送" in texts[0] and "提醒邮件" in texts[1] and "今天已提醒过" in texts[2] and "无法送达" in texts[2]
+    found = [words for text in texts if (words := latin_words(text, names))]
+    assert not found, found

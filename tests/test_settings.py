@@ -33,6 +33,14 @@ def test_defaults_come_from_the_configuration(app, ctx, monkeypatch):
             settings.weights()["per_violation"]) == (5, 4, 5)
 
 
+def test_weights_left_out_of_the_configuration_keep_their_built_in_default(app, ctx, monkeypatch):
+    """A configured ASSESSMENT_WEIGHTS without some parts used to raise KeyError on reading them."""
+    monkeypatch.setitem(app.config, "ASSESSMENT_WEIGHTS", {"posts": 30, "no_violation": 0})
+    assert settings.weights() == {"registered_on_time": 20, "reports_on_time": 50, "posts": 30,
+                                  "no_violation": 0, "per_violation": 10}
+    assert settings.value("weight_per_violation") == 10
+
+
 def test_a_saved_value_replaces_the_default_at_once(app, world, login_as):
     dept = login_as("dept_admin")
     response = dept.post("/admin/settings/", data=_form(dormant_no_posts_months=4))

@@ -6,7 +6,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from models import Account, AccountStatus, MonthlyReport, Violation, WorkCalendar, db
+from models import Account, AccountStatus, AuditLog, MonthlyReport, ReminderLog, User, Violation, WorkCalendar, db
+
+from ..conftest import csrf_from
+from ..test_reminders import smtp  # noqa: F401 (the loopback SMTP server fixture)
 
 from .matrix import ALL_SEEING, ROLES, UNIT_ROLES, VIEWS, body, count, fetch, leaks, xlsx_text
 
@@ -52,6 +55,58 @@ def test_missing_reports_page_is_scoped(app, access_world, login_as, role, query
     else:
         assert not leaks(text), f"missing-reports{query} shows {role} the other unit"
         assert "本单位帐号" in text
+
+
+def give_emails(app) -> None:
+    with app.app_context():
+        for username in ("editor", "leader", "other_editor"):
+            db.session.query(User).filter_by(username=username).one().email = f"{username}@example.edu.cn"
+        db.session.commit()
+
+
+@pytest.mark.parametrize("which", ["all", "own", "other"])
+@pytest.mark.parametrize("step", ["confirm", "send"])
+@pytest.mark.parametrize("role", ROLES)
+def test_remind_from_the_missing_list_is_the_departments(app, access_world, login_as, smtp, role, step,  # noqa: F811
+                                                         which):
+    """提醒未报送单位: a forged POST (with the session's CSRF token) as a unit user or the auditor is 403 and
+    sends, logs and audits nothing; the department's sends (positive control)."""
+    register_both_accounts(app, access_world)
+    give_emails(app)
+    data = {"month": "2026-10", **({"confirm": "1"} if step == "send" else {})}
+    if which != "all":
+        data["account_id"] = access_world["rows"]["accounts"][which]
+    response = login_as(role).post("/admin/reports/missing/remind/", data)
+    with app.app_context():
+        logged = db.session.query(ReminderLog).count()
+        audited = db.session.query(AuditLog).filter(AuditLog.object_type == "ReminderLog").count()
+    if role == "dept_admin":
+        expected = {"all": 3, "own": 2, "other": 1}[which] if step == "send" else 0
+        assert response.status_code == (302 if step == "send" else 200)
+        assert len(smtp.messages) == logged == audited == expected
+    else:
+        assert response.status_code == 403
+        assert smtp.messages == [] and logged == 0 and audited == 0
+
+
+@pytest.mark.parametrize("step", ["confirm", "send"])
+def test_remind_from_the_missing_list_sends_the_anonymous_to_the_login_page(app, access_world, smtp, step):  # noqa: F811
+    register_both_accounts(app, access_world)
+    give_emails(app)  # the department would reach them
+    client = app.test_client()
+    token = csrf_from(body(client.get("/login")))
+    response = client.post("/admin/reports/missing/remind/", data={
+        "month": "2026-10", "csrf_token": token, **({"confirm": "1"} if step == "send" else {})})
+    assert response.status_code == 302 and response.headers["Location"].split("?")[0].endswith("/login")
+    assert smtp.messages == [] and count(app, ReminderLog) == 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_department_is_offered_the_remind_button(app, access_world, login_as, role):
+    register_both_accounts(app, access_world)
+    html = body(login_as(role).get("/admin/reports/missing/?month=2026-10"))
+    assert ("提醒未报送单位" in html) == (role == "dept_admin")
+    assert ("/admin/reports/missing/remind/" in html) == (role == "dept_admin")
 
 
 @pytest.mark.parametrize("role", ROLES)
