@@ -1,5 +1,5 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
-from flask import flash, url_for
+from flask import flash, request, url_for
 from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AccountStatus, ChangeRecord, Manager, Platform, TeamMember, Unit, db
+from models import Account, AccountStatus, ChangeRecord, Manager, Platform, TeamMember, TeamRole, Unit, db
 
 from models import policy
 from services import validators
@@ -144,6 +144,10 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
     def create_form(self, obj=None):
         form = super().create_form(obj)
         form.record, form.problems = None, []
+        if request.method == "GET" and "team" in form and not form.team.entries:
+            # A new account's team as on the paper form: a 负责人 row and a 管理员 row to fill in.
+            for role in (TeamRole.head, TeamRole.admin):
+                form.team.append_entry().form.role.data = role
         return form
 
     def edit_form(self, obj=None):

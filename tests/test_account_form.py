@@ -143,3 +143,9 @@ def test_a_required_field_left_empty_is_in_the_summary_too(world, login_as):
 def test_no_summary_on_a_form_without_errors(world, login_as):
     html = body(login_as("unit_editor").get(f"/admin/accounts/edit/?id={world['own_account']}"))
     assert "form-error-summary" not in html
+
+
+def test_a_new_account_starts_with_a_head_row_and_an_administrator_row(world, login_as):
+    fields = form_fields(body(login_as("unit_editor").get("/admin/accounts/new/")))
+    assert fields["team-0-role"] == ["head"] and fields["team-1-role"] == ["admin"]
+    assert "team-2-role" not in fields
