@@ -199,3 +199,23 @@ def test_import_creates_teams_at_version_one(app, world, ctx):
     db.session.commit()
     account = db.session.query(Account).filter_by(name="新闻学院官微").one()
     assert account.version == 1 and len(account.team) == 2
+
+
+def test_a_person_replaced_on_a_team_row_is_in_the_audit_log(app, saved_world, login_as):
+    """第十条: the team row's new person is written to the audit log (it was set through the relationship, so
+    its column changed only during the flush, after the audit hook had looked)."""
+    from models import AuditAction, AuditLog
+
+    world = saved_world
+    with app.app_context():
+        newcomer = make_manager(db.session.get(Unit, world["own_unit"]), "审计新人").id
+        db.session.commit()
+    editor = login_as("unit_editor")
+    page = opened(editor, world["own_account"])
+    page["team-1-manager"] = [str(newcomer)]
+    assert editor.post(f"/admin/accounts/edit/?id={world['own_account']}", page).status_code == 302
+    with app.app_context():
+        entries = db.session.query(AuditLog).filter_by(object_type="TeamMember", action=AuditAction.update).all()
+        changes = [entry.changes for entry in entries if entry.changes and "manager_id" in entry.changes]
+        assert changes == [{"manager_id": [world["own_admin"], newcomer]}]
+        assert all(entry.unit_id == world["own_unit"] and entry.username == "editor" for entry in entries)
