@@ -66,8 +66,11 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     register = _l("Register")
     oversight = _l("Oversight")
     system = _l("System")
-    admin.add_view(AccountView(Account, _l("Accounts"), endpoint="accounts", url="accounts", category=register))
-    admin.add_view(ManagerView(Manager, _l("Managers"), endpoint="managers", url="managers", category=register))
+    accounts = AccountView(Account, _l("Accounts"), endpoint="accounts", url="accounts", category=register)
+    managers = ManagerView(Manager, _l("Managers"), endpoint="managers", url="managers", category=register)
+    accounts.people_view = managers  # a new person from a team row: the manager form and its checks
+    admin.add_view(accounts)
+    admin.add_view(managers)
     admin.add_view(ChangeView(ChangeRecord, _l("Change requests"), endpoint="changes", url="changes",
                               category=register))
     admin.add_view(ReportView(MonthlyReport, _l("Monthly reports"), endpoint="reports", url="reports"))

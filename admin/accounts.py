@@ -1,5 +1,6 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
-from flask import flash, url_for
+from flask import flash, request, url_for
+from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
 from flask_babel import gettext, lazy_gettext as _l
@@ -8,20 +9,38 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AccountStatus, ChangeRecord, Manager, Platform, TeamMember, Unit, db
+from models import Account, AccountStatus, ChangeRecord, Manager, Platform, TeamMember, TeamRole, Unit, db
 
 from models import policy
 from services import validators
 from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
-from .fields import RenderedByForm, ScopedAjaxLoader, group
+from .fields import Facts, RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import deadline_cell, late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
 from services import accounts
-from services.problems import raise_first
+from services.problems import Problem
 from services.text import date_text
+
+
+class NewPersonButton:
+    """"New person" beside a team row's search box: opens the dialog of admin/_new_person.html (admin.js). Shown
+    only to a user who may create people; its words are translated when the form is drawn."""
+
+    def __bool__(self):
+        return policy.can_create(self_user(), Manager)
+
+    def __html__(self):
+        if not self:
+            return ""
+        return str(Markup('<button type="button" class="btn btn-outline-primary" data-new-person '
+                          'title="{}">{}</button>').format(gettext("Add a person who is not yet listed under Managers"),
+                                                           gettext("Add a new person")))
+
+
+NEW_PERSON_BUTTON = NewPersonButton()
 
 
 class TeamInline(InlineFormAdmin):
@@ -33,6 +52,9 @@ class TeamInline(InlineFormAdmin):
     }
     form_args = {"manager": {"validators": [InputRequired()], "render_kw": SEARCH_PERSON},
                  "role": {"validators": [InputRequired()]}}
+    # One row per person: the person (with "new person" beside the search box) and the role side by side.
+    form_rules = [rules.Row("manager", "role")]
+    form_widget_args = {"manager": {"append": NEW_PERSON_BUTTON}}
 
 
 class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowMixin, ScopedModelView):
@@ -71,14 +93,19 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         "positioning_audience", "maintenance", "vendor", "homepage_url", "in_matrix",
     ]
     inline_models = [TeamInline(TeamMember)]
-    # Grouped as on the 备案审批表: basic information, positioning (注3), management team.
+    # Grouped as on the 备案审批表 (views/printing.py prints it): the account, who runs it, its positioning (注3),
+    # its management team, the review. Two columns on a wide screen, one on a phone (admin.css).
     form_create_rules = form_edit_rules = [
-        *group(_l("Basic information"), "name", "platform", "platform_other", "platform_account_id",
-               "wechat_original_id", "creator_entity", "unit", "created_on", "verified", "maintenance", "vendor",
-               "homepage_url", "in_matrix"),
-        *group(_l("Positioning (function, content, audience)"), "positioning_function", "positioning_content",
-               "positioning_audience"),
-        *group(_l("Management team (one person in charge, one or more administrators)"), "team"),
+        Section("basic", _l("Basic information"), "name", "platform", "platform_other", "platform_account_id",
+                "wechat_original_id", "created_on", "verified", "homepage_url"),
+        Section("owner", _l("Owner and maintenance"), "creator_entity", "unit", "maintenance", "vendor",
+                extra=[Facts(lambda account: unit_facts(account))]),
+        Section("positioning", _l("Positioning (function, content, audience)"), "positioning_function",
+                "positioning_content", "positioning_audience", wide=("positioning_function", "positioning_content",
+                                                                     "positioning_audience")),
+        Section("team", _l("Management team (one person in charge, one or more administrators)"), "team",
+                wide=("team",)),
+        Section("review", _l("Review opinions"), "in_matrix", extra=[Facts(lambda account: review_facts(account))]),
         RenderedByForm("row_version"),  # the version the user loaded: a stale save is refused
     ]
     form_args = {
@@ -111,24 +138,112 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
             selectinload(Account.team).joinedload(TeamMember.manager),
             joinedload(Account.unit_signed_by), joinedload(Account.approved_by))
 
+    #: The manager view whose form and checks make a new person from a team row (admin/__init__.py links it).
+    people_view = None
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.record, form.problems = None, []
+        if request.method == "GET" and "team" in form and not form.team.entries:
+            # A new account's team as on the paper form: a 负责人 row and a 管理员 row to fill in.
+            for role in (TeamRole.head, TeamRole.admin):
+                form.team.append_entry().form.role.data = role
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        form.record, form.problems = obj, []
+        return form
+
+    def error_summary(self, form):
+        """The refusals to list at the top of the form (admin/_form_summary.html)."""
+        return error_summary(form)
+
+    def new_person_form(self):
+        """The manager form shown in the "new person" dialog of a team row, or None when the user may not create
+        people (admin/_new_person.html; it posts to the manager view's team_person endpoint)."""
+        if self.people_view is None or not self.people_view.can_create:
+            return None
+        return self.people_view.blank_create_form()
+
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         model.wechat_original_id = accounts.normal_original_id(model.wechat_original_id)
         if model.platform != Platform.other:
             model.platform_other = None
         unit = model.unit or (db.session.get(Unit, model.unit_id) if model.unit_id else None)
-        raise_first(accounts.account_problems(model, unit.established_on if unit else None), ValidationError)
+        problems = accounts.account_problems(model, unit.established_on if unit else None)
         team = [accounts.Member(m.role, m.manager) for m in model.team if m.manager is not None]
-        if not all(policy.owns(self_user(), member.person) for member in team):
-            raise ValidationError(gettext("You can only add people of your own unit."))
-        # The department may keep a team from another unit (an account moved with its people, services/bulk.py).
-        raise_first(accounts.team_problems(model.verified, team), ValidationError)
+        foreign = [member.person for member in team if not policy.owns(self_user(), member.person)]
+        problems += [Problem("team", gettext("You can only add people of your own unit."), about=person)
+                     for person in foreign]
+        if not foreign:
+            # The department may keep a team from another unit (an account moved with its people, services/bulk.py).
+            problems += accounts.team_problems(model.verified, team)
+        if problems:
+            show_problems(form, problems)
+            raise ValidationError(gettext("Please correct the problems marked below."))
         if is_created:
             model.status = AccountStatus.draft
         warn_likely_duplicate(model)
         if model.created_on and (is_created or model.registration_due is None
                                  or "created_on" in sa_changed(model)):
             model.registration_due = accounts.registration_due(model.created_on)
+
+
+TEAM_FIELDS = ("team", "head", "admins")
+
+
+def show_problems(form, problems: list[Problem]) -> None:
+    """Each refusal next to what it is about: the field, the team row of the person (the last one of a person
+    listed twice), the team as a whole; what the form does not show goes to the summary only (``form.problems``)."""
+    rows = team_rows(form)
+    for problem in problems:
+        matching = [entry for entry, person in rows if problem.about is not None and same_person(person, problem.about)]
+        if matching:
+            add_error(matching[-1].form.manager, problem.message)
+        elif problem.field in TEAM_FIELDS and "team" in form:
+            add_error(form.team, problem.message)
+        elif problem.field not in TEAM_FIELDS and problem.field in form:
+            add_error(form[problem.field], problem.message)
+        else:
+            form.problems.append(problem.message)
+
+
+def team_rows(form) -> list:
+    """The team rows of the posted form that stay on the team, with their person: (entry, person)."""
+    if "team" not in form:
+        return []
+    field = form.team
+    return [(entry, entry.form.manager.data) for entry in field.entries
+            if not (hasattr(field, "should_delete") and field.should_delete(entry))]
+
+
+def same_person(a, b) -> bool:
+    return a is b or (getattr(a, "id", None) is not None and getattr(a, "id", None) == getattr(b, "id", None))
+
+
+def unit_facts(account):
+    """The unit's principal head, title and phone, as the paper form prints them beside the responsible unit."""
+    unit = account.unit if account is not None else None
+    if unit is None:
+        return []
+    return [(gettext("Principal head of unit"), unit.leader_name), (gettext("Title"), unit.leader_title),
+            (gettext("Contact phone"), unit.phone)]
+
+
+def review_facts(account):
+    """Where the registration stands and the opinions given (the form's last rows, filled in by the review)."""
+    if account is None:
+        return [(gettext("Review"), gettext("Saved as a draft; after it is submitted, the unit's head gives the "
+                                            "unit's opinion and the Propaganda Department reviews it."))]
+    signed = lambda who, when: " · ".join(x for x in (str(who or ""), date_text(when) if when else "") if x)  # noqa: E731
+    return [(gettext("Status"), account.status.label if account.status else ""),
+            (gettext("Unit opinion"), account.unit_opinion),
+            (gettext("Unit signed by"), signed(account.unit_signed_by, account.unit_signed_at)),
+            (gettext("Propaganda Department opinion"), account.dept_opinion),
+            (gettext("Approved by"), signed(account.approved_by, account.approved_at)),
+            (gettext("Reason for return"), account.return_reason)]
 
 
 def change_history(account: Account):

@@ -202,3 +202,75 @@ class GroupTitle(rules.BaseRule):
 def group(title, *names) -> list:
     """A titled group of fields on a form, as the paper form groups its rows."""
     return [GroupTitle(title)] + [OptionalField(name) for name in names]
+
+
+# --- forms laid out like the paper forms (the 备案审批表's groups of rows) ----------------------------------------
+class Cell(OptionalField):
+    """One field of a :class:`Section`: a cell of its grid, or a whole row of it (``wide``)."""
+
+    def __init__(self, field_name, wide=False):
+        super().__init__(field_name)
+        self.wide = wide
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        html = super().__call__(form, form_opts, field_args)
+        if not html:
+            return ""
+        return Markup('<div class="form-cell{}" data-field="{}">{}</div>').format(
+            " form-cell-wide" if self.wide else "", self.field_name, html)
+
+
+class Facts(rules.BaseRule):
+    """Read-only lines of a section (what the form does not edit: the unit's head, the opinions of the review):
+    ``facts(record)`` gives (label, value) pairs for the record being edited (None on a new record's form)."""
+
+    def __init__(self, facts):
+        super().__init__()
+        self.facts = facts
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        lines = [(str(label), value) for label, value in self.facts(getattr(form, "record", None)) if value]
+        if not lines:
+            return ""
+        items = Markup("").join(Markup('<dt>{}</dt><dd>{}</dd>').format(label, value) for label, value in lines)
+        return Markup('<dl class="form-cell form-cell-wide form-facts">{}</dl>').format(items)
+
+
+class Section(rules.NestedRule):
+    """A group of rows of the paper form: a fieldset with its heading, its fields in two columns on a wide screen
+    and in one on a phone (views/static/admin.css, ``.form-section-grid``). A section whose fields the user's form
+    leaves out (and that has no facts to show) is not drawn."""
+
+    def __init__(self, key, title, *names, wide=(), extra=()):
+        super().__init__([Cell(name, wide=name in wide) for name in names] + list(extra))
+        self.key, self.title = key, title
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        inner = super().__call__(form, form_opts, field_args)
+        if not str(inner).strip():
+            return ""
+        return Markup('<fieldset class="form-section" id="section-{}"><legend class="form-section-title">{}</legend>'
+                      '<div class="form-section-grid">{}</div></fieldset>').format(self.key, str(self.title), inner)
+
+
+def error_summary(form) -> list[tuple[str, str, str]]:
+    """Every refusal on a form as (the field's id, where it is, the message), in the order of the form, for the
+    summary at its top (each also shows next to its field or team row): the fields' own errors, the rows of an
+    inline list (e.g. the management team) and the problems that belong to no field (``form.problems``)."""
+    found = []
+    for field in form:
+        if getattr(field.widget, "input_type", None) == "hidden":
+            continue
+        found += [(field.id, str(field.label.text), error) for error in field.errors if isinstance(error, str)]
+        for number, entry in enumerate(getattr(field, "entries", None) or [], start=1):
+            subform = getattr(entry, "form", None)
+            for subfield in subform or ():
+                where = f"{field.label.text} #{number} · {subfield.label.text}"
+                found += [(subfield.id, where, error) for error in subfield.errors if isinstance(error, str)]
+    found += [("", "", message) for message in getattr(form, "problems", ())]
+    return found
+
+
+def add_error(field, message: str) -> None:
+    """Show ``message`` next to ``field`` (and so in the summary)."""
+    field.errors = [*(field.errors or ()), str(message)]

@@ -1,9 +1,13 @@
 """管理人员 — the people on management teams, per unit."""
-from flask import flash
+from types import SimpleNamespace
+
+from flask import flash, get_flashed_messages, jsonify, request
+from flask_admin import expose
 from flask_babel import gettext, lazy_gettext as _l
 from wtforms.validators import InputRequired, Length, Optional
 
-from services import validators
+from models import TeamRole, policy
+from services import accounts, validators
 from .base import ScopedModelView
 from .labels import labels
 
@@ -39,6 +43,37 @@ class ManagerView(ScopedModelView):
                               status=str(model.employment_status.label),
                               accounts="、".join(a.name + ("（" + gettext("verified") + "）" if a.verified else "")
                                                 for a in accounts)), "warning")
+
+    def blank_create_form(self):
+        """The create form with nothing posted in it (the account form's dialog is drawn on another view's page,
+        whose POST is not this form's), restricted to the fields the user may set like every form here."""
+        return self._restrict_form(self._create_form_class(formdata=None))
+
+    @expose("/team-person/", methods=("POST",))
+    def team_person(self):
+        """A new person made from an account's team row without leaving the account form (the dialog of
+        admin/_new_person.html), answered as JSON: the manager form itself (its fields, checks, CSRF token, the
+        unit forced to a unit user's own, the audit log) plus the rule of the team row the person is for —
+        reachable, and 在岗在编 as 管理员 of a verified account (第八条, services/accounts.py member_problems)."""
+        if not self.can_create:
+            raise policy.NotAllowed()
+        form = self.create_form()
+        if not self.validate_form(form):
+            return jsonify(ok=False, errors={field.name: [str(e) for e in field.errors]
+                                             for field in form if field.errors}), 400
+        role = TeamRole.__members__.get(request.form.get("team_role", ""), TeamRole.admin)
+        verified = request.form.get("account_verified") in ("y", "1", "true", "on")
+        candidate = SimpleNamespace(name=form.name.data, phone=form.phone.data, email=form.email.data,
+                                    employment_status=form.employment_status.data, unit_id=None)
+        problems = accounts.member_problems(verified, role, candidate)
+        if problems:
+            field = "employment_status" if not accounts.may_serve(verified, role, candidate) else "phone"
+            return jsonify(ok=False, errors={field: [problem.message for problem in problems]}), 400
+        person = self.create_model(form)
+        if not person:  # refused by the database (e.g. the staff number is taken): the view flashed why
+            return jsonify(ok=False, errors={"": [message for _, message in
+                                                  get_flashed_messages(with_categories=True)]}), 400
+        return jsonify(ok=True, id=person.id, text=str(person))
 
     def get_query(self):
         from sqlalchemy.orm import joinedload

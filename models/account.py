@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import LabeledEnum, TimestampMixin, VersionedMixin, db, enum_column
+from .base import LabeledEnum, TimestampMixin, VersionedMixin, db, enum_column, utcnow
 from .manager import Manager
 from .review import ReviewMixin, review_constraints
 from .unit import Unit
@@ -182,3 +182,35 @@ class TeamMember(db.Model):
     @property
     def audit_unit_id(self) -> int | None:
         return self.account.unit_id if self.account else None
+
+
+def _accounts_of_team_rows(session, rows) -> set[Account]:
+    """The accounts whose team the flushed ``rows`` (TeamMember) join, change or leave."""
+    accounts = set()
+    for row in rows:
+        history = sa.orm.attributes.get_history(row, "account")
+        for account in (*history.added, *history.unchanged, *history.deleted):
+            if account is not None:
+                accounts.add(account)
+        if not accounts and row.account_id is not None:  # a row added by its account_id alone
+            account = session.get(Account, row.account_id)
+            if account is not None:
+                accounts.add(account)
+    return accounts
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _team_changes_move_the_account_version(session, _flush_context, _instances) -> None:
+    """The management team is part of the account (备案审批表): whatever writes the team table — the form's team
+    rows, a change of managers approved, a bulk replacement, a move — also writes the account's row, so that
+    its version moves and is checked (VersionedMixin). Without this a save from a page opened before a
+    team-only change would silently put the old team back (issue 16, finding 1)."""
+    rows = [obj for obj in (*session.new, *session.deleted) if isinstance(obj, TeamMember)]
+    rows += [obj for obj in session.dirty if isinstance(obj, TeamMember) and session.is_modified(obj)]
+    touched = _accounts_of_team_rows(session, rows)
+    touched.update(obj for obj in session.dirty if isinstance(obj, Account)
+                   and sa.inspect(obj).attrs.team.history.has_changes())
+    for account in touched:
+        state = sa.inspect(account)
+        if state.persistent and account not in session.deleted:
+            account.updated_at = utcnow()

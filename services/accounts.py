@@ -57,9 +57,14 @@ def team_problems(verified: bool, team: Iterable[Member | tuple], unit_id: int |
         problems.append(Problem("head", gettext("A management team has exactly one person in charge.")))
     if not any(m.role == TeamRole.admin for m in team):
         problems.append(Problem("admins", gettext("A management team has at least one administrator.")))
-    keys = [_key(m) for m in team if _key(m) is not None]
-    if len(keys) != len(set(keys)):
-        problems.append(Problem("admins", gettext("The same person is listed twice on the management team.")))
+    seen = set()
+    for member in team:
+        key = _key(member)
+        if key is not None and key in seen:
+            problems.append(Problem("admins", gettext("The same person is listed twice on the management team."),
+                                    about=member.person))
+            break
+        seen.add(key)
     checked = None if only is None else {id(person) for person in only}
     for member in team:
         if member.person is not None and (checked is None or id(member.person) in checked):
@@ -73,15 +78,16 @@ def member_problems(verified: bool, role: TeamRole, person, unit_id: int | None 
     problems = []
     if unit_id is not None and person.unit_id != unit_id:
         problems.append(Problem(field, gettext("“%(name)s” is not a person of the account's unit.",
-                                               name=person.name)))
+                                               name=person.name), about=person))
     if not (person.phone or person.email):
         problems.append(Problem(field, gettext("“%(name)s” has neither a phone number nor an e-mail address.",
-                                               name=person.name)))
+                                               name=person.name), about=person))
     if not may_serve(verified, role, person):
         status = person.employment_status
         problems.append(Problem(field, gettext(
             "“%(name)s” is %(status)s: the administrators of a verified account must be on-staff "
-            "(在岗在编) employees (第八条).", name=person.name, status=str(status.label) if status else "?")))
+            "(在岗在编) employees (第八条).", name=person.name, status=str(status.label) if status else "?"),
+            about=person))
     return problems
 
 

@@ -104,6 +104,31 @@ def _column_changes(obj, created: bool = False, deleted: bool = False) -> dict:
             changes[key] = ["***", "***"]
         else:
             changes[key] = [_plain(before), _plain(after)]
+    if not (created or deleted):
+        changes.update(_reference_changes(obj, mapper, changes))
+    return changes
+
+
+def _reference_changes(obj, mapper, known: dict) -> dict:
+    """A reference changed by assigning the related object (``member.manager = person``): its column is set only
+    during the flush, after this hook looked, so it is read from the relationship (as ``manager_id``: [old, new])."""
+    changes = {}
+    for relationship in mapper.relationships:
+        columns = list(relationship.local_columns)
+        if relationship.direction is not sa.orm.MANYTOONE or len(columns) != 1:
+            continue
+        key = mapper.get_property_by_column(columns[0]).key
+        if key in known or key in IGNORED_FIELDS:
+            continue
+        history = attributes.get_history(obj, relationship.key, passive=attributes.PASSIVE_NO_INITIALIZE)
+        if not history.added:
+            continue
+        before = getattr(history.deleted[0], "id", None) if history.deleted else getattr(obj, key, None)
+        after = getattr(history.added[0], "id", None)
+        if after is None and history.added[0] is not None:
+            continue  # a row made in the same flush: its own creation is in the log
+        if before != after:
+            changes[key] = [before, after]
     return changes
 
 

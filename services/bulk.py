@@ -3,7 +3,6 @@ Each works record by record through the ORM (rules, audit log and version checks
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy.orm.attributes import flag_modified
 
 import sqlalchemy as sa
 
@@ -89,7 +88,6 @@ def replace_manager(account: Account, old: Manager, new: Manager, actor) -> None
                 record=account)
     member.manager = new
     member.manager_id = new.id
-    flag_modified(account, "updated_at")  # the account's version moves with its team: no lost update
     audit.label(account, AuditAction.update, gettext("%(old)s replaced by %(new)s on the team",
                                                      old=old.name, new=new.name), actor)
 

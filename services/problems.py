@@ -7,7 +7,7 @@ them into what it shows: the form a ``wtforms.ValidationError``, the workflow an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 
 from flask_babel import gettext
 
@@ -18,6 +18,9 @@ class Problem:
     field: str
     #: Translated text shown to the user.
     message: str
+    #: The row the problem is about, where a field has several (a person of a management team), for an entry
+    #: point that shows the problem next to that row; not part of the problem's identity.
+    about: object = dataclass_field(default=None, compare=False, repr=False)
 
 
 def first_message(problems: Iterable[Problem], record=None) -> str | None:

@@ -49,6 +49,7 @@ Private methods and attributes we call without overriding them: ``_get_list_extr
 ``_get_column_by_idx`` (exporting, admin/reports.py: the list's sort, search and filters for an export),
 ``_get_list_value`` (admin/list_rows.py: each cell formatted as list.html does), ``_export_columns``,
 ``_filter_args`` (listing ``filter_url_arg``), ``_filters`` (bench), ``_form_ajax_refs`` (fields),
+``_create_form_class`` (admin/managers.py ``blank_create_form``: the new-person dialog on the account form),
 ``Admin._views`` (tests) and ``QuerySelectField._formdata``/``_object_list`` (fields ``iter_choices``).
 """
 from __future__ import annotations
@@ -106,7 +107,7 @@ PINNED_CALLS = {
 }
 
 #: Private attributes of a model view that admin/ (and bench/) read.
-VIEW_ATTRIBUTES = ("_export_columns", "_filter_args", "_filters", "_form_ajax_refs")
+VIEW_ATTRIBUTES = ("_export_columns", "_filter_args", "_filters", "_form_ajax_refs", "_create_form_class")
 
 LIBRARIES = ("flask_admin", "wtforms")
 

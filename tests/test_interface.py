@@ -52,7 +52,7 @@ def test_the_account_form_is_grouped_in_chinese_without_internal_fields(app, wor
     client = login_as("unit_editor")
     page = client.get("/admin/accounts/new/").get_data(as_text=True)
     for title in ("基本信息", "媒体定位", "管理队伍"):
-        assert f'pb-1">{title}' in page, title
+        assert f'form-section-title">{title}' in page, title
     assert "Basic information" not in page and "Row Version" not in page and "新建" in page
     edit = client.get(f"/admin/accounts/edit/?id={world['own_account']}").get_data(as_text=True)
     assert edit.count('name="row_version"') == 1 and "Row Version" not in edit
