@@ -120,7 +120,7 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         policy.scope(user, ChangeRecord, sa.select(
             sa.literal("change"), as_text(ChangeRecord.status), count(),
             count().filter(ChangeRecord.status.in_(RECORD_TO_SUBMIT), ChangeRecord.due_on < today), zero)
-            .where(ChangeRecord.status != ReviewStatus.approved).group_by(ChangeRecord.status)),
+            .where(ChangeRecord.status.in_(RECORD_OPEN)).group_by(ChangeRecord.status)),
         policy.scope(user, MonthlyReport, sa.select(
             sa.literal("report"), as_text(MonthlyReport.status), count(),
             count().filter(MonthlyReport.involves_classified.is_(True)), zero)
@@ -170,7 +170,8 @@ def home_context(user, today: dt.date | None = None) -> dict:
     years = workdays.scheduled_years()
     home = _Home(user, role, today, period, figures, years)
     sections = home.sections()
-    first = _first_rows(user, home.parts)
+    empty = {card.key for section in sections for card in section.cards if not card.count}
+    first = _first_rows(user, [(key, part) for key, part in home.parts if key not in empty])
     for section in sections:
         for card in section.cards:
             card.rows = home.render_rows(card.key, first.get(card.key, []))

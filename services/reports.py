@@ -160,15 +160,20 @@ def dormant_rule(user, today: dt.date | None = None) -> DormantRule:
     first = add_months(last, -(max(no_posts, no_report) - 1))
     recent_first = add_months(last, -(no_report - 1))
     report = MonthlyReport
-    # Each submitted report of the window, newest first per account (rank 1 = the last reported month).
-    ranked = policy.scope(user, MonthlyReport, sa.select(
-        report.account_id, report.period, report.post_count,
-        sa.func.row_number().over(partition_by=report.account_id, order_by=report.period.desc()).label("rank"))
-        .where(report.period.between(first, last), report.submitted_at.is_not(None))).subquery()  # a unit: its own
+    columns = [report.account_id, report.period, report.post_count]
+    if no_posts < no_report:
+        # The window is longer than N months: rank each account's reports, newest first (1 = last reported).
+        columns.append(sa.func.row_number().over(partition_by=report.account_id, order_by=report.period.desc())
+                       .label("rank"))
+    # Each submitted report of the window (a unit: its own).
+    reported = policy.scope(user, MonthlyReport, sa.select(*columns).where(
+        report.period.between(first, last), report.submitted_at.is_not(None))).subquery()
+    # With N >= the window, "zero posts in the last N reported months" is "N zero-post reports in the window".
+    in_last_n = reported.c.rank <= no_posts if no_posts < no_report else sa.true()
     figures = sa.select(
-        ranked.c.account_id, sa.func.count().filter(ranked.c.period >= recent_first).label("recent"),
-        sa.func.count().filter(ranked.c.rank <= no_posts, ranked.c.post_count == 0).label("zeros")) \
-        .group_by(ranked.c.account_id).subquery("dormant_figures")
+        reported.c.account_id, sa.func.count().filter(reported.c.period >= recent_first).label("recent"),
+        sa.func.count().filter(in_last_n, reported.c.post_count == 0).label("zeros")) \
+        .group_by(reported.c.account_id).subquery("dormant_figures")
     no_report_cond = sa.func.coalesce(figures.c.recent, 0) == 0
     no_posts_cond = sa.func.coalesce(figures.c.zeros, 0) >= no_posts
     active = (Account.status == AccountStatus.approved) & (Account.created_on <= month_end(recent_first))
