@@ -137,24 +137,33 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
     return db.session.execute(sa.union_all(*parts)).all()
 
 
+ROW_COLUMNS = ("key", "id", "name", "unit", "day", "code", "extra", "flag")
+
+
 def _row(key: str, order, id_, name, unit, day=None, code=None, extra=None, flag=None):
-    """One card row, in the columns every part of :func:`_first_rows` shares; ``position`` numbers the rows of
-    a card in ``order`` (a UNION ALL keeps no order of its own)."""
-    return (sa.literal(key).label("key"), sa.func.row_number().over(order_by=order).label("position"),
-            id_.label("id"), name.label("name"), unit.label("unit"),
+    """One card row, in the columns every part of :func:`_first_rows` shares, and the card's sort columns
+    (``order``, as ``sort_<n>``: a UNION ALL keeps no order of its own, the rows are numbered by them)."""
+    return (sa.literal(key).label("key"), id_.label("id"), name.label("name"), unit.label("unit"),
             (sa.cast(sa.null(), sa.Date) if day is None else day).label("day"),
             sa.cast(sa.null() if code is None else code, sa.String).label("code"),
             sa.cast(sa.null() if extra is None else extra, sa.String).label("extra"),
-            (sa.literal(0) if flag is None else flag).label("flag"))
+            (sa.literal(0) if flag is None else flag).label("flag"),
+            *(column.label(f"sort_{n}") for n, column in enumerate(order)))
 
 
 def _first_rows(user, parts: list) -> dict[str, list]:
-    """The first rows of every card, in one UNION ALL of ``parts`` (each a (key, select) already limited)."""
+    """The first rows of every card, in one UNION ALL of ``parts`` (each a (key, select) sorted and limited);
+    each part's few rows are numbered by its sort columns after the limit (no window over every match)."""
     if not parts:
         return {}
-    union = sa.union_all(*(sa.select(part.subquery(key)) for key, part in parts))
+    selects = []
+    for key, part in parts:
+        first = part.subquery(key)
+        order = [column for column in first.c if column.name.startswith("sort_")]
+        selects.append(sa.select(*(first.c[name] for name in ROW_COLUMNS),
+                                 sa.func.row_number().over(order_by=order).label("position")))
     rows: dict[str, list] = {}
-    for row in db.session.execute(union):
+    for row in db.session.execute(sa.union_all(*selects)):
         rows.setdefault(row.key, []).append(row)
     return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
 

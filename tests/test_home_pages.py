@@ -210,3 +210,20 @@ def test_every_count_equals_a_plain_recount(app, busy, role):
             assert card.count == expected[key], (role, key)
             if card.part:
                 assert card.part[1] == expected[key.replace("submit", "overdue")], (role, key)
+
+
+def test_a_card_lists_its_first_rows_in_its_order(app, world):
+    """The first rows come from one UNION ALL (which keeps no order): each card numbers its own."""
+    from admin.dashboard import PREVIEW, home_context
+
+    days = [dt.date(2026, 3, d) for d in (9, 2, 7, 4, 1, 8, 3)]
+    with app.app_context():
+        unit = db.session.get(Unit, world["own_unit"])
+        for n, day in enumerate(days):
+            make_account(unit, f"逾期{n}号", registration_due=day)
+        db.session.commit()
+    with app.test_request_context():
+        dept = db.session.query(User).filter_by(username="dept").one()
+        rows = home_context(dept)["cards"]["overdue_accounts"].rows
+    expected = [f"逾期{days.index(day)}号" for day in sorted(days)[:PREVIEW]]
+    assert [row["name"] for row in rows] == expected
