@@ -5,9 +5,7 @@ missing-reports or the dormant-accounts page); a card with nothing to do folds i
 sees what waits for its approval and what needs attention university-wide; the auditor only the latter (it
 approves nothing); a unit sees its own accounts and what it must do, with the deadlines.
 
-The counts and the cards' first rows come from four statements (issue 18: at most five): the accounts'
-summary (:func:`_account_figures`), the reviewed records' summary with the 12-month charts
-(:func:`_record_figures`), the cards' first rows (:func:`_first_rows`) and the years of the work calendar.
+The counts and the cards' first rows come from four statements (issue 18: at most five; admin/home_figures.py).
 Nothing is cached: each request counts in the user's own scope (models.policy.scope).
 """
 from __future__ import annotations
@@ -22,11 +20,13 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Manager, Measure,
-                    MonthlyReport, Platform, ReviewStatus, Role, TeamMember, Unit, UnitKind, Violation, db, policy)
-from services import charts, reports, staff, workdays
+                    MonthlyReport, Platform, ReviewStatus, Role, TeamMember, Unit, Violation, policy)
+from services import reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, month_text, text
 
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, first_rows, record_figures,
+                           row as _row)
 from .home_filters import StaffChangeFilter
 
 #: How many rows a card lists (its count and link give all of them).
@@ -34,9 +34,6 @@ PREVIEW = 5
 #: How many of its accounts a unit's home lists.
 OWN_ACCOUNTS = 10
 
-ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
-RECORD_TO_SUBMIT = (ReviewStatus.draft, ReviewStatus.returned)
-RECORD_OPEN = (ReviewStatus.draft, ReviewStatus.unit_review, ReviewStatus.dept_review, ReviewStatus.returned)
 
 
 @dataclass
@@ -91,83 +88,6 @@ def _codes(*states) -> str:
     return ",".join(state.name for state in states)
 
 
-# --- the four statements ------------------------------------------------------------------------------
-def _account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
-    """(status, platform, kind of unit, count, overdue, not reported, team needs a change, dormant) per group
-    of the user's accounts: one statement for every count of accounts on the page."""
-    dormant = reports.dormant_rule(user, today)
-    count = sa.func.count
-    query = (sa.select(Account.status, Account.platform, Unit.kind, count(),
-                       count().filter(Account.status.in_(ACCOUNT_TO_SUBMIT), Account.registration_due < today),
-                       count().filter(reports.not_reported(period)),
-                       count().filter(Account.id.in_(staff.accounts_needing_staff_change())),
-                       count().filter(dormant.condition))
-             .select_from(Account).join(Unit, Account.unit_id == Unit.id)
-             .outerjoin(dormant.figures, dormant.figures.c.account_id == Account.id)
-             .group_by(Account.status, Account.platform, Unit.kind))
-    return db.session.execute(policy.scope(user, Account, query)).all()
-
-
-def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool) -> list[tuple]:
-    """(part, key, a, b, c) rows of one UNION ALL: change requests by status (count, overdue), open monthly
-    reports by status (count, 涉密), open violations (units), and per month of the charts (posts, reports,
-    on time)."""
-    def as_text(column):
-        return sa.cast(column, sa.String)
-
-    count, zero = sa.func.count, sa.literal(0)
-    parts = [
-        policy.scope(user, ChangeRecord, sa.select(
-            sa.literal("change"), as_text(ChangeRecord.status), count(),
-            count().filter(ChangeRecord.status.in_(RECORD_TO_SUBMIT), ChangeRecord.due_on < today), zero)
-            .where(ChangeRecord.status.in_(RECORD_OPEN)).group_by(ChangeRecord.status)),
-        policy.scope(user, MonthlyReport, sa.select(
-            sa.literal("report"), as_text(MonthlyReport.status), count(),
-            count().filter(MonthlyReport.involves_classified.is_(True)), zero)
-            .where(MonthlyReport.status.in_(RECORD_OPEN)).group_by(MonthlyReport.status)),
-        policy.scope(user, MonthlyReport, sa.select(
-            sa.literal("month"), as_text(MonthlyReport.period), sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0),
-            count(), count().filter(MonthlyReport.is_late.is_(False)))
-            .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
-            .group_by(MonthlyReport.period)),
-    ]
-    if unit_role:
-        parts.append(policy.scope(user, Violation, sa.select(
-            sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
-    return db.session.execute(sa.union_all(*parts)).all()
-
-
-ROW_COLUMNS = ("key", "id", "name", "unit", "day", "code", "extra", "flag")
-
-
-def _row(key: str, order, id_, name, unit, day=None, code=None, extra=None, flag=None):
-    """One card row, in the columns every part of :func:`_first_rows` shares, and the card's sort columns
-    (``order``, as ``sort_<n>``: a UNION ALL keeps no order of its own, the rows are numbered by them)."""
-    return (sa.literal(key).label("key"), id_.label("id"), name.label("name"), unit.label("unit"),
-            (sa.cast(sa.null(), sa.Date) if day is None else day).label("day"),
-            sa.cast(sa.null() if code is None else code, sa.String).label("code"),
-            sa.cast(sa.null() if extra is None else extra, sa.String).label("extra"),
-            (sa.literal(0) if flag is None else flag).label("flag"),
-            *(column.label(f"sort_{n}") for n, column in enumerate(order)))
-
-
-def _first_rows(user, parts: list) -> dict[str, list]:
-    """The first rows of every card, in one UNION ALL of ``parts`` (each a (key, select) sorted and limited);
-    each part's few rows are numbered by its sort columns after the limit (no window over every match)."""
-    if not parts:
-        return {}
-    selects = []
-    for key, part in parts:
-        first = part.subquery(key)
-        order = [column for column in first.c if column.name.startswith("sort_")]
-        selects.append(sa.select(*(first.c[name] for name in ROW_COLUMNS),
-                                 sa.func.row_number().over(order_by=order).label("position")))
-    rows: dict[str, list] = {}
-    for row in db.session.execute(sa.union_all(*selects)):
-        rows.setdefault(row.key, []).append(row)
-    return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
-
-
 # --- the page -------------------------------------------------------------------------------------------
 def home_context(user, today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
@@ -175,12 +95,12 @@ def home_context(user, today: dt.date | None = None) -> dict:
     unit_role = role in (Role.unit_editor, Role.unit_leader)
     period = reports.reporting_period(today)
     months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
-    figures = _Figures(_account_figures(user, today, period), _record_figures(user, today, months, unit_role))
+    figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role))
     years = workdays.scheduled_years()
     home = _Home(user, role, today, period, figures, years)
     sections = home.sections()
     empty = {card.key for section in sections for card in section.cards if not card.count}
-    first = _first_rows(user, [(key, part) for key, part in home.parts if key not in empty])
+    first = first_rows(user, [(key, part) for key, part in home.parts if key not in empty])
     for section in sections:
         for card in section.cards:
             card.rows = home.render_rows(card.key, first.get(card.key, []))
@@ -207,64 +127,10 @@ def home_context(user, today: dt.date | None = None) -> dict:
     }
 
 
-class _Figures:
-    """The counts of the two summary statements, by what the page asks."""
-
-    def __init__(self, account_rows, record_rows):
-        self.accounts = account_rows
-        self.by_status: dict[AccountStatus, int] = {}
-        for status, _platform, _kind, n, *_rest in account_rows:
-            self.by_status[status] = self.by_status.get(status, 0) + n
-        self.overdue_accounts = sum(row[4] for row in account_rows)
-        self.not_reported = sum(row[5] for row in account_rows)
-        self.staff = sum(row[6] for row in account_rows)
-        self.dormant = sum(row[7] for row in account_rows)
-        self.changes: dict[str, int] = {}
-        self.reports: dict[str, int] = {}
-        self.overdue_changes = self.red_flags = self.open_violations = 0
-        self.months: dict[str, tuple] = {}
-        for part, key, a, b, c in record_rows:
-            if part == "change":
-                self.changes[key] = a
-                self.overdue_changes += b
-            elif part == "report":
-                self.reports[key] = a
-                self.red_flags += b
-            elif part == "month":
-                self.months[str(key)[:7]] = (a, b, c)
-            elif part == "violation":
-                self.open_violations = a
-
-    def approved_by_platform(self):
-        counts: dict = {}
-        for status, platform, _kind, n, *_rest in self.accounts:
-            if status == AccountStatus.approved:
-                counts[platform] = counts.get(platform, 0) + n
-        return [(p, counts[p]) for p in Platform if counts.get(p)]
-
-    def approved_by_unit_kind(self):
-        counts: dict = {}
-        for status, _platform, kind, n, *_rest in self.accounts:
-            if status == AccountStatus.approved:
-                counts[kind] = counts.get(kind, 0) + n
-        return [(k, counts[k]) for k in UnitKind if counts.get(k)]
-
-    def records(self, table: dict, states) -> int:
-        return sum(table.get(state.name, 0) for state in states)
-
-    def charts(self, months: list[dt.date]) -> dict:
-        labels = [m.strftime("%Y-%m") for m in months]
-        figures = [self.months.get(label, (0, 0, 0)) for label in labels]
-        posts = [float(posts) for posts, _count, _on_time in figures]
-        rate = [(100.0 * on_time / count) if count else None for _posts, count, on_time in figures]
-        return {"posts": charts.bar_chart(labels, posts, gettext("Posts per month")),
-                "on_time": charts.line_chart(labels, rate, gettext("Monthly reports on time"))}
-
-
 class _Home:
     """The sections and cards of one user's home, and the first-rows statement's parts for them."""
 
-    def __init__(self, user, role, today, period, figures: _Figures, years):
+    def __init__(self, user, role, today, period, figures: Figures, years):
         self.user, self.role, self.today, self.period, self.figures, self.years = \
             user, role, today, period, figures, years
         self.parts: list = []
@@ -382,7 +248,8 @@ class _Home:
         title = gettext("Monthly reports of %(month)s not submitted (due by %(day)s)", month=month_text(self.period),
                         day=date_text(reports.report_window_end(self.period)))
         url = url_for("reports.missing_view", month=self.period.strftime("%Y-%m"))
-        return Card(key, title, self.figures.not_reported, url, danger=self.today > reports.report_window_end(self.period))
+        late = self.today > reports.report_window_end(self.period)
+        return Card(key, title, self.figures.not_reported, url, danger=late)
 
     def dormant(self) -> Card:
         key = "dormant"
@@ -483,7 +350,8 @@ class _Home:
 
     def _change_row(self, row, due: bool) -> dict:
         note, late = self._due(row.day) if due else ("", False)
-        return {"url": url_for("changes.details_view", id=row.id), "name": f"{row.name} · {text(ChangeKind[row.extra])}",
+        return {"url": url_for("changes.details_view", id=row.id),
+                "name": f"{row.name} · {text(ChangeKind[row.extra])}",
                 "note": _join(self._unit(row.unit), note or text(ReviewStatus[row.code])), "late": late}
 
     def _report_row(self, row, due: bool) -> dict:
@@ -498,7 +366,8 @@ class _Home:
         platform = text(Platform[row.code]) if row.code else ""
         if row.code == Platform.other.name and row.extra:
             platform = f"{platform}（{row.extra}）"
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name, "note": _join(self._unit(row.unit), platform),
+        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                "note": _join(self._unit(row.unit), platform),
                 "late": False}
 
     def _dormant_row(self, row, rule) -> dict:
@@ -519,7 +388,8 @@ class _Home:
             if row.flag:
                 person += gettext(" — verified account, breaks Article 8")
             entry["people"].append(person)
-        return [{**entry, "note": _join(self._unit(entry["unit"]), "、".join(entry["people"]))} for entry in by_account.values()]
+        return [{**entry, "note": _join(self._unit(entry["unit"]), "、".join(entry["people"]))}
+                for entry in by_account.values()]
 
     def _violation_row(self, row) -> dict:
         note, late = self._due(row.day)

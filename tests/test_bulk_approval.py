@@ -67,8 +67,8 @@ def test_a_forged_id_of_another_units_record_changes_nothing(app, pending, login
     assert "1 条记录" in html and "外单位待单位审核" not in html  # the foreign record is not even named
     with app.app_context():
         assert _statuses([own, foreign]) == [AccountStatus.dept_review, AccountStatus.unit_review]
-        assert db.session.query(AuditLog).filter(AuditLog.object_type == "Account",
-                                                 AuditLog.object_id == foreign, AuditLog.action == "confirm").count() == 0
+        assert db.session.query(AuditLog).filter(AuditLog.object_type == "Account", AuditLog.object_id == foreign,
+                                                 AuditLog.action == "confirm").count() == 0
 
 
 @pytest.mark.parametrize("role", ["unit_editor", "unit_leader", "auditor"])
