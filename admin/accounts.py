@@ -16,6 +16,7 @@ from services import validators
 from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
+from .home_filters import StaffChangeFilter
 from .fields import Facts, RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import deadline_cell, late_badge, status_badge
@@ -65,7 +66,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
     account_search = True  # through the trigram indexes on PostgreSQL (admin.search.matching_accounts)
     account_search_columns = tuple(column_searchable_list)
     column_filters = ["status", "platform", "unit.name", "verified", "in_matrix", "is_late", "created_on",
-                      "registration_due"]
+                      "registration_due", "unit.kind", StaffChangeFilter()]  # the last two: home page links
     column_sortable_list = ["name", "platform", ("unit", "unit.name"), "status", "created_on",
                             "registration_due"]
     print_endpoint = "printing.account_form"

@@ -1,172 +1,422 @@
-"""Home page (第十四条, daily oversight): counts, 12-month charts and the to-do lists of the user's scope."""
+"""Home page (第十四条, daily oversight): each role's own work.
+
+Every number on the page links to the list that shows exactly the rows it counts (a filtered list, the
+missing-reports or the dormant-accounts page); a card with nothing to do folds into one line. The department
+sees what waits for its approval and what needs attention university-wide; the auditor only the latter (it
+approves nothing); a unit sees its own accounts and what it must do, with the deadlines.
+
+The counts and the cards' first rows come from four statements (issue 18: at most five; admin/home_figures.py).
+Nothing is cached: each request counts in the user's own scope (models.policy.scope).
+"""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
+from flask_admin.contrib.sqla import filters as f
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
-from models import (
-    Account,
-    AccountStatus,
-    ChangeRecord,
-    MonthlyReport,
-    Platform,
-    ReviewStatus,
-    Role,
-    Unit,
-    UnitKind,
-    db,
-    policy,
-)
-from services import charts, reports, workdays
-from services.staff import staff_problems
-from services.text import date_text, month_text
+from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Manager, Measure,
+                    MonthlyReport, Platform, ReviewStatus, Role, TeamMember, Unit, Violation, policy)
+from services import reports, staff, workdays
+from services.accounts import breaks_article_8
+from services.text import date_text, month_text, text
 
-#: What is waiting for each role.
-PENDING_ACCOUNT = {
-    Role.unit_editor: (AccountStatus.draft, AccountStatus.returned),
-    Role.unit_leader: (AccountStatus.unit_review,),
-    Role.dept_admin: (AccountStatus.dept_review,),
-    Role.auditor: (AccountStatus.dept_review,),
-}
-PENDING_REVIEW = {
-    Role.unit_editor: (ReviewStatus.draft, ReviewStatus.returned),
-    Role.unit_leader: (ReviewStatus.unit_review,),
-    Role.dept_admin: (ReviewStatus.dept_review,),
-    Role.auditor: (ReviewStatus.dept_review,),
-}
-TODO_LIMIT = 20
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, first_rows, record_figures,
+                           row as _row)
+from .home_filters import StaffChangeFilter
+
+#: How many rows a card lists (its count and link give all of them).
+PREVIEW = 5
+#: How many of its accounts a unit's home lists.
+OWN_ACCOUNTS = 10
 
 
-def _scoped(user, model, query):
-    return policy.scope(user, model, query)
+
+@dataclass
+class Card:
+    """One to-do card: a title, how many rows, the link to exactly those rows, the first few of them."""
+
+    key: str
+    title: str
+    count: int
+    url: str
+    rows: list[dict] = field(default_factory=list)
+    #: A part of the count with its own link ("of which 2 overdue"): (text, count, url).
+    part: tuple | None = None
+    danger: bool = False
 
 
-def _count_by(user, column, model=Account, *criteria) -> dict:
-    query = db.session.query(column, sa.func.count()).select_from(model).filter(*criteria).group_by(column)
-    return dict(_scoped(user, model, query).all())
+@dataclass
+class Section:
+    title: str
+    cards: list[Card]
+
+    @property
+    def open(self) -> list[Card]:
+        return [card for card in self.cards if card.count]
+
+    @property
+    def folded(self) -> list[Card]:
+        """Cards with nothing to do: one line for all of them."""
+        return [card for card in self.cards if not card.count]
 
 
+# --- links to the lists -------------------------------------------------------------------------------
+def _view(endpoint: str):
+    for admin in current_app.extensions.get("admin", []):
+        for view in admin._views:
+            if getattr(view, "endpoint", None) == endpoint:
+                return view
+    raise LookupError(endpoint)
+
+
+def list_url(endpoint: str, *conditions) -> str:
+    """The list of ``endpoint`` filtered by ``conditions``: (column name, Flask-Admin filter class, value)."""
+    view = _view(endpoint)
+    args = {}
+    for position, (column, operation, value) in enumerate(conditions):
+        arg = view.filter_url_arg(column, operation).replace("flt0_", f"flt{position}_", 1)
+        args[arg] = value
+    return url_for(f"{endpoint}.index_view", **args)
+
+
+def _codes(*states) -> str:
+    return ",".join(state.name for state in states)
+
+
+# --- the page -------------------------------------------------------------------------------------------
 def home_context(user, today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
+    role = policy.role_of(user)
+    unit_role = role in (Role.unit_editor, Role.unit_leader)
     period = reports.reporting_period(today)
-    by_status = _count_by(user, Account.status)
-    by_platform = _count_by(user, Account.platform, Account, Account.status == AccountStatus.approved)
-    kind_query = db.session.query(Unit.kind, sa.func.count()).select_from(Account).join(Unit).filter(
-        Account.status == AccountStatus.approved).group_by(Unit.kind)
-    by_unit_kind = dict(_scoped(user, Account, kind_query).all())
+    months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
+    figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role))
+    years = workdays.scheduled_years()
+    home = _Home(user, role, today, period, figures, years)
+    sections = home.sections()
+    empty = {card.key for section in sections for card in section.cards if not card.count}
+    first = first_rows(user, [(key, part) for key, part in home.parts if key not in empty])
+    for section in sections:
+        for card in section.cards:
+            card.rows = home.render_rows(card.key, first.get(card.key, []))
+    own_accounts = home.render_rows("own_accounts", first.get("own_accounts", [])) if unit_role else []
     return {
         "today": today,
-        "by_status": [(s, by_status.get(s, 0)) for s in AccountStatus],
-        "by_platform": [(p, by_platform[p]) for p in Platform if by_platform.get(p)],
-        "by_unit_kind": [(k, by_unit_kind[k]) for k in UnitKind if by_unit_kind.get(k)],
-        "charts": _charts(user, today),
-        "todo": _todo(user, today, period),
         "period": period,
-        "schedule_needed": _schedule_needed(user, today),
+        "by_status": [(s, figures.by_status.get(s, 0), list_url("accounts", ("status", f.EnumEqualFilter, s.name)))
+                      for s in AccountStatus],
+        "by_platform": [] if unit_role else [
+            (p, n, list_url("accounts", ("status", f.EnumEqualFilter, AccountStatus.approved.name),
+                            ("platform", f.EnumEqualFilter, p.name)))
+            for p, n in figures.approved_by_platform()],
+        "by_unit_kind": [] if unit_role else [
+            (k, n, list_url("accounts", ("status", f.EnumEqualFilter, AccountStatus.approved.name),
+                            ("kind", f.EnumEqualFilter, k.name)))
+            for k, n in figures.approved_by_unit_kind()],
+        "own_accounts": own_accounts,
+        "own_total": sum(figures.by_status.values()),
+        "charts": figures.charts(months),
+        "sections": sections,
+        "cards": {card.key: card for section in sections for card in section.cards},
+        "schedule_needed": _schedule_needed(role, today, years),
     }
 
 
-def _schedule_needed(user, today: dt.date) -> dict | None:
+class _Home:
+    """The sections and cards of one user's home, and the first-rows statement's parts for them."""
+
+    def __init__(self, user, role, today, period, figures: Figures, years):
+        self.user, self.role, self.today, self.period, self.figures, self.years = \
+            user, role, today, period, figures, years
+        self.parts: list = []
+        self._renderers: dict = {}
+
+    # --- sections per role ------------------------------------------------------------------------------
+    def sections(self) -> list[Section]:
+        if self.role == Role.dept_admin:
+            return [Section(gettext("Waiting for you"), [
+                self.accounts_in("pending_accounts", _l("Registrations to approve"), (AccountStatus.dept_review,)),
+                self.changes_in("pending_changes", _l("Change requests to approve"), (ReviewStatus.dept_review,)),
+                self.reports_in("pending_reports", _l("Monthly reports to approve"), (ReviewStatus.dept_review,)),
+                self.red_flags()]),
+                Section(gettext("Needs attention"), self.attention())]
+        if self.role == Role.auditor:
+            return [Section(gettext("Needs attention"), [*self.attention(), self.red_flags()])]
+        if self.role in (Role.unit_editor, Role.unit_leader):
+            sections = []
+            if self.role == Role.unit_leader:
+                sections.append(Section(gettext("Waiting for your review"), [
+                    self.accounts_in("review_accounts", _l("Registrations to review"), (AccountStatus.unit_review,)),
+                    self.changes_in("review_changes", _l("Change requests to review"), (ReviewStatus.unit_review,)),
+                    self.reports_in("review_reports", _l("Monthly reports to review"), (ReviewStatus.unit_review,))]))
+            sections.append(Section(gettext("What your unit must do"), [
+                self.accounts_in("submit_accounts", _l("Registrations to submit"), ACCOUNT_TO_SUBMIT, due=True),
+                self.changes_in("submit_changes", _l("Change requests to submit"), RECORD_TO_SUBMIT, due=True),
+                self.reports_in("submit_reports", _l("Monthly reports to submit"), RECORD_TO_SUBMIT, due=True),
+                self.not_reported(), self.staff_changes(), self.dormant(), self.violations()]))
+            self.own_accounts()
+            return sections
+        return []
+
+    def attention(self) -> list[Card]:
+        return [self.overdue_accounts(), self.overdue_changes(), self.not_reported(), self.dormant(),
+                self.staff_changes()]
+
+    # --- cards ----------------------------------------------------------------------------------------
+    def _add(self, key, select, render):
+        self.parts.append((key, select))
+        self._renderers[key] = render
+
+    def accounts_in(self, key, title, states, due=False) -> Card:
+        count = sum(self.figures.by_status.get(s, 0) for s in states)
+        url = list_url("accounts", self._status_filter(states))
+        part = None
+        if due:
+            overdue = self.figures.overdue_accounts
+            part = (gettext("%(count)s overdue", count=overdue), overdue, self._overdue_accounts_url()) \
+                if overdue else None
+        order = Account.registration_due if due else Account.submitted_at
+        self._add(key, self._accounts_select(key, Account.status.in_(states), order),
+                  lambda r: self._account_row(r, due))
+        return Card(key, str(title), count, url, part=part)
+
+    def overdue_accounts(self) -> Card:
+        key = "overdue_accounts"
+        self._add(key, self._accounts_select(
+            key, Account.status.in_(ACCOUNT_TO_SUBMIT) & (Account.registration_due < self.today),
+            Account.registration_due), lambda r: self._account_row(r, True))
+        return Card(key, gettext("Overdue registrations"), self.figures.overdue_accounts,
+                    self._overdue_accounts_url(), danger=True)
+
+    def _overdue_accounts_url(self) -> str:
+        return list_url("accounts", self._status_filter(ACCOUNT_TO_SUBMIT),
+                        ("registration_due", f.DateSmallerFilter, self.today.isoformat()))
+
+    def changes_in(self, key, title, states, due=False) -> Card:
+        count = self.figures.records(self.figures.changes, states)
+        part = None
+        if due and self.figures.overdue_changes:
+            part = (gettext("%(count)s overdue", count=self.figures.overdue_changes), self.figures.overdue_changes,
+                    self._overdue_changes_url())
+        self._add(key, self._changes_select(key, ChangeRecord.status.in_(states),
+                                            ChangeRecord.due_on if due else ChangeRecord.submitted_at),
+                  lambda r: self._change_row(r, due))
+        return Card(key, str(title), count, list_url("changes", self._status_filter(states)), part=part)
+
+    def overdue_changes(self) -> Card:
+        key = "overdue_changes"
+        self._add(key, self._changes_select(
+            key, ChangeRecord.status.in_(RECORD_TO_SUBMIT) & (ChangeRecord.due_on < self.today), ChangeRecord.due_on),
+            lambda r: self._change_row(r, True))
+        return Card(key, gettext("Overdue change requests"), self.figures.overdue_changes,
+                    self._overdue_changes_url(), danger=True)
+
+    def _overdue_changes_url(self) -> str:
+        return list_url("changes", self._status_filter(RECORD_TO_SUBMIT),
+                        ("due_on", f.DateSmallerFilter, self.today.isoformat()))
+
+    def reports_in(self, key, title, states, due=False) -> Card:
+        count = self.figures.records(self.figures.reports, states)
+        order = MonthlyReport.period if due else MonthlyReport.submitted_at
+        self._add(key, self._reports_select(key, MonthlyReport.status.in_(states), order),
+                  lambda r: self._report_row(r, due))
+        return Card(key, str(title), count, list_url("reports", self._status_filter(states)))
+
+    def red_flags(self) -> Card:
+        key = "red_flags"
+        self._add(key, self._reports_select(key, MonthlyReport.involves_classified.is_(True)
+                                            & (MonthlyReport.status != ReviewStatus.approved), MonthlyReport.period),
+                  lambda r: self._report_row(r, False))
+        url = list_url("reports", ("involves_classified", f.BooleanEqualFilter, "1"),
+                       ("status", f.EnumFilterNotEqual, ReviewStatus.approved.name))
+        return Card(key, gettext("Red flags: reports involving classified information"), self.figures.red_flags,
+                    url, danger=True)
+
+    def not_reported(self) -> Card:
+        key = "missing_reports"
+        order = (Unit.name, Account.name, Account.id)
+        select = policy.scope(self.user, Account, sa.select(*_row(
+            key, order, Account.id, Account.name, Unit.name, code=Account.platform, extra=Account.platform_other))
+            .join(Unit, Account.unit_id == Unit.id).where(reports.not_reported(self.period))
+            .order_by(*order).limit(PREVIEW))
+        self._add(key, select, self._not_reported_row)
+        title = gettext("Monthly reports of %(month)s not submitted (due by %(day)s)", month=month_text(self.period),
+                        day=date_text(reports.report_window_end(self.period)))
+        url = url_for("reports.missing_view", month=self.period.strftime("%Y-%m"))
+        late = self.today > reports.report_window_end(self.period)
+        return Card(key, title, self.figures.not_reported, url, danger=late)
+
+    def dormant(self) -> Card:
+        key = "dormant"
+        rule = reports.dormant_rule(self.user, self.today)
+        flag = sa.case((rule.no_report, 1), else_=0) + sa.case((rule.no_posts, 2), else_=0)
+        order = (Unit.name, Account.name, Account.id)
+        select = policy.scope(self.user, Account, sa.select(*_row(key, order, Account.id, Account.name, Unit.name,
+                                                                   flag=flag))
+                              .join(Unit, Account.unit_id == Unit.id)
+                              .outerjoin(rule.figures, rule.figures.c.account_id == Account.id)
+                              .where(rule.condition).order_by(*order).limit(PREVIEW))
+        self._add(key, select, lambda r: self._dormant_row(r, rule))
+        return Card(key, gettext("Suspected dormant accounts"), self.figures.dormant, url_for("reports.dormant_view"))
+
+    def staff_changes(self) -> Card:
+        key = "staff"
+        order = (Account.name, Account.id, TeamMember.id)
+        select = policy.scope(self.user, Account, sa.select(*_row(
+            key, order, Account.id, Account.name, Unit.name, code=Manager.employment_status, extra=Manager.name,
+            flag=sa.case((breaks_article_8(), 1), else_=0)))
+            .select_from(TeamMember).join(Account, TeamMember.account_id == Account.id)
+            .join(Manager, TeamMember.manager_id == Manager.id).join(Unit, Account.unit_id == Unit.id)
+            .where(Account.status != AccountStatus.closed, staff.flagged_member())
+            .order_by(*order).limit(PREVIEW * 4))  # a few people per account
+        self._add(key, select, None)
+        url = list_url("accounts", ("id", StaffChangeFilter, "1"))
+        return Card(key, gettext("Accounts whose team needs a change (left, students, Article 8)"),
+                    self.figures.staff, url, danger=True)
+
+    def violations(self) -> Card:
+        key = "violations"
+        order = (Violation.rectification_due, Violation.id)
+        select = policy.scope(self.user, Violation, sa.select(*_row(
+            key, order, Violation.id, Account.name, Unit.name, day=Violation.rectification_due, code=Violation.measure))
+            .join(Account, Violation.account_id == Account.id).join(Unit, Violation.unit_id == Unit.id)
+            .where(Violation.resolved_on.is_(None)).order_by(*order).limit(PREVIEW))
+        self._add(key, select, self._violation_row)
+        url = list_url("violations", ("resolved_on", f.FilterEmpty, "1"))
+        return Card(key, gettext("Violations to rectify"), self.figures.open_violations, url, danger=True)
+
+    def own_accounts(self) -> None:
+        key = "own_accounts"
+        order = (Account.name, Account.id)
+        select = policy.scope(self.user, Account, sa.select(*_row(
+            key, order, Account.id, Account.name, Unit.name, day=Account.registration_due, code=Account.status,
+            extra=Account.platform)).join(Unit, Account.unit_id == Unit.id)
+            .order_by(*order).limit(OWN_ACCOUNTS))
+        self._add(key, select, self._own_account_row)
+
+    # --- the first rows' selects ---------------------------------------------------------------------
+    def _accounts_select(self, key, condition, order):
+        order = (order, Account.id)
+        return policy.scope(self.user, Account, sa.select(*_row(
+            key, order, Account.id, Account.name, Unit.name, day=Account.registration_due, code=Account.status))
+            .join(Unit, Account.unit_id == Unit.id).where(condition).order_by(*order).limit(PREVIEW))
+
+    def _changes_select(self, key, condition, order):
+        order = (order, ChangeRecord.id)
+        return policy.scope(self.user, ChangeRecord, sa.select(*_row(
+            key, order, ChangeRecord.id, Account.name, Unit.name, day=ChangeRecord.due_on, code=ChangeRecord.status,
+            extra=ChangeRecord.kind)).join(Account, ChangeRecord.account_id == Account.id)
+            .join(Unit, ChangeRecord.unit_id == Unit.id).where(condition).order_by(*order).limit(PREVIEW))
+
+    def _reports_select(self, key, condition, order):
+        order = (order, MonthlyReport.id)
+        return policy.scope(self.user, MonthlyReport, sa.select(*_row(
+            key, order, MonthlyReport.id, MonthlyReport.snapshot_account_name, Unit.name, day=MonthlyReport.period,
+            code=MonthlyReport.status)).join(Unit, MonthlyReport.unit_id == Unit.id)
+            .where(condition).order_by(*order).limit(PREVIEW))
+
+    def _status_filter(self, states) -> tuple:
+        if len(states) == 1:
+            return ("status", f.EnumEqualFilter, states[0].name)
+        return ("status", f.EnumFilterInList, _codes(*states))
+
+    # --- rows as the card shows them: {url, name, note, late} -------------------------------------------
+    def render_rows(self, key: str, rows: list) -> list[dict]:
+        if key == "staff":
+            return self._staff_rows(rows)
+        return [self._renderers[key](row) for row in rows]
+
+    def _unit(self, name: str) -> str:
+        """The unit's name in a row's note, for those who see every unit."""
+        return name if policy.sees_all_units(self.user) else ""
+
+    def _due(self, day: dt.date | None) -> tuple[str, bool]:
+        if day is None:
+            return "", False
+        note = gettext("due %(day)s", day=date_text(day))
+        if workdays.is_provisional(day, self.years):
+            note += workdays.provisional_note()
+        return note, day < self.today
+
+    def _account_row(self, row, due: bool) -> dict:
+        note, late = self._due(row.day) if due else ("", False)
+        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                "note": _join(self._unit(row.unit), note or text(AccountStatus[row.code])), "late": late}
+
+    def _change_row(self, row, due: bool) -> dict:
+        note, late = self._due(row.day) if due else ("", False)
+        return {"url": url_for("changes.details_view", id=row.id),
+                "name": f"{row.name} · {text(ChangeKind[row.extra])}",
+                "note": _join(self._unit(row.unit), note or text(ReviewStatus[row.code])), "late": late}
+
+    def _report_row(self, row, due: bool) -> dict:
+        month = row.day
+        note, late = self._due(reports.report_window_end(month)) if due else ("", False)
+        if due:  # the window of the 第十五条 is not counted in working days: never provisional
+            note = gettext("due %(day)s", day=date_text(reports.report_window_end(month)))
+        return {"url": url_for("reports.details_view", id=row.id), "name": f"{row.name} · {month_text(month)}",
+                "note": _join(self._unit(row.unit), note or text(ReviewStatus[row.code])), "late": late}
+
+    def _not_reported_row(self, row) -> dict:
+        platform = text(Platform[row.code]) if row.code else ""
+        if row.code == Platform.other.name and row.extra:
+            platform = f"{platform}（{row.extra}）"
+        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                "note": _join(self._unit(row.unit), platform),
+                "late": False}
+
+    def _dormant_row(self, row, rule) -> dict:
+        reasons = reports.dormant_reasons(rule, bool(row.flag & 1), bool(row.flag & 2))
+        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                "note": _join(self._unit(row.unit), "；".join(reasons)), "late": False}
+
+    def _staff_rows(self, rows) -> list[dict]:
+        by_account: dict[int, dict] = {}
+        for row in rows:
+            entry = by_account.get(row.id)
+            if entry is None:
+                if len(by_account) == PREVIEW:
+                    break
+                entry = by_account[row.id] = {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                                              "unit": row.unit, "people": [], "late": False}
+            person = f"{row.extra}（{text(EmploymentStatus[row.code])}）"
+            if row.flag:
+                person += gettext(" — verified account, breaks Article 8")
+            entry["people"].append(person)
+        return [{**entry, "note": _join(self._unit(entry["unit"]), "、".join(entry["people"]))}
+                for entry in by_account.values()]
+
+    def _violation_row(self, row) -> dict:
+        note, late = self._due(row.day)
+        if row.day is not None:  # a rectification deadline is a calendar date set by the department
+            note = gettext("rectify by %(day)s", day=date_text(row.day))
+        return {"url": url_for("violations.details_view", id=row.id), "name": row.name,
+                "note": _join(text(Measure[row.code]), note), "late": late}
+
+    def _own_account_row(self, row) -> dict:
+        status = AccountStatus[row.code]
+        note, late = self._due(row.day) if status in ACCOUNT_TO_SUBMIT else ("", False)
+        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                "platform": text(Platform[row.extra]), "status": status, "note": note, "late": late}
+
+
+def _join(*parts) -> str:
+    return " · ".join(part for part in parts if part)
+
+
+def _schedule_needed(role, today: dt.date, years) -> dict | None:
     """For the department, from November (CALENDAR_WARN_FROM_MONTH): next year's 调休 schedule, if missing,
     must be entered (deadlines in that year are counted Monday to Friday until then)."""
-    if policy.role_of(user) != Role.dept_admin:
+    if role != Role.dept_admin:
         return None
-    year = workdays.missing_next_year(today)
+    year = workdays.missing_next_year(today, years)
     if year is None:
         return None
     return {"year": year, "url": url_for("calendar.batch_view"),
             "text": gettext("Enter the holiday and make-up working day schedule of %(year)s: until it is entered, "
                             "deadlines in %(year)s are counted Monday to Friday and are provisional.", year=year)}
-
-
-def _charts(user, today: dt.date) -> dict:
-    last = reports.reporting_period(today)
-    months = [reports.add_months(last, -i) for i in range(11, -1, -1)]
-    query = db.session.query(
-        MonthlyReport.period, sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0), sa.func.count(),
-        sa.func.count().filter(MonthlyReport.is_late.is_(False))
-    ).filter(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None)) \
-        .group_by(MonthlyReport.period)
-    rows = {period: (posts, count, on_time) for period, posts, count, on_time in
-            _scoped(user, MonthlyReport, query).all()}
-    labels = [m.strftime("%Y-%m") for m in months]
-    posts = [float(rows.get(m, (0, 0, 0))[0]) for m in months]
-    rate = [(100.0 * rows[m][2] / rows[m][1]) if m in rows and rows[m][1] else None for m in months]
-    return {
-        "posts": charts.bar_chart(labels, posts, gettext("Posts per month")),
-        "on_time": charts.line_chart(labels, rate, gettext("Monthly reports on time")),
-    }
-
-
-def _todo(user, today: dt.date, period: dt.date) -> list[dict]:
-    lists = []
-    years = workdays.scheduled_years()
-
-    def due(day) -> str:
-        note = gettext("due %(day)s", day=date_text(day))
-        return f"{note}{workdays.provisional_note()}" if workdays.is_provisional(day, years) else note
-
-    def add(key, title, rows, url, render):
-        lists.append({"key": key, "title": title, "rows": rows[:TODO_LIMIT], "more": len(rows) > TODO_LIMIT,
-                      "url": url, "render": render})
-
-    pending_accounts = _scoped(user, Account, db.session.query(Account).options(joinedload(Account.unit))) \
-        .filter(Account.status.in_(PENDING_ACCOUNT[user.role])).order_by(Account.registration_due).limit(
-        TODO_LIMIT + 1).all()
-    add("pending_accounts", _l("Registrations waiting for you"), pending_accounts, url_for("accounts.index_view"),
-        lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name, a.status.label))
-    pending_changes = _scoped(user, ChangeRecord, db.session.query(ChangeRecord).options(
-        joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))).filter(
-        ChangeRecord.status.in_(PENDING_REVIEW[user.role])).order_by(ChangeRecord.due_on).limit(TODO_LIMIT + 1).all()
-    add("pending_changes", _l("Change requests waiting for you"), pending_changes, url_for("changes.index_view"),
-        lambda c: (url_for("changes.details_view", id=c.id), str(c), c.unit.name, c.status.label))
-    pending_reports = _scoped(user, MonthlyReport, db.session.query(MonthlyReport).options(
-        joinedload(MonthlyReport.unit))).filter(MonthlyReport.status.in_(PENDING_REVIEW[user.role])) \
-        .order_by(MonthlyReport.period.desc()).limit(TODO_LIMIT + 1).all()
-    add("pending_reports", _l("Monthly reports waiting for you"), pending_reports, url_for("reports.index_view"),
-        lambda r: (url_for("reports.details_view", id=r.id), _report_name(r), r.unit.name, r.status.label))
-    overdue_accounts = _scoped(user, Account, db.session.query(Account).options(joinedload(Account.unit))).filter(
-        Account.status.in_((AccountStatus.draft, AccountStatus.returned)), Account.registration_due < today) \
-        .order_by(Account.registration_due).limit(TODO_LIMIT + 1).all()
-    add("overdue_accounts", _l("Overdue registrations"), overdue_accounts, url_for("accounts.index_view"),
-        lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name,
-                   due(a.registration_due)))
-    overdue_changes = _scoped(user, ChangeRecord, db.session.query(ChangeRecord).options(
-        joinedload(ChangeRecord.account), joinedload(ChangeRecord.unit))).filter(
-        ChangeRecord.status.in_((ReviewStatus.draft, ReviewStatus.returned)), ChangeRecord.due_on < today) \
-        .order_by(ChangeRecord.due_on).limit(TODO_LIMIT + 1).all()
-    add("overdue_changes", _l("Overdue change requests"), overdue_changes, url_for("changes.index_view"),
-        lambda c: (url_for("changes.details_view", id=c.id), str(c), c.unit.name,
-                   due(c.due_on)))
-    missing = reports.missing_accounts(user, period, limit=TODO_LIMIT + 1)
-    add("missing_reports", gettext("Monthly reports of %(month)s not submitted", month=month_text(period)),
-        missing, url_for("reports.missing_view", month=period.strftime("%Y-%m")),
-        lambda a: (url_for("accounts.details_view", id=a.id), a.name, a.unit.name, a.platform_label))
-    red_flags = _scoped(user, MonthlyReport, db.session.query(MonthlyReport).options(
-        joinedload(MonthlyReport.unit))).filter(MonthlyReport.involves_classified.is_(True),
-                                                MonthlyReport.status != ReviewStatus.approved) \
-        .order_by(MonthlyReport.period.desc()).limit(TODO_LIMIT + 1).all()
-    add("red_flags", _l("Red flags: reports involving classified information"), red_flags,
-        url_for("reports.index_view"),
-        lambda r: (url_for("reports.details_view", id=r.id), _report_name(r), r.unit.name, r.status.label))
-    dormant = reports.dormant_accounts(user, today, limit=TODO_LIMIT + 1)
-    add("dormant", _l("Suspected dormant accounts"), dormant, url_for("reports.dormant_view"),
-        lambda d: (url_for("accounts.details_view", id=d["account"].id), d["account"].name, d["account"].unit.name,
-                   "；".join(d["reasons"])))
-    staff = staff_problems(user)
-    add("staff", _l("Team members who left or are students"), staff, url_for("accounts.index_view"),
-        lambda p: (url_for("accounts.details_view", id=p["account"].id), p["account"].name, p["account"].unit.name,
-                   f'{p["manager"].name}（{p["manager"].employment_status.label}）'
-                   + (gettext(" — verified account, breaks Article 8") if p["verified_breach"] else "")))
-    return lists
-
-
-def _report_name(report) -> str:
-    """云财会计学院 · 2026年10月: the account and the month, as the to-do lists show a report."""
-    name = report.snapshot_account_name or (report.account.name if report.account else "")
-    return f"{name} · {month_text(report.period)}"

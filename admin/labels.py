@@ -19,6 +19,7 @@ LABELS = {
     "established_on": _l("Established on"),
     "unit": _l("Responsible unit"),
     "unit.name": _l("Responsible unit"),
+    "unit.kind": _l("Kind of unit"),
     "username": _l("User name"),
     "display_name": _l("Full name"),
     "role": _l("Role"),

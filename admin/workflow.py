@@ -57,36 +57,37 @@ class WorkflowMixin(RecordPageMixin):
         return self._run_step("reject", ids)
 
     def _run_step(self, name: str, ids):
+        """A workflow step on the selected rows (services.workflow.take_step: policy.may_take for every row;
+        a foreign id is not even loaded)."""
         actor = current_user._get_current_object()
         opinion = (request.form.get("opinion") or "").strip()
         if name == "reject" and not opinion and len(ids) > 1:
             opinion = str(workflow.BULK_RETURN_REASON)  # a standard reason when done in bulk
         label = str(workflow.STEP_LABELS[name])
-        apply_to_rows(self, ids, lambda row: workflow.TRANSITIONS[name](row, actor, opinion),
-                      lambda done: ngettext("%(num)s record: %(step)s done.", "%(num)s records: %(step)s done.",
-                                            done, step=label),
-                      expected_version=request.form.get("row_version"))
+        rows, problems = selected_rows(self, ids, request.form.get("row_version"))
+        refused = workflow.take_step(name, rows, actor, opinion)
+        report_rows(len(rows) - len(refused), problems + [problem.message for problem in refused],
+                    lambda done: ngettext("%(num)s record: %(step)s done.", "%(num)s records: %(step)s done.",
+                                          done, step=label))
 
 
-def apply_to_rows(view, ids, step, success_message, expected_version=None) -> None:
-    """Take ``step`` on each of the selected rows the user may see, in one transaction; report how many
-    changed and why the others were skipped (foreign ids, refused steps, stale pages, a concurrent save)."""
+def selected_rows(view, ids, expected_version=None) -> tuple[list, list[str]]:
+    """The selected rows the user may see, and why the others were left out (foreign or missing ids; the page
+    of a single record that changed since it was opened)."""
     rows = view.scoped_rows(ids)
     problems = []
     if len(rows) < len(set(ids)):
         problems.append(gettext("%(count)s of the selected records do not exist or are not yours.",
                                 count=len(set(ids)) - len(rows)))
-    done = 0
-    for row in rows:
-        if expected_version and len(rows) == 1 and str(row.version) != expected_version:
-            problems.append(gettext("“%(record)s” was changed by someone else after you opened it; "
-                                    "reload the page and check it again.", record=str(row)))
-            continue
-        try:
-            step(row)
-            done += 1
-        except (workflow.TransitionError, policy.NotAllowed) as exc:
-            problems.append(str(exc))
+    if expected_version and len(rows) == 1 and str(rows[0].version) != expected_version:
+        problems.append(gettext("“%(record)s” was changed by someone else after you opened it; "
+                                "reload the page and check it again.", record=str(rows[0])))
+        rows = []
+    return rows, problems
+
+
+def report_rows(done: int, problems: list[str], success_message) -> None:
+    """Commit the rows changed (one transaction) and say how many changed and why the others were skipped."""
     try:
         db.session.commit()
     except StaleDataError:
@@ -100,6 +101,20 @@ def apply_to_rows(view, ids, step, success_message, expected_version=None) -> No
         flash(problem, "warning" if done else "error")
     if len(problems) > 10:
         flash(gettext("… and %(count)s more records were skipped.", count=len(problems) - 10), "warning")
+
+
+def apply_to_rows(view, ids, step, success_message, expected_version=None) -> None:
+    """Take ``step`` on each of the selected rows the user may see, in one transaction; report how many
+    changed and why the others were skipped (foreign ids, refused steps, stale pages, a concurrent save)."""
+    rows, problems = selected_rows(view, ids, expected_version)
+    done = 0
+    for row in rows:
+        try:
+            step(row)
+            done += 1
+        except (workflow.TransitionError, policy.NotAllowed) as exc:
+            problems.append(str(exc))
+    report_rows(done, problems, success_message)
 
 
 class LatenessMixin:

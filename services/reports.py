@@ -36,11 +36,21 @@ def month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
 
 
+def must_report(period: dt.date) -> sa.ColumnElement:
+    """The accounts that must report for ``period``: registered, and existing during that month."""
+    return (Account.status == AccountStatus.approved) & (Account.created_on <= month_end(period))
+
+
+def not_reported(period: dt.date) -> sa.ColumnElement:
+    """The accounts among :func:`must_report` with no submitted report for ``period`` (未报送)."""
+    submitted = sa.select(MonthlyReport.account_id).where(
+        MonthlyReport.period == month_start(period), MonthlyReport.submitted_at.is_not(None))
+    return must_report(period) & Account.id.not_in(submitted)
+
+
 def active_accounts_query(user, period: dt.date):
     """Registered accounts that existed during ``period`` and must report for it, in the user's scope."""
-    query = db.session.query(Account).filter(Account.status == AccountStatus.approved,
-                                             Account.created_on <= month_end(period))
-    return policy.scope(user, Account, query)
+    return policy.scope(user, Account, db.session.query(Account).filter(must_report(period)))
 
 
 def prepare_drafts(user, period: dt.date | None = None) -> int:
@@ -81,12 +91,10 @@ class UnitName:
 
 def _missing_query(user, period: dt.date, unit_id: int | None = None):
     """Active accounts of ``period`` in the user's scope with no submitted report, by unit and name."""
-    submitted = sa.select(MonthlyReport.account_id).where(
-        MonthlyReport.period == period, MonthlyReport.submitted_at.is_not(None))
-    accounts = active_accounts_query(user, period)
+    accounts = policy.scope(user, Account, db.session.query(Account).filter(not_reported(period)))
     if unit_id:
         accounts = accounts.filter(Account.unit_id == unit_id)
-    return accounts.filter(Account.id.not_in(submitted)).join(Unit, Account.unit_id == Unit.id) \
+    return accounts.join(Unit, Account.unit_id == Unit.id) \
         .with_entities(Account.id, Account.name, Account.platform, Account.platform_other, Unit.name) \
         .order_by(Unit.name, Account.name)
 
@@ -140,56 +148,70 @@ def missing_and_late(user, period: dt.date, unit_id: int | None = None) -> dict:
             "window_end": report_window_end(period)}
 
 
-def dormant_accounts(user, today: dt.date | None = None, limit: int | None = None) -> list[dict]:
-    """疑似僵尸号: registered accounts with no posts in the last N reported months, or no report for the
-    last M months (系统设置, services/settings.py: dormant_no_posts_months, dormant_no_report_months), by unit
-    and name.
+@dataclass(frozen=True)
+class DormantRule:
+    """疑似僵尸号 as SQL (系统设置 dormant_no_posts_months = N, dormant_no_report_months = M, services/settings.py): a
+    registered account that existed in the first of the last M months, with no submitted report in those M months (``no_report``)
+    or with zero posts in each of its last N reported months of the window (``no_posts``). ``figures`` is the
+    per-account subquery to outer-join on ``figures.c.account_id``; the list and the home page count both
+    ask it (one rule)."""
 
-    One aggregate over the window's reports finds them (the database does the counting); only when M > N
-    are the candidates' months read to find their last N reported ones."""
+    figures: sa.Subquery
+    no_report: sa.ColumnElement
+    no_posts: sa.ColumnElement
+    condition: sa.ColumnElement
+    no_posts_months: int
+    no_report_months: int
+
+
+def dormant_rule(user, today: dt.date | None = None) -> DormantRule:
     no_posts = settings.value("dormant_no_posts_months")
     no_report = settings.value("dormant_no_report_months")
     last = reporting_period(today)
-    window = max(no_posts, no_report)
-    first = add_months(last, -(window - 1))
+    first = add_months(last, -(max(no_posts, no_report) - 1))
     recent_first = add_months(last, -(no_report - 1))
     report = MonthlyReport
-    counts = policy.scope(user, MonthlyReport, sa.select(
-        report.account_id, sa.func.count().filter(report.period >= recent_first).label("recent"),
-        sa.func.count().filter(report.post_count == 0).label("zeros"))
-        .where(report.period.between(first, last), report.submitted_at.is_not(None))
-        .group_by(report.account_id)).subquery()  # a unit's home counts only its own reports
-    recent, zeros = sa.func.coalesce(counts.c.recent, 0), sa.func.coalesce(counts.c.zeros, 0)
-    query = (active_accounts_query(user, recent_first)
-             .outerjoin(counts, counts.c.account_id == Account.id)
+    columns = [report.account_id, report.period, report.post_count]
+    if no_posts < no_report:
+        # The window is longer than N months: rank each account's reports, newest first (1 = last reported).
+        columns.append(sa.func.row_number().over(partition_by=report.account_id, order_by=report.period.desc())
+                       .label("rank"))
+    # Each submitted report of the window (a unit: its own).
+    reported = policy.scope(user, MonthlyReport, sa.select(*columns).where(
+        report.period.between(first, last), report.submitted_at.is_not(None))).subquery()
+    # With N >= the window, "zero posts in the last N reported months" is "N zero-post reports in the window".
+    in_last_n = reported.c.rank <= no_posts if no_posts < no_report else sa.true()
+    figures = sa.select(
+        reported.c.account_id, sa.func.count().filter(reported.c.period >= recent_first).label("recent"),
+        sa.func.count().filter(in_last_n, reported.c.post_count == 0).label("zeros")) \
+        .group_by(reported.c.account_id).subquery("dormant_figures")
+    no_report_cond = sa.func.coalesce(figures.c.recent, 0) == 0
+    no_posts_cond = sa.func.coalesce(figures.c.zeros, 0) >= no_posts
+    active = (Account.status == AccountStatus.approved) & (Account.created_on <= month_end(recent_first))
+    return DormantRule(figures, no_report_cond, no_posts_cond, active & (no_report_cond | no_posts_cond),
+                       no_posts, no_report)
+
+
+def dormant_reasons(rule: DormantRule, no_report: bool, no_posts: bool) -> list[str]:
+    reasons = []
+    if no_report:
+        reasons.append(gettext("no report for %(n)s months", n=rule.no_report_months))
+    if no_posts:
+        reasons.append(gettext("no posts in the last %(n)s reported months", n=rule.no_posts_months))
+    return reasons
+
+
+def dormant_accounts(user, today: dt.date | None = None, limit: int | None = None) -> list[dict]:
+    """疑似僵尸号 (:func:`dormant_rule`), by unit and name, each with its reasons; one query."""
+    rule = dormant_rule(user, today)
+    query = (policy.scope(user, Account, db.session.query(Account))
+             .outerjoin(rule.figures, rule.figures.c.account_id == Account.id)
              .join(Unit, Account.unit_id == Unit.id).options(sa.orm.contains_eager(Account.unit))
-             .filter(sa.or_(recent == 0, zeros >= no_posts))
-             .add_columns(recent, zeros).order_by(Unit.name, Account.name))
-    # With N >= the window, "zero posts in N reported months" is exactly "N zero-post reports in the window".
-    exact = no_posts >= window
-    if limit is not None and exact:
+             .filter(rule.condition).add_columns(rule.no_report, rule.no_posts).order_by(Unit.name, Account.name))
+    if limit is not None:
         query = query.limit(limit)
-    candidates = query.all()
-    last_reported: dict[int, list[int]] = {}
-    if not exact:
-        ids = [account.id for account, _recent, zero in candidates if zero >= no_posts]
-        for account_id, posts in db.session.execute(
-                sa.select(report.account_id, report.post_count)
-                .where(report.period.between(first, last), report.submitted_at.is_not(None),
-                       report.account_id.in_(ids)).order_by(report.account_id, report.period.desc())) if ids else ():
-            last_reported.setdefault(account_id, []).append(posts)
-    result = []
-    for account, recent_count, zero_count in candidates:
-        reasons = []
-        if recent_count == 0:
-            reasons.append(gettext("no report for %(n)s months", n=no_report))
-        if zero_count >= no_posts and (exact or not any(last_reported.get(account.id, [])[:no_posts])):
-            reasons.append(gettext("no posts in the last %(n)s reported months", n=no_posts))
-        if reasons:
-            result.append({"account": account, "reasons": reasons})
-            if limit is not None and len(result) >= limit:
-                break
-    return result
+    return [{"account": account, "reasons": dormant_reasons(rule, no_report, no_posts)}
+            for account, no_report, no_posts in query]
 
 
 def month_stamp(period: dt.date) -> tuple:

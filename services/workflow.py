@@ -14,7 +14,7 @@ from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecor
                     MonthlyReport, TeamMember, TeamRole, Violation, db, policy, utcnow)
 from models.workflow import STEPS
 from services import accounts, audit, changes
-from services.problems import raise_first
+from services.problems import Problem, raise_first
 from services.reports import report_window_end
 from services.text import date_text, local_time, month_text
 
@@ -134,6 +134,30 @@ def resolve_on_reinstatement(account: Account, today: dt.date | None = None) -> 
 
 TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject": reject,
                "suspend": suspend, "reinstate": reinstate}
+
+
+def take_step(name: str, records, actor, note: str | None = None) -> list[Problem]:
+    """Take the step ``name`` on each of ``records`` (a bulk action, e.g. 审核通过 of the selected registrations).
+
+    Every record is checked with :func:`policy.may_take` first; each step function checks its rules before it
+    changes anything, so a record is moved entirely or not at all. A record that may not take the step now
+    (another unit's, or in another state) or that a rule refuses is left as it was and reported as a problem
+    (``field``: the record's id). The caller commits the records moved (one commit per request)."""
+    problems = []
+    for record in records:
+        if not policy.owns(actor, record):
+            problems.append(Problem(str(record.id), gettext("You may not act on this record.")))
+            continue
+        if not policy.may_take(actor, name, record):
+            problems.append(Problem(str(record.id), gettext(
+                "“%(record)s” is %(status)s; this step is not possible now.",
+                record=str(record), status=str(record.status.label))))
+            continue
+        try:
+            TRANSITIONS[name](record, actor, note)
+        except (TransitionError, policy.NotAllowed) as exc:
+            problems.append(Problem(str(record.id), str(exc)))
+    return problems
 
 
 # --- rules -----------------------------------------------------------------------------------

@@ -67,9 +67,9 @@ def test_a_dormant_account_is_on_the_departments_home(app):
     with app.test_request_context():
         _load(today)
         dept = db.session.query(User).filter_by(username="dept").one()
-        todo = {item["key"]: item for item in home_context(dept, today)["todo"]}
-        assert DORMANT_ACCOUNT in [row["account"].name for row in todo["dormant"]["rows"]]
-        assert todo["overdue_accounts"]["rows"] and todo["missing_reports"]["rows"]
+        cards = home_context(dept, today)["cards"]
+        assert DORMANT_ACCOUNT in [row["name"] for row in cards["dormant"].rows]
+        assert cards["overdue_accounts"].rows and cards["missing_reports"].rows
 
 
 def test_a_qr_code_and_homepage_urls(app):

@@ -28,6 +28,8 @@ Private methods we override, and why:
 Undocumented public methods we override, and why:
 
 - ``AdminIndexView.index`` — admin/base.py ``SecureIndexView``: the home page is the dashboard.
+- ``BaseSQLAFilter.apply`` — admin/home_filters.py ``StaffChangeFilter``: the accounts whose team needs a change,
+  the list a count of the home page links to (Flask-Admin's documented way of a custom filter).
 - ``ModelView.is_action_allowed`` — base: the bulk "delete" follows the per-request ``can_delete``.
 - ``ModelView.action_delete`` — base: bulk delete through the scoped rows and the per-record rule
   (Flask-Admin's binds the posted ids as text, which PostgreSQL refuses).
@@ -50,7 +52,7 @@ Private methods and attributes we call without overriding them: ``_get_list_extr
 ``_get_list_value`` (admin/list_rows.py: each cell formatted as list.html does), ``_export_columns``,
 ``_filter_args`` (listing ``filter_url_arg``), ``_filters`` (bench), ``_form_ajax_refs`` (fields),
 ``_create_form_class`` (admin/managers.py ``blank_create_form``: the new-person dialog on the account form),
-``Admin._views`` (tests) and ``QuerySelectField._formdata``/``_object_list`` (fields ``iter_choices``).
+``Admin._views`` (tests; admin/dashboard.py ``list_url``: the view of an endpoint) and ``QuerySelectField._formdata``/``_object_list`` (fields ``iter_choices``).
 """
 from __future__ import annotations
 
@@ -81,6 +83,7 @@ PINNED_OVERRIDES = {
     "flask_admin.contrib.sqla.form.AdminModelConverter._model_select_field":
         "(self, prop, multiple, remote_model, **kwargs)",
     "flask_admin.base.AdminIndexView.index": "(self)",
+    "flask_admin.contrib.sqla.filters.BaseSQLAFilter.apply": "(self, query, value, alias=None)",
     "flask_admin.contrib.sqla.view.ModelView.is_action_allowed": "(self, name)",
     "flask_admin.contrib.sqla.view.ModelView.action_delete": "(self, ids)",
     "flask_admin.contrib.sqla.view.ModelView.handle_view_exception": "(self, exc)",

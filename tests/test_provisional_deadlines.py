@@ -107,9 +107,8 @@ def test_the_home_to_do_and_the_reminders_mark_it_provisional(app, due_next_year
 
     with app.test_request_context():
         dept = db.session.get(User, due_next_year["users"]["dept_admin"])
-        todo = {item["key"]: item for item in home_context(dept, dt.date(2027, 1, 20))["todo"]}
-        notes = {name: note for name, note in (item["render"](row)[1::2] for row in todo["overdue_accounts"]["rows"]
-                                               for item in [todo["overdue_accounts"]])}
+        cards = home_context(dept, dt.date(2027, 1, 20))["cards"]
+        notes = {row["name"]: row["note"] for row in cards["overdue_accounts"].rows}
         assert "（暂定，按周一至周五推算）" in notes["本单位帐号"]
         assert "暂定" not in notes["外单位帐号"]
         editor = db.session.get(User, due_next_year["users"]["unit_editor"])

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from models import EmploymentStatus, Manager, Unit, User, db
+from models import Account, EmploymentStatus, Manager, Unit, User, db
 
 from .matrix import (ALL_SEEING, ROLES, UNIT_ROLES, VIEWS, VIEW_NAMES, body, fetch, filter_index, leaks, may_open,
                      rows_in_scope)
@@ -74,6 +74,27 @@ def test_home_page_to_do_is_scoped(app, access_world, login_as, role):
     assert ("本单位帐号" if role in UNIT_ROLES else "外单位帐号") in html  # positive control
     if role in UNIT_ROLES:
         assert not leaks(html)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_home_pages_list_filters_are_scoped(app, access_world, login_as, role):
+    """The filters the home page's counts link to (team needs a change, kind of unit) keep the unit's scope."""
+    with app.app_context():
+        for manager in db.session.query(Manager):
+            manager.employment_status = EmploymentStatus.left
+        db.session.commit()
+    client = login_as(role)
+    staff = filter_index(app, "accounts", Account.__table__.c.id, "StaffChangeFilter")
+    kind = filter_index(app, "accounts", Unit.__table__.c.kind, "EnumEqualFilter")
+    html = body(client.get(f"/admin/accounts/?flt0_{staff}=1"))
+    assert "本单位帐号" in html  # positive control: both accounts' teams need a change
+    for url in (f"/admin/accounts/?flt0_{staff}=1", f"/admin/accounts/?flt0_{kind}=student_org",
+                f"/admin/accounts/?flt0_{staff}=1&flt1_{kind}=student_org"):
+        html = body(client.get(url))
+        if role in ALL_SEEING:
+            assert "外单位帐号" in html, url
+        else:
+            assert not leaks(html), url
 
 
 def test_deactivated_user_loses_access_in_the_same_session(app, access_world, login_as):

@@ -1,0 +1,25 @@
+"""List filters that the home page's counts link to, where no column filter says the same thing."""
+from __future__ import annotations
+
+from flask_admin.babel import lazy_gettext as admin_gettext
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.model.filters import BaseBooleanFilter
+from flask_babel import lazy_gettext as _l
+
+from models import Account
+from services import staff
+
+
+class StaffChangeFilter(BaseSQLAFilter, BaseBooleanFilter):
+    """管理队伍需调整: accounts, not closed, with a team member who left or is a student, or an administrator of a
+    verified account who is not on-staff (第八条) — services.staff.accounts_needing_staff_change."""
+
+    def __init__(self):
+        super().__init__(Account.id, _l("Team needs a change"))
+
+    def apply(self, query, value, alias=None):
+        ids = staff.accounts_needing_staff_change()
+        return query.filter(Account.id.in_(ids) if value == "1" else Account.id.not_in(ids))
+
+    def operation(self):
+        return admin_gettext("equals")  # Flask-Admin's own word (its catalog translates it)

@@ -1,0 +1,229 @@
+"""Each role's home page (issue 15 "Shaped" 4, 5; issue 18 item 3): every number links to exactly the rows it
+counts, the cards are the role's own work, empty cards fold into one line, and the counts and first rows come
+from at most five SQL statements, each count equal to a plain recount."""
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import re
+
+import pytest
+
+from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, MonthlyReport, ReviewStatus, Unit, User,
+                    Violation, db)
+from services import reports
+
+from .conftest import count_statements, make_account, make_change, make_report, make_violation
+
+ROLES = ["dept_admin", "auditor", "unit_editor", "unit_leader"]
+LONG_AGO = dt.date(2026, 1, 5)  # a deadline past whatever day the tests run
+
+
+@pytest.fixture
+def busy(app, world):
+    """In each of the two units: registrations in every state (one returned and overdue), change requests and
+    monthly reports waiting at each step (one 涉密), an approved account that has not reported (and is dormant),
+    one whose administrator left, and an open violation."""
+    with app.app_context():
+        period = reports.reporting_period()
+        for key, prefix in (("own_unit", "本单位"), ("other_unit", "外单位")):
+            unit = db.session.get(Unit, world[key])
+            for status in (AccountStatus.unit_review, AccountStatus.dept_review, AccountStatus.suspended,
+                           AccountStatus.closed):
+                make_account(unit, f"{prefix}{status.name}帐号", status=status)
+            make_account(unit, f"{prefix}退回逾期帐号", status=AccountStatus.returned, registration_due=LONG_AGO)
+            quiet = make_account(unit, f"{prefix}未报送帐号", status=AccountStatus.approved)
+            left = make_account(unit, f"{prefix}人员离职帐号", status=AccountStatus.approved)
+            left.team[1].manager.employment_status = EmploymentStatus.left
+            reported = make_account(unit, f"{prefix}已报送帐号", status=AccountStatus.approved)
+            done = make_report(reported, period=period, status=ReviewStatus.approved)
+            done.submitted_at = dt.datetime(2026, 1, 3)
+            for status in (ReviewStatus.draft, ReviewStatus.unit_review, ReviewStatus.dept_review):
+                change = make_change(quiet, status=status)
+                change.due_on = LONG_AGO
+            for months_back, status in ((1, ReviewStatus.unit_review), (2, ReviewStatus.dept_review)):
+                report = make_report(left, period=reports.add_months(period, -months_back), status=status)
+                report.submitted_at = dt.datetime(2026, 1, 3)
+                report.involves_classified = status == ReviewStatus.dept_review
+            make_violation(quiet)
+        db.session.commit()
+    return world
+
+
+# --- every number is a link to exactly the rows it counts -----------------------------------------------
+COUNT_LINK = re.compile(r'<a [^>]*class="[^"]*home-count[^"]*" data-count="(\d+)" href="([^"]+)"')
+
+
+def count_links(html: str) -> list[tuple[int, str]]:
+    return [(int(n), html_lib.unescape(url)) for n, url in COUNT_LINK.findall(html)]
+
+
+def rows_listed(client, url: str) -> int:
+    """How many records the page at ``url`` lists (a Flask-Admin list, the missing-reports or dormant page)."""
+    response = client.get(url + ("&" if "?" in url else "?") + "page_size=100")
+    assert response.status_code == 200, url
+    page = response.get_data(as_text=True)
+    assert "alert-danger" not in page and "无效的筛选" not in page, url  # every filter of the link was applied
+    if "/admin/reports/missing/" in url:
+        missing = page.split('<h2 class="h5 mt-4">')[1]
+        return missing.count('<li><a href="/admin/accounts/details/?id=')
+    if "/admin/reports/dormant/" in url:
+        return page.count('<td><a href="/admin/accounts/details/?id=')
+    table = page[page.index('class="table table-striped table-bordered table-hover model-list"'):]
+    table = table[:table.index("</table>")]
+    return table.count("<tr>") - 1 - table.count('colspan="999"')
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_number_links_to_exactly_its_rows(app, busy, login_as, role):
+    client = login_as(role)
+    html = client.get("/admin/").get_data(as_text=True)
+    links = count_links(html)
+    assert sum(1 for n, _url in links if n) >= 5, links  # positive control: the busy world gives every role work
+    for count, url in links:
+        assert rows_listed(client, url) == count, (role, url, count)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_card_counts_are_the_cards_links(app, busy, login_as, role):
+    """Each to-do card's badge is a count link, and the card lists at most five of those rows."""
+    from admin.dashboard import PREVIEW
+
+    html = login_as(role).get("/admin/").get_data(as_text=True)
+    cards = re.findall(r'<div class="col-lg-6 mb-3" id="todo-(\w+)">(.*?)</ul>', html, re.S)
+    assert cards
+    for key, card in cards:
+        count, _url = count_links(card)[0]
+        items = card.count('<li class="list-group-item py-1"><a href=')
+        assert count and items == min(count, PREVIEW), key
+
+
+# --- each role's own work ---------------------------------------------------------------------------------
+def test_department_sees_what_waits_for_it_and_what_needs_attention(app, busy, login_as):
+    html = login_as("dept_admin").get("/admin/").get_data(as_text=True)
+    assert "待您处理" in html and "需要关注" in html
+    for key in ("pending_accounts", "pending_changes", "pending_reports", "red_flags", "overdue_accounts",
+                "overdue_changes", "missing_reports", "dormant", "staff"):
+        assert f'id="todo-{key}"' in html, key
+    assert "本单位dept_review帐号" in html and "外单位dept_review帐号" in html
+    assert "已备案帐号（按单位类别）" in html
+
+
+def test_the_auditor_has_nothing_waiting(app, busy, login_as):
+    html = login_as("auditor").get("/admin/").get_data(as_text=True)
+    assert "需要关注" in html and "外单位退回逾期帐号" in html  # positive control
+    assert "待您处理" not in html and "待审核的" not in html and "pending_accounts" not in html
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "unit_leader"])
+def test_a_unit_sees_its_own_accounts_and_deadlines(app, busy, login_as, role):
+    html = login_as(role).get("/admin/").get_data(as_text=True)
+    assert "本单位应办事项" in html and 'id="own-accounts"' in html
+    assert "本单位未报送帐号" in html and "本单位退回逾期帐号" in html
+    assert "截止 2026年1月5日" in html  # the deadline of the overdue registration, on the card
+    assert "外单位" not in html
+    assert "按单位类别" not in html and "按媒体类型" not in html  # no university-wide categories
+    assert ("待您审核" in html) == (role == "unit_leader")
+    assert ('id="todo-review_accounts"' in html) == (role == "unit_leader")
+    for key in ("submit_accounts", "submit_changes", "missing_reports", "staff", "violations"):
+        assert f'class="col-lg-6 mb-3" id="todo-{key}"' in html, key
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cards_with_nothing_to_do_fold_into_one_line(app, world, login_as, role):
+    """The plain world: two drafts and two draft reports; most cards are empty and fold."""
+    html = login_as(role).get("/admin/").get_data(as_text=True)
+    folded = re.findall(r'<p class="text-muted small home-folded"[^>]*>(.*?)</p>', html, re.S)
+    assert folded and "暂无待办" in folded[0]
+    for key in ("overdue_changes", "dormant", "red_flags") if role in ("dept_admin", "auditor") else (
+            "submit_changes", "violations", "dormant"):
+        assert f'class="col-lg-6 mb-3" id="todo-{key}"' not in html, key  # no card of its own …
+        assert any(f'id="todo-{key}"' in line for line in folded), key  # … one name in the folded line
+
+
+# --- at most five statements, every count a plain recount ---------------------------------------------
+@pytest.mark.parametrize("role", ROLES)
+def test_the_home_page_counts_in_at_most_five_statements(app, busy, login_as, role):
+    client = login_as(role)
+    client.get("/admin/")
+    client.get("/account/password")
+    with count_statements(app) as baseline:  # what any page of the user costs: the user (and the unit's name)
+        assert client.get("/account/password").status_code == 200
+    with count_statements(app) as home:
+        assert client.get("/admin/").status_code == 200
+    assert len(home) - len(baseline) <= 5, home
+
+
+def _recount(user: User, today: dt.date) -> dict[str, int]:
+    """The home page's counts again, by plain queries and Python over the rows the user may see."""
+    def mine(rows):
+        return [r for r in rows if user.unit_id is None or r.unit_id == user.unit_id]
+
+    accounts = mine(db.session.query(Account).all())
+    changes = mine(db.session.query(ChangeRecord).all())
+    monthly = mine(db.session.query(MonthlyReport).all())
+    period = reports.reporting_period(today)
+    submitted = {r.account_id for r in db.session.query(MonthlyReport).filter(
+        MonthlyReport.period == period, MonthlyReport.submitted_at.is_not(None))}
+    to_submit = (AccountStatus.draft, AccountStatus.returned)
+    review_to_submit = (ReviewStatus.draft, ReviewStatus.returned)
+    flagged = (EmploymentStatus.left, EmploymentStatus.student)
+    counts = {
+        **{f"status:{s.name}": sum(a.status == s for a in accounts) for s in AccountStatus},
+        "overdue_accounts": sum(a.status in to_submit and a.registration_due is not None
+                                and a.registration_due < today for a in accounts),
+        "overdue_changes": sum(c.status in review_to_submit and c.due_on is not None and c.due_on < today
+                               for c in changes),
+        "missing_reports": sum(a.status == AccountStatus.approved and a.created_on <= reports.month_end(period)
+                               and a.id not in submitted for a in accounts),
+        "staff": sum(a.status != AccountStatus.closed and any(
+            m.manager.employment_status in flagged or (a.verified and m.role.name == "admin"
+                                                       and m.manager.employment_status != EmploymentStatus.staff)
+            for m in a.team) for a in accounts),
+        "dormant": len(reports.dormant_accounts(user, today)),
+        "red_flags": sum(r.involves_classified and r.status != ReviewStatus.approved for r in monthly),
+        "violations": len(mine(db.session.query(Violation).filter(Violation.resolved_on.is_(None)).all())),
+    }
+    for prefix, states in (("pending", ("dept_review",)), ("review", ("unit_review",)),
+                           ("submit", ("draft", "returned"))):
+        counts[f"{prefix}_accounts"] = sum(a.status.name in states for a in accounts)
+        counts[f"{prefix}_changes"] = sum(c.status.name in states for c in changes)
+        counts[f"{prefix}_reports"] = sum(r.status.name in states for r in monthly)
+    return counts
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_count_equals_a_plain_recount(app, busy, role):
+    from admin.dashboard import home_context
+
+    today = dt.date.today()
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(
+            username={"dept_admin": "dept", "auditor": "auditor", "unit_editor": "editor",
+                      "unit_leader": "leader"}[role]).one()
+        context = home_context(user, today)
+        expected = _recount(user, today)
+        for status, count, _url in context["by_status"]:
+            assert count == expected[f"status:{status.name}"], status
+        assert context["cards"], role
+        for key, card in context["cards"].items():
+            assert card.count == expected[key], (role, key)
+            if card.part:
+                assert card.part[1] == expected[key.replace("submit", "overdue")], (role, key)
+
+
+def test_a_card_lists_its_first_rows_in_its_order(app, world):
+    """The first rows come from one UNION ALL (which keeps no order): each card numbers its own."""
+    from admin.dashboard import PREVIEW, home_context
+
+    days = [dt.date(2026, 3, d) for d in (9, 2, 7, 4, 1, 8, 3)]
+    with app.app_context():
+        unit = db.session.get(Unit, world["own_unit"])
+        for n, day in enumerate(days):
+            make_account(unit, f"逾期{n}号", registration_due=day)
+        db.session.commit()
+    with app.test_request_context():
+        dept = db.session.query(User).filter_by(username="dept").one()
+        rows = home_context(dept)["cards"]["overdue_accounts"].rows
+    expected = [f"逾期{days.index(day)}号" for day in sorted(days)[:PREVIEW]]
+    assert [row["name"] for row in rows] == expected
