@@ -257,3 +257,50 @@ def test_cli_refuses_a_bad_file(app, people, tmp_path):
     path.write_bytes(csv_bytes("T001,张伟,外星学院,在编,在岗,,"))
     result = app.test_cli_runner().invoke(args=["staff", "sync", str(path), "--apply"])
     assert result.exit_code != 0 and "外星学院" in result.output
+
+
+# --- the department's screen (/admin/managers/roster/) -------------------------------------------------------
+def upload(client, data, mode="check", name="roster.csv"):
+    return client.client.post("/admin/managers/roster/", data={
+        "csrf_token": client.csrf, "mode": mode, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data")
+
+
+@pytest.fixture
+def roster_world(app, world):
+    """The world's other unit's 管理员 (校团委) has 工号 TW02."""
+    with app.app_context():
+        member = db.session.query(Manager).filter_by(unit_id=world["other_unit"]).order_by(Manager.id).all()[1]
+        member.staff_no = "TW02"
+        db.session.commit()
+        return {**world, "tw_admin": member.id, "tw_name": member.name}
+
+
+def test_screen_dry_run_lists_changes_and_writes_nothing(app, roster_world, login_as):
+    client = login_as("dept_admin")
+    assert client.get("/admin/managers/roster/").status_code == 200
+    data = csv_bytes(f"TW02,{roster_world['tw_name']},校团委,在编,离职,,")
+    response = upload(client, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "第2行" in html and "离职" in html and "尚未作任何修改" in html
+    with app.app_context():
+        assert db.session.get(Manager, roster_world["tw_admin"]).employment_status == EmploymentStatus.staff
+
+
+def test_screen_apply_changes_and_is_audited_with_the_user(app, roster_world, login_as):
+    data = csv_bytes(f"TW02,{roster_world['tw_name']},校团委,非在编,在岗,,")
+    response = upload(login_as("dept_admin"), data, "apply")
+    assert response.status_code == 200 and "已同步" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Manager, roster_world["tw_admin"]).employment_status == EmploymentStatus.non_staff
+        entry = db.session.query(AuditLog).filter_by(object_type="Manager", note=roster.NOTE).one()
+        assert entry.user_id == roster_world["users"]["dept_admin"]
+
+
+@pytest.mark.parametrize("mode", ["check", "apply"])
+def test_screen_shows_a_bad_file_by_row_and_column(app, roster_world, login_as, mode):
+    response = upload(login_as("dept_admin"), csv_bytes("TW02,某人,外星学院,在编,离职,,"), mode)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "外星学院" in html and "未作任何修改" in html
+    with app.app_context():
+        assert db.session.get(Manager, roster_world["tw_admin"]).employment_status == EmploymentStatus.staff
