@@ -13,6 +13,7 @@ from flask_babel import force_locale, gettext
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus, Role, User,
                     db)
 from services import reports
+from services.staff import staff_problems
 from services.text import date_text, month_text
 from services.workdays import add_working_days, is_provisional, provisional_note
 
@@ -22,7 +23,7 @@ SOON_WORKING_DAYS = 2
 
 def items_for(user: User, today: dt.date) -> list[str]:
     """What this unit user should act on: drafts near or past their deadline, reports not yet
-    submitted in the window, and (for the unit leader) submissions waiting for the unit's opinion."""
+    submitted in the window, verified accounts whose 管理员 is not 在岗在编 (第八条), and (for the unit leader) submissions waiting for the unit's opinion."""
     soon = add_working_days(today, SOON_WORKING_DAYS)
     lines = []
     accounts = db.session.query(Account).filter(
@@ -47,6 +48,11 @@ def items_for(user: User, today: dt.date) -> list[str]:
     for account in missing:
         lines.append(_due_line(gettext("Monthly report of %(month)s for “%(name)s”",
                                        month=month_text(period), name=account.name), window_end, today))
+    for problem in staff_problems(user):  # 第八条, as on the home page (e.g. after `flask staff sync`)
+        if problem["verified_breach"]:
+            lines.append(gettext("Article 8: %(manager)s, administrator of the verified account “%(name)s”, is "
+                                 "not on-staff (在岗在编); replace them with a change request.",
+                                 manager=str(problem["manager"]), name=problem["account"].name))
     if user.role == Role.unit_leader:
         waiting = (db.session.query(Account).filter(Account.unit_id == user.unit_id,
                                                     Account.status == AccountStatus.unit_review).count()

@@ -1,13 +1,14 @@
 """The 人事处 staff roster kept in step (issue 17, part 2): services/roster.py and `flask staff sync`."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from openpyxl import Workbook
 
 from models import AccountStatus, AuditLog, EmploymentStatus, Manager, Role, User, db
-from services import roster
+from services import reminders, roster
 from services.staff import staff_problems
 
 from .factories import make_account, make_manager, make_unit, make_user
@@ -43,6 +44,7 @@ def people(app):
         login = make_user("lina", Role.unit_editor, unit)
         login.staff_no = "T002"
         make_user("dept", Role.dept_admin)
+        make_user("editor", Role.unit_editor, unit)
         db.session.commit()
         yield {"unit": unit.id, "account": account.id, "head": head.id, "admin": admin.id, "login": login.id}
         db.session.remove()
@@ -215,6 +217,10 @@ def test_article_8_alert_raised_for_a_verified_account(app, people):
         dept = db.session.query(User).filter_by(username="dept").one()
         flagged = [(p["account"].id, p["verified_breach"]) for p in staff_problems(dept)]
         assert (people["account"], True) in flagged
+        # And the unit's next reminder (services/reminders.py).
+        editor = db.session.query(User).filter_by(username="editor").one()
+        assert any("第八条" in line and "科技学院官微" in line and "李娜" in line
+                   for line in reminders.items_for(editor, dt.date(2026, 12, 1)))
 
 
 def test_no_alert_for_an_unverified_account(app, people):
@@ -304,3 +310,16 @@ def test_screen_shows_a_bad_file_by_row_and_column(app, roster_world, login_as, 
     assert response.status_code == 200 and "外星学院" in html and "未作任何修改" in html
     with app.app_context():
         assert db.session.get(Manager, roster_world["tw_admin"]).employment_status == EmploymentStatus.staff
+
+
+def test_screen_reads_in_chinese(app, roster_world, login_as):
+    from .test_chinese_screens import latin_words, visible_text
+
+    client = login_as("dept_admin")
+    names = {"dept", "KJXY", "TW", "TW02", "roster"}
+    pages = [client.get("/admin/managers/"), client.get("/admin/managers/roster/"),
+             upload(client, csv_bytes(f"TW02,{roster_world['tw_name']}x,校团委,在编,离职,13800001111,")),
+             upload(client, csv_bytes("TW02,某人,外星学院,在编,离职,,")), upload(client, b"%PDF\x00")]
+    found = [latin_words(visible_text(page.get_data(as_text=True)), names) for page in pages]
+    assert found == [[]] * len(pages)
+    assert "与人事名单同步" in pages[0].get_data(as_text=True)
