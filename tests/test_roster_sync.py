@@ -323,3 +323,22 @@ def test_screen_reads_in_chinese(app, roster_world, login_as):
     found = [latin_words(visible_text(page.get_data(as_text=True)), names) for page in pages]
     assert found == [[]] * len(pages)
     assert "与人事名单同步" in pages[0].get_data(as_text=True)
+
+
+# --- linking a login to the roster (/admin/users/, field 工号) -------------------------------------------------
+def user_form(username, staff_no, unit):
+    return {"username": username, "display_name": username, "role": "unit_editor", "unit": str(unit),
+            "email": "", "staff_no": staff_no, "active": "y", "new_password": "a-long-password1"}
+
+
+def test_department_links_a_login_to_a_staff_number(app, world, login_as):
+    client = login_as("dept_admin")
+    assert client.post("/admin/users/new/", data=user_form("linked", " P100 ", world["own_unit"])).status_code == 302
+    for name in ("plain1", "plain2"):  # empty is "not linked": never a duplicate
+        assert client.post("/admin/users/new/", data=user_form(name, "", world["own_unit"])).status_code == 302
+    again = client.post("/admin/users/new/", data=user_form("linked2", "P100", world["own_unit"]))
+    assert again.status_code == 200 and "已经存在" in again.get_data(as_text=True)  # at the field 工号
+    with app.app_context():
+        found = {u.username: u.staff_no for u in db.session.query(User).filter(User.username.in_(
+            ("linked", "plain1", "plain2", "linked2")))}
+        assert found == {"linked": "P100", "plain1": None, "plain2": None}
