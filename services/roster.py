@@ -169,13 +169,14 @@ def _damaged() -> str:
 def _rows_of_workbook(data: bytes, report: SyncReport):
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
-        sheet = workbook.worksheets[0]
+        sheet, headers = workbook.worksheets[0], []
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             values = []
-            for cell in cells:
-                if number > 1 and _is_formula(cell):
-                    report.error(number, _text(getattr(cell, "column_letter", "")) or None,
-                                 gettext("Formulas are not allowed; type the value itself."))
+            for index, cell in enumerate(cells):
+                if number == 1:
+                    headers.append(_text(cell.value))
+                elif _is_formula(cell) and index < len(headers) and headers[index] in REQUIRED + OPTIONAL:
+                    report.error(number, headers[index], gettext("Formulas are not allowed; type the value itself."))
                 values.append(cell.value)
             yield number, values
     finally:

@@ -91,6 +91,12 @@ def test_bad_file_is_refused_by_row_and_column_and_writes_nothing(app, people, d
         assert audit_count() == before
 
 
+def test_a_formula_is_refused_at_its_row_and_column(app, people):
+    with app.app_context():
+        report = roster.check(xlsx_bytes(("T001", "张伟", "科技学院", "在编", "=IF(1,\"在岗\",\"离职\")", "", "")))
+        assert [(p.row, p.column) for p in report.problems] == [(2, "在岗状态")]
+
+
 def test_over_the_row_limit_is_refused(app, people, monkeypatch):
     monkeypatch.setattr(roster, "MAX_ROWS", 3)
     rows = [f"X{n:05d},某人,科技学院,在编,在岗,," for n in range(4)]
