@@ -12,6 +12,7 @@ from models import Role, Unit, User, db
 users_cli = AppGroup("users", help="Manage logins.")
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 calendar_cli = AppGroup("calendar", help="The work calendar (holidays and make-up working days).")
+staff_cli = AppGroup("staff", help="Keep the managers and logins in step with the HR staff roster.")
 import_cli = AppGroup("import", help="Import the existing inventory from Excel.")
 backup_cli = AppGroup("backup", help="Back up and restore the whole register (attachments included).")
 
@@ -147,6 +148,32 @@ def import_accounts(path: str, dry_run: bool) -> None:
     click.echo(f"Imported {counts}.")
 
 
+@staff_cli.command("sync")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--apply", "apply_", is_flag=True,
+              help="Make the changes (all rows or none); without it, only list what would change.")
+def staff_sync(path: str, apply_: bool) -> None:
+    """Sync the managers and logins with the HR roster (.xlsx or .csv): a dry run unless --apply."""
+    from services import roster
+
+    with open(path, "rb") as handle:
+        data = handle.read()
+    report = roster.apply(data, None) if apply_ else roster.check(data)
+    for line in roster.describe(report):
+        click.echo(line, err=not report.ok)
+    if not report.ok:
+        db.session.rollback()
+        raise click.ClickException(f"{len(report.problems)} problems found; nothing was changed "
+                                   f"({report.rows} rows in file).")
+    summary = (f"{report.rows} rows, {len(report.changes)} managers changed, {len(report.deactivations)} "
+               f"logins deactivated, {len(report.mismatches)} mismatches, {len(report.alerts)} Article 8 alerts")
+    if not apply_:
+        click.echo(f"Dry run, nothing changed: {summary} (run again with --apply).")
+        return
+    db.session.commit()
+    click.echo(f"Applied: {summary}.")
+
+
 @backup_cli.command("create")
 @click.argument("path")
 def backup_create(path: str) -> None:
@@ -193,6 +220,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(bench_commands)
     app.cli.add_command(import_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(assess)
     app.cli.add_command(remind)
     app.cli.add_command(users_cli)

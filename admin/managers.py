@@ -10,9 +10,11 @@ from models import TeamRole, policy
 from services import accounts, validators
 from .base import ScopedModelView
 from .labels import labels
+from .roster import RosterMixin
 
 
-class ManagerView(ScopedModelView):
+class ManagerView(RosterMixin, ScopedModelView):
+    list_template = "admin/managers_list.html"
     column_list = ["name", "staff_no", "unit", "title", "phone", "email", "employment_status"]
     column_labels = labels(name=_l("Name"), unit=_l("Unit"))
     column_searchable_list = ["name", "staff_no", "phone"]

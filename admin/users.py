@@ -27,7 +27,7 @@ class UserView(ScopedModelView):
     column_filters = ["role", "unit.name", "active"]
     column_sortable_list = ["username", "display_name", "role", ("unit", "unit.name"), "last_login_at"]
     column_default_sort = "username"
-    form_columns = ["username", "display_name", "role", "unit", "email", "active", "new_password"]
+    form_columns = ["username", "display_name", "role", "unit", "email", "staff_no", "active", "new_password"]
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),
@@ -41,7 +41,13 @@ class UserView(ScopedModelView):
                                            message=_l("Use letters, digits and . _ @ - only."))]},
         "display_name": {"validators": [InputRequired(), Length(max=50)]},
         "email": {"validators": [Optional(), validators.email]},
+        # The link to the HR roster (services/roster.py): empty is "not linked" (None, so never a duplicate).
+        "staff_no": {"validators": [Optional(), Length(max=30)], "filters": [lambda v: (v or "").strip() or None],
+                     "description": _l("The person's staff number in the HR roster: the roster sync deactivates "
+                                       "this login when they leave or retire. Leave empty if not linked.")},
     }
+    integrity_messages = dict.fromkeys(("uq_users_staff_no", "users.staff_no"),
+                                       _l("Another login is already linked to this staff number."))
 
     def create_form(self, obj=None):
         """A new user's password is required, with the password rules as its help (the "leave empty"

@@ -50,6 +50,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     unit: Mapped[Unit | None] = relationship()
     email: Mapped[str | None] = mapped_column(sa.String(120))
+    #: 工号 of the person who holds the login: links it to the 人事处 roster (`flask staff sync` deactivates
+    #: the login of a person who left); None for logins not linked to a person of the roster.
+    staff_no: Mapped[str | None] = mapped_column(sa.String(30), unique=True)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     last_login_at: Mapped[dt.datetime | None]
     #: Failed password checks in a row, counting the checks in progress (views/auth.py reserves one before

@@ -15,14 +15,15 @@ from flask_babel import force_locale, gettext
 from models import (Account, AccountStatus, AuditAction, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
                     Role, Unit, User, db, policy)
 from services import audit, reports, settings
+from services.staff import staff_problems
 from services.text import date_text, month_text
 from services.workdays import add_working_days, is_provisional, provisional_note
 
 
 def items_for(user: User, today: dt.date, period: dt.date | None = None) -> list[str]:
     """What this unit user should act on: drafts near or past their deadline, reports not yet
-    submitted for ``period`` (default: the month now due), and (for the unit leader) submissions waiting
-    for the unit's opinion."""
+    submitted for ``period`` (default: the month now due), verified accounts whose 管理员 is not 在岗在编
+    (第八条), and (for the unit leader) submissions waiting for the unit's opinion."""
     # "Due soon": this many working days away or closer (系统设置).
     soon = add_working_days(today, settings.value("reminder_lead_working_days"))
     lines = []
@@ -48,6 +49,11 @@ def items_for(user: User, today: dt.date, period: dt.date | None = None) -> list
     for account in missing:
         lines.append(_due_line(gettext("Monthly report of %(month)s for “%(name)s”",
                                        month=month_text(period), name=account.name), window_end, today))
+    for problem in staff_problems(user):  # 第八条, as on the home page (e.g. after `flask staff sync`)
+        if problem["verified_breach"]:
+            lines.append(gettext("Article 8: %(manager)s, administrator of the verified account “%(name)s”, is "
+                                 "not on-staff (在岗在编); replace them with a change request.",
+                                 manager=str(problem["manager"]), name=problem["account"].name))
     if user.role == Role.unit_leader:
         waiting = (db.session.query(Account).filter(Account.unit_id == user.unit_id,
                                                     Account.status == AccountStatus.unit_review).count()
