@@ -4,7 +4,7 @@
 person's when its staff_no is their 工号. Nullable (department logins and logins not yet linked), unique.
 
 Revision ID: ro7e1a5c9b20
-Revises: f2c8d4e6a1b3
+Revises: ch5e0b3f1a7d2c
 Create Date: 2026-12-01 21:15:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ro7e1a5c9b20"
-down_revision = "f2c8d4e6a1b3"
+down_revision = "ch5e0b3f1a7d2c"
 branch_labels = None
 depends_on = None
 
