@@ -62,6 +62,10 @@ class Config:
     #: Rows one Excel (.xlsx) export may hold; above it the list offers its CSV export, which streams any
     #: number of rows (an .xlsx of 100,000 audit entries takes about half a minute to write).
     EXPORT_XLSX_MAX_ROWS = int(os.environ.get("EXPORT_XLSX_MAX_ROWS", 100_000))
+    #: One JSON line per request on standard error (views/request_log.py).
+    REQUEST_LOG = _bool("REQUEST_LOG", True)
+    #: Addresses or networks that may read /metrics (comma-separated; empty: /metrics answers 404).
+    METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
     #: Trust X-Forwarded-For from this many proxies (for the audit log's client address).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
     #: Login attempts one address may make (SPEC: about 30 a minute, then 429).
