@@ -68,8 +68,14 @@ start_node() {
       WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}" ACCESS_LOG="${ACCESS_LOG:-/dev/null}" \
       setsid "$BIN/gunicorn" -c "$ROOT/gunicorn.conf.py" --chdir "$ROOT" --pid "$CLUSTER_DIR/node$n.pid" \
       --no-control-socket wsgi:app >>"$CLUSTER_DIR/node$n.log" 2>&1 &
-  wait_for "http://127.0.0.1:$port/healthz" 60
-  echo "node $n: http://127.0.0.1:$port (pid $(cat "$CLUSTER_DIR/node$n.pid"))"
+  [ "${2:-}" = nowait ] || wait_node "$n"
+}
+
+wait_node() {
+  local port
+  port="$(node_port "$1")"
+  wait_for "http://127.0.0.1:$port/healthz" 90
+  echo "node $1: http://127.0.0.1:$port (pid $(cat "$CLUSTER_DIR/node$1.pid"))"
 }
 
 stop_node() {  # stop_node N [SIGNAL]
@@ -91,7 +97,9 @@ start_lb() {
   cp "$ROOT/deploy/haproxy.cfg" "$config"
   for port in $NODE_PORTS; do
     i=$((i + 1))
-    echo "    server node$i 127.0.0.1:$port check" >> "$config"
+    # As many requests at a time as the node has (sync) workers: the others wait in HAProxy's queue, not in
+    # the node's backlog, where they would hold up its health check and keep the other node idle.
+    echo "    server node$i 127.0.0.1:$port check maxconn ${WEB_CONCURRENCY:-2}" >> "$config"
   done
   haproxy -c -q -f "$config"
   # In the foreground of its own session (its log lines on standard error go to haproxy.log).
@@ -114,7 +122,9 @@ case "${1:-}" in
     services
     (cd "$ROOT" && "$BIN/flask" --app wsgi db upgrade >/dev/null)
     i=0
-    for _port in $NODE_PORTS; do i=$((i + 1)); start_node "$i"; done
+    for _port in $NODE_PORTS; do i=$((i + 1)); start_node "$i" nowait; done  # side by side
+    i=0
+    for _port in $NODE_PORTS; do i=$((i + 1)); wait_node "$i"; done
     start_lb
     ;;
   stop)
