@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from flask_babel import get_locale
 
 import config
-from extensions import babel, csrf, db, limiter, login_manager, migrate
+from extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from models.base import include_object
 from views import metrics, request_log
 from views.auth import is_safe_redirect
@@ -45,7 +45,7 @@ def create_app(config_override: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(config.BASE_DIR / "translations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")

@@ -70,7 +70,14 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
     #: Login attempts one address may make (SPEC: about 30 a minute, then 429).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: Redis shared by every app server and worker (redis://host:6379/0). Set it when more than one worker or
+    #: server runs: the per-address login limit is then counted once for all of them. Without it each worker
+    #: process counts on its own. (Lock-outs and sessions live in the database: shared in any case.)
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: Where the login limit is counted; empty: REDIS_URL, else memory:// (extensions.init_limiter).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    #: With Redis unreachable, each worker counts in its memory instead of refusing every login.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     #: Logins not used for this many days are deactivated by `flask users deactivate-idle`.
     IDLE_LOGIN_DAYS = int(os.environ.get("IDLE_LOGIN_DAYS", 90))
     #: The university's name as printed on the forms.

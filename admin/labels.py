@@ -104,6 +104,7 @@ LABELS = {
     "note": _l("Note"),
     "version": _l("Revision"),
     "failed_logins": _l("Failed logins in a row"),
+    "session_epoch": _l("Sessions ended (times)"),
     "created_at": _l("Entered at"),
     "updated_at": _l("Last changed"),
 }

@@ -1,11 +1,14 @@
 """用户 — logins, their roles and units; only the department manages them."""
-from flask_babel import gettext, lazy_gettext as _l
+from flask import flash
+from flask_admin.actions import action
+from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_login import current_user
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from models import Role
+from models import Role, db
 
-from services import validators
+from services import sessions, validators
 from services.passwords import password_problem
 
 from .base import ScopedModelView
@@ -14,6 +17,8 @@ from .labels import labels
 
 
 class UserView(ScopedModelView):
+    #: The user's page offers "End all sessions" (the department's action below).
+    details_template = "admin/user_details.html"
     column_list = ["username", "display_name", "role", "unit", "active", "last_login_at", "locked_until"]
     column_details_exclude_list = ["password_hash"]
     column_export_exclude_list = ["password_hash"]
@@ -66,3 +71,22 @@ class UserView(ScopedModelView):
             model.set_password(form.new_password.data)
         elif is_created:
             raise ValidationError(gettext("Set a password for the new user."))
+
+    def is_action_allowed(self, name):
+        if name == "end_sessions":
+            return self.can_edit  # the department; never the auditor, who reads users
+        return super().is_action_allowed(name)
+
+    @action("end_sessions", _l("End all sessions"),
+            _l("End every session of the selected users? They must log in again, on every computer."))
+    def action_end_sessions(self, ids):
+        """A lost laptop, a shared password: the users' sessions end at their next request, on every server."""
+        actor = current_user._get_current_object()
+        rows = self.scoped_rows(ids)
+        for user in rows:
+            sessions.end_all_sessions(user, actor)
+        db.session.commit()
+        if rows:
+            flash(ngettext("The sessions of %(num)s user were ended: they must log in again.",
+                           "The sessions of %(num)s users were ended: they must log in again.", len(rows)),
+                  "success")

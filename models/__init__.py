@@ -12,3 +12,4 @@ from .audit import AuditAction, AuditLog  # noqa: F401
 from .calendar import DayKind, WorkCalendar  # noqa: F401
 from .attachment import Attachment, AttachmentKind  # noqa: F401
 from .reminder import ReminderLog  # noqa: F401
+from .session import RevokedSession  # noqa: F401

@@ -39,6 +39,7 @@ class User(UserMixin, TimestampMixin, db.Model):
             name="unit_iff_unit_role",
         ),
         sa.CheckConstraint("failed_logins >= 0", name="failed_logins_nonneg"),
+        sa.CheckConstraint("session_epoch >= 0", name="session_epoch_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,20 +52,32 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(120))
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     last_login_at: Mapped[dt.datetime | None]
+    #: Failed password checks in a row, counting the checks in progress (views/auth.py reserves one before
+    #: checking): at MAX_FAILURES the login is locked until ``locked_until``.
     failed_logins: Mapped[int] = mapped_column(default=0, nullable=False)
     locked_until: Mapped[dt.datetime | None]
+    #: Raised to end every session of the user at once (department action, deactivation): part of the
+    #: session's user reference (:meth:`get_id`), so older sessions no longer match.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.username})"
 
     @property
     def session_fingerprint(self) -> str:
-        """Changes when the password changes: part of the session's user reference (:meth:`get_id`)."""
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+        """Changes when the password changes or all sessions are ended: part of the session's user reference
+        (:meth:`get_id`)."""
+        material = f"{self.password_hash or ''}:{self.session_epoch or 0}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Every session of this user stops working at its next request, on every server."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def get_id(self) -> str:
-        """What the session keeps: the id and the password's fingerprint, so that a new password ends the
-        user's other sessions (views/auth.py ``load_user`` refuses a reference with an old fingerprint)."""
+        """What the session keeps: the id and the fingerprint of the password and session epoch, so that a
+        new password or ending all sessions ends the user's other sessions (views/auth.py ``load_user``
+        refuses a reference with an old fingerprint)."""
         return f"{self.id}:{self.session_fingerprint}"
 
     # Flask-Login
@@ -88,3 +101,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def audit_unit_id(self) -> int | None:
         return self.unit_id
+
+
+@sa.event.listens_for(User.active, "set")
+def _deactivation_ends_sessions(user: User, value, _old, _initiator) -> None:
+    """A deactivated user's sessions end at once, and stay ended if the login is activated again."""
+    if value is False:
+        user.end_sessions()

@@ -1,21 +1,23 @@
 """Login and logout (Flask-Login), with the failed-login lock of the interface contract."""
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import re
+import secrets
+import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from extensions import limiter, login_manager
 from models import AuditAction, User, db, utcnow
-from services import audit
+from services import audit, sessions
 from services.passwords import password_problem
 
 bp = Blueprint("auth", __name__)
@@ -24,9 +26,8 @@ bp = Blueprint("auth", __name__)
 #: other sites to a browser), and no white space.
 SAFE_REDIRECT = re.compile(r"^/(?![/\\])[^\s\\]*$")
 
-#: 5 consecutive failures lock a user name for 15 minutes (SPEC, interface contract).
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+#: The session keys of a login: its random id (revoked at sign-out) and when it began (seconds since the epoch).
+SESSION_ID_KEY, SESSION_SINCE_KEY = "_sid", "_since"
 
 
 class LoginForm(FlaskForm):
@@ -40,17 +41,42 @@ def root():
     return redirect(url_for("admin.index"))
 
 
+@user_logged_in.connect
+def _start_session(_app, user, **_extra) -> None:
+    """Every login (password, password change, tests' ``log_in``) gets a new random session id."""
+    session[SESSION_ID_KEY] = secrets.token_urlsafe(24)
+    session[SESSION_SINCE_KEY] = int(time.time())
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
-    """The session's user, unless its password changed since the session began (see ``User.get_id``)."""
+    """The session's user, unless the session was signed out (on any server), is older than a session may
+    live, or its user reference is stale: password changed, all sessions ended, deactivated (see
+    ``User.get_id``). One query: the revocation test is folded into the user's load."""
     ident, _, fingerprint = str(user_id).partition(":")
+    session_id, since = session.get(SESSION_ID_KEY), session.get(SESSION_SINCE_KEY)
+    if not isinstance(session_id, str) or not isinstance(since, int):
+        return None  # a reference without a session id (a remember-me cookie, a cookie from before) is refused
+    if since + current_app.permanent_session_lifetime.total_seconds() < time.time():
+        return _end_session()
     try:
-        user = db.session.get(User, int(ident))
+        query = sa.select(User, sessions.is_revoked(session_id)).where(User.id == int(ident))
     except (TypeError, ValueError, OverflowError):
         return None
-    if user is None or not hmac.compare_digest(user.session_fingerprint, fingerprint):
-        return None
+    row = db.session.execute(query).one_or_none()
+    if row is None or row[1]:
+        return _end_session()
+    user = row[0]
+    if not user.active or not hmac.compare_digest(user.session_fingerprint, fingerprint):
+        return _end_session()
     return user
+
+
+def _end_session() -> None:
+    """Forget a dead session's login, so that no later answer signs a fresh cookie carrying it."""
+    for key in ("_user_id", "_fresh", "_id", SESSION_ID_KEY, SESSION_SINCE_KEY):
+        session.pop(key, None)
+    return None
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -67,16 +93,9 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _password_matches(user: User | None, password: str) -> bool:
-    """The password check, as slow for an unknown user name as for a known one (no enumeration by timing)."""
-    if user is None:
-        User(password_hash=_dummy_hash()).check_password(password)
-        return False
-    return user.check_password(password)
-
-
 def _dummy_hash() -> str:
-    """A hash made like real ones (same method and cost), for the unknown user names' checks."""
+    """A hash made like real ones (same method and cost), checked for unknown and locked user names, so that
+    they cost the same work as a real check."""
     from werkzeug.security import generate_password_hash
 
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -94,31 +113,32 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        user = db.session.query(User).filter_by(username=username).one_or_none()
         now = utcnow()
-        if user is not None and user.locked_until and user.locked_until > now:
-            audit.record(AuditAction.login_failed, user, user=user, note="locked")
-            db.session.commit()
-            flash(gettext("Too many failed attempts. Please wait a quarter of an hour and try again, "
-                          "or ask the Propaganda Department to unlock your login."), "error")
-        elif _password_matches(user, form.password.data) and user.active:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
+        # An attempt is counted before the password is checked (atomically, in the shared database), so
+        # parallel guesses on any number of servers get at most MAX_FAILURES checks. A locked or unknown user
+        # name goes through the same statements and is checked against a dummy hash: the same work and the
+        # same answer as a wrong password.
+        reserved = sessions.reserve_attempt(username, now)
+        user = db.session.query(User).filter_by(username=username).one_or_none()
+        checked = reserved and user is not None
+        if checked:
+            correct = user.check_password(form.password.data)
+        else:
+            User(password_hash=_dummy_hash()).check_password(form.password.data)
+            correct = False
+        if correct and user.active:
+            sessions.attempt_succeeded(user, now)
             login_user(user)
             audit.record(AuditAction.login, user, user=user)
             db.session.commit()
             return redirect(_next_url())
-        else:
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILURES:
-                    user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                    user.failed_logins = 0
-            audit.record(AuditAction.login_failed, user, user=None, username=username[:50])
-            db.session.commit()
-            # Same words whether or not the user exists.
-            flash(gettext("The user name or password is wrong, or the login is disabled."), "error")
+        note = "locked" if user is not None and not checked else None
+        audit.record(AuditAction.login_failed, user, user=None, username=username[:50], note=note)
+        db.session.commit()
+        # Same words for a wrong password, an unknown name, a disabled and a locked login.
+        flash(gettext("The user name or password is wrong, or the login is disabled or locked (after 5 "
+                      "failed attempts in a row, for a quarter of an hour). Try again later, or ask the "
+                      "Propaganda Department."), "error")
     return render_template("auth/login.html", form=form), 200
 
 
@@ -155,8 +175,9 @@ def change_password():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if current_user.is_authenticated:
-        audit.record(AuditAction.logout, current_user._get_current_object())
+        sessions.sign_out(current_user._get_current_object(), session.get(SESSION_ID_KEY), utcnow())
         db.session.commit()
         logout_user()
+        _end_session()
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
