@@ -64,7 +64,7 @@ start_node() {
   # The limits, lock-outs and sessions live in Redis and PostgreSQL, shared by every node; HAProxy is the
   # one proxy whose X-Forwarded-For the app believes (for the audit log's address and the login limit).
   env BIND="127.0.0.1:$port" PROMETHEUS_MULTIPROC_DIR="$CLUSTER_DIR/metrics$n" \
-      RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-$REDIS_URL}" PROXY_FIX_X_FOR=1 \
+      PROXY_FIX_X_FOR=1 \
       WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}" ACCESS_LOG="${ACCESS_LOG:-/dev/null}" \
       setsid "$BIN/gunicorn" -c "$ROOT/gunicorn.conf.py" --chdir "$ROOT" --pid "$CLUSTER_DIR/node$n.pid" \
       --no-control-socket wsgi:app >>"$CLUSTER_DIR/node$n.log" 2>&1 &
