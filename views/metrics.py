@@ -90,19 +90,20 @@ def metrics():
     if not any(peer in network for network in networks):
         abort(403)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
+        registry = CollectorRegistry()  # every worker's files, added up
         multiprocess.MultiProcessCollector(registry)
+        registry.register(WORKFLOW)
     else:
-        registry = CollectorRegistry()
-        for collector in list(REGISTRY._collector_to_names):  # this process's own metrics
-            registry.register(collector)
-    registry.register(WorkflowCollector())
+        registry = REGISTRY  # this process's own metrics (WORKFLOW is registered there)
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST,
                     headers={"Cache-Control": "no-store"})
 
 
 class WorkflowCollector:
     """The work waiting, read from the database at each scrape (the same on every node)."""
+
+    def describe(self):
+        return []  # nothing to ask the database when registered (no app yet)
 
     def collect(self):
         pending = GaugeMetricFamily("xmt_pending_approvals", "Records waiting for a review, by kind and stage.",
@@ -129,3 +130,7 @@ class WorkflowCollector:
             return  # the database is away: the request figures are still worth reading
         yield pending
         yield overdue
+
+
+WORKFLOW = WorkflowCollector()
+REGISTRY.register(WORKFLOW)
