@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask import current_app
 
 from models import AuditAction, User, db
@@ -53,7 +54,11 @@ def sign_out(user: User, session_id: str | None, now: dt.datetime) -> None:
     """This session ends on every server: its id is recorded as revoked (and ids older than any session can
     live are forgotten)."""
     if session_id:
-        db.session.merge(RevokedSession(id=session_id, revoked_at=now))
+        # Two sign-outs of one cookie at once (two tabs, two servers) both record it: the second is a no-op,
+        # never a primary-key error.
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(RevokedSession).values(id=session_id, revoked_at=now)
+                           .on_conflict_do_nothing(index_elements=["id"]))
         oldest = now - current_app.permanent_session_lifetime
         db.session.execute(sa.delete(RevokedSession).where(RevokedSession.revoked_at < oldest)
                            .execution_options(synchronize_session=False))

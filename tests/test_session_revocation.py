@@ -154,3 +154,25 @@ def test_a_session_without_id_or_past_its_life_is_refused(app, world, login_as, 
         else:
             stored[SESSION_SINCE_KEY] = int(time.time() - app.permanent_session_lifetime.total_seconds()) - 1
     assert not _signed_in(client.client)
+
+
+def test_two_sign_outs_of_one_cookie_at_once_both_end_well(app, world):
+    """Two tabs (or two servers) signing out the same session at the same moment: both record the revocation,
+    neither answers 500 (a primary-key race on revoked_sessions, found in review)."""
+    import threading
+
+    original = _login(app.test_client())
+    clients = [_copy(original, app.test_client()) for _ in range(6)]
+    start, answers = threading.Barrier(len(clients)), []
+
+    def sign_out(client):
+        start.wait()
+        answers.append(client.get("/logout").status_code)
+
+    threads = [threading.Thread(target=sign_out, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [302] * len(clients)
+    assert not _signed_in(original)
