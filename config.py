@@ -60,7 +60,7 @@ class Config:
     MAX_ATTACHMENT_SIZE = int(os.environ.get("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024))
     WTF_CSRF_TIME_LIMIT = None  # office users keep forms open for long
     #: Rows one Excel (.xlsx) export may hold; above it the list offers its CSV export, which streams any
-    #: number of rows (docs/deploy.md: 50,000 audit entries take well under gunicorn's 60 s on an idle server).
+    #: number of rows (docs/deploy.md: 50,000 audit entries take about 9 s of CPU, flat memory).
     EXPORT_XLSX_MAX_ROWS = int(os.environ.get("EXPORT_XLSX_MAX_ROWS", 50_000))
     #: One JSON line per request on standard error (views/request_log.py).
     REQUEST_LOG = _bool("REQUEST_LOG", True)
