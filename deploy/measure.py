@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -98,6 +99,7 @@ def run(spec: str, users: int, seconds: int, think: tuple[float, float]) -> str:
     unconfirmed = sum(int(n) for n in re.findall(r"(\d+) written but not confirmed", " ".join(t for t, _ in findings)))
     total = next(row for row in read_csv(work / "locust", "stats") if row["Name"] == "Aggregated")
     log = Path(env["CLUSTER_DIR"], "haproxy.log").read_text(errors="replace")
+    shutil.rmtree(work, ignore_errors=True)
     lb_5xx = len(re.findall(r'" ?\d+/\d+/-?\d+/-?\d+/\d+ 5\d\d |\s5\d\d \d+ [-A-Za-z]{4} ', log))
     fault_text = {"": "—", "stop": "node 1 stopped (SIGTERM)", "kill": "node 1 killed (SIGKILL)"}[fault]
     return (f"| {nodes} | {fault_text} | {users} × {seconds} s | {int(total['Request Count']):,} | "

@@ -283,7 +283,7 @@ def test_a_change_on_node_a_is_fresh_on_node_b_at_once(cluster, pending):
     assert "已备案" in after["export"] and "已通过" in after["summary"]
 
 
-def test_stopping_a_node_under_load_loses_no_write_and_it_comes_back(app, cluster):
+def test_stopping_a_node_under_load_loses_no_write_and_it_comes_back(app, cluster, tmp_path):
     """A short locust run (bench/locustfile.py) through the load balancer; node 1 stops in the middle and
     starts again. Every write a user was told was saved is in the database; no 5xx beyond the requests in
     flight on the stopped node; HAProxy takes the node back."""
@@ -293,7 +293,7 @@ def test_stopping_a_node_under_load_loses_no_write_and_it_comes_back(app, cluste
 
     with app.app_context():
         seed(0.01, dt.date.today(), False, echo=lambda *_a, **_k: None)
-        work = Path(tempfile.mkdtemp(prefix="xmt-cluster-locust-"))
+        work = tmp_path
         config = client_config(work / "ledger.json", (0.5, 1.5))
         (work / "config.json").write_text(json.dumps(config, ensure_ascii=False))
         marker = db.session.execute(sa.select(sa.func.max(AuditLog.id))).scalar() or 0
@@ -332,4 +332,3 @@ def test_stopping_a_node_under_load_loses_no_write_and_it_comes_back(app, cluste
           f"{float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms; "
           f"{ledger['server_errors']} server errors; node 1 out of rotation {down_after:.1f} s after its stop, "
           f"back {back_after:.1f} s after its start")
-    shutil.rmtree(work, ignore_errors=True)
