@@ -91,4 +91,9 @@ def measure(app, client, size: int, label: str) -> None:
 
 
 if __name__ == "__main__":
-    main([int(n) for n in sys.argv[1:]] or [10000, 50000, 100000])
+    try:
+        main([int(n) for n in sys.argv[1:]] or [2000, 10000, 50000])
+    finally:
+        import shutil
+
+        shutil.rmtree(os.environ.get("INSTANCE_PATH", "/nonexistent"), ignore_errors=True)
