@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test e2e setup dev migrate translations clean
+.PHONY: run serve test e2e setup dev migrate translations clean cluster cluster-stop
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ run: setup
 serve: setup
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Two app servers behind HAProxy on loopback (docs/deploy.md): needs SECRET_KEY, DATABASE_URL (PostgreSQL) and
+# REDIS_URL; LB_PORT (8080), NODE_PORTS ("8001 8002"), WEB_CONCURRENCY (2 per node) may be set.
+cluster: setup
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
 
 test: dev
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ from flask_babel import get_locale
 import config
 from extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from models.base import include_object
+from views import metrics, request_log
 from views.auth import is_safe_redirect
 
 
@@ -35,6 +36,9 @@ def create_app(config_override: dict | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
+    # First, so that every request is counted and logged, those refused by a later check included.
+    request_log.init_app(app, enabled=app.config["REQUEST_LOG"] and not app.testing)
+    metrics.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"), render_as_batch=True,
                      include_object=include_object)

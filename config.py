@@ -59,6 +59,13 @@ class Config:
     #: Largest attached scan (PDF/JPEG/PNG).
     MAX_ATTACHMENT_SIZE = int(os.environ.get("MAX_ATTACHMENT_SIZE", 10 * 1024 * 1024))
     WTF_CSRF_TIME_LIMIT = None  # office users keep forms open for long
+    #: Rows one Excel (.xlsx) export may hold; above it the list offers its CSV export, which streams any
+    #: number of rows (docs/deploy.md: 50,000 audit entries take about 9 s of CPU, flat memory).
+    EXPORT_XLSX_MAX_ROWS = int(os.environ.get("EXPORT_XLSX_MAX_ROWS", 50_000))
+    #: One JSON line per request on standard error (views/request_log.py).
+    REQUEST_LOG = _bool("REQUEST_LOG", True)
+    #: Addresses or networks that may read /metrics (comma-separated; empty: /metrics answers 404).
+    METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
     #: Trust X-Forwarded-For from this many proxies (for the audit log's client address).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
     #: Login attempts one address may make (SPEC: about 30 a minute, then 429).

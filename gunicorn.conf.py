@@ -16,3 +16,11 @@ max_requests_jitter = 200
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(_server, worker):
+    """/metrics with PROMETHEUS_MULTIPROC_DIR: a dead worker's gauges leave the sums (views/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -226,6 +226,10 @@ def _note(_view, _context, model, _name):
     return text
 
 
+def _changes_json(changes) -> str:
+    return json.dumps(changes, ensure_ascii=False) if changes else ""
+
+
 def _user(_view, _context, model, _name):
     if model.user is not None:
         return str(model.user)
@@ -242,8 +246,13 @@ class AuditView(ScopedModelView):
     column_formatters = {"changes": _changes, "object_type": _object_type, "user": _user, "note": _note}
     column_formatters_detail = {"changes": lambda v, c, m, n: _changes(v, c, m, n, limit=0),
                                 "object_type": _object_type, "user": _user, "note": _note}
-    column_formatters_export = {"changes": lambda v, c, m, n: json.dumps(m.changes, ensure_ascii=False)
-                                if m.changes else "", "object_type": _object_type, "user": _user}
+    # The export names who acted by the login name stored in the entry (a column: the export then streams
+    # plain columns, CSV and .xlsx alike, with flat memory — issue 16, finding 4).
+    column_export_list = ["at", "username", "ip", "action", "object_type", "object_label", "changes", "note"]
+    column_formatters_export = {"changes": lambda v, c, m, n: _changes_json(m.changes),
+                                "object_type": _object_type}
+    export_value_formatters = {"changes": lambda value: _changes_json(value),
+                               "object_type": lambda value: str(OBJECT_TYPES.get(value, value or ""))}
     # An exact count over a million rows on every page is not needed (see docs/benchmarks.md).
     simple_list_pager = True
     max_id = 2**63 - 1

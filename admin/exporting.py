@@ -5,9 +5,9 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, flash, redirect, request, stream_with_context
 from flask_admin import expose
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, aliased
@@ -40,6 +40,15 @@ class StreamedExportMixin:
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
+        if self.can_export and export_type == "xlsx" and self._export_rows_over(self.xlsx_max_rows()):
+            # Above the limit one Excel file would hold a worker for minutes: say so, and offer the CSV,
+            # which streams any number of rows (issue 16, finding 4; the limit is in docs/deploy.md).
+            csv_url = self.get_url(".export", export_type="csv", **request.args.to_dict(flat=True))
+            flash(Markup("{} <a href=\"{}\">{}</a>").format(
+                gettext("This list has more than %(limit)s rows, too many for one Excel file. Narrow it down "
+                        "with the filters or the search, or download all of it as CSV (it opens in Excel too).",
+                        limit=f"{self.xlsx_max_rows():,}"), csv_url, gettext("Download as CSV")), "warning")
+            return redirect(self.get_url(".index_view", **request.args.to_dict(flat=True)))
         if self.can_export and export_type in self.export_types:
             # Every export is in the audit log (SPEC, AuditLog), with the filters that shaped it.
             audit.record(AuditAction.export, note=f"{self.endpoint} {export_type} {request.query_string.decode()[:500]}")
@@ -49,6 +58,19 @@ class StreamedExportMixin:
             # Excel reads a UTF-8 CSV with Chinese text correctly only when it starts with a BOM.
             response.response = _with_bom(response.response)
         return response
+
+    @staticmethod
+    def xlsx_max_rows() -> int:
+        return current_app.config["EXPORT_XLSX_MAX_ROWS"]
+
+    def _export_rows_over(self, limit: int) -> bool:
+        """Whether the filtered export has more than ``limit`` rows (counted no further than limit + 1)."""
+        view_args = self._get_list_extra_args()
+        _count, query = self.get_list(0, None, False, view_args.search, view_args.filters, execute=False,
+                                      page_size=0)
+        key = sa.inspect(self.model).primary_key[0]
+        rows = query.enable_eagerloads(False).order_by(None).with_entities(key).limit(limit + 1)
+        return db.session.execute(sa.select(sa.func.count()).select_from(rows.subquery())).scalar() > limit
 
     def _export_data(self):
         """Like Flask-Admin's, but the rows are streamed from the database instead of loaded at once."""
@@ -142,27 +164,37 @@ class StreamedExportMixin:
         return None
 
     def _export_tablib(self, export_type, return_url):
-        """.xlsx from plain columns with openpyxl's write-only mode, and kept per process for as long as
-        :meth:`export_stamp` says the rows are unchanged (a month's 3,000 reports take ~0.4 s to write)."""
-        planned = self._plan_query() if export_type == "xlsx" else None
-        if planned is None:
+        """.xlsx with openpyxl's write-only mode into a temporary file, never Flask-Admin's tablib export (which
+        holds every row and the whole file in memory: issue 16, finding 4). From plain columns when the view
+        allows (a month's 3,000 reports take ~0.4 s), else from the ORM objects streamed in batches; kept per
+        process for as long as :meth:`export_stamp` says the rows are unchanged and the file is small."""
+        if export_type != "xlsx":
             return super()._export_tablib(export_type, return_url)
-        stamp = self.export_stamp()
+        titles = [str(label) for _name, label in self._export_columns]
+        planned = self._plan_query()
+        stamp = self.export_stamp() if planned is not None else None
         key = None if stamp is None else (
             self.endpoint, request.query_string, policy.scope_key(current_user), str(get_locale()), stamp)
-        data = exports.file_cache.get(key) if key else None
-        if data is None:
+        body = exports.file_cache.get(key) if key else None
+        if body is None and planned is not None:
             query, cells = planned
             try:
-                data = exports.xlsx_bytes([str(label) for _name, label in self._export_columns],
-                                          ([cell(value) for cell, value in zip(cells, row)] for row in query),
-                                          title=str(self.name))
+                handle = exports.xlsx_file(titles, ([cell(value) for cell, value in zip(cells, row)] for row in query),
+                                           title=str(self.name))
             finally:
                 query.close()
-            if key:
-                exports.file_cache.put(key, data)
+            body = exports.xlsx_body(handle, key)
+        elif body is None:
+            _count, objects = self._export_data()
+            names = [name for name, _label in self._export_columns]
+            try:
+                handle = exports.xlsx_file(titles, ([self.get_export_value(row, name) for name in names]
+                                                    for row in objects), title=str(self.name))
+            finally:
+                objects.close()  # the generator's finally gives the query's connection back
+            body = exports.xlsx_body(handle)
         filename = secure_filename(self.get_export_name(export_type="xlsx"))
-        return Response(data, headers={"Content-Disposition": f"attachment;filename={filename}"},
+        return Response(body, headers={"Content-Disposition": f"attachment;filename={filename}"},
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     def get_export_value(self, model, name):

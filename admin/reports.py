@@ -1,7 +1,7 @@
 """管理月报表 — monthly reports, one per account per month (第十五条)."""
 import datetime as dt
 
-from flask import abort, flash, redirect, request
+from flask import Response, abort, flash, redirect, render_template, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_babel import get_locale, gettext
@@ -138,7 +138,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     @expose("/missing/")
     def missing_view(self):
         """Which active accounts have no report for a month, and which reports came late."""
-        period = _month_arg(request.args.get("month")) or reports.reporting_period()
+        period = _month_arg(request.args.get("month"))
         unit_id = to_id(request.args.get("unit")) if policy.sees_all_units(current_user) else None
         result = reports.missing_and_late(current_user, period, unit_id)
         fmt = request.args.get("format")
@@ -177,7 +177,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     def summary_view(self):
         """The month's summary for the department: one row per account, the 月报表 fields (.xlsx or .csv)."""
         policy.require(policy.sees_all_units(current_user))
-        period = _month_arg(request.args.get("month")) or reports.reporting_period()
+        period = _month_arg(request.args.get("month"))
         fmt = request.args.get("format") if request.args.get("format") in ("csv", "xlsx") else "xlsx"
         audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")
         db.session.commit()
@@ -225,11 +225,13 @@ def _month_choices(chosen) -> list[tuple[str, str]]:
     return [(m.strftime("%Y-%m"), month_text(m)) for m in months]
 
 
-def _month_arg(value):
+def _month_arg(value) -> dt.date:
+    """?month=YYYY-MM, or the month now due when none is given; a malformed month or one far outside the
+    registry's years is a 400 that says what to write (never a 500 from a date past year 9999)."""
     try:
-        return dt.datetime.strptime(value or "", "%Y-%m").date()
-    except ValueError:
-        return None
+        return reports.parse_month(value) or reports.reporting_period()
+    except ValueError as error:
+        abort(Response(render_template("errors/error.html", code=400, message=str(error)), 400))
 
 
 def _missing_rows(result) -> tuple[list, list[list]]:

@@ -106,7 +106,7 @@ class Loader:
         if not self.postgres:
             return
         for table in self.app_tables():
-            if "id" in table.c:
+            if "id" in table.c and isinstance(table.c.id.type, sa.Integer):  # (revoked_sessions: text ids)
                 self.conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                     f"(SELECT max(id) FROM {self.quote(table.name)}))")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-import io
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -69,15 +69,63 @@ def csv_stream(headers: list, rows: Iterable[list]):
         yield writer.writerow([neutralise("" if v is None else v) for v in row])
 
 
-def xlsx_bytes(headers: list, rows: Iterable[list], title: str = "Sheet1") -> bytes:
+#: Files up to this size are kept in :data:`file_cache`; larger ones are sent from their temporary file.
+CACHED_FILE_MAX_BYTES = 8 * 1024 * 1024
+#: Bytes read from a temporary file per chunk of a response.
+FILE_CHUNK_BYTES = 64 * 1024
+
+
+def xlsx_file(headers: list, rows: Iterable[list], title: str = "Sheet1"):
+    """The .xlsx in a temporary file, positioned at its start. Memory stays flat whatever the number of rows:
+    openpyxl's write-only mode writes each row to a temporary file as it comes (no cell objects kept), and
+    the finished workbook is zipped into another temporary file, not into memory (issue 16, finding 4)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append([str(h) for h in headers])
     for row in rows:
         sheet.append([neutralise(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    handle = tempfile.TemporaryFile(prefix="xmt-export-", suffix=".xlsx")
+    try:
+        workbook.save(handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def xlsx_bytes(headers: list, rows: Iterable[list], title: str = "Sheet1") -> bytes:
+    with xlsx_file(headers, rows, title) as handle:
+        return handle.read()
+
+
+def file_size(handle) -> int:
+    position = handle.seek(0, 2)
+    handle.seek(0)
+    return position
+
+
+def file_chunks(handle, chunk_bytes: int | None = None):
+    """A temporary file's contents in chunks for a streamed response; the file is closed (and so deleted)
+    at the end, or when the client goes away."""
+    chunk_bytes = chunk_bytes or FILE_CHUNK_BYTES
+    try:
+        while chunk := handle.read(chunk_bytes):
+            yield chunk
+    finally:
+        handle.close()
+
+
+def xlsx_body(handle, key=None):
+    """A finished .xlsx as a response body: bytes (kept in :data:`file_cache` under ``key``) when small, else
+    the temporary file in chunks."""
+    if file_size(handle) <= CACHED_FILE_MAX_BYTES:
+        with handle:
+            data = handle.read()
+        if key:
+            file_cache.put(key, data)
+        return data
+    return file_chunks(handle)
 
 
 def table_response(name: str, fmt: str, table, stamp=None) -> Response:
@@ -94,10 +142,9 @@ def table_response(name: str, fmt: str, table, stamp=None) -> Response:
     if data is None:
         headers, rows = table() if callable(table) else table
         if fmt == "xlsx":
-            data = xlsx_bytes(headers, rows)
+            data = xlsx_body(xlsx_file(headers, rows), key)
         elif key:
             data = "".join(csv_stream(headers, rows)).encode()
-        if key:
             file_cache.put(key, data)
     if fmt == "xlsx":
         response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

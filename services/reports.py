@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -30,6 +31,24 @@ def reporting_period(today: dt.date | None = None) -> dt.date:
 def report_window_end(period: dt.date) -> dt.date:
     """The last on-time day for month M: the 5th (REPORT_WINDOW_LAST_DAY) of month M+1 (第十五条)."""
     return add_months(month_start(period), 1).replace(day=current_app.config["REPORT_WINDOW_LAST_DAY"])
+
+
+#: The months a page may ask for (?month=YYYY-MM): from this year to next year; anything else is refused.
+FIRST_YEAR = 2000
+MONTH_FORMAT = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(value: str | None, today: dt.date | None = None) -> dt.date | None:
+    """"2026-10" as 2026-10-01; None when no month is given (the caller takes the month now due).
+    Raises ValueError with a message for the user for a malformed month or one outside FIRST_YEAR … next year."""
+    if not value:
+        return None
+    last_year = (today or dt.date.today()).year + 1
+    found = MONTH_FORMAT.match(value)
+    if found is None or not 1 <= int(found[2]) <= 12 or not FIRST_YEAR <= int(found[1]) <= last_year:
+        raise ValueError(gettext("The month must be written like 2026-10 and lie between January %(first)s "
+                                 "and December %(last)s.", first=FIRST_YEAR, last=last_year))
+    return dt.date(int(found[1]), int(found[2]), 1)
 
 
 def month_end(month: dt.date) -> dt.date:

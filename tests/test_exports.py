@@ -140,8 +140,8 @@ def test_month_xlsx_is_kept_until_a_report_or_unit_changes(app, world, login_as,
     from services import exports
 
     made = []
-    real = exports.xlsx_bytes
-    monkeypatch.setattr(exports, "xlsx_bytes", lambda *a, **k: made.append(1) or real(*a, **k))
+    real = exports.xlsx_file
+    monkeypatch.setattr(exports, "xlsx_file", lambda *a, **k: made.append(1) or real(*a, **k))
     client = login_as("dept_admin")
     url = "/admin/reports/export/xlsx/?flt0_0=2026-10-01"
     first = _xlsx_rows(client.get(url))

@@ -70,8 +70,9 @@ def test_missing_and_late_view(app, registered, login_as):
     assert f"{submitted:%Y-%m-%d} 08:00" in csv_text and f"{submitted:%Y-%m-%d} 00:00" not in csv_text  # Beijing time
 
 
-@pytest.mark.parametrize("month", ["garbage", "2026-13", "", "9999999-01"])
-def test_missing_view_survives_bad_months(app, registered, login_as, month):
+@pytest.mark.parametrize("month", ["", "2026-10"])
+def test_missing_view_survives_bad_units(app, registered, login_as, month):
+    # Bad months are a 400 with a message: tests/test_month_parameter.py.
     assert login_as("dept_admin").get(f"/admin/reports/missing/?month={month}&unit=abc").status_code == 200
 
 
