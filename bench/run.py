@@ -3,6 +3,7 @@ page of issue 6 as the department approver and as a unit editor (bench/scenarios
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -11,27 +12,33 @@ import sqlalchemy as sa
 
 from models import AuditLog, MonthlyReport, ReviewStatus, db
 
-from . import data, scenarios
+from . import data, floor, scenarios
 from .client import Client, PeakRSS, Server
+from .verdict import DUMP
 from .report import Result, append, code_revision, load_average, markdown_section, row_counts, text_table
 
 #: Fewest samples kept when a page is so slow that --max-seconds stops it early.
 MIN_SAMPLES = 20
+EXPORT_PATH = "/admin/reports/export/csv/"
 
 
-def measure(client: Client, scenario: scenarios.Scenario, n: int, warmup: int, max_seconds: float) -> Result:
+def measure(client: Client, scenario: scenarios.Scenario, n: int, warmup: int, max_seconds: float,
+            path: str | None = None) -> Result:
+    """The page's requests (or, with ``path``, its floor page's, as the same client) timed one after another."""
     headers = dict(scenario.headers)
     if scenario.expect == 304:
         _status, response_headers, _body, _t = client.request("GET", scenario.path)
         headers["If-None-Match"] = response_headers.get("ETag", "")
-    result = Result(scenario.name, scenario.role, [], scenario.target_ms, scenario.p95_rule, scenario.note)
+    result = Result(scenario.name, scenario.role, [], scenario.target_ms, scenario.p95_rule, scenario.note,
+                    rule=scenario.rule)
+    path, expect = (path, 200) if path else (scenario.path, scenario.expect)
     for _ in range(warmup):
-        client.request("GET", scenario.path, headers=headers)
+        client.request("GET", path, headers=headers)
     started = time.perf_counter()
     while len(result.times) < n:
-        status, _headers, _body, elapsed = client.request("GET", scenario.path, headers=headers)
-        if status != scenario.expect:
-            result.error = f"HTTP {status} (expected {scenario.expect}) on {scenario.path}"
+        status, _headers, _body, elapsed = client.request("GET", path, headers=headers)
+        if status != expect:
+            result.error = f"HTTP {status} (expected {expect}) on {path}"
             break
         result.times.append(elapsed)
         if max_seconds and time.perf_counter() - started > max_seconds and len(result.times) >= MIN_SAMPLES:
@@ -45,7 +52,8 @@ def measure_logins(port: int, role: str, username: str, n: int) -> Result:
     return Result("login (POST /login)", role, times, None, note="password hash check + audit row + redirect")
 
 
-def full_export(client: Client, server: Server, role: str, runs: int) -> Result:
+def full_export(client: Client, server: Server, role: str, runs: int, path: str = EXPORT_PATH,
+                name: str = "full reports export .csv (streamed)") -> Result:
     """The whole reports list as CSV, streamed: time to the last byte and the worker's peak memory growth."""
     times, growth, lines, size, baseline, peak = [], 0, 0, 0, 0, 0
     for _ in range(runs):
@@ -56,16 +64,15 @@ def full_export(client: Client, server: Server, role: str, runs: int) -> Result:
             counter["lines"] += chunk.count(b"\n")
 
         with PeakRSS(server.worker_pid()) as rss:
-            status, _h, _b, elapsed = client.request("GET", "/admin/reports/export/csv/", sink=sink)
+            status, _h, _b, elapsed = client.request("GET", path, sink=sink)
         if status != 200:
-            return Result("full reports export .csv", role, [], scenarios.FULL_EXPORT_TARGET_S * 1000,
-                          error=f"HTTP {status}")
+            return Result(name, role, [], None, error=f"HTTP {status}")
         times.append(elapsed)
         if rss.growth >= growth:
             growth, baseline, peak = rss.growth, rss.baseline, rss.peak
         lines, size = counter["lines"] - 1, counter["bytes"]
     mb = growth / 2**20
-    return Result("full reports export .csv (streamed)", role, times, scenarios.FULL_EXPORT_TARGET_S * 1000,
+    return Result(name, role, times, None,
                   checks=((f"{lines:,} rows, {size / 2**20:.0f} MB; worker RSS {baseline / 2**20:.0f} → "
                            f"{peak / 2**20:.0f} MB, +{mb:.1f} MB (target < {scenarios.FULL_EXPORT_RSS_MB} MB)",
                            mb < scenarios.FULL_EXPORT_RSS_MB),))
@@ -85,13 +92,44 @@ def bulk_approve(client: Client, ids: list[int]) -> Result:
         logged = conn.execute(sa.select(sa.func.count()).select_from(AuditLog).where(
             AuditLog.id > audit_before, AuditLog.action == "approve", AuditLog.object_type == "MonthlyReport")).scalar()
     ok = status == 302 and approved == len(ids) and logged == len(ids)
-    return Result(f"bulk approve of {len(ids):,} reports", "dept", [elapsed], scenarios.BULK_TARGET_S * 1000,
+    return Result(f"bulk approve of {len(ids):,} reports", "dept", [elapsed], None,
                   checks=((f"{approved:,} approved, {logged:,} audit entries", ok),),
                   error="" if status == 302 else f"HTTP {status}")
 
 
+def capture_floors(pages: list[tuple[str, str]], with_export: bool, plan_path: Path, url: str) -> None:
+    """The floor plan (bench/floor.py): each page's statements and the export's SELECT, recorded in-process."""
+    from app import create_app
+
+    from .profile import login
+
+    # A second application object, as `bench queries` does: its requests push their own app context.
+    app = create_app({"RATELIMIT_ENABLED": False})
+    clients = {}
+    for role, login_name in (("dept", data.DEPT_LOGIN), ("unit", data.EDITOR_LOGIN), ("public", None)):
+        clients[role] = app.test_client()
+        if login_name:
+            login(clients[role], login_name)
+    statements, export = floor.capture(app, clients, pages, EXPORT_PATH if with_export else None)
+    with app.app_context():
+        db.session.remove()
+    floor.Plan(url, statements, export).save(plan_path)
+
+
+def measure_reference(clients: dict, n: int, warmup: int, max_seconds: float) -> list[float]:
+    """The fixed reference page, as each role's client (the cookies differ, the page does not)."""
+    times = []
+    for role, client in clients.items():
+        reference = scenarios.Scenario("reference page", role, "", None)
+        times += measure(client, reference, max(1, n // len(clients)), warmup, max_seconds,
+                         path=floor.PREFIX + "/reference").times
+    return times
+
+
 def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int, out: Path | None,
         wsgi_app: str = "wsgi:app", only: str = "", echo=click.echo) -> list[Result]:
+    import tempfile
+
     started = time.perf_counter()
     load_before = load_average()
     code = code_revision()
@@ -114,41 +152,81 @@ def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int,
     counts = row_counts()
     url = db.engine.url.render_as_string(hide_password=False)
     db.session.remove()
-    echo(f"{sum(map(len, plan.values())) + len(public)} pages × {n} requests on {db_name}; starting gunicorn …")
-    server = Server(url, wsgi_app=wsgi_app)
+    ordered = [(role, scenario) for role, items in (*plan.items(), ("public", public)) for scenario in items]
+    with_floor = [(role, s) for role, s in ordered if s.rule is not None and s.rule.base == "floor"]
+    floor_page = {id(s): i for i, (_role, s) in enumerate(with_floor)}
+    want_export = not only or "full" in only
+    echo(f"{len(ordered)} pages × {n} requests on {db_name}, each floor page as many; recording the floors' "
+         f"statements …")
+    plan_file = tempfile.NamedTemporaryFile(prefix="xmt-bench-floor-", suffix=".pickle", delete=False)
+    plan_file.close()
+    plan_path = Path(plan_file.name)
+    capture_floors([(role, s.path) for role, s in with_floor], want_export, plan_path, url)
+    db.session.remove()
+    env = {floor.PLAN_ENV: str(plan_path), "XMT_BENCH_APP": wsgi_app}
+    served = "bench.floor_wsgi:app"
+    echo("Starting gunicorn …")
+    server = Server(url, wsgi_app=served, env=env)
     results: list[Result] = []
+    reference_times: list[float] = []
     try:
         clients = {"dept": Client(server.port), "unit": Client(server.port), "public": Client(server.port)}
         clients["dept"].login(data.DEPT_LOGIN, data.PASSWORD)
         clients["unit"].login(data.EDITOR_LOGIN, data.PASSWORD)
-        for role, items in (*plan.items(), ("public", public)):  # warm-up: every page once
-            for scenario in items:
-                clients[role].request("GET", scenario.path)
-        for role, items in (*plan.items(), ("public", public)):
-            for scenario in items:
-                result = measure(clients[role], scenario, n, warmup, max_seconds)
-                results.append(result)
-                echo(f"  {result.name:<44} {role:<6} median {result.median:8.1f} ms  p95 {result.p95:8.1f} ms"
-                     + (f"  {result.error}" if result.error else ""))
+        for role, scenario in ordered:  # warm-up: every page and its floor once
+            clients[role].request("GET", scenario.path)
+            if id(scenario) in floor_page:
+                clients[role].request("GET", f"{floor.PREFIX}/page/{floor_page[id(scenario)]}")
+        reference_times += measure_reference(clients, n, warmup, max_seconds)
+        floors: dict[int, Result] = {}
+        for role, scenario in ordered:
+            result = measure(clients[role], scenario, n, warmup, max_seconds)
+            if id(scenario) in floor_page:
+                # The floor right after its page, as the same client: the same minute of the same machine.
+                base = measure(clients[role], scenario, n, warmup, max_seconds,
+                               path=f"{floor.PREFIX}/page/{floor_page[id(scenario)]}")
+                floors[id(scenario)] = base
+                result.base_ms = base.median if not base.error else None
+                if base.error:
+                    result.note = (result.note + "; " if result.note else "") + f"floor: {base.error}"
+            results.append(result)
+            echo(f"  {result.name:<44} {role:<6} median {result.median:8.1f} ms  p95 {result.p95:8.1f} ms"
+                 + (f"  floor {result.base_ms:6.1f} ms  {result.ratio:5.2f}×" if result.base_ms else "")
+                 + (f"  {result.error}" if result.error else ""))
+        reference_times += measure_reference(clients, n, warmup, max_seconds)
+        reference_ms = statistics.median(reference_times) * 1000
+        for result in results:
+            if result.rule is not None and result.rule.base == "reference":
+                result.base_ms = reference_ms
+        reference = Result("reference page (fixed: 20 accounts + count, bare SQL, minimal template)", "—",
+                           reference_times, None, note="measured before and after the pages; the base of the "
+                                                       "pages judged against the reference")
+        results.insert(0, reference)
+        echo(f"  reference page: median {reference_ms:.1f} ms")
         if not only or "login" in only:
             for role, login in (("dept", data.DEPT_LOGIN), ("unit", data.EDITOR_LOGIN)):
                 results.append(measure_logins(server.port, role, login, n))
-        if not only or "full" in only or "bulk" in only:
+        if want_export or (not only or "bulk" in only):
             # A fresh worker, so that the memory growth is the export's own and not the high-water mark
             # left by the pages before; warmed with a couple of pages first.
             server.stop()
-            server = Server(url, wsgi_app=wsgi_app)
+            server = Server(url, wsgi_app=served, env=env)
             clients = {role: Client(server.port) for role in ("dept", "unit")}
             clients["dept"].login(data.DEPT_LOGIN, data.PASSWORD)
             clients["unit"].login(data.EDITOR_LOGIN, data.PASSWORD)
             for client in clients.values():
                 for path in ("/admin/", "/admin/reports/"):
                     client.request("GET", path)
-        if not only or "full" in only:
-            results.append(full_export(clients["dept"], server, "dept", full_runs))
+        if want_export:
+            dump = full_export(clients["dept"], server, "dept", full_runs, path=floor.PREFIX + "/export",
+                               name="bare dump of the same rows (" + ("COPY … TO STDOUT" if db_name == "postgresql"
+                                                                      else "cursor → csv") + ")")
+            export = full_export(clients["dept"], server, "dept", full_runs)
+            export.rule, export.base_ms = DUMP, (dump.median if not dump.error else None)
+            results += [export, dump]
             results.append(full_export(clients["unit"], server, "unit", 1))
-            echo(f"  full export: {results[-2].median / 1000:.1f} s "
-                 f"({results[-2].checks[0][0] if results[-2].checks else results[-2].error})")
+            echo(f"  full export: {export.median / 1000:.2f} s, bare dump {dump.median / 1000:.2f} s "
+                 f"({export.checks[0][0] if export.checks else export.error})")
         if ids and (not only or "bulk" in only):
             results.append(bulk_approve(clients["dept"], ids))
             echo(f"  bulk approve: {results[-1].median / 1000:.2f} s ({results[-1].checks[0][0]})")
@@ -156,6 +234,7 @@ def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int,
             echo("  bulk approve skipped: no report awaits the department (seed again).")
     finally:
         server.stop()
+        plan_path.unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     echo("")
     echo(text_table(results))
@@ -164,10 +243,12 @@ def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int,
     echo(f"\n{passed} PASS, {failed} FAIL in {seconds:.0f} s.")
     if out:
         extra = [f"load average (1/5/15 min) at the start {load_before}, at the end {load_average()}",
-                 f"{n} requests per page after {warmup} warm-up requests (pages slower than {max_seconds:g} s in "
-                 f"total stop at ≥ {MIN_SAMPLES}); the bulk approve is one request, the full export "
-                 f"{full_runs} run(s) for the department, on a fresh worker warmed by two pages (its memory "
-                 f"growth is measured from there)",
+                 f"{n} requests per page after {warmup} warm-up requests, then as many of its floor page "
+                 f"(pages slower than {max_seconds:g} s in total stop at ≥ {MIN_SAMPLES}); the bulk approve "
+                 f"is one request, the full export and its bare dump {full_runs} run(s) each for the department, "
+                 f"on a fresh worker warmed by two pages (its memory growth is measured from there)",
+                 "base ms: the page's floor (its own SELECTs replayed on a raw connection, every row written by a "
+                 "minimal template, bench/floor.py), the fixed reference page, or the bare dump of the export",
                  f"the unit editor is `{data.EDITOR_LOGIN}` of the largest unit"]
         append(out, markdown_section(results, counts, seconds, extra, code))
         echo(f"Written to {out}.")
