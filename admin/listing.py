@@ -4,6 +4,7 @@ message, and the links to a record's paper form and history."""
 from __future__ import annotations
 
 from flask import g, request, url_for
+from flask_babel import get_locale
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
@@ -33,6 +34,18 @@ class ListPageMixin:
                 # An unknown code in the URL is an invalid filter (flashed), not a KeyError.
                 flt.validate = _enum_filter_validator(enum_cls)
         return filters
+
+    def _get_filter_groups(self):
+        """Flask-Admin's filter groups with their labels translated: the same for every user and every request
+        of a language (they are scaffolded once per view from its ``column_filters``; the options are fixed
+        lists: enum labels, yes/no), so translated once per view and language instead of on every list page
+        (some 100 lazy strings). Nothing of the user, the unit or the request is in them."""
+        cache = self.__dict__.setdefault("_filter_groups_by_locale", {})
+        key = (str(get_locale()), id(self._filter_groups))
+        groups = cache.get(key)
+        if groups is None:
+            groups = cache[key] = super()._get_filter_groups()
+        return groups
 
     def scaffold_auto_joins(self):
         # Flask-Admin joins every many-to-one relationship of the model into the list query; join only
