@@ -23,28 +23,40 @@ EXPORT_PATH = "/admin/reports/export/csv/"
 
 
 def measure(client: Client, scenario: scenarios.Scenario, n: int, warmup: int, max_seconds: float,
-            path: str | None = None) -> Result:
-    """The page's requests (or, with ``path``, its floor page's, as the same client) timed one after another."""
+            base_path: str | None = None) -> tuple[Result, list[float]]:
+    """The page's requests timed one after another; with ``base_path`` (its floor page or the reference page)
+    each request of the page is followed by one of its base, as the same client, so that both see the same
+    moments of a busy machine. Returns the page's result and the base's times."""
     headers = dict(scenario.headers)
     if scenario.expect == 304:
         _status, response_headers, _body, _t = client.request("GET", scenario.path)
         headers["If-None-Match"] = response_headers.get("ETag", "")
     result = Result(scenario.name, scenario.role, [], scenario.target_ms, scenario.p95_rule, scenario.note,
                     rule=scenario.rule)
-    path, expect = (path, 200) if path else (scenario.path, scenario.expect)
+    base_times: list[float] = []
     for _ in range(warmup):
-        client.request("GET", path, headers=headers)
+        client.request("GET", scenario.path, headers=headers)
+        if base_path:
+            client.request("GET", base_path)
     started = time.perf_counter()
     while len(result.times) < n:
-        status, _headers, _body, elapsed = client.request("GET", path, headers=headers)
-        if status != expect:
-            result.error = f"HTTP {status} (expected {expect}) on {path}"
+        status, _headers, _body, elapsed = client.request("GET", scenario.path, headers=headers)
+        if status != scenario.expect:
+            result.error = f"HTTP {status} (expected {scenario.expect}) on {scenario.path}"
             break
         result.times.append(elapsed)
+        if base_path:
+            status, _headers, _body, elapsed = client.request("GET", base_path)
+            if status != 200:
+                result.error = f"HTTP {status} on its base page {base_path}"
+                break
+            base_times.append(elapsed)
         if max_seconds and time.perf_counter() - started > max_seconds and len(result.times) >= MIN_SAMPLES:
             result.note = (result.note + "; " if result.note else "") + f"stopped after {max_seconds:g} s"
             break
-    return result
+    if base_times:
+        result.base_ms = statistics.median(base_times) * 1000
+    return result, base_times
 
 
 def measure_logins(port: int, role: str, username: str, n: int) -> Result:
@@ -116,16 +128,6 @@ def capture_floors(pages: list[tuple[str, str]], with_export: bool, plan_path: P
     floor.Plan(url, statements, export).save(plan_path)
 
 
-def measure_reference(clients: dict, n: int, warmup: int, max_seconds: float) -> list[float]:
-    """The fixed reference page, as each role's client (the cookies differ, the page does not)."""
-    times = []
-    for role, client in clients.items():
-        reference = scenarios.Scenario("reference page", role, "", None)
-        times += measure(client, reference, max(1, n // len(clients)), warmup, max_seconds,
-                         path=floor.PREFIX + "/reference").times
-    return times
-
-
 def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int, out: Path | None,
         wsgi_app: str = "wsgi:app", only: str = "", echo=click.echo) -> list[Result]:
     import tempfile
@@ -177,32 +179,26 @@ def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int,
             clients[role].request("GET", scenario.path)
             if id(scenario) in floor_page:
                 clients[role].request("GET", f"{floor.PREFIX}/page/{floor_page[id(scenario)]}")
-        reference_times += measure_reference(clients, n, warmup, max_seconds)
-        floors: dict[int, Result] = {}
+        clients["public"].request("GET", floor.PREFIX + "/reference")
         for role, scenario in ordered:
-            result = measure(clients[role], scenario, n, warmup, max_seconds)
+            base_path = None
             if id(scenario) in floor_page:
-                # The floor right after its page, as the same client: the same minute of the same machine.
-                base = measure(clients[role], scenario, n, warmup, max_seconds,
-                               path=f"{floor.PREFIX}/page/{floor_page[id(scenario)]}")
-                floors[id(scenario)] = base
-                result.base_ms = base.median if not base.error else None
-                if base.error:
-                    result.note = (result.note + "; " if result.note else "") + f"floor: {base.error}"
+                base_path = f"{floor.PREFIX}/page/{floor_page[id(scenario)]}"
+            elif scenario.rule is not None and scenario.rule.base == "reference":
+                base_path = floor.PREFIX + "/reference"
+            result, base_times = measure(clients[role], scenario, n, warmup, max_seconds, base_path)
+            if scenario.rule is not None and scenario.rule.base == "reference":
+                reference_times += base_times
             results.append(result)
             echo(f"  {result.name:<44} {role:<6} median {result.median:8.1f} ms  p95 {result.p95:8.1f} ms"
-                 + (f"  floor {result.base_ms:6.1f} ms  {result.ratio:5.2f}×" if result.base_ms else "")
+                 + (f"  {scenario.rule.base} {result.base_ms:6.1f} ms  {result.ratio:5.2f}×" if result.base_ms else "")
                  + (f"  {result.error}" if result.error else ""))
-        reference_times += measure_reference(clients, n, warmup, max_seconds)
-        reference_ms = statistics.median(reference_times) * 1000
-        for result in results:
-            if result.rule is not None and result.rule.base == "reference":
-                result.base_ms = reference_ms
-        reference = Result("reference page (fixed: 20 accounts + count, bare SQL, minimal template)", "—",
-                           reference_times, None, note="measured before and after the pages; the base of the "
-                                                       "pages judged against the reference")
-        results.insert(0, reference)
-        echo(f"  reference page: median {reference_ms:.1f} ms")
+        if reference_times:
+            reference = Result("reference page (fixed: 20 accounts + count, bare SQL, minimal template)", "—",
+                               reference_times, None, note="each request of a page judged against it is followed "
+                                                           "by one of it; all of those requests")
+            results.insert(0, reference)
+            echo(f"  reference page: median {reference.median:.1f} ms")
         if not only or "login" in only:
             for role, login in (("dept", data.DEPT_LOGIN), ("unit", data.EDITOR_LOGIN)):
                 results.append(measure_logins(server.port, role, login, n))
@@ -244,7 +240,7 @@ def run(n: int, warmup: int, max_seconds: float, full_runs: int, bulk_size: int,
     echo(f"\n{passed} PASS, {failed} FAIL in {seconds:.0f} s.")
     if out:
         extra = [f"load average (1/5/15 min) at the start {load_before}, at the end {load_average()}",
-                 f"{n} requests per page after {warmup} warm-up requests, then as many of its floor page "
+                 f"{n} requests per page after {warmup} warm-up requests, each followed by one of its base page "
                  f"(pages slower than {max_seconds:g} s in total stop at ≥ {MIN_SAMPLES}); the bulk approve "
                  f"is one request, the full export and its bare dump {full_runs} run(s) each for the department, "
                  f"on a fresh worker warmed by two pages (its memory growth is measured from there)",
