@@ -1,5 +1,7 @@
 """`flask --app wsgi bench run`: serve the app with one sync gunicorn worker on loopback and time every
-page of issue 6 as the department approver and as a unit editor (bench/scenarios.py)."""
+page of issue 6 as the department approver and as a unit editor (bench/scenarios.py), each against a base
+measured in the same run by the same client (issue 18): its floor (bench/floor.py), the fixed reference page,
+or, for the full export, the bare dump of the same rows; the verdicts are ratios (bench/verdict.py)."""
 from __future__ import annotations
 
 import os
