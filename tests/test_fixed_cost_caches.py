@@ -8,7 +8,6 @@ import re
 
 from flask import g
 
-from models import db
 
 FILTERS = re.compile(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', re.S)
 
