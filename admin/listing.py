@@ -3,7 +3,11 @@ needs, the rows rendered in one pass, a warning for years without a work schedul
 message, and the links to a record's paper form and history."""
 from __future__ import annotations
 
-from flask import g, request, url_for
+from urllib.parse import urlencode
+
+from flask import current_app, g, request, url_for
+from flask_babel import get_locale
+from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
@@ -33,6 +37,35 @@ class ListPageMixin:
                 # An unknown code in the URL is an invalid filter (flashed), not a KeyError.
                 flt.validate = _enum_filter_validator(enum_cls)
         return filters
+
+    def _get_filter_groups(self):
+        """Flask-Admin's filter groups with their labels translated: the same for every user and every request
+        of a language (they are scaffolded once per view from its ``column_filters``; the options are fixed
+        lists: enum labels, yes/no), so translated once per view and language instead of on every list page
+        (some 100 lazy strings). Nothing of the user, the unit or the request is in them."""
+        cache = self.__dict__.setdefault("_filter_groups_by_locale", {})
+        key = (str(get_locale()), id(self._filter_groups))
+        groups = cache.get(key)
+        if groups is None:
+            groups = cache[key] = super()._get_filter_groups()
+        return groups
+
+    def _get_list_url(self, view_args):
+        """Flask-Admin's list URL (sort headers, pager, page sizes: some twenty a page), the same text, without
+        a ``url_for`` each: the list's path is made once per site root, the query string as werkzeug makes it
+        (None dropped, the same safe characters). Nothing of the user is in it."""
+        kwargs = dict(page=view_args.page or None, sort=view_args.sort, desc=1 if view_args.sort_desc else None,
+                      search=view_args.search)
+        kwargs.update(view_args.extra_args)
+        kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
+        kwargs.update(self._get_filters(view_args.filters))
+        paths: dict = current_app.extensions.setdefault("xmt_list_paths", {})
+        key = (self.endpoint, request.script_root)
+        path = paths.get(key)
+        if path is None:
+            path = paths[key] = url_for(f"{self.endpoint}.index_view")
+        query = urlencode([item for item in iter_multi_items(kwargs) if item[1] is not None], safe=_URL_SAFE)
+        return f"{path}?{query}" if query else path
 
     def scaffold_auto_joins(self):
         # Flask-Admin joins every many-to-one relationship of the model into the list query; join only
@@ -81,6 +114,10 @@ class ListPageMixin:
 
     def history_url(self, model):
         return url_for("audit.index_view", object=f"{type(model).__name__}:{model.id}")
+
+
+#: The characters werkzeug leaves unquoted in a query string (werkzeug.urls._urlencode).
+_URL_SAFE = "!$'()*,/:;?@"
 
 
 def _typed_in_local_time(clean):

@@ -6,7 +6,7 @@ depends only on the role (models.policy: READERS), so the HTML is kept per app f
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -24,3 +24,14 @@ def cached_menu(render, admin_view) -> Markup:
     if html is None:
         html = menus[key] = Markup(render())
     return html
+
+
+def cached_static_url(endpoint: str, **values) -> str:
+    """``url_for`` of a static file (the layout asks for some twenty on every page), made once per file,
+    version and site root: the same for every user."""
+    urls: dict[tuple, str] = current_app.extensions.setdefault("xmt_static_urls", {})
+    key = (endpoint, tuple(sorted(values.items())), request.script_root)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url

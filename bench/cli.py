@@ -41,10 +41,12 @@ def seed_command(scale: float, today, yes: bool) -> None:
 @click.option("--only", default="", help="Only the pages whose name contains one of these comma-separated words "
                                          "(\"full\", \"bulk\", \"login\" for those measurements).")
 @click.option("--wsgi-app", default="wsgi:app", show_default=True,
-              help="What gunicorn serves (e.g. a module that patches the app, to measure a fix before making it).")
+              help="The app gunicorn serves, with the floor pages mounted beside it (e.g. a module that patches the "
+                   "app, to measure a fix before making it).")
 def run_command(n: int, warmup: int, max_seconds: float, full_export_runs: int, bulk_size: int, out: str,
                 only: str, wsgi_app: str) -> None:
-    """Serve the app with one sync gunicorn worker on 127.0.0.1 and time every page of issue 6."""
+    """Serve the app with one sync gunicorn worker on 127.0.0.1 and time every page against its floor, the
+    reference page or the bare dump, measured in the same run (issue 18: verdicts as ratios, docs/benchmarks.md)."""
     from pathlib import Path
 
     import config

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 from models import db
 
+from .verdict import Rule, judge, p95_ok, ratio as ratio_of
+
 ROLE_NAMES = {"dept": "department approver", "unit": "unit editor", "public": "public (no login)"}
 
 
@@ -29,6 +31,9 @@ class Result:
     #: Extra figures checked against targets (e.g. memory growth), as (text, passed).
     checks: tuple = ()
     error: str = ""
+    #: The ratio verdict (issue 18): the rule and the median of its base (floor, reference or dump), in ms.
+    rule: Rule | None = None
+    base_ms: float | None = None
 
     @property
     def median(self) -> float:
@@ -42,20 +47,30 @@ class Result:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] * 1000
 
     @property
+    def ratio(self) -> float:
+        return ratio_of(self.median, self.base_ms)
+
+    @property
     def passed(self) -> bool | None:
         if self.error:
             return False
-        if self.target_ms is None and not self.checks:
+        timed = judge(self.median, self.base_ms, self.rule)
+        if timed is None and self.target_ms is not None:
+            timed = self.median <= self.target_ms
+        if timed is None and not self.checks:
             return None
-        ok = self.target_ms is None or self.median <= self.target_ms
-        if self.p95_rule:
-            ok = ok and self.p95 <= 2 * self.median
+        ok = timed is not False
+        if self.p95_rule and self.times:
+            ok = ok and p95_ok(self.median, self.p95)
         return ok and all(passed for _text, passed in self.checks)
 
     def target_text(self) -> str:
-        if self.target_ms is None:
+        if self.rule is not None:
+            text = self.rule.text()
+        elif self.target_ms is not None:
+            text = f"≤ {self.target_ms / 1000:g} s" if self.target_ms >= 1000 else f"≤ {self.target_ms:g} ms"
+        else:
             return "—"
-        text = f"≤ {self.target_ms / 1000:g} s" if self.target_ms >= 1000 else f"≤ {self.target_ms:g} ms"
         return text + (", p95 ≤ 2×med" if self.p95_rule else "")
 
 
@@ -67,13 +82,15 @@ def table_rows(results: list[Result]) -> list[list[str]]:
     rows = []
     for r in results:
         figures = [f"{r.median:.1f}", f"{r.p95:.1f}"] if r.times else ["—", "—"]
+        base = f"{r.base_ms:.1f}" if r.base_ms is not None and not math.isnan(r.base_ms) else "—"
+        times_over = f"{r.ratio:.2f}×" if not math.isnan(r.ratio) else "—"
         notes = "; ".join(filter(None, [r.error, r.note] + [text for text, _ok in r.checks]))
-        rows.append([r.name, ROLE_NAMES.get(r.role, r.role), str(len(r.times)), *figures, r.target_text(),
-                     verdict(r), notes])
+        rows.append([r.name, ROLE_NAMES.get(r.role, r.role), str(len(r.times)), *figures, base, times_over,
+                     r.target_text(), verdict(r), notes])
     return rows
 
 
-HEADERS = ["page", "as", "n", "median ms", "p95 ms", "target", "result", "notes"]
+HEADERS = ["page", "as", "n", "median ms", "p95 ms", "base ms", "ratio", "target", "result", "notes"]
 
 
 def text_table(results: list[Result]) -> str:

@@ -30,11 +30,20 @@ def date_text(value) -> str:
         value = _local(value).date()
     if not has_app_context():
         return format_date(value, "long")
-    memo = g.setdefault("date_text", {})  # a page shows the same few days many times
+    # A day's text in a language is the same for everyone and for ever: kept for the process (a list shows
+    # some 40 dates; Babel's formatting of each was a good part of the page's time).
     key = (str(get_locale()), value)
-    if key not in memo:
-        memo[key] = format_date(value, "long")
-    return memo[key]
+    text = _DATE_TEXTS.get(key)
+    if text is None:
+        if len(_DATE_TEXTS) >= _DATE_TEXTS_MAX:
+            _DATE_TEXTS.clear()
+        text = _DATE_TEXTS[key] = format_date(value, "long")
+    return text
+
+
+#: (language, day) -> the day's text (date_text); bounded (ten years of days in two languages fit).
+_DATE_TEXTS: dict[tuple[str, dt.date], str] = {}
+_DATE_TEXTS_MAX = 20_000
 
 
 def datetime_text(value) -> str:

@@ -22,6 +22,10 @@ Private methods we override, and why:
   rendered by the form itself, not appended a second time, with a label, by the ruleset.
 - ``BaseModelView._on_model_change`` — base: ``on_model_change`` runs under ``no_autoflush`` (the checks read
   related rows; an autoflush would audit a half-made record).
+- ``BaseModelView._get_filter_groups`` — admin/listing.py ``ListPageMixin``: the translated filter groups kept
+  per view and language (they are the same for every user; issue 18).
+- ``BaseModelView._get_list_url`` — listing: the list's own URLs (sort headers, pager) without a ``url_for``
+  each; tests/test_list_urls_fast.py checks that the text is Flask-Admin's.
 - ``AdminModelConverter._model_select_field`` — admin/fields.py ``ScopedModelConverter``: relationship
   drop-downs list only the user's rows (Flask-Admin's list every unit's, and accept any posted id).
 
@@ -80,6 +84,8 @@ PINNED_OVERRIDES = {
     "flask_admin.model.base.BaseModelView._export_tablib": "(self, export_type, return_url)",
     "flask_admin.model.base.BaseModelView._get_ruleset_missing_fields": "(self, ruleset, form)",
     "flask_admin.model.base.BaseModelView._on_model_change": "(self, form, model, is_created)",
+    "flask_admin.model.base.BaseModelView._get_filter_groups": "(self)",
+    "flask_admin.model.base.BaseModelView._get_list_url": "(self, view_args)",
     "flask_admin.contrib.sqla.form.AdminModelConverter._model_select_field":
         "(self, prop, multiple, remote_model, **kwargs)",
     "flask_admin.base.AdminIndexView.index": "(self)",

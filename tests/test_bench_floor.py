@@ -1,0 +1,86 @@
+"""The floor pages of `bench run` (issue 18, item 1, bench/floor.py): a page's own SELECTs recorded in-process,
+replayed on a raw connection and written by a minimal template, the fixed reference page, the bare dump of the
+export's rows, and the dispatch that mounts them beside the app. No timing here: what they serve."""
+from werkzeug.test import Client
+
+from bench import floor
+
+
+def plan_for(app, pages=(), export=None):
+    return floor.Plan(app.config["SQLALCHEMY_DATABASE_URI"], [list(p) for p in pages], export)
+
+
+def test_only_reads_are_replayed():
+    statements = [("SELECT users.id FROM users WHERE users.id = ?", (1,)),
+                  ("INSERT INTO audit_log (action) VALUES (?)", ("export",)),
+                  ("  with x as (select 1) select * from x", ()),
+                  ("UPDATE users SET last_login_at = ?", (None,))]
+    assert [s for s, _p in floor.reads(statements)] == [statements[0][0], statements[2][0]]
+
+
+def test_the_export_select_is_the_rows_query_not_the_count():
+    statements = [("SELECT users.id FROM users", ()),
+                  ("INSERT INTO audit_log (note) VALUES (?)", ("x",)),
+                  ("SELECT count(*) AS count_1 FROM monthly_reports", ()),
+                  ("SELECT monthly_reports.id, accounts.name FROM monthly_reports JOIN accounts ON 1=1", ())]
+    assert floor.export_select(statements) == statements[-1]
+    assert floor.export_select(statements[:3]) is None
+
+
+def test_a_captured_page_is_served_bare_with_the_same_rows(app, login_as):
+    client = login_as("dept_admin")
+    statements, export = floor.capture(app, {"dept": client}, [("dept", "/admin/accounts/")], None)
+    assert export is None
+    [page] = statements
+    assert any("FROM accounts" in s for s, _p in page)
+    assert all(floor.reads([(s, p)]) for s, p in page)  # nothing but reads
+    served = Client(floor.make_floor_app(plan_for(app, statements)))
+    response = served.get("/page/0")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    # Both units' accounts (the department sees every unit), as the list shows them.
+    assert "本单位帐号" in html and "外单位帐号" in html
+    assert "<script" not in html and "csrf" not in html  # a minimal template: no layout, no forms
+
+
+def test_a_unit_users_floor_has_only_their_units_rows(app, login_as):
+    client = login_as("unit_editor")
+    statements, _ = floor.capture(app, {"unit": client}, [("unit", "/admin/accounts/")], None)
+    html = Client(floor.make_floor_app(plan_for(app, statements))).get("/page/0").get_data(as_text=True)
+    assert "本单位帐号" in html and "外单位帐号" not in html
+
+
+def test_reference_page_and_unknown_pages(app, world):
+    served = Client(floor.make_floor_app(plan_for(app, [[("SELECT 1", None)]])))
+    reference = served.get("/reference")
+    assert reference.status_code == 200
+    assert "本单位帐号" in reference.get_data(as_text=True)  # the newest accounts with their unit
+    assert served.get("/page/1").status_code == 404
+    assert served.get("/export").status_code == 404  # no export recorded
+
+
+def test_the_bare_dump_streams_the_exports_rows(app, login_as):
+    client = login_as("dept_admin")
+    _pages, export = floor.capture(app, {"dept": client}, [], "/admin/reports/export/csv/")
+    assert export is not None and "monthly_reports" in export[0]
+    served = Client(floor.make_floor_app(plan_for(app, export=export)))
+    response = served.get("/export")
+    assert response.status_code == 200
+    lines = [line for line in response.get_data(as_text=True).splitlines() if line]
+    assert len(lines) == 1 + 2  # a header and the two units' reports
+
+
+def test_wrap_mounts_the_floor_beside_the_app(app, tmp_path, monkeypatch):
+    path = tmp_path / "plan.pickle"
+    plan_for(app, [[("SELECT 42", None)]]).save(path)
+
+    def the_app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"app " + environ["PATH_INFO"].encode()]
+
+    monkeypatch.delenv(floor.PLAN_ENV, raising=False)
+    assert floor.wrap(the_app) is the_app  # without a plan: the app itself
+    served = Client(floor.wrap(the_app, str(path)))
+    assert served.get("/admin/").get_data() == b"app /admin/"
+    assert served.get("/_floorx").get_data() == b"app /_floorx"
+    assert "<td>42</td>" in served.get("/_floor/page/0").get_data(as_text=True)
