@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, g, request, url_for
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters

@@ -2,7 +2,7 @@
 (services/roster.py) — a dry run listing what would change person by person, then all rows or none."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, request
 from flask_admin import expose
 from flask_babel import gettext
 from flask_login import current_user
