@@ -226,10 +226,13 @@ def _month_choices(chosen) -> list[tuple[str, str]]:
 
 
 def _month_arg(value):
+    """``YYYY-MM`` as the month's first day; None for anything else, and for a year whose neighbouring months a
+    date cannot hold (9999-12's next month was a 500)."""
     try:
-        return dt.datetime.strptime(value or "", "%Y-%m").date()
+        month = dt.datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return None
+    return month if 1900 <= month.year <= 9998 else None
 
 
 def _missing_rows(result) -> tuple[list, list[list]]:

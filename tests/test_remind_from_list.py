@@ -133,3 +133,14 @@ def test_the_post_needs_the_csrf_token(app, missing, login_as, smtp):  # noqa: F
     response = login_as("dept_admin").post(REMIND, {"month": month(), "confirm": "1", "csrf_token": ""})
     assert response.status_code == 400
     assert smtp.messages == []
+
+
+@pytest.mark.parametrize("bad", ["9999-12", "0001-01", "2026-13", "x"])
+def test_a_month_out_of_range_is_the_month_now_due_not_a_500(app, missing, login_as, smtp, bad):  # noqa: F811
+    """Review finding: December 9999 passed the month check, and the month after it (year 10000) was a 500 on the
+    missing list and on 提醒未报送单位."""
+    dept = login_as("dept_admin")
+    assert dept.get(f"/admin/reports/missing/?month={bad}").status_code == 200
+    confirm = dept.post(REMIND, {"month": bad})
+    assert confirm.status_code == 200
+    assert reports.reporting_period().strftime("%Y-%m") in confirm.get_data(as_text=True)
