@@ -178,7 +178,8 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
 
     def kind_links(self, obj=None) -> list[tuple[str, str, bool]]:
         """The no-script switch between 变更事项: the same page with ``?kind=`` (and the account kept)."""
-        args = {key: value for key, value in request.args.items() if key != "kind"}
+        # Only the form's own parameters: url_for's (_scheme, _external, endpoint …) would break the link or the page.
+        args = {key: value for key, value in request.args.items() if key in ("id", "account_id", "account", "url")}
         current = chosen_kind(obj) or (ChangeKind.name if obj is None else None)
         return [(str(kind.label), url_for(request.endpoint, **args, kind=kind.name), kind == current)
                 for kind in ChangeKind]
