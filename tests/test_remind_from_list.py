@@ -144,3 +144,18 @@ def test_a_month_out_of_range_is_the_month_now_due_not_a_500(app, missing, login
     confirm = dept.post(REMIND, {"month": bad})
     assert confirm.status_code == 200
     assert reports.reporting_period().strftime("%Y-%m") in confirm.get_data(as_text=True)
+
+
+def test_two_runs_that_both_read_nobody_reminded_send_once(app, missing, login_as, smtp, monkeypatch):  # noqa: F811
+    """Review finding: two sends at once (two clicks of 确认发送, or the button while `flask remind` runs) both
+    read the reminder log before either wrote it; each sent its e-mail, and the second then failed on the log's
+    one-row-a-day key (a 500 after the mail had gone out twice). The log's row is now claimed before sending."""
+    from services import reminders
+    monkeypatch.setattr(reminders, "reminded_today", lambda today: set())  # as both runs read it
+    dept = login_as("dept_admin")
+    flashed(dept, dept.post(REMIND, {"month": month(), "confirm": "1", "unit": missing["own_unit"]}))
+    response = dept.post(REMIND, {"month": month(), "confirm": "1", "unit": missing["own_unit"]})
+    assert response.status_code == 302
+    assert recipients(smtp) == ["editor@example.edu.cn", "leader@example.edu.cn"]
+    with app.app_context():
+        assert db.session.query(ReminderLog).count() == 2
