@@ -64,7 +64,7 @@ _NEW_ADMINS = ScopedAjaxLoader("new_admins", Manager, fields=["name", "staff_no"
 FORM_FIELDS = {"name": "new_name", "head": "new_head", "admins": "new_admins", "team": "new_admins",
                "maintenance": "new_maintenance", "vendor": "new_vendor", "closure_notice": "closure_notice",
                "closure_notice_on": "closure_notice_on", "reason": "reason", "homepage_url": "new_homepage_url",
-               "qr_code": "new_qr"}
+               "qr_code": "new_qr", "account": "account"}
 #: Fields a change of each kind must fill in (marked with the asterisk; services/changes.py checks them).
 REQUIRED = {ChangeKind.name: ("new_name",), ChangeKind.managers: ("new_head", "new_admins"),
             ChangeKind.maintenance: ("new_maintenance",), ChangeKind.closure: ("closure_notice",),
