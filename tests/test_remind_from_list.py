@@ -159,3 +159,17 @@ def test_two_runs_that_both_read_nobody_reminded_send_once(app, missing, login_a
     assert recipients(smtp) == ["editor@example.edu.cn", "leader@example.edu.cn"]
     with app.app_context():
         assert db.session.query(ReminderLog).count() == 2
+
+
+def test_a_month_not_yet_due_is_not_reminded_of(app, missing, login_as, smtp):  # noqa: F811
+    """Review finding: a forged month=<this month or later> reminded every unit of reports that are not yet due
+    (the list's months stop at the month now due)."""
+    this_month = reports.add_months(reports.reporting_period(), 1)
+    dept = login_as("dept_admin")
+    confirm = html.unescape(dept.post(REMIND, {"month": this_month.strftime("%Y-%m")}).get_data(as_text=True))
+    period = reports.reporting_period()
+    assert f"{period.year}年{period.month}月" in confirm
+    assert f"{this_month.year}年{this_month.month}月" not in confirm
+    flashed(dept, dept.post(REMIND, {"month": "2099-01", "confirm": "1", "unit": missing["own_unit"]}))
+    body = smtp.messages[0][1].get_content()
+    assert "2099" not in body and f"{period.year}年{period.month}月" in body
