@@ -2,6 +2,7 @@
 from flask import request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from wtforms import FileField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
@@ -246,6 +247,9 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
         model.due_on = accounts.change_due(model.changed_on)
         if is_created:
             model.status = ReviewStatus.draft
+        if is_created or {"kind", "account", "account_id"} & _changed(model):
+            # "before" is the account as the chosen 变更事项 finds it: taken again when a draft is switched to
+            # another kind or account, so that the department compares with the right values.
             model.before = (changes.public_snapshot(account) if model.kind == ChangeKind.public_info
                             else account_snapshot(account))
         upload = form.new_qr.data if "new_qr" in form else None
@@ -255,6 +259,12 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
                 attachments.save(model, upload, current_user._get_current_object(), AttachmentKind.qr_code)
             except attachments.AttachmentError as exc:
                 raise ValidationError(str(exc)) from exc
+
+
+def _changed(model) -> set[str]:
+    """The attributes of ``model`` set to a new value in this request (not yet flushed)."""
+    state = sa_inspect(model)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
 
 def proposed_after(kind: ChangeKind, form) -> dict:

@@ -170,3 +170,26 @@ def test_a_closed_account_gets_no_change_request(app, world, login_as):
             workflow.approve(db.session.get(ChangeRecord, change_id), dept, "同意")
         db.session.rollback()
         assert db.session.get(Account, world["own_account"]).name == "本单位帐号"
+
+
+def test_a_draft_switched_to_another_kind_shows_that_kinds_before(app, world, login_as):
+    """Review finding: "before" was taken only when the request was created; a draft switched on its edit page to
+    公开信息 showed the department "homepage: (none), QR code: (none)" for an account that had both."""
+    from models import AccountStatus
+    from tests.factories import make_change
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        account.status, account.homepage_url = AccountStatus.approved, "https://weibo.com/u/1000001"
+        account.approved_at = account.created_at
+        change = make_change(account)
+        db.session.commit()
+        change_id, version = change.id, change.version
+    response = login_as("unit_editor").post(f"/admin/changes/edit/?id={change_id}", data={
+        "account": str(world["own_account"]), "kind": "public_info", "changed_on": "2026-10-08",
+        "row_version": str(version),
+        "new_homepage_url": "https://weibo.com/u/2000002"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        change = db.session.get(ChangeRecord, change_id)
+        assert change.kind == ChangeKind.public_info
+        assert change.before.get("homepage_url") == "https://weibo.com/u/1000001"
