@@ -2,6 +2,7 @@
 from flask import request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from wtforms import FileField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
@@ -64,7 +65,7 @@ _NEW_ADMINS = ScopedAjaxLoader("new_admins", Manager, fields=["name", "staff_no"
 FORM_FIELDS = {"name": "new_name", "head": "new_head", "admins": "new_admins", "team": "new_admins",
                "maintenance": "new_maintenance", "vendor": "new_vendor", "closure_notice": "closure_notice",
                "closure_notice_on": "closure_notice_on", "reason": "reason", "homepage_url": "new_homepage_url",
-               "qr_code": "new_qr"}
+               "qr_code": "new_qr", "account": "account"}
 #: Fields a change of each kind must fill in (marked with the asterisk; services/changes.py checks them).
 REQUIRED = {ChangeKind.name: ("new_name",), ChangeKind.managers: ("new_head", "new_admins"),
             ChangeKind.maintenance: ("new_maintenance",), ChangeKind.closure: ("closure_notice",),
@@ -178,7 +179,8 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
 
     def kind_links(self, obj=None) -> list[tuple[str, str, bool]]:
         """The no-script switch between 变更事项: the same page with ``?kind=`` (and the account kept)."""
-        args = {key: value for key, value in request.args.items() if key != "kind"}
+        # Only the form's own parameters: url_for's (_scheme, _external, endpoint …) would break the link or the page.
+        args = {key: value for key, value in request.args.items() if key in ("id", "account_id", "account", "url")}
         current = chosen_kind(obj) or (ChangeKind.name if obj is None else None)
         return [(str(kind.label), url_for(request.endpoint, **args, kind=kind.name), kind == current)
                 for kind in ChangeKind]
@@ -245,6 +247,9 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
         model.due_on = accounts.change_due(model.changed_on)
         if is_created:
             model.status = ReviewStatus.draft
+        if is_created or {"kind", "account", "account_id"} & _changed(model):
+            # "before" is the account as the chosen 变更事项 finds it: taken again when a draft is switched to
+            # another kind or account, so that the department compares with the right values.
             model.before = (changes.public_snapshot(account) if model.kind == ChangeKind.public_info
                             else account_snapshot(account))
         upload = form.new_qr.data if "new_qr" in form else None
@@ -254,6 +259,12 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
                 attachments.save(model, upload, current_user._get_current_object(), AttachmentKind.qr_code)
             except attachments.AttachmentError as exc:
                 raise ValidationError(str(exc)) from exc
+
+
+def _changed(model) -> set[str]:
+    """The attributes of ``model`` set to a new value in this request (not yet flushed)."""
+    state = sa_inspect(model)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
 
 def proposed_after(kind: ChangeKind, form) -> dict:

@@ -159,7 +159,9 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         """提醒未报送单位 (the department's): first who will be reminded and who cannot be, then, confirmed,
         the reminders sent by the service `flask remind` uses; the result is said on the missing list."""
         policy.require(policy.can_remind(current_user))
-        period = _month_arg(request.form.get("month")) or reports.reporting_period()
+        due = reports.reporting_period()
+        period = _month_arg(request.form.get("month")) or due
+        period = min(period, due)  # a month whose report is not yet due is not reminded of
         unit_id = to_id(request.form.get("unit"))
         picked = [i for i in (to_id(v) for v in request.form.getlist("account_id")) if i is not None]
         back = self.get_url(".missing_view", month=period.strftime("%Y-%m"), unit=unit_id)

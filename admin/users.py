@@ -75,6 +75,8 @@ class UserView(ScopedModelView):
             if problem:
                 raise ValidationError(problem)
             model.set_password(form.new_password.data)
+            # The department's new password is how a locked login is unlocked (the login page says to ask it).
+            model.failed_logins, model.locked_until = 0, None
         elif is_created:
             raise ValidationError(gettext("Set a password for the new user."))
 

@@ -25,6 +25,11 @@ def save(owner, upload, actor, kind: AttachmentKind = AttachmentKind.signed_form
     """Store an uploaded file for ``owner`` after checking rights, size and real type."""
     if not (policy.can_write(actor, Attachment) and policy.owns(actor, owner)):
         raise AttachmentError(gettext("You may not add files to this record."))
+    if kind == AttachmentKind.qr_code and not policy.sees_all_units(actor) and not policy.can_edit(actor, owner):
+        # The QR code the unit's leader and the department review is the one an approval publishes: once a
+        # registration or change has left the unit, its QR code is not replaced behind their back.
+        raise AttachmentError(gettext("A new QR code can be added only while the record is with the unit (a draft "
+                                      "or returned for revision)."))
     data, detected = _read(upload, kind)
     attachment = Attachment(
         unit_id=owner.unit_id, kind=kind, filename=_clean_name(upload.filename, detected.extension),

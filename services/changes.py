@@ -67,6 +67,9 @@ def proposal_problems(kind: ChangeKind, account: Account, after: dict, *, reason
                       closure_notice: str | None = None, has_qr: bool = False) -> list[Problem]:
     """The rules a change request of ``kind`` must meet, on its proposed values ``after``; the problems are
     named by the keys of KIND_VALUES. ``has_qr``: a new QR code comes with the request (attached to it)."""
+    if account.status == AccountStatus.closed:
+        # A closed account keeps its history as it was (policy.can_edit): nothing of it changes any more.
+        return [Problem("account", gettext("This account is closed (已注销): it gets no change request."))]
     if kind == ChangeKind.name:
         if not (after.get("name") or "").strip():
             return [Problem("name", gettext("Enter the new account name."))]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import force_locale, gettext
 
@@ -124,10 +125,17 @@ def remind(user: User, today: dt.date, period: dt.date | None = None, actor: Use
         body += ["", gettext("Log in to the New-Media Account Registry to deal with them."),
                  config.get("SERVER_URL") or ""]
         message.set_content("\n".join(body))
-    _deliver(message)
+    # The day's row is claimed before the e-mail goes: another run at the same moment (the button twice,
+    # `flask remind`) waits on the log's one-row-a-day key and then sends nothing. A failed delivery undoes
+    # the claim (the savepoint) and is raised to the caller.
     row = ReminderLog(user_id=user.id, day=today, items=len(lines))
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+            _deliver(message)
+    except IntegrityError:
+        return None
     # Written for the record in English (shown as a sentence by admin/audit.py); the unit's users see it.
     entry = audit.record(AuditAction.create, row, user=actor, note=f"remind {period:%Y-%m} {user.email}")
     entry.object_label, entry.unit_id = f"{user.display_name}（{user.unit.name}）"[:200], user.unit_id

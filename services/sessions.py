@@ -50,6 +50,12 @@ def attempt_succeeded(user: User, now: dt.datetime) -> None:
                        .values(failed_logins=0, locked_until=None, last_login_at=now))
 
 
+def clear_failures(user: User) -> None:
+    """A correct current password on the password-change page: the count is cleared (not a login)."""
+    db.session.execute(sa.update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None)
+                       .execution_options(synchronize_session=False))
+
+
 def sign_out(user: User, session_id: str | None, now: dt.datetime) -> None:
     """This session ends on every server: its id is recorded as revoked (and ids older than any session can
     live are forgotten)."""

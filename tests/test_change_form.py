@@ -147,3 +147,49 @@ def test_the_edit_form_switches_kind_with_the_account_values(app, world, login_a
     html = client.get(f"/admin/changes/edit/?id={change_id}&kind=maintenance").get_data(as_text=True)
     assert form_fields(html) == COMMON | KIND_FIELDS["maintenance"]
     assert '<option selected value="maintenance">' in html
+
+
+def test_a_closed_account_gets_no_change_request(app, world, login_as):
+    """Review finding: a unit could file (and the department approve) a change of a closed account — a new name
+    or homepage on a record that keeps its history as it was (policy.can_edit refuses editing it)."""
+    from models import AccountStatus, ReviewStatus, User
+    from services import workflow
+    from tests.factories import make_change
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        account.status = AccountStatus.closed
+        change_id = make_change(account, status=ReviewStatus.dept_review).id
+        db.session.commit()
+    response = login_as("unit_editor").post("/admin/changes/new/", data={
+        "account": str(world["own_account"]), "kind": "name", "changed_on": "2026-09-25", "new_name": "新名字"})
+    assert response.status_code == 200 and "已注销" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(ChangeRecord).count() == 1
+        dept = db.session.query(User).filter_by(username="dept").one()
+        with pytest.raises(workflow.TransitionError):
+            workflow.approve(db.session.get(ChangeRecord, change_id), dept, "同意")
+        db.session.rollback()
+        assert db.session.get(Account, world["own_account"]).name == "本单位帐号"
+
+
+def test_a_draft_switched_to_another_kind_shows_that_kinds_before(app, world, login_as):
+    """Review finding: "before" was taken only when the request was created; a draft switched on its edit page to
+    公开信息 showed the department "homepage: (none), QR code: (none)" for an account that had both."""
+    from models import AccountStatus
+    from tests.factories import make_change
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        account.status, account.homepage_url = AccountStatus.approved, "https://weibo.com/u/1000001"
+        account.approved_at = account.created_at
+        change = make_change(account)
+        db.session.commit()
+        change_id, version = change.id, change.version
+    response = login_as("unit_editor").post(f"/admin/changes/edit/?id={change_id}", data={
+        "account": str(world["own_account"]), "kind": "public_info", "changed_on": "2026-10-08",
+        "row_version": str(version),
+        "new_homepage_url": "https://weibo.com/u/2000002"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        change = db.session.get(ChangeRecord, change_id)
+        assert change.kind == ChangeKind.public_info
+        assert change.before.get("homepage_url") == "https://weibo.com/u/1000001"

@@ -138,3 +138,16 @@ def test_a_new_password_ends_the_users_other_sessions(app, world, login_as):
     assert here.get("/admin/accounts/").status_code == 200
     gone = elsewhere.get("/admin/accounts/")
     assert gone.status_code == 302 and "/login" in gone.headers["Location"]
+
+
+def test_the_current_password_cannot_be_guessed_past_the_lock(app, world, login_as):
+    """Review finding: the password-change page checked the current password with neither the login's count nor
+    its lock, so a session left open let anyone guess the password without end (and past a lock)."""
+    client = login_as("unit_editor").client
+    for attempt in range(5):
+        assert "当前密码不正确" in _change(client, f"wrong-{attempt}", "good-pass-2026").get_data(as_text=True)
+    response = _change(client, PASSWORD, "good-pass-2026")
+    assert response.status_code == 200
+    with app.app_context():
+        editor = db.session.query(User).filter_by(username="editor").one()
+        assert editor.check_password(PASSWORD) and editor.locked_until is not None

@@ -177,3 +177,44 @@ def test_a_unit_cannot_edit_the_homepage_of_a_published_account_directly(app, pu
     client.post(f"/admin/accounts/edit/?id={published}", data={"homepage_url": "https://evil.example/x"})
     with app.app_context():
         assert db.session.get(Account, published).homepage_url == "https://weibo.com/u/1000001"
+
+
+def submit_to_department(app, change_id: int) -> None:
+    """The unit's editor submits the change and its leader gives the unit's opinion: it waits for the department."""
+    with app.app_context():
+        change = db.session.get(ChangeRecord, change_id)
+        workflow.submit(change, db.session.query(User).filter_by(username="editor").one())
+        workflow.confirm(change, db.session.query(User).filter_by(username="leader").one())
+        db.session.commit()
+
+
+def test_a_qr_code_cannot_be_swapped_once_the_change_left_the_unit(app, published, login_as, client):
+    """Review finding: after the leader's opinion a unit uploaded another QR code to the submitted change, and the
+    department's approval published that one, which neither the leader nor the department had looked at."""
+    editor = login_as("unit_editor")
+    upload_qr(editor, published, NEW_QR)
+    with app.app_context():
+        change_id = db.session.query(ChangeRecord.id).scalar()
+    submit_to_department(app, change_id)
+    swapped = png(77)
+    response = editor.post(f"/attachments/change/{change_id}", data={
+        "kind": "qr_code", "file": (io.BytesIO(swapped), "swap.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.query(Attachment).filter_by(change_id=change_id, kind=AttachmentKind.qr_code).count() == 1
+        dept = db.session.query(User).filter_by(username="dept").one()
+        workflow.approve(db.session.get(ChangeRecord, change_id), dept, "同意公开")
+        db.session.commit()
+    assert served_qr(client, published) == NEW_QR
+
+
+@pytest.mark.parametrize("status", [AccountStatus.unit_review, AccountStatus.dept_review])
+def test_a_registrations_qr_code_cannot_be_added_once_it_left_the_unit(app, world, login_as, status):
+    """The same for a registration on its way: the QR code the leader and the department review is the one the
+    approval puts on the matrix."""
+    with app.app_context():
+        db.session.get(Account, world["own_account"]).status = status
+        db.session.commit()
+    assert upload_qr(login_as("unit_editor"), world["own_account"], NEW_QR).status_code == 302
+    with app.app_context():
+        assert db.session.query(Attachment).filter_by(account_id=world["own_account"]).count() == 0

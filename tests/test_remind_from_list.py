@@ -133,3 +133,46 @@ def test_the_post_needs_the_csrf_token(app, missing, login_as, smtp):  # noqa: F
     response = login_as("dept_admin").post(REMIND, {"month": month(), "confirm": "1", "csrf_token": ""})
     assert response.status_code == 400
     assert smtp.messages == []
+
+
+@pytest.mark.parametrize("bad", ["9999-12", "0001-01", "2026-13", "x"])
+def test_a_month_out_of_range_is_a_400_not_a_500(app, missing, login_as, smtp, bad):  # noqa: F811
+    """Review finding and issue 16 finding 5: December 9999 passed the month check, and the month after it
+    (year 10000) was a 500 on the missing list and on 提醒未报送单位. It is a 400 that says what to write, and
+    nobody is reminded."""
+    dept = login_as("dept_admin")
+    page = dept.get(f"/admin/reports/missing/?month={bad}")
+    assert page.status_code == 400 and "月份应写成" in page.get_data(as_text=True)
+    for data in ({"month": bad}, {"month": bad, "confirm": "1"}):
+        assert dept.post(REMIND, data).status_code == 400
+    assert smtp.messages == []
+
+
+def test_two_runs_that_both_read_nobody_reminded_send_once(app, missing, login_as, smtp, monkeypatch):  # noqa: F811
+    """Review finding: two sends at once (two clicks of 确认发送, or the button while `flask remind` runs) both
+    read the reminder log before either wrote it; each sent its e-mail, and the second then failed on the log's
+    one-row-a-day key (a 500 after the mail had gone out twice). The log's row is now claimed before sending."""
+    from services import reminders
+    monkeypatch.setattr(reminders, "reminded_today", lambda today: set())  # as both runs read it
+    dept = login_as("dept_admin")
+    flashed(dept, dept.post(REMIND, {"month": month(), "confirm": "1", "unit": missing["own_unit"]}))
+    response = dept.post(REMIND, {"month": month(), "confirm": "1", "unit": missing["own_unit"]})
+    assert response.status_code == 302
+    assert recipients(smtp) == ["editor@example.edu.cn", "leader@example.edu.cn"]
+    with app.app_context():
+        assert db.session.query(ReminderLog).count() == 2
+
+
+def test_a_month_not_yet_due_is_not_reminded_of(app, missing, login_as, smtp):  # noqa: F811
+    """Review finding: a forged month=<this month or later> reminded every unit of reports that are not yet due
+    (the list's months stop at the month now due)."""
+    this_month = reports.add_months(reports.reporting_period(), 1)
+    dept = login_as("dept_admin")
+    confirm = html.unescape(dept.post(REMIND, {"month": this_month.strftime("%Y-%m")}).get_data(as_text=True))
+    period = reports.reporting_period()
+    assert f"{period.year}年{period.month}月" in confirm
+    assert f"{this_month.year}年{this_month.month}月" not in confirm
+    later = reports.add_months(period, 2)  # within the months a request may name (finding 5), not yet due
+    flashed(dept, dept.post(REMIND, {"month": later.strftime("%Y-%m"), "confirm": "1", "unit": missing["own_unit"]}))
+    body = smtp.messages[0][1].get_content()
+    assert f"{later.year}年{later.month}月" not in body and f"{period.year}年{period.month}月" in body

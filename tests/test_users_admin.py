@@ -84,3 +84,21 @@ def test_the_password_help_says_what_the_form_does(app, world, login_as):
 def test_the_unit_drop_down_has_a_chinese_blank_choice(app, world, login_as):
     page = login_as("dept_admin").get("/admin/users/new/").get_data(as_text=True)
     assert "__None\">（无）</option>" in page and ">__None<" not in page
+
+
+def test_a_new_password_from_the_department_unlocks_the_login(app, world, login_as):
+    """Review finding: a locked user is told to ask the Propaganda Department, which had no way to unlock the login
+    (a new password left the lock and the failure count in place)."""
+    import datetime as dt
+    from models import utcnow
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="editor").one()
+        user.failed_logins, user.locked_until = 5, utcnow() + dt.timedelta(minutes=15)
+        db.session.commit()
+        user_id = user.id
+    response = login_as("dept_admin").post(f"/admin/users/edit/?id={user_id}", data=_form(
+        username="editor", role="unit_editor", unit=str(world["own_unit"]), new_password="a-long-password1"))
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.locked_until is None and user.failed_logins == 0

@@ -156,7 +156,17 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         problem = password_problem(user.username, form.new.data)
-        if not user.check_password(form.current.data):
+        # The current password is checked as a login is: counted, and refused while the login is locked, so an
+        # open session does not let anyone guess the password without end.
+        reserved = sessions.reserve_attempt(user.username, utcnow())  # committed
+        correct = reserved and user.check_password(form.current.data)
+        if correct:
+            sessions.clear_failures(user)
+            db.session.commit()
+        if not reserved:
+            form.current.errors.append(gettext("Too many wrong passwords. Please wait a quarter of an hour and "
+                                               "try again."))
+        elif not correct:
             form.current.errors.append(gettext("The current password is wrong."))
         elif form.new.data != form.repeat.data:
             form.repeat.errors.append(gettext("The two new passwords differ."))

@@ -46,3 +46,14 @@ def test_qr_code_of_the_other_units_account(access_world, login_as, role):
                                    data={"kind": "qr_code", "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n"), "qr.png")},
                                    content_type="multipart/form-data")
     assert response.status_code == 404 and not leaks(body(response))
+
+
+@pytest.mark.parametrize("query", ["_scheme=javascript", "_external=1&_scheme=javascript", "endpoint=x",
+                                   "_anchor=x", "_method=POST"])
+def test_url_building_parameters_in_the_change_form_address(access_world, login_as, query):
+    """Review finding: the 变更事项 links rebuilt the address from every query parameter, and url_for's own
+    (_scheme, _external, endpoint …) made it a 500 or a javascript: link."""
+    account_id = access_world["rows"]["accounts"]["own"]
+    response = login_as("unit_editor").get(f"/admin/changes/new/?account_id={account_id}&kind=name&{query}")
+    assert response.status_code == 200
+    assert "javascript:" not in body(response) and "http://localhost" not in body(response)
