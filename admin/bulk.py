@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from models import Manager, Role, Unit, db, policy
+from models import Manager, Unit, db, policy
 from models.base import to_id
 from services import bulk
 
@@ -21,7 +21,7 @@ BULK_ACTIONS = {"set_in_matrix", "clear_in_matrix", "move", "replace_manager"}
 class BulkAccountMixin:
     def is_action_allowed(self, name):
         if name in BULK_ACTIONS:
-            return current_user.is_authenticated and current_user.role == Role.dept_admin
+            return policy.is_department(current_user)
         return super().is_action_allowed(name)
 
     @action("set_in_matrix", _l("Publish in the matrix"), _l("Publish the selected accounts in the matrix?"))

@@ -8,18 +8,36 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_login import current_user
 
-from models import Role, db, policy
+from models import db, policy
 from services import importer
 
 #: A larger upload is not an inventory; refused before reading it.
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 
 
-class ImportMixin:
+class UploadMixin:
+    """The upload of an import screen: the CSRF-checked POST's file, read no further than its size limit."""
+
+    def read_upload(self, max_bytes: int, choose_message: str) -> bytes | None:
+        """The uploaded file's bytes, or None with the reason flashed (none chosen, or too large)."""
+        if not self.validate_form(self.action_form()):
+            abort(400)
+        upload = request.files.get("file")
+        data = upload.stream.read(max_bytes + 1) if upload else b""
+        if not data:
+            flash(choose_message, "error")
+            return None
+        if len(data) > max_bytes:
+            flash(gettext("The file is larger than %(size)s MB.", size=max_bytes // (1024 * 1024)), "error")
+            return None
+        return data
+
+
+class ImportMixin(UploadMixin):
     """Adds /admin/accounts/import/ and /admin/accounts/import/template.xlsx for the department."""
 
     def _may_import(self) -> bool:
-        return current_user.is_authenticated and current_user.role == Role.dept_admin
+        return policy.is_department(current_user)
 
     @expose("/import/template.xlsx")
     def import_template_view(self):
@@ -33,16 +51,8 @@ class ImportMixin:
         policy.require(self._may_import())
         report = None
         if request.method == "POST":
-            if not self.validate_form(self.action_form()):
-                abort(400)
-            upload = request.files.get("file")
-            data = upload.stream.read(MAX_IMPORT_BYTES + 1) if upload else b""
-            if not data:
-                flash(gettext("Choose the .xlsx file to import."), "error")
-            elif len(data) > MAX_IMPORT_BYTES:
-                flash(gettext("The file is larger than %(size)s MB.", size=MAX_IMPORT_BYTES // (1024 * 1024)),
-                      "error")
-            elif request.form.get("mode") == "import":
+            data = self.read_upload(MAX_IMPORT_BYTES, gettext("Choose the .xlsx file to import."))
+            if data is not None and request.form.get("mode") == "import":
                 report = importer.apply(data, current_user._get_current_object())
                 if report.ok:
                     db.session.commit()
@@ -50,7 +60,7 @@ class ImportMixin:
                                   **report.counts), "success")
                     return redirect(self.get_url(".index_view"))
                 db.session.rollback()
-            else:
+            elif data is not None:
                 report = importer.dry_run(data)
         return self.render("admin/import.html", report=report,
                            max_mb=MAX_IMPORT_BYTES // (1024 * 1024))

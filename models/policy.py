@@ -166,6 +166,11 @@ def owns(user, obj) -> bool:
     return obj.audit_unit_id is not None and obj.audit_unit_id == user.unit_id
 
 
+def is_department(user) -> bool:
+    """The department's own tools: the inventory import, the roster sync, the bulk changes of accounts."""
+    return _role(user) in DEPT
+
+
 def can_remind(user) -> bool:
     """Reminding the units that have not reported (the missing-reports list) is the department's."""
     return _role(user) in DEPT

@@ -154,7 +154,8 @@ def test_apply_changes_and_audits_each_person_old_to_new(app, people):
         assert [(e.object_id, e.changes, e.note) for e in entries] == [
             (people["admin"], {"employment_status": ["staff", "left"]}, roster.NOTE)]
         login_entries = db.session.query(AuditLog).filter_by(object_type="User", object_id=people["login"], note=roster.NOTE).all()
-        assert [e.changes for e in login_entries] == [{"active": [True, False]}]
+        # Deactivating a login also ends its sessions (issue 16, finding 7): the session epoch moves with it.
+        assert [e.changes for e in login_entries] == [{"active": [True, False], "session_epoch": [0, 1]}]
 
 
 def test_login_of_a_person_who_left_is_deactivated(app, people):
