@@ -65,8 +65,8 @@ def rows_listed(client, url: str) -> int:
     page = response.get_data(as_text=True)
     assert "alert-danger" not in page and "无效的筛选" not in page, url  # every filter of the link was applied
     if "/admin/reports/missing/" in url:
-        missing = page.split('<h2 class="h5 mt-4">')[1]
-        return missing.count('<li><a href="/admin/accounts/details/?id=')
+        missing = page.split('<h2 class="h5 mt-4">')[1]  # the "Not reported" section (a ticked box before each name for the department)
+        return len(re.findall(r'<li>(?:<input [^>]*>)?<a href="/admin/accounts/details/\?id=', missing))
     if "/admin/reports/dormant/" in url:
         return page.count('<td><a href="/admin/accounts/details/?id=')
     table = page[page.index('class="table table-striped table-bordered table-hover model-list"'):]

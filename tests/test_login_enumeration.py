@@ -20,7 +20,8 @@ def _shape(response, username):
     html = re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+', r"\1…", html)
     html = re.sub(r'nonce-[^\';" ]+|nonce="[^"]+"', "nonce", html)
     html = html.replace(f'value="{username}"', 'value="…"')
-    varying = ("Set-Cookie", "Content-Length", "Content-Security-Policy", "Retry-After")  # values vary by nature
+    varying = ("Set-Cookie", "Content-Length", "Content-Security-Policy", "Retry-After",
+               "X-Request-ID")  # values vary by nature
     headers = sorted((k, "…" if k in varying or k.startswith("X-RateLimit") else v)
                      for k, v in response.headers.items())
     return response.status_code, headers, html

@@ -60,7 +60,9 @@ def load_user(user_id: str):
     if since + current_app.permanent_session_lifetime.total_seconds() < time.time():
         return _end_session()
     try:
-        query = sa.select(User, sessions.is_revoked(session_id)).where(User.id == int(ident))
+        # The unit comes in the same statement: every page's header names it (a second query per page otherwise).
+        query = (sa.select(User, sessions.is_revoked(session_id)).where(User.id == int(ident))
+                 .options(sa.orm.joinedload(User.unit)))
     except (TypeError, ValueError, OverflowError):
         return None
     row = db.session.execute(query).one_or_none()
