@@ -147,3 +147,15 @@ def test_the_edit_form_switches_kind_with_the_account_values(app, world, login_a
     html = client.get(f"/admin/changes/edit/?id={change_id}&kind=maintenance").get_data(as_text=True)
     assert form_fields(html) == COMMON | KIND_FIELDS["maintenance"]
     assert '<option selected value="maintenance">' in html
+
+
+def test_saving_a_new_change_opens_its_record_page_where_it_is_submitted(app, world, login_as):
+    """Issue 15 journey 4: 办理注销 › the form › 保存 lands on the change's page (its 提交 button), not the list."""
+    response = login_as("unit_editor").post(
+        f"/admin/changes/new/?account_id={world['own_account']}&kind=closure&url=/admin/changes/", data={
+            "account": str(world["own_account"]), "kind": "closure", "changed_on": "2026-09-25",
+            "closure_notice": "本帐号即日起停止更新。", "closure_notice_on": "2026-09-25"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        change = db.session.query(ChangeRecord).one()
+    assert response.headers["Location"].endswith(f"/admin/changes/details/?id={change.id}")
