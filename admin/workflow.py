@@ -28,6 +28,14 @@ class WorkflowMixin(RecordPageMixin):
             return policy.may_take_some(current_user, name, self.model)
         return super().is_action_allowed(name)
 
+    def get_save_return_url(self, model, is_created=False):
+        """保存 of a new record (a draft whose next step, 提交, is on its record page) opens that page rather than
+        the list, where the new row had to be found again (issue 15 journeys 1 and 4). Editing returns as before.
+        Flask-Admin's documented way (``get_save_return_url``'s own example)."""
+        if is_created:
+            return self.get_url(".details_view", id=model.id)
+        return super().get_save_return_url(model, is_created)
+
     def attachment_panel(self, model) -> dict:
         from services import attachments
 

@@ -44,6 +44,12 @@ def account_in(server, status: AccountStatus, unit_code: str | None = "KJXY", re
             account = make_account(db.session.query(Unit).filter_by(code=unit_code).one(), "会计学院青年志愿者",
                                    status=status, account_id="e2e-report-due")
             db.session.commit()
+        if account is None and status == AccountStatus.dept_review:  # e2e/test_home.py approved the demo's one
+            from tests.factories import make_account
+
+            account = make_account(db.session.query(Unit).order_by(Unit.id).first(), "页面待审帐号", status=status,
+                                   account_id="e2e-record-pending")
+            db.session.commit()
         assert account is not None, f"the demo data has no such {status.name} account of {unit_code}"
         return account.id, account.name
 
@@ -68,7 +74,8 @@ def test_the_record_page_as_each_role(page_as, server, username):
         head.get_by_role("button", name="申请变更").click()
         menu = head.locator(".dropdown-menu")
         menu.wait_for(state="visible")
-        assert menu.locator("a").all_inner_texts() == ["帐号名称", "管理人员", "维护方式", "其他"]
+        assert menu.locator("a").all_inner_texts() == ["帐号名称", "管理人员", "维护方式", "公开信息（二维码、主页网址）",
+                                                        "其他"]
         assert menu.locator("a").first.evaluate("e => getComputedStyle(e).color") == "rgb(33, 37, 41)"  # AA
     page.wait_for_timeout(200)
     shot(page, f"record-page-{username}")

@@ -149,15 +149,9 @@ def _in_app(server, work):
 # --- 1. Register an account with a new team member ---------------------------------------------------
 
 def register_steps(j: Journey) -> None:
-    """As 单位管理员 today: the new person is entered in 管理人员 first, then the account form."""
-    j.note("管理人员 and the account form are separate screens: the person is entered first")
-    j.menu("备案管理", "管理人员")
-    j.click("a:text-is('新建')")
-    j.fill("#name", NEW_PERSON)
-    j.fill("#staff_no", "KJ2026001")
-    j.fill("#title", "宣传干事")
-    j.fill("#phone", "0871-65000001")
-    j.click("input[type=submit][value='保存']")
+    """As 单位管理员: 备案管理 › 新媒体帐号 › 新建; the paper-like form already has the 负责人 and 管理员 rows, the
+    new person is added from the 管理员 row's 新增人员 (a dialog: the person is made and chosen in the row);
+    保存 and 提交 from the account's page."""
     j.menu("备案管理", "新媒体帐号")
     j.click("a:text-is('新建')")
     j.fill("#name", NEW_ACCOUNT)
@@ -166,15 +160,16 @@ def register_steps(j: Journey) -> None:
     j.fill("#creator_entity", "会计学院")
     j.date("#created_on", dt.date.today().isoformat())
     j.fill("#positioning_function", "发布学院新闻与活动视频")
-    j.click("#team-button")
-    j.search_choose("team-0-manager", "张伟", "张伟")     # 负责人 is the row's first choice
-    j.click("#team-button")
-    j.search_choose("team-1-manager", NEW_PERSON[:2], NEW_PERSON)
-    j.choose("team-1-role", "管理员")
+    j.search_choose("team-0-manager", "张伟", "张伟")     # the first row is 负责人
+    j.click(".inline-field-list > .inline-field >> nth=1 >> [data-new-person]")  # the second row is 管理员
+    j.fill("#person-name", NEW_PERSON)
+    j.fill("#person-staff_no", "KJ2026001")
+    j.fill("#person-title", "宣传干事")
+    j.fill("#person-phone", "0871-65000001")
+    j.click("#new-person-dialog button[type=submit]")
+    j.page.wait_for_selector("#new-person-dialog", state="hidden")
     j.shot("register-form")
-    j.click("input[type=submit][value='保存并继续编辑']")
-    j.note("submitted from the account's page (保存 returns to the list)")
-    j.click("a:text-is('详情')")
+    j.click("input[type=submit][value='保存']")    # opens the account's page, where 提交 is
     j.click("button[value=submit]")
 
 
@@ -225,12 +220,11 @@ def pending_ids(server) -> list[int]:
 
 
 def approve_steps(j: Journey) -> None:
-    """As the department today: home → the 待宣传部审核 count → tick all → 批量操作 → 审核通过 → confirm."""
-    j.click("a:has-text('待宣传部审核')")
-    j.click("input.action-rowtoggle")
-    j.click("a.dropdown-toggle:has-text('批量操作')")
+    """As the department: home's 待宣传部审核 card (its count) → the pending list → 全选本页 → 审核通过 → confirm."""
+    j.click("#todo-pending_accounts a.home-count >> nth=0")
+    j.click("#bulk-select-page")
     j.shot("approve-list")
-    j.click("a[data-model-action=approve]")
+    j.click(".bulk-steps button[data-model-action=approve]")
 
 
 def approvals_are_done(server, ids: list[int]) -> None:
@@ -346,22 +340,16 @@ def test_find_and_remind_units_not_reported(page_as, server, mail_server):
 # --- 4. File a closure (注销) from the account's page -------------------------------------------------
 
 def closure_steps(j: Journey) -> None:
-    """As 单位管理员 today: open the account's page; it has no 注销 button, so 变更备案 → 新建, choose the
-    account again, then submit the new change from its page."""
-    j.menu("备案管理", "新媒体帐号")
-    j.click(f"tr:has(td:text-is('{CLOSED_ACCOUNT}')) a[href*='/details/'] >> nth=0")
-    j.note("the account's page offers no 办理注销: the change form is reached from the menu")
-    j.menu("备案管理", "变更备案")
-    j.click("a:text-is('新建')")
-    j.search_choose("account", CLOSED_ACCOUNT[:4], CLOSED_ACCOUNT)
-    j.choose("kind", "注销")
+    """As 单位管理员: the account from the home page's list of the unit's accounts → its page's 办理注销, which
+    opens the change form with the account and 注销 chosen and only the closure's fields → dates, reason and
+    停更公告 → 保存 → 提交 from the change's page."""
+    j.click(f"a[href*='/accounts/details/']:text-is('{CLOSED_ACCOUNT}') >> nth=0")
+    j.click("a:text-is('办理注销')")
     j.date("#changed_on", dt.date.today().isoformat())
     j.fill("#reason", "学院新媒体整合，本帐号停止运营。")
     j.fill("#closure_notice", "本帐号即日起停止更新，请关注“云财会计学院”微信公众号。")
-    j.date("#closure_notice_on", dt.date.today().isoformat())
     j.shot("closure-form")
-    j.click("input[type=submit][value='保存并继续编辑']")
-    j.click("a:text-is('详情')")
+    j.click("input[type=submit][value='保存']")    # opens the change's page, where 提交 is
     j.click("button[value=submit]")
 
 

@@ -193,3 +193,15 @@ def test_a_draft_switched_to_another_kind_shows_that_kinds_before(app, world, lo
         change = db.session.get(ChangeRecord, change_id)
         assert change.kind == ChangeKind.public_info
         assert change.before.get("homepage_url") == "https://weibo.com/u/1000001"
+
+
+def test_saving_a_new_change_opens_its_record_page_where_it_is_submitted(app, world, login_as):
+    """Issue 15 journey 4: 办理注销 › the form › 保存 lands on the change's page (its 提交 button), not the list."""
+    response = login_as("unit_editor").post(
+        f"/admin/changes/new/?account_id={world['own_account']}&kind=closure&url=/admin/changes/", data={
+            "account": str(world["own_account"]), "kind": "closure", "changed_on": "2026-09-25",
+            "closure_notice": "本帐号即日起停止更新。", "closure_notice_on": "2026-09-25"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        change = db.session.query(ChangeRecord).one()
+    assert response.headers["Location"].endswith(f"/admin/changes/details/?id={change.id}")

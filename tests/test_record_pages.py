@@ -10,7 +10,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from models import Account, AccountStatus, ChangeRecord, DayKind, MonthlyReport, ReviewStatus, WorkCalendar, db
+from models import (Account, AccountStatus, ChangeKind, ChangeRecord, DayKind, MonthlyReport, ReviewStatus,
+                    WorkCalendar, db)
 from services import reports
 
 from .factories import make_change, make_report, make_violation
@@ -105,7 +106,7 @@ def test_account_page_offers_what_the_role_may_do_in_the_state(app, world, login
     expected = expected_account_buttons(role, status)
     assert page.steps == expected["steps"]
     assert page.has_link(f"/admin/accounts/edit/?id={account_id}") == expected["edit"]
-    for kind in ("name", "managers", "maintenance", "other", "closure"):
+    for kind in (kind.name for kind in ChangeKind):  # every kind, 公开信息 too (it was missing after the merge)
         assert (f"/admin/changes/new/?account_id={account_id}&kind={kind}" in page.links) == expected["change"], kind
     period = reports.reporting_period()
     assert (f"/admin/reports/new/?account_id={account_id}&month={period:%Y-%m}" in page.links) == expected["report"]

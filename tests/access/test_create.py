@@ -107,7 +107,7 @@ def test_a_form_started_with_a_foreign_account(access_world, login_as, role, url
     response = login_as(role).get(url.format(id=access_world["other_account"]))
     if role not in CREATORS["reports"]:
         assert response.status_code == 302 and "/new/" not in response.headers["Location"]  # back to the list
-    elif role in UNIT_ROLES:
+    elif role in UNIT_ROLES:  # the change form refuses another unit's account outright (tests/test_change_form.py)
         expected = 404 if url.startswith("/admin/changes/") else 200
         assert response.status_code == expected and not leaks(body(response))
     else:  # positive control: the department may choose any unit's account
