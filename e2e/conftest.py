@@ -16,15 +16,16 @@ SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "e2e"
 PASSWORD = "demo-password-2026"
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def serve_demo(tmp: Path, name: str, **config):
+    """The app on a fresh SQLite database (migrations and demo data) in a thread on 127.0.0.1; yields
+    {"url", "app"} and stops the server after."""
     from app import create_app
     from models import db
 
-    tmp = tmp_path_factory.mktemp("e2e")
     app = create_app({"TESTING": True, "SECRET_KEY": "e2e-secret", "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.sqlite3",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LOGIN_RATE_LIMIT": "1000000 per minute", "MAX_ATTACHMENT_SIZE": 10 * 1024 * 1024})
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/{name}.sqlite3",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LOGIN_RATE_LIMIT": "1000000 per minute",
+                      **config})
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -38,6 +39,11 @@ def server(tmp_path_factory):
     thread.start()
     yield {"url": f"http://127.0.0.1:{httpd.server_port}", "app": app}
     httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    yield from serve_demo(tmp_path_factory.mktemp("e2e"), "e2e", MAX_ATTACHMENT_SIZE=10 * 1024 * 1024)
 
 
 @pytest.fixture(scope="session")

@@ -21,14 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from .conftest import SHOTS
+from .conftest import SHOTS, serve_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 LABEL = os.environ.get("JOURNEYS_LABEL", "")
@@ -43,26 +41,7 @@ CLOSED_ACCOUNT = "会计学院微博"  # journey 4
 def server(tmp_path_factory):
     """A server of its own on fresh demo data: the journeys write (approve, close), and every run —
     before and after the screens change — starts from the same records."""
-    from app import create_app
-    from models import db
-
-    tmp = tmp_path_factory.mktemp("journeys")
-    app = create_app({"TESTING": True, "SECRET_KEY": "e2e-secret", "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/journeys.sqlite3",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LOGIN_RATE_LIMIT": "1000000 per minute"})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        from seeds.demo import load_demo
-
-        upgrade()
-        load_demo()
-        db.session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{httpd.server_port}", "app": app}
-    httpd.shutdown()
+    yield from serve_demo(tmp_path_factory.mktemp("journeys"), "journeys")
 
 
 @pytest.fixture(scope="module", autouse=True)
