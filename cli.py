@@ -149,22 +149,34 @@ def import_accounts(path: str, dry_run: bool) -> None:
 
 
 @staff_cli.command("sync")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--from-url", "from_url", is_flag=True,
+              help="Pull the roster (JSON) from the HR system at STAFF_ROSTER_URL instead of reading a file.")
 @click.option("--apply", "apply_", is_flag=True,
               help="Make the changes (all rows or none); without it, only list what would change.")
-def staff_sync(path: str, apply_: bool) -> None:
-    """Sync the managers and logins with the HR roster (.xlsx or .csv): a dry run unless --apply."""
-    from services import roster
+def staff_sync(path: str | None, from_url: bool, apply_: bool) -> None:
+    """Sync the managers and logins with the HR roster (PATH: .xlsx or .csv, or --from-url): a dry run unless
+    --apply."""
+    from services import roster, roster_pull
 
-    with open(path, "rb") as handle:
-        data = handle.read()
-    report = roster.apply(data, None) if apply_ else roster.check(data)
+    if bool(path) == from_url:
+        raise click.UsageError("Give either a roster file or --from-url.")
+    if from_url:
+        try:
+            report = roster_pull.pull(apply_, None)
+        except roster_pull.PullError as error:
+            db.session.commit()  # the audit entry of the failed pull, nothing else
+            raise click.ClickException(str(error)) from None
+    else:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        report = roster.apply(data, None) if apply_ else roster.check(data)
     for line in roster.describe(report):
         click.echo(line, err=not report.ok)
     if not report.ok:
         db.session.rollback()
         raise click.ClickException(f"{len(report.problems)} problems found; nothing was changed "
-                                   f"({report.rows} rows in file).")
+                                   f"({report.rows} rows in {'the answer' if from_url else 'file'}).")
     summary = (f"{report.rows} rows, {len(report.changes)} managers changed, {len(report.deactivations)} "
                f"logins deactivated, {len(report.mismatches)} mismatches, {len(report.alerts)} Article 8 alerts")
     if not apply_:

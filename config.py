@@ -110,6 +110,12 @@ class Config:
     ASSESSMENT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
                           "per_violation": 10}
     ASSESSMENT_POSTS_TARGET = int(os.environ.get("ASSESSMENT_POSTS_TARGET", 120))
+    #: The HR system's roster endpoint (JSON; services/roster_pull.py, `flask staff sync --from-url`), an optional
+    #: bearer token, the seconds allowed for the whole answer and its largest size.
+    STAFF_ROSTER_URL = os.environ.get("STAFF_ROSTER_URL", "")
+    STAFF_ROSTER_TOKEN = os.environ.get("STAFF_ROSTER_TOKEN") or None
+    STAFF_ROSTER_TIMEOUT = float(os.environ.get("STAFF_ROSTER_TIMEOUT", 30))
+    STAFF_ROSTER_MAX_BYTES = int(os.environ.get("STAFF_ROSTER_MAX_BYTES", 16 * 1024 * 1024))
     #: Reminders list a registration or change this many working days before its deadline.
     REMINDER_LEAD_WORKING_DAYS = int(os.environ.get("REMINDER_LEAD_WORKING_DAYS", 2))
     # The five settings above are defaults only: the department changes them on the 系统设置 screen, and

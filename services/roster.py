@@ -335,10 +335,43 @@ def _alerts(updates: dict[int, dict]) -> list[Alert]:
     return alerts
 
 
-def _check(data: bytes) -> tuple[SyncReport, dict[int, dict], list[int]]:
+def _read_records(records, report: SyncReport) -> list[tuple[int, dict[str, str]]] | None:
+    """The roster given as records (the HR system's JSON, services/roster_pull.py): a list of objects whose keys
+    are the file's column headers. Record N is reported as "row N"; the rows then go through the same checks as
+    a file's."""
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        report.error(None, None, gettext("The roster must be a list of records (one object per person)."))
+        return None
+    if records:
+        present = set().union(*(record.keys() for record in records))
+        missing = [column for column in REQUIRED if column not in present]
+        for column in missing:
+            report.error(None, column, gettext("No record has the field “%(column)s”.", column=column))
+        if missing:
+            return None
+    if len(records) > MAX_ROWS:
+        report.error(None, None, gettext("The roster has more than %(limit)s rows; split the file.", limit=MAX_ROWS))
+        return None
+    result = []
+    for number, record in enumerate(records, start=1):
+        cells = {}
+        for column in REQUIRED + OPTIONAL:
+            value = record.get(column)
+            if isinstance(value, (dict, list)):
+                report.error(number, column, gettext("Enter a text or a number here."))
+                value = None
+            cells[column] = _text(value)
+        if any(cells.values()):
+            result.append((number, cells))
+    return None if report.problems else result
+
+
+def _check(read) -> tuple[SyncReport, dict[int, dict], list[int]]:
+    """``read(report)`` gives the rows ({column: text}) or None after a problem: one rule path for the file
+    and the HR system's records."""
     report = SyncReport()
     try:
-        rows = _read(data, report)
+        rows = read(report)
         if rows is None:
             return report, {}, []
         report.rows = len(rows)
@@ -356,13 +389,27 @@ def _check(data: bytes) -> tuple[SyncReport, dict[int, dict], list[int]]:
 # --- public API --------------------------------------------------------------------------------------------
 def check(data: bytes) -> SyncReport:
     """The dry run: read and check the roster ``data``, list what would change; write nothing, never raise."""
-    return _check(data)[0]
+    return _check(lambda report: _read(data, report))[0]
+
+
+def check_records(records) -> SyncReport:
+    """:func:`check` for the roster as records (a list of {column header: value}, the HR system's JSON)."""
+    return _check(lambda report: _read_records(records, report))[0]
 
 
 def apply(data: bytes, actor=None) -> SyncReport:
     """Check, then make every change in the current session (one flush), audited; nothing when any row is
     wrong. ``actor``: the user who syncs (None: the CLI). The caller commits."""
-    report, updates, logins = _check(data)
+    return _apply(_check(lambda report: _read(data, report)), actor)
+
+
+def apply_records(records, actor=None, source: str = "") -> SyncReport:
+    """:func:`apply` for the roster as records (see :func:`check_records`); ``source`` ends the audit note."""
+    return _apply(_check(lambda report: _read_records(records, report)), actor, source)
+
+
+def _apply(checked, actor, source: str = "") -> SyncReport:
+    report, updates, logins = checked
     if not report.ok or not report.changed:
         return report
     with db.session.no_autoflush:
@@ -382,7 +429,7 @@ def apply(data: bytes, actor=None) -> SyncReport:
         return report
     audit.record(AuditAction.import_, user=actor, note=f"{NOTE}: {report.rows} rows, {len(report.changes)} "
                  f"managers changed, {len(report.deactivations)} logins deactivated, "
-                 f"{len(report.alerts)} Article 8 alerts")
+                 f"{len(report.alerts)} Article 8 alerts{source}")
     report.applied = True
     return report
 
