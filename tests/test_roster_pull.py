@@ -24,6 +24,7 @@ LEFT = [{"工号": "T001", "姓名": "张伟", "单位": "科技学院", "人员
 class HR(BaseHTTPRequestHandler):
     """Answers by path; ``seen`` keeps the Authorization header of each request."""
     seen: list = []
+    records: list = LEFT
 
     def do_GET(self):  # noqa: N802 (http.server's hook name)
         HR.seen.append(self.headers.get("Authorization"))
@@ -37,7 +38,7 @@ class HR(BaseHTTPRequestHandler):
             self.send_header("Location", "/good")
             self.end_headers()
             return None
-        body = {"/good": json.dumps(LEFT, ensure_ascii=False).encode(),
+        body = {"/good": json.dumps(HR.records, ensure_ascii=False).encode(),
                 "/slow": json.dumps(LEFT).encode(),
                 "/envelope": json.dumps({"code": 0, "msg": "ok", "data": LEFT}, ensure_ascii=False).encode(),
                 "/not-json": b"<html>login</html>",
@@ -69,7 +70,7 @@ def hr(app):
     old = {key: app.config.get(key) for key in ("STAFF_ROSTER_URL", "STAFF_ROSTER_TOKEN", "STAFF_ROSTER_TIMEOUT",
                                                  "STAFF_ROSTER_MAX_BYTES")}
     app.config.update(STAFF_ROSTER_TOKEN="s3cret", STAFF_ROSTER_TIMEOUT=0.5, STAFF_ROSTER_MAX_BYTES=4096)
-    HR.seen = []
+    HR.seen, HR.records = [], LEFT
     base = f"http://127.0.0.1:{server.server_address[1]}"
 
     def use(path):
@@ -193,3 +194,51 @@ def test_pulled_roster_shows_article_8_on_home_page_and_in_the_reminder_email(ap
     body = message.get_content()
     assert rcpt == ["editor@example.edu.cn"]
     assert any("第八条" in line and "科技学院官微" in line and "李娜" in line for line in body.splitlines()), body
+
+
+# --- the department's screen (/admin/managers/roster/): 从人事系统拉取 ----------------------------------------
+@pytest.fixture
+def pull_world(app, world):
+    """The world's other unit's 管理员 (校团委) has 工号 TW02; the HR system has them as 离职."""
+    with app.app_context():
+        member = db.session.query(Manager).filter_by(unit_id=world["other_unit"]).order_by(Manager.id).all()[1]
+        member.staff_no = "TW02"
+        db.session.commit()
+        return {**world, "tw_admin": member.id, "records": [
+            {"工号": "TW02", "姓名": member.name, "单位": "校团委", "人员类别": "在编", "在岗状态": "离职"}]}
+
+
+def test_screen_pull_dry_run_then_apply(app, pull_world, hr, login_as):
+    HR.records = pull_world["records"]
+    client = login_as("dept_admin")
+    hr("/good")
+    page = client.get("/admin/managers/roster/").get_data(as_text=True)
+    assert "从人事系统拉取并检查" in page and "拉取并应用" not in page
+    dry = client.post("/admin/managers/roster/", data={"mode": "pull_check"}).get_data(as_text=True)
+    assert "离职" in dry and "尚未作任何修改" in dry and "拉取并应用" in dry
+    with app.app_context():
+        assert db.session.get(Manager, pull_world["tw_admin"]).employment_status == EmploymentStatus.staff
+    done = client.post("/admin/managers/roster/", data={"mode": "pull_apply"}).get_data(as_text=True)
+    assert "已同步" in done
+    with app.app_context():
+        assert db.session.get(Manager, pull_world["tw_admin"]).employment_status == EmploymentStatus.left
+        entry = db.session.query(AuditLog).filter_by(object_type="Manager", note=roster.NOTE).one()
+        assert entry.user_id == pull_world["users"]["dept_admin"]
+
+
+def test_screen_shows_a_failed_pull_in_chinese_and_changes_nothing(app, pull_world, hr, login_as):
+    hr("/500")
+    client = login_as("dept_admin")
+    with app.app_context():
+        audits = db.session.query(AuditLog).count()
+    page = client.post("/admin/managers/roster/", data={"mode": "pull_apply"}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "人事系统返回状态码 500" in html
+    with app.app_context():
+        assert db.session.get(Manager, pull_world["tw_admin"]).employment_status == EmploymentStatus.staff
+        assert db.session.query(AuditLog).count() == audits + 1
+
+
+def test_no_pull_button_without_an_address(app, world, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "STAFF_ROSTER_URL", "")
+    assert "从人事系统拉取" not in login_as("dept_admin").get("/admin/managers/roster/").get_data(as_text=True)

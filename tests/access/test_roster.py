@@ -11,8 +11,11 @@ from models import AuditLog, EmploymentStatus, Manager, db
 
 
 @pytest.mark.parametrize("role", ["unit_editor", "unit_leader", "auditor", "other_editor"])
-@pytest.mark.parametrize("method, mode", [("get", None), ("post", "check"), ("post", "apply")])
-def test_roster_sync_is_the_departments_only(app, access_world, login_as, role, method, mode):
+@pytest.mark.parametrize("method, mode", [("get", None), ("post", "check"), ("post", "apply"),
+                                          ("post", "pull_check"), ("post", "pull_apply")])
+def test_roster_sync_is_the_departments_only(app, access_world, login_as, role, method, mode, monkeypatch):
+    # A pull would be tried (and fail, writing an audit entry) if the request got past the access check.
+    monkeypatch.setitem(app.config, "STAFF_ROSTER_URL", "http://127.0.0.1:9/roster")
     with app.app_context():
         lines = ["工号,姓名,单位,人员类别,在岗状态"]
         for manager in db.session.query(Manager).all():  # the people of both units, on the roster as 离职
