@@ -102,7 +102,7 @@ def _too_large(max_bytes: int) -> PullError:
 
 
 def _timed_out(timeout: float) -> PullError:
-    return PullError(gettext("The HR system did not answer within %(seconds)s seconds.", seconds=timeout))
+    return PullError(gettext("The HR system did not answer within %(seconds)s seconds.", seconds=f"{timeout:g}"))
 
 
 def pull(apply: bool = False, actor=None) -> roster.SyncReport:
