@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 
 from models import (Account, AccountStatus, AuditAction, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
                     Role, Unit, User, db, policy)
-from services import audit, reports, settings
+from services import audit, notify, reports, settings
 from services.staff import staff_problems
 from services.text import date_text, month_text
 from services.workdays import add_working_days, is_provisional, provisional_note
@@ -92,6 +92,7 @@ def send_reminders(today: dt.date | None = None) -> tuple[int, int]:
             # Recorded per user at once: a failure later in the run does not resend to those done.
             db.session.commit()
             sent += 1
+    notify_units(today)
     return sent, skipped
 
 
@@ -205,7 +206,47 @@ def remind_missing(actor: User, period: dt.date, unit_id: int | None = None,
             db.session.commit()
             reminded.append(user)
     result.to_remind, result.sent = reminded, True
+    notify_units(today, result.period, {user.unit_id for user in reminded}, actor)
     return result
+
+
+def unit_items(unit: Unit, today: dt.date, period: dt.date | None = None) -> list[str]:
+    """What a unit should act on, for its group notice: the items of its active responsible users, each once."""
+    users = db.session.query(User).filter(User.unit_id == unit.id, User.role.in_(UNIT_CONTACTS),
+                                          User.active.is_(True)).order_by(User.role.desc(), User.id)
+    lines: list[str] = []
+    for user in users:
+        lines += [line for line in items_for(user, today, period) if line not in lines]
+    return lines
+
+
+def notify_units(today: dt.date, period: dt.date | None = None, unit_ids: set[int] | None = None,
+                 actor: User | None = None) -> list[tuple[Unit, notify.Notice]]:
+    """Post one notice per unit (of ``unit_ids``, default all) with a 企业微信 / 钉钉 group robot and something
+    due, listing the unit's items; each post is in the audit log (unit, platform, sent or failed — never the
+    URL) and committed. A failing webhook is reported here and never stops the e-mail (sent before)."""
+    query = db.session.query(Unit).filter(Unit.active.is_(True), sa.or_(Unit.wecom_webhook.is_not(None),
+                                                                        Unit.dingtalk_webhook.is_not(None)))
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        query = query.filter(Unit.id.in_(unit_ids))
+    results = []
+    for unit in query.order_by(Unit.code).all():
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            lines = unit_items(unit, today, period)
+            title = gettext("[New-media registry] %(count)s items due for %(unit)s", count=len(lines),
+                            unit=unit.name)
+        if not lines:
+            continue
+        for notice in notify.send_unit_notice(unit, title, lines):
+            state = "ok" if notice.ok else f"failed after {notice.attempts} tries: {notice.reason}"
+            entry = audit.record(AuditAction.create, user=actor, note=f"notify {notice.platform} {state}"[:500])
+            entry.object_type, entry.object_id, entry.object_label, entry.unit_id = \
+                "GroupNotice", unit.id, unit.name[:200], unit.id
+            results.append((unit, notice))
+        db.session.commit()
+    return results
 
 
 def _deliver(message: EmailMessage) -> None:
