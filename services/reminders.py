@@ -77,8 +77,9 @@ def _due_line(what: str, due: dt.date, today: dt.date, working_days: bool = Fals
     return f"{line}{provisional_note()}" if working_days and is_provisional(due) else line
 
 
-def send_reminders(today: dt.date | None = None) -> tuple[int, int]:
-    """Send today's reminders; returns (messages sent, users skipped because already reminded today)."""
+def send_reminders(today: dt.date | None = None) -> tuple[int, int, list[tuple[Unit, notify.Notice]]]:
+    """Send today's reminders; returns (messages sent, users skipped because already reminded today, the
+    group notices posted to the units' 企业微信 / 钉钉 robots after the e-mails)."""
     today = today or dt.date.today()
     users = db.session.query(User).filter(User.role.in_(UNIT_CONTACTS), User.active.is_(True),
                                           User.email.is_not(None), User.email != "").order_by(User.id).all()
@@ -92,8 +93,7 @@ def send_reminders(today: dt.date | None = None) -> tuple[int, int]:
             # Recorded per user at once: a failure later in the run does not resend to those done.
             db.session.commit()
             sent += 1
-    notify_units(today)
-    return sent, skipped
+    return sent, skipped, notify_units(today)
 
 
 #: Who is reminded for a unit: its responsible users (those with an e-mail address).

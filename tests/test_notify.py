@@ -3,6 +3,7 @@ platform's documented format, 钉钉's 加签 verified here from the secret; bou
 e-mail; the webhooks masked on screen and in the audit log; the department's only."""
 import base64
 import datetime as dt
+import html
 import hashlib
 import hmac
 import json
@@ -12,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from models import Account, AuditLog, MonthlyReport, Unit, User, db
+from models import Account, AccountStatus, AuditLog, MonthlyReport, Unit, User, db
 from services import notify
 
 from .access.matrix import UNIT_ROLES, body, fetch
@@ -112,6 +113,7 @@ def test_flask_remind_posts_one_notice_per_unit_in_each_platforms_format(app, du
     assert set(ding["markdown"]) == {"title", "text"} and "会计学院" in ding["markdown"]["title"]
     assert "已逾期" in ding["markdown"]["text"]
     _check_ding_sign(ding_path)
+    assert "Group notices: 2 sent, 0 failed." in result.output
     entries = _notice_entries(app)
     assert entries == [("会计学院", "notify wecom ok"), ("会计学院", "notify dingtalk ok")]
     with app.app_context():
@@ -153,6 +155,28 @@ def test_unreachable_webhook_is_reported_and_the_email_still_goes(app, due, hook
     assert len(smtp.messages) == 2
     (label, note), = _notice_entries(app)
     assert label == "会计学院" and note.startswith("notify wecom failed after 3 tries: connection")
+    assert "Group notices: 0 sent, 1 failed." in result.output and "KJXY (wecom) failed" in result.output
+    assert "127.0.0.1" not in result.output  # never the webhook's address
+
+
+def test_the_departments_reminder_of_missing_reports_posts_to_the_units_groups(app, due, hook, smtp,  # noqa: F811
+                                                                              login_as):
+    from services import reports
+
+    with app.app_context():
+        for key in ("own_account", "other_account"):
+            account = db.session.get(Account, due[key])
+            account.status, account.approved_at = AccountStatus.approved, dt.datetime(2026, 9, 5, 10)
+        db.session.commit()
+    dept = login_as("dept_admin")
+    month = reports.reporting_period().strftime("%Y-%m")
+    response = dept.post("/admin/reports/missing/remind/", {"month": month, "confirm": "1"})
+    assert response.status_code == 302
+    assert len(smtp.messages) == 3 and len(hook.posts) == 2  # one notice per platform for 会计学院, 校团委 has none
+    assert "月报表" in hook.posts[0][1]["markdown"]["content"]
+    history = html.unescape(body(dept.get("/admin/audit/")))
+    assert "已向本单位企业微信群发送通知" in history and "已向本单位钉钉群发送通知" in history
+    assert "key=wecom-key" not in history and "access_token" not in history
 
 
 def test_the_department_sets_the_webhooks_masked_on_screen_and_in_the_audit_log(app, world, login_as):
