@@ -95,12 +95,12 @@ def post(url: str, payload: dict, sign_secret: str | None = None, platform: str 
     return Notice(platform, False, attempts, reason)
 
 
-def send_unit_notice(unit: Unit, title: str, lines: list[str]) -> list[Notice]:
-    """Post ``lines`` to each group robot ``unit`` has (none: an empty list)."""
+def send_unit_notice(unit: Unit, title: str, lines: list[str], skip: frozenset[str] = frozenset()) -> list[Notice]:
+    """Post ``lines`` to each group robot ``unit`` has (none: an empty list), but those of ``skip``."""
     results = []
-    if unit.wecom_webhook:
+    if unit.wecom_webhook and WECOM not in skip:
         results.append(post(unit.wecom_webhook, wecom_payload(title, lines), platform=WECOM))
-    if unit.dingtalk_webhook:
+    if unit.dingtalk_webhook and DINGTALK not in skip:
         results.append(post(unit.dingtalk_webhook, dingtalk_payload(title, lines),
                             sign_secret=unit.dingtalk_secret or None, platform=DINGTALK))
     return results

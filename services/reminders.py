@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from models import (Account, AccountStatus, AuditAction, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
+from models import (Account, AccountStatus, AuditAction, AuditLog, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
                     Role, Unit, User, db, policy)
 from services import audit, notify, reports, settings
 from services.staff import staff_problems
-from services.text import date_text, month_text
+from services.text import date_text, month_text, stored_time
 from services.workdays import add_working_days, is_provisional, provisional_note
 
 
@@ -224,22 +224,34 @@ def notify_units(today: dt.date, period: dt.date | None = None, unit_ids: set[in
                  actor: User | None = None) -> list[tuple[Unit, notify.Notice]]:
     """Post one notice per unit (of ``unit_ids``, default all) with a 企业微信 / 钉钉 group robot and something
     due, listing the unit's items; each post is in the audit log (unit, platform, sent or failed — never the
-    URL) and committed. A failing webhook is reported here and never stops the e-mail (sent before)."""
+    URL) and committed. A failing webhook is reported here and never stops the e-mail (sent before). Like the
+    e-mail, never twice a day: a platform the unit's notice went to today (the audit log) is not posted again;
+    a failed one is tried again by the next run."""
     query = db.session.query(Unit).filter(Unit.active.is_(True), sa.or_(Unit.wecom_webhook.is_not(None),
                                                                         Unit.dingtalk_webhook.is_not(None)))
     if unit_ids is not None:
         if not unit_ids:
             return []
         query = query.filter(Unit.id.in_(unit_ids))
+    since = stored_time(dt.datetime.combine(today, dt.time()))
+    done: dict[int, set[str]] = {}
+    for unit_id, note in db.session.query(AuditLog.object_id, AuditLog.note).filter(
+            AuditLog.object_type == "GroupNotice", AuditLog.at >= since,
+            AuditLog.note.in_([f"notify {platform} ok" for platform in (notify.WECOM, notify.DINGTALK)])):
+        done.setdefault(unit_id, set()).add(note.split()[1])
     results = []
     for unit in query.order_by(Unit.code).all():
+        skip = frozenset(done.get(unit.id, ()))
+        if {platform for platform, url in ((notify.WECOM, unit.wecom_webhook),
+                                           (notify.DINGTALK, unit.dingtalk_webhook)) if url} <= skip:
+            continue
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             lines = unit_items(unit, today, period)
             title = gettext("[New-media registry] %(count)s items due for %(unit)s", count=len(lines),
                             unit=unit.name)
         if not lines:
             continue
-        for notice in notify.send_unit_notice(unit, title, lines):
+        for notice in notify.send_unit_notice(unit, title, lines, skip):
             state = "ok" if notice.ok else f"failed after {notice.attempts} tries: {notice.reason}"
             entry = audit.record(AuditAction.create, user=actor, note=f"notify {notice.platform} {state}"[:500])
             entry.object_type, entry.object_id, entry.object_label, entry.unit_id = \

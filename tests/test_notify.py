@@ -118,6 +118,8 @@ def test_flask_remind_posts_one_notice_per_unit_in_each_platforms_format(app, du
     assert entries == [("会计学院", "notify wecom ok"), ("会计学院", "notify dingtalk ok")]
     with app.app_context():
         assert not any("key=" in (e.note or "") or "token" in (e.note or "") for e in db.session.query(AuditLog))
+    again = app.test_cli_runner().invoke(args=["remind"])  # like the e-mail: never twice a day
+    assert again.exit_code == 0 and len(hook.posts) == 2 and len(_notice_entries(app)) == 2
 
 
 def test_retries_are_bounded_and_reported(app, due, hook):
@@ -157,6 +159,8 @@ def test_unreachable_webhook_is_reported_and_the_email_still_goes(app, due, hook
     assert label == "会计学院" and note.startswith("notify wecom failed after 3 tries: connection")
     assert "Group notices: 0 sent, 1 failed." in result.output and "KJXY (wecom) failed" in result.output
     assert "127.0.0.1" not in result.output  # never the webhook's address
+    again = app.test_cli_runner().invoke(args=["remind"])  # a failed notice is tried again by the next run
+    assert "Group notices: 0 sent, 1 failed." in again.output and len(_notice_entries(app)) == 2
 
 
 def test_the_departments_reminder_of_missing_reports_posts_to_the_units_groups(app, due, hook, smtp,  # noqa: F811
@@ -216,3 +220,13 @@ def test_the_department_sets_the_webhooks_masked_on_screen_and_in_the_audit_log(
         cleared = db.session.query(AuditLog).filter_by(object_type="Unit", object_id=unit_id) \
             .order_by(AuditLog.id.desc()).first().changes
         assert cleared["wecom_webhook"] == ["***", None]
+
+
+def test_a_webhook_that_is_not_an_address_is_refused(app, world, login_as):
+    client = login_as("dept_admin")
+    unit_id = world["own_unit"]
+    response = client.post(f"/admin/units/edit/?id={unit_id}", {
+        "code": "KJXY", "name": "会计学院", "kind": "college", "active": "y", "new_wecom_webhook": "key=abc"})
+    assert response.status_code == 200 and "群机器人地址应以 https:// 开头" in html.unescape(body(response))
+    with app.app_context():
+        assert db.session.get(Unit, unit_id).wecom_webhook is None
