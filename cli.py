@@ -119,8 +119,13 @@ def remind() -> None:
     """E-mail each responsible unit user what is due soon or overdue (run daily from cron)."""
     from services.reminders import send_reminders
 
-    sent, skipped = send_reminders()
+    sent, skipped, notices = send_reminders()
     click.echo(f"Reminders: {sent} sent, {skipped} users already reminded today.")
+    if notices:
+        failed = [(unit, notice) for unit, notice in notices if not notice.ok]
+        click.echo(f"Group notices: {len(notices) - len(failed)} sent, {len(failed)} failed.")
+        for unit, notice in failed:  # the unit and the platform, never the webhook's address
+            click.echo(f"Group notice to {unit.code} ({notice.platform}) failed: {notice.reason}", err=True)
 
 
 @import_cli.command("accounts")

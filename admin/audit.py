@@ -194,6 +194,9 @@ EXPORT_LISTS = {"missing reports": _l("Missing and late monthly reports"), "mont
 IMPORT_NOTE = re.compile(r"^Excel import(?:: (?P<units>\d+) units, (?P<managers>\d+) managers, (?P<accounts>\d+) accounts)?$")
 #: A reminder's note (services/reminders.py): the month whose reports it asked for, and the address.
 REMIND_NOTE = re.compile(r"^remind (?P<month>\d{4}-\d{2}) (?P<email>\S+)$")
+#: A group notice's note (services/reminders.py notify_units): the platform, sent or failed and why.
+NOTIFY_NOTE = re.compile(r"^notify (?P<platform>wecom|dingtalk) (?:(?P<ok>ok)|failed after \d+ tries: (?P<reason>.*))$")
+PLATFORMS = {"wecom": _l("WeCom"), "dingtalk": _l("DingTalk")}
 
 
 def _note(_view, _context, model, _name):
@@ -210,6 +213,13 @@ def _note(_view, _context, model, _name):
     if reminded is not None:
         return gettext("Reminder of what is due (monthly reports of %(month)s) e-mailed to %(email)s",
                        month=reminded["month"], email=reminded["email"])
+    notified = NOTIFY_NOTE.match(note) if model.object_type == "GroupNotice" else None
+    if notified is not None:
+        platform = PLATFORMS[notified["platform"]]
+        if notified["ok"]:
+            return gettext("Group notice to the unit's %(platform)s group: sent", platform=platform)
+        return gettext("Group notice to the unit's %(platform)s group: failed (%(reason)s)", platform=platform,
+                       reason=notified["reason"])
     match = EXPORT_NOTE.match(note) if model.action == AuditAction.export else None
     if match is None:
         return note

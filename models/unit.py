@@ -37,6 +37,11 @@ class Unit(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     #: 成立时间 — no account of the unit can have been created before it.
     established_on: Mapped[dt.date | None]
+    #: 企业微信 group robot webhook URL and 钉钉 robot webhook URL with its 加签 secret (services/notify.py):
+    #: secrets — masked on screen (admin/units.py) and in the audit log (services/audit.py SECRET_FIELDS).
+    wecom_webhook: Mapped[str | None] = mapped_column(sa.String(500))
+    dingtalk_webhook: Mapped[str | None] = mapped_column(sa.String(500))
+    dingtalk_secret: Mapped[str | None] = mapped_column(sa.String(200))
 
     def __str__(self) -> str:
         return self.name

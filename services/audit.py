@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, attributes
 from models import db
 from models.audit import AuditAction, AuditLog
 
-#: Columns never written to the audit log (their change is noted, not their value).
-SECRET_FIELDS = {"password_hash"}
+#: Columns never written to the audit log (their change is noted, not their value): set (empty → ***),
+#: changed (*** → ***) or cleared (*** → empty).
+SECRET_FIELDS = {"password_hash", "wecom_webhook", "dingtalk_webhook", "dingtalk_secret"}
 #: Bookkeeping columns that change on every save and tell nothing.
 IGNORED_FIELDS = {"updated_at", "created_at", "version", "failed_logins", "locked_until", "last_login_at", "content"}
 
@@ -33,6 +34,11 @@ def _plain(value):
     if isinstance(value, decimal.Decimal):
         return str(value)
     return value
+
+
+def _masked(before, after) -> list:
+    """A secret column's change as the audit log keeps it: whether it was set, never its value."""
+    return ["***" if before else None, "***" if after else None]
 
 
 def _actor():
@@ -101,7 +107,7 @@ def _column_changes(obj, created: bool = False, deleted: bool = False) -> dict:
             if _plain(before) == _plain(after):
                 continue
         if key in SECRET_FIELDS:
-            changes[key] = ["***", "***"]
+            changes[key] = _masked(before, after)
         else:
             changes[key] = [_plain(before), _plain(after)]
     if not (created or deleted):
@@ -178,7 +184,7 @@ def _audit_after_flush(session: Session, _flush_context) -> None:
             value = getattr(obj, key, None)
             if key in IGNORED_FIELDS or value is None:
                 continue
-            changes[key] = ["***", "***"] if key in SECRET_FIELDS else [None, _plain(value)]
+            changes[key] = _masked(None, value) if key in SECRET_FIELDS else [None, _plain(value)]
         action = getattr(obj, "_audit_action", None) or AuditAction.create
         _entry(session, obj, action, changes, getattr(obj, "_audit_note", None))
         obj._audit_action = obj._audit_note = obj._audit_actor = None

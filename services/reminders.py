@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from models import (Account, AccountStatus, AuditAction, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
+from models import (Account, AccountStatus, AuditAction, AuditLog, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
                     Role, Unit, User, db, policy)
-from services import audit, reports, settings
+from services import audit, notify, reports, settings
 from services.staff import staff_problems
-from services.text import date_text, month_text
+from services.text import date_text, month_text, stored_time
 from services.workdays import add_working_days, is_provisional, provisional_note
 
 
@@ -77,8 +77,9 @@ def _due_line(what: str, due: dt.date, today: dt.date, working_days: bool = Fals
     return f"{line}{provisional_note()}" if working_days and is_provisional(due) else line
 
 
-def send_reminders(today: dt.date | None = None) -> tuple[int, int]:
-    """Send today's reminders; returns (messages sent, users skipped because already reminded today)."""
+def send_reminders(today: dt.date | None = None) -> tuple[int, int, list[tuple[Unit, notify.Notice]]]:
+    """Send today's reminders; returns (messages sent, users skipped because already reminded today, the
+    group notices posted to the units' 企业微信 / 钉钉 robots after the e-mails)."""
     today = today or dt.date.today()
     users = db.session.query(User).filter(User.role.in_(UNIT_CONTACTS), User.active.is_(True),
                                           User.email.is_not(None), User.email != "").order_by(User.id).all()
@@ -92,7 +93,7 @@ def send_reminders(today: dt.date | None = None) -> tuple[int, int]:
             # Recorded per user at once: a failure later in the run does not resend to those done.
             db.session.commit()
             sent += 1
-    return sent, skipped
+    return sent, skipped, notify_units(today)
 
 
 #: Who is reminded for a unit: its responsible users (those with an e-mail address).
@@ -205,7 +206,59 @@ def remind_missing(actor: User, period: dt.date, unit_id: int | None = None,
             db.session.commit()
             reminded.append(user)
     result.to_remind, result.sent = reminded, True
+    notify_units(today, result.period, {user.unit_id for user in reminded}, actor)
     return result
+
+
+def unit_items(unit: Unit, today: dt.date, period: dt.date | None = None) -> list[str]:
+    """What a unit should act on, for its group notice: the items of its active responsible users, each once."""
+    users = db.session.query(User).filter(User.unit_id == unit.id, User.role.in_(UNIT_CONTACTS),
+                                          User.active.is_(True)).order_by(User.role.desc(), User.id)
+    lines: list[str] = []
+    for user in users:
+        lines += [line for line in items_for(user, today, period) if line not in lines]
+    return lines
+
+
+def notify_units(today: dt.date, period: dt.date | None = None, unit_ids: set[int] | None = None,
+                 actor: User | None = None) -> list[tuple[Unit, notify.Notice]]:
+    """Post one notice per unit (of ``unit_ids``, default all) with a 企业微信 / 钉钉 group robot and something
+    due, listing the unit's items; each post is in the audit log (unit, platform, sent or failed — never the
+    URL) and committed. A failing webhook is reported here and never stops the e-mail (sent before). Like the
+    e-mail, never twice a day: a platform the unit's notice went to today (the audit log) is not posted again;
+    a failed one is tried again by the next run."""
+    query = db.session.query(Unit).filter(Unit.active.is_(True), sa.or_(Unit.wecom_webhook.is_not(None),
+                                                                        Unit.dingtalk_webhook.is_not(None)))
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        query = query.filter(Unit.id.in_(unit_ids))
+    since = stored_time(dt.datetime.combine(today, dt.time()))
+    done: dict[int, set[str]] = {}
+    for unit_id, note in db.session.query(AuditLog.object_id, AuditLog.note).filter(
+            AuditLog.object_type == "GroupNotice", AuditLog.at >= since,
+            AuditLog.note.in_([f"notify {platform} ok" for platform in (notify.WECOM, notify.DINGTALK)])):
+        done.setdefault(unit_id, set()).add(note.split()[1])
+    results = []
+    for unit in query.order_by(Unit.code).all():
+        skip = frozenset(done.get(unit.id, ()))
+        if {platform for platform, url in ((notify.WECOM, unit.wecom_webhook),
+                                           (notify.DINGTALK, unit.dingtalk_webhook)) if url} <= skip:
+            continue
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            lines = unit_items(unit, today, period)
+            title = gettext("[New-media registry] %(count)s items due for %(unit)s", count=len(lines),
+                            unit=unit.name)
+        if not lines:
+            continue
+        for notice in notify.send_unit_notice(unit, title, lines, skip):
+            state = "ok" if notice.ok else f"failed after {notice.attempts} tries: {notice.reason}"
+            entry = audit.record(AuditAction.create, user=actor, note=f"notify {notice.platform} {state}"[:500])
+            entry.object_type, entry.object_id, entry.object_label, entry.unit_id = \
+                "GroupNotice", unit.id, unit.name[:200], unit.id
+            results.append((unit, notice))
+        db.session.commit()
+    return results
 
 
 def _deliver(message: EmailMessage) -> None:
