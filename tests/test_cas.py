@@ -341,3 +341,23 @@ def test_without_cas(app, world):
     assert client.get("/cas/login").status_code == 404
     assert client.get("/cas/callback?ticket=ST-1").status_code == 404
     assert client.post("/cas/callback", data={"logoutRequest": logout_request("ST-1")}).status_code == 404
+
+
+def test_cas_server_allowed_as_form_target(app, cas):
+    """The sign-out form's answer redirects to the CAS server: the CSP's form-action lets it (browsers apply
+    form-action to a form's redirects); without CAS it stays 'self'."""
+    policy = app.test_client().get("/login").headers["Content-Security-Policy"]
+    origin = cas.url.rsplit("/cas/", 1)[0]
+    assert f"form-action 'self' {origin};" in policy
+
+
+@pytest.mark.parametrize("settings", [{"CAS_VERSION": "4"}, {"CAS_SERVICE_URL": ""},
+                                      {"CAS_SERVER_URL": "authserver.example.edu.cn"}])
+def test_half_configured_cas_refuses_to_start(settings):
+    from app import create_app
+
+    config = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+              "CAS_SERVER_URL": "https://authserver.example.edu.cn/authserver/",
+              "CAS_SERVICE_URL": SERVICE_BASE, "CAS_VERSION": "3", **settings}
+    with pytest.raises(RuntimeError, match="CAS_"):
+        create_app(config)
