@@ -120,6 +120,6 @@ def back_channel_logout(logout_request: str, now: dt.datetime) -> bool:
     if row is None:
         return False
     user = db.session.get(User, row.user_id)
-    sessions.sign_out(user, row.session_id, now)
+    sessions.sign_out(user, row.session_id, now, note="CAS back-channel logout")
     db.session.commit()
     return True

@@ -276,6 +276,7 @@ def test_back_channel_logout_ends_the_session(app, cas):
     assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
     with app.app_context():
         assert db.session.get(RevokedSession, copied["_sid"]) is not None
+    assert entries(app, AuditAction.logout) == [("editor", "CAS back-channel logout")]
 
 
 @pytest.mark.parametrize("body", [{"logoutRequest": logout_request("ST-unknown")}, {"logoutRequest": "<not xml"},
