@@ -34,6 +34,7 @@ class CasServer:
         self.delay, self.user = delay, "2001001"
         self.tickets: dict[str, tuple[str, str]] = {}  # ticket → (service, user)
         self.validations: list[str] = []
+        self.logouts: list[str | None] = []
         self.counter = itertools.count(1)
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/cas/"
@@ -58,6 +59,10 @@ class CasServer:
                                               attributes=path.startswith("/p3")),
                                 content_type="application/xml; charset=utf-8")
             self.validations.append(path)
+        elif path == "/logout":  # CAS 3.0: sign out, then follow ``service`` (when the server allows it)
+            self.logouts.append(request.args.get("service"))
+            response = (Response(status=302, headers={"Location": request.args["service"]})
+                        if request.args.get("service") else Response("已退出统一身份认证"))
         else:
             response = Response("not found", status=404)
         return response(environ, start_response)

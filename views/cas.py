@@ -5,11 +5,11 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext
 from flask_login import current_user, login_user
 
-from extensions import csrf
+from extensions import csrf, limiter
 from models import utcnow
 from services import cas
 
-from .auth import SESSION_ID_KEY, is_safe_redirect
+from .auth import SESSION_ID_KEY, _login_limit, is_safe_redirect
 
 bp = Blueprint("cas", __name__, url_prefix="/cas")
 
@@ -37,6 +37,7 @@ def login():
 
 
 @bp.get("/callback")
+@limiter.limit(_login_limit)  # each ticket costs a call to the CAS server: counted as the password logins are
 def callback():
     """CAS sends the browser back here with a service ticket: validated once, then the login it maps to."""
     if not cas.enabled():
