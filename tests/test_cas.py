@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
+from xml.sax.saxutils import escape
 
 import pytest
 from werkzeug.serving import make_server
@@ -77,7 +78,7 @@ class CasServer:
                  "<cas:memberOf>staff</cas:memberOf><cas:memberOf>kjxy</cas:memberOf></cas:attributes>"
                  if attributes else "")
         return (f'<cas:serviceResponse xmlns:cas="{NS}"><cas:authenticationSuccess>'
-                f"<cas:user>{issued[1]}</cas:user>{extra}</cas:authenticationSuccess></cas:serviceResponse>")
+                f"<cas:user>{escape(issued[1])}</cas:user>{extra}</cas:authenticationSuccess></cas:serviceResponse>")
 
     @staticmethod
     def failure(code: str, text: str) -> str:
@@ -367,3 +368,10 @@ def test_half_configured_cas_refuses_to_start(settings):
               "CAS_SERVICE_URL": SERVICE_BASE, "CAS_VERSION": "3", **settings}
     with pytest.raises(RuntimeError, match="CAS_"):
         create_app(config)
+
+
+def test_unknown_staff_number_is_shown_as_text(app, cas):
+    """The 工号 comes from the CAS server: shown escaped, never as markup."""
+    response, _ = round_trip(app.test_client(), cas, user="<b>2001</b>")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and "<b>2001</b>" not in page and "&lt;b&gt;2001&lt;/b&gt;" in page
