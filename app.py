@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, abort, g, has_request_context, redirect, request, session
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -79,6 +79,13 @@ def _check_config(app: Flask) -> None:
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
                 "(for development run with FLASK_DEBUG=1 to generate one under instance/)."
             )
+    if app.config.get("CAS_SERVER_URL"):
+        # 统一身份认证: a half-configured CAS fails at start, not at the first sign-in.
+        if str(app.config.get("CAS_VERSION", "3")) not in ("2", "3"):
+            raise RuntimeError("CAS_VERSION must be 2 or 3.")
+        for key in ("CAS_SERVER_URL", "CAS_SERVICE_URL"):
+            if urlsplit(app.config.get(key) or "").scheme not in ("http", "https"):
+                raise RuntimeError(f"{key} must be an http(s) address when CAS_SERVER_URL is set.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -91,7 +98,7 @@ def csp_nonce() -> str:
     return nonce
 
 
-def content_security_policy(nonce: str | None) -> str:
+def content_security_policy(nonce: str | None, form_targets: str = "") -> str:
     """Scripts only from this site and only with the request's nonce: no inline handler, no eval.
 
     style-src keeps 'unsafe-inline': the SVG charts and a few of our elements carry style attributes,
@@ -100,14 +107,15 @@ def content_security_policy(nonce: str | None) -> str:
     scripts = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
     return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'none'")
+            f"form-action 'self'{form_targets}; frame-ancestors 'none'")
 
 
 def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
+    response.headers.setdefault("Content-Security-Policy",
+                                content_security_policy(g.get("csp_nonce"), _cas_form_target()))
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if "Cache-Control" not in response.headers and _signed_in():
@@ -115,6 +123,16 @@ def _security_headers(response):
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
     return response
+
+
+def _cas_form_target() -> str:
+    """The CAS server's origin, when CAS is on: the sign-out form's answer redirects there, and browsers hold
+    a form's redirects to form-action."""
+    server = current_app.config.get("CAS_SERVER_URL")
+    if not server:
+        return ""
+    parts = urlsplit(server)
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _signed_in() -> bool:

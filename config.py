@@ -78,6 +78,17 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     #: With Redis unreachable, each worker counts in its memory instead of refusing every login.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: 统一身份认证 (CAS): the CAS server's address (https://authserver.example.edu.cn/authserver/); empty: off.
+    CAS_SERVER_URL = os.environ.get("CAS_SERVER_URL", "").strip()
+    #: CAS protocol version: 3 (/p3/serviceValidate, attributes) or 2 (/serviceValidate).
+    CAS_VERSION = os.environ.get("CAS_VERSION", "3").strip() or "3"
+    #: This site's address as CAS knows it (https://xmt.example.edu.cn): the service URL is this plus
+    #: /cas/callback, fixed here, never taken from the request's Host header.
+    CAS_SERVICE_URL = os.environ.get("CAS_SERVICE_URL", "").strip()
+    #: The local password form stays beside CAS (the department's break-glass accounts); off: CAS only.
+    CAS_LOCAL_LOGIN = _bool("CAS_LOCAL_LOGIN", True)
+    #: Seconds to wait for the CAS server's ticket validation.
+    CAS_TIMEOUT = float(os.environ.get("CAS_TIMEOUT", 5))
     #: Logins not used for this many days are deactivated by `flask users deactivate-idle`.
     IDLE_LOGIN_DAYS = int(os.environ.get("IDLE_LOGIN_DAYS", 90))
     #: The university's name as printed on the forms.

@@ -14,3 +14,4 @@ from .attachment import Attachment, AttachmentKind  # noqa: F401
 from .reminder import ReminderLog  # noqa: F401
 from .setting import Setting  # noqa: F401
 from .session import RevokedSession  # noqa: F401
+from .cas import CasTicket  # noqa: F401

@@ -56,7 +56,7 @@ def clear_failures(user: User) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def sign_out(user: User, session_id: str | None, now: dt.datetime) -> None:
+def sign_out(user: User, session_id: str | None, now: dt.datetime, note: str | None = None) -> None:
     """This session ends on every server: its id is recorded as revoked (and ids older than any session can
     live are forgotten)."""
     if session_id:
@@ -68,7 +68,7 @@ def sign_out(user: User, session_id: str | None, now: dt.datetime) -> None:
         oldest = now - current_app.permanent_session_lifetime
         db.session.execute(sa.delete(RevokedSession).where(RevokedSession.revoked_at < oldest)
                            .execution_options(synchronize_session=False))
-    audit.record(AuditAction.logout, user)
+    audit.record(AuditAction.logout, user, user=user, note=note)  # the user's own sign-out (also by CAS)
 
 
 def is_revoked(session_id: str) -> sa.ColumnElement[bool]:

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from .assets import bp as assets_bp
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
+    from .cas import bp as cas_bp
     from .health import bp as health_bp
     from .matrix import bp as matrix_bp
     from .printing import bp as printing_bp
@@ -18,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(cas_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(matrix_bp)
     app.register_blueprint(printing_bp)

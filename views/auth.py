@@ -7,7 +7,7 @@ import secrets
 import time
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length
 
 from extensions import limiter, login_manager
 from models import AuditAction, User, db, utcnow
-from services import audit, sessions
+from services import audit, cas, sessions
 from services.passwords import password_problem
 
 bp = Blueprint("auth", __name__)
@@ -113,6 +113,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
     form = LoginForm()
+    if request.method == "POST" and not cas.local_login_allowed():
+        abort(403)  # CAS only (CAS_LOCAL_LOGIN off): no password is checked here
     if form.validate_on_submit():
         username = form.username.data.strip()
         now = utcnow()
@@ -141,7 +143,8 @@ def login():
         flash(gettext("The user name or password is wrong, or the login is disabled or locked (after 5 "
                       "failed attempts in a row, for a quarter of an hour). Try again later, or ask the "
                       "Propaganda Department."), "error")
-    return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form, cas_enabled=cas.enabled(),
+                           local_login=cas.local_login_allowed(), next_url=_next_url()), 200
 
 
 class PasswordForm(FlaskForm):
@@ -186,10 +189,14 @@ def change_password():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    # Signed in through CAS: signing out here also signs out of CAS (views/cas.py sets the flag).
+    through_cas = session.pop("_cas", False) and cas.enabled()
     if current_user.is_authenticated:
         sessions.sign_out(current_user._get_current_object(), session.get(SESSION_ID_KEY), utcnow())
         db.session.commit()
         logout_user()
         _end_session()
+    if through_cas:
+        return redirect(cas.logout_url())
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))

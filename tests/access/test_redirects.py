@@ -1,7 +1,7 @@
 """The anonymous (redirected to the login page, changing nothing) and off-site redirects."""
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -81,3 +81,21 @@ def test_site_root_goes_to_the_home_page(app, access_world, login_as, role):
     response = fetch(login_as(role) if role else app.test_client(), "/")
     assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/admin/"
     assert not leaks(body(response))
+
+
+@pytest.mark.parametrize("target", EVIL_TARGETS)
+@pytest.mark.parametrize("role", [None, "unit_editor"])
+def test_cas_next_is_never_off_site(app, access_world, login_as, monkeypatch, role, target):
+    """统一身份认证: ``/cas/login?next=`` leads only to the configured CAS server (with the fixed service URL)
+    or to this site, and only a same-site page waits in the session for the way back."""
+    cas_server = "https://authserver.example.edu.cn/authserver/"
+    for key, value in {"CAS_SERVER_URL": cas_server, "CAS_SERVICE_URL": "https://xmt.example.edu.cn"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    client = login_as(role) if role else app.test_client()
+    response = fetch(client, "/cas/login?" + urlencode({"next": target}))
+    location = response.headers.get("Location")
+    assert response.status_code == 302
+    assert same_site(location) or location.startswith(cas_server + "login?service="), location
+    assert "//evil.example" not in location and "//evil.example" not in body(response)
+    with getattr(client, "client", client).session_transaction() as stored:
+        assert same_site(stored.get("_cas_next", "/")), stored.get("_cas_next")
