@@ -1,7 +1,7 @@
 """cas_tickets: the CAS service ticket of each CAS sign-in and its session id (back-channel logout)
 
 Revision ID: ca3f8e1d27b4
-Revises: ro7e1a5c9b20
+Revises: no3f8a61d2c4
 Create Date: 2026-12-01 22:15:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ca3f8e1d27b4"
-down_revision = "ro7e1a5c9b20"
+down_revision = "no3f8a61d2c4"
 branch_labels = None
 depends_on = None
 
