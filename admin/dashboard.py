@@ -19,6 +19,7 @@ from flask_admin.contrib.sqla import filters as f
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from models import UNIT_ROLES
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Manager, Measure,
                     MonthlyReport, Platform, ReviewStatus, Role, TeamMember, Unit, Violation, policy)
 from services import reports, staff, workdays
@@ -92,7 +93,7 @@ def _codes(*states) -> str:
 def home_context(user, today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
     role = policy.role_of(user)
-    unit_role = role in (Role.unit_editor, Role.unit_leader)
+    unit_role = role in UNIT_ROLES
     period = reports.reporting_period(today)
     months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
     figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role))
@@ -147,7 +148,7 @@ class _Home:
                 Section(gettext("Needs attention"), self.attention())]
         if self.role == Role.auditor:
             return [Section(gettext("Needs attention"), [*self.attention(), self.red_flags()])]
-        if self.role in (Role.unit_editor, Role.unit_leader):
+        if self.role in UNIT_ROLES:
             sections = []
             if self.role == Role.unit_leader:
                 sections.append(Section(gettext("Waiting for your review"), [

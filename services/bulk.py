@@ -6,7 +6,7 @@ from flask_babel import gettext
 
 import sqlalchemy as sa
 
-from models import (Account, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, Role, TeamMember, Unit,
+from models import (Account, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, TeamMember, Unit,
                     Violation, db, policy)
 from services import accounts, audit
 from services.problems import raise_first
@@ -14,7 +14,7 @@ from services.workflow import TransitionError
 
 
 def _require_department(actor) -> None:
-    policy.require(policy.role_of(actor) == Role.dept_admin, gettext("Only the Propaganda Department may do this."))
+    policy.require(policy.is_department(actor), gettext("Only the Propaganda Department may do this."))
 
 
 def set_in_matrix(account: Account, actor, published: bool) -> None:

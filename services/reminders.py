@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import force_locale, gettext
 
+from models import UNIT_ROLES
 from models import (Account, AccountStatus, AuditAction, AuditLog, ChangeRecord, MonthlyReport, ReminderLog, ReviewStatus,
                     Role, Unit, User, db, policy)
 from services import audit, notify, reports, settings
@@ -81,7 +82,7 @@ def send_reminders(today: dt.date | None = None) -> tuple[int, int, list[tuple[U
     """Send today's reminders; returns (messages sent, users skipped because already reminded today, the
     group notices posted to the units' 企业微信 / 钉钉 robots after the e-mails)."""
     today = today or dt.date.today()
-    users = db.session.query(User).filter(User.role.in_(UNIT_CONTACTS), User.active.is_(True),
+    users = db.session.query(User).filter(User.role.in_(UNIT_ROLES), User.active.is_(True),
                                           User.email.is_not(None), User.email != "").order_by(User.id).all()
     reminded = reminded_today(today)
     sent = skipped = 0
@@ -94,10 +95,6 @@ def send_reminders(today: dt.date | None = None) -> tuple[int, int, list[tuple[U
             db.session.commit()
             sent += 1
     return sent, skipped, notify_units(today)
-
-
-#: Who is reminded for a unit: its responsible users (those with an e-mail address).
-UNIT_CONTACTS = (Role.unit_editor, Role.unit_leader)
 
 
 def reminded_today(today: dt.date) -> set[int]:
@@ -171,7 +168,7 @@ def missing_reminders(actor: User, period: dt.date, unit_id: int | None = None,
     if not unit_ids:
         return result
     users = db.session.query(User).join(Unit, User.unit_id == Unit.id).filter(
-        User.unit_id.in_(unit_ids), User.role.in_(UNIT_CONTACTS), User.active.is_(True)) \
+        User.unit_id.in_(unit_ids), User.role.in_(UNIT_ROLES), User.active.is_(True)) \
         .order_by(Unit.name, User.id).all()
     reminded = reminded_today(today)
     for user in users:
@@ -212,7 +209,7 @@ def remind_missing(actor: User, period: dt.date, unit_id: int | None = None,
 
 def unit_items(unit: Unit, today: dt.date, period: dt.date | None = None) -> list[str]:
     """What a unit should act on, for its group notice: the items of its active responsible users, each once."""
-    users = db.session.query(User).filter(User.unit_id == unit.id, User.role.in_(UNIT_CONTACTS),
+    users = db.session.query(User).filter(User.unit_id == unit.id, User.role.in_(UNIT_ROLES),
                                           User.active.is_(True)).order_by(User.role.desc(), User.id)
     lines: list[str] = []
     for user in users:
