@@ -350,6 +350,16 @@ def csrf_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+def sign_out(client):
+    """Sign out as the user menu does: GET /logout only asks (a link from another site must not sign anyone
+    out); the form it shows POSTs with the session's CSRF token. Returns the POST's response."""
+    raw = getattr(client, "client", client)
+    page = raw.get("/logout")
+    if page.status_code != 200:  # not signed in: GET /logout just goes to the login page
+        return page
+    return raw.post("/logout", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
 class RoleClient:
     def __init__(self, client):
         self.client = client

@@ -3,7 +3,7 @@ import pytest
 
 from models import AuditAction, AuditLog, User, db
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import PASSWORD, csrf_from, sign_out
 
 
 def _login(client, username, password, next_url=None):
@@ -22,7 +22,7 @@ def test_login_and_logout(app, world):
     response = _login(client, "editor", PASSWORD)
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
     assert client.get("/admin/").status_code == 200
-    client.get("/logout")
+    sign_out(client)
     assert client.get("/admin/").status_code == 302
 
 
@@ -134,3 +134,22 @@ def test_login_page_and_public_matrix_link_to_each_other(app):
     assert 'href="/login"' in matrix and "登录" in matrix
     verify = client.get("/matrix/verify?q=x", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert 'href="/login"' in verify and 'href="/matrix"' in verify
+
+
+def test_a_get_of_logout_only_asks(app, world):
+    """Logout CSRF: an <img src="/logout"> or a link on another site sends a GET; it must not end the session.
+    The GET shows a form; only its POST, with the session's CSRF token, signs out."""
+    client = app.test_client()
+    _login(client, "editor", PASSWORD)
+    page = client.get("/logout")
+    assert page.status_code == 200 and "确定要退出" in page.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 200  # still signed in
+    assert client.post("/logout", data={}).status_code == 400  # no token: refused by CSRFProtect
+    assert client.get("/admin/").status_code == 200
+    assert sign_out(client).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_logout_when_signed_out_goes_to_the_login_page(app):
+    response = app.test_client().get("/logout")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from models import AuditAction, AuditLog, CasTicket, RevokedSession, User, db
 
-from .conftest import USERNAMES, csrf_from
+from .conftest import USERNAMES, csrf_from, sign_out
 from .factories import PASSWORD
 
 SERVICE_BASE = "https://xmt.example.edu.cn"
@@ -249,7 +249,7 @@ def test_sign_out_goes_to_cas_logout(app, cas):
     round_trip(client, cas)
     with client.session_transaction() as stored:
         sid = stored["_sid"]
-    response = client.get("/logout")
+    response = sign_out(client)
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == cas.url + "logout"
@@ -261,7 +261,7 @@ def test_sign_out_goes_to_cas_logout(app, cas):
 
 def test_password_sign_out_stays_here(app, cas, login_as):
     client = login_as("dept_admin")
-    response = client.get("/logout")
+    response = sign_out(client)
     assert urlsplit(response.headers["Location"]).path == "/login"
 
 

@@ -8,7 +8,7 @@ from app import create_app
 from models import AuditLog, User, db
 from views.auth import SESSION_ID_KEY, SESSION_SINCE_KEY, load_user
 
-from .conftest import PASSWORD, count_statements, csrf_from
+from .conftest import PASSWORD, count_statements, csrf_from, sign_out
 
 
 def _login(client, username="editor", password=PASSWORD):
@@ -49,7 +49,7 @@ def test_a_cookie_copied_before_sign_out_does_not_work_after_it(app, world):
     victim = _login(app.test_client())
     thief = _copy(victim, app.test_client())
     assert _signed_in(thief)  # the copy works while the session lives (what makes it worth stealing)
-    victim.get("/logout")
+    sign_out(victim)
     response = thief.get("/admin/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert not _signed_in(victim)
@@ -59,13 +59,13 @@ def test_sign_out_on_one_server_ends_the_session_on_the_other(app, world, second
     on_a = _login(app.test_client())
     on_b = _copy(on_a, second_server.test_client())
     assert _signed_in(on_b)  # one session, both servers (the load balancer may send any request anywhere)
-    on_a.get("/logout")
+    sign_out(on_a)
     assert not _signed_in(on_b)
 
 
 def test_other_sessions_of_the_user_go_on_after_one_signs_out(app, world):
     office, home = _login(app.test_client()), _login(app.test_client())
-    office.get("/logout")
+    sign_out(office)
     assert _signed_in(home) and not _signed_in(office)
 
 
@@ -163,13 +163,14 @@ def test_two_sign_outs_of_one_cookie_at_once_both_end_well(app, world):
 
     original = _login(app.test_client())
     clients = [_copy(original, app.test_client()) for _ in range(6)]
+    tokens = [csrf_from(client.get("/logout").get_data(as_text=True)) for client in clients]  # each tab's form
     start, answers = threading.Barrier(len(clients)), []
 
-    def sign_out(client):
+    def post_sign_out(client, token):
         start.wait()
-        answers.append(client.get("/logout").status_code)
+        answers.append(client.post("/logout", data={"csrf_token": token}).status_code)
 
-    threads = [threading.Thread(target=sign_out, args=(client,)) for client in clients]
+    threads = [threading.Thread(target=post_sign_out, args=pair) for pair in zip(clients, tokens)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -189,6 +189,12 @@ def change_password():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    if request.method == "GET":
+        # A link, an image or a redirect from another site must not sign anyone out (logout CSRF): a GET only
+        # asks; the sign-out itself is a POST with the session's CSRF token (checked by CSRFProtect).
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("auth/logout.html")
     # Signed in through CAS: signing out here also signs out of CAS (views/cas.py sets the flag).
     through_cas = session.pop("_cas", False) and cas.enabled()
     if current_user.is_authenticated:
