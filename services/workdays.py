@@ -53,6 +53,14 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return current
 
 
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """The working days after ``start`` up to and including ``end`` (0 when ``end`` is not after ``start``)."""
+    if end <= start:
+        return 0
+    overrides = _overrides(start, end)
+    return sum(is_working_day(start + dt.timedelta(days=n), overrides) for n in range(1, (end - start).days + 1))
+
+
 def year_has_schedule(year: int) -> bool:
     """Whether the holiday schedule of ``year`` has been entered (else Monday–Friday is assumed)."""
     return year in scheduled_years()
