@@ -5,7 +5,7 @@ The rules are services/incidents.py (times: ``timing_problems``; the steps ``han
 view shows them next to the fields, offers the steps the role and state allow, and exports the list."""
 from __future__ import annotations
 
-from flask import request
+from flask import request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_admin.actions import action
@@ -17,7 +17,7 @@ from wtforms import FileField, ValidationError
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AttachmentKind, Incident, IncidentStatus, db
+from models import Account, AttachmentKind, Incident, IncidentStatus, db, policy
 from services import attachments, incidents
 from services.text import local_time, stored_time
 
@@ -105,6 +105,13 @@ class IncidentView(WorkflowMixin, ScopedModelView):
 
     def error_summary(self, form):
         return error_summary(form)
+
+    def history_url(self, model):
+        """The incident's history, with the violation's once it was escalated (第十三条): one history, each entry once."""
+        violation = model.violation
+        if violation is None or not policy.owns(current_user, violation):
+            return super().history_url(model)
+        return url_for("audit.index_view", object=f"Incident:{model.id},Violation:{violation.id}")
 
     @action("handle", _l("Record as handled"), _l("Record the selected incidents as handled?"))
     def action_handle(self, ids):

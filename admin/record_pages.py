@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -246,8 +246,12 @@ def incident_header(view, user, incident: Incident, today: dt.date) -> RecordHea
 
 
 def incident_of(violation: Violation) -> Incident | None:
-    """The incident a violation was escalated from (第十四条 → 第十三条), if any."""
-    return db.session.query(Incident).filter(Incident.violation_id == violation.id).one_or_none()
+    """The incident a violation was escalated from (第十四条 → 第十三条), if any (looked up once per request: the
+    page's head and its history link both ask)."""
+    memo = g.setdefault("incident_of", {})
+    if violation.id not in memo:
+        memo[violation.id] = db.session.query(Incident).filter(Incident.violation_id == violation.id).one_or_none()
+    return memo[violation.id]
 
 
 def violation_header(view, user, violation: Violation, today: dt.date) -> RecordHeader:

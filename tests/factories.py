@@ -93,8 +93,9 @@ def make_incident(account: Account, kind=IncidentKind.harmful_content, found_at=
     if status == IncidentStatus.handled:
         kwargs.setdefault("handled_at", found_at + dt.timedelta(hours=6))
         kwargs.setdefault("action_taken", f"{account.name}已删除")
+    kwargs.setdefault("description", f"{account.name}评论区不良信息")
     incident = Incident(account=account, unit=account.unit, kind=kind, status=status, found_at=found_at,
-                        found_by=f"{account.name}值班员", description=f"{account.name}评论区不良信息", **kwargs)
+                        found_by=f"{account.name}值班员", **kwargs)
     db.session.add(incident)
     db.session.flush()
     return incident
