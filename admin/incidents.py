@@ -42,12 +42,14 @@ def _time_to_handle(_view, _context, model, _name):
 class ArticleQuote(rules.BaseRule):
     """The article a form carries out, quoted above its fields as the regulation words it."""
 
-    def __init__(self, text):
+    def __init__(self, text, only_with: str | None = None):
         super().__init__()
-        self.text = text
+        self.text, self.only_with = text, only_with
 
     def __call__(self, form, form_opts=None, field_args=None):
-        return Markup('<blockquote class="blockquote-footer border-left pl-3 mb-3 article-quote">{}</blockquote>'
+        if self.only_with and self.only_with not in form:
+            return ""  # the fields it is about are not on this user's form
+        return Markup('<blockquote class="alert alert-light border small mb-3 article-quote">{}</blockquote>'
                       ).format(self.text)
 
 
@@ -93,8 +95,9 @@ class IncidentView(WorkflowMixin, ScopedModelView):
                          "description": _l("Deleted, corrected, reported to the department, explained publicly …")},
     }
     form_rules = [
+        ArticleQuote(incidents.ARTICLE_14),
         Section("found", _l("What was found"), "account", "kind", "found_at", "found_by", "description", "link",
-                "screenshot", wide=("description",), extra=[ArticleQuote(incidents.ARTICLE_14)]),
+                "screenshot", wide=("description",)),
         Section("handled", _l("How it was handled"), "action_taken", "handled_at", wide=("action_taken",)),
         RenderedByForm("row_version"),  # the version the user loaded: a stale save is refused
     ]
@@ -105,6 +108,16 @@ class IncidentView(WorkflowMixin, ScopedModelView):
 
     def error_summary(self, form):
         return error_summary(form)
+
+    def create_form(self, obj=None):
+        """记录事件 from an account's page: ``?account_id=<id>`` chooses the account (one the user may not see is
+        not chosen; the POST is checked as any other)."""
+        form = super().create_form(obj)
+        if request.method == "GET" and "account" in form:
+            account = policy.get_visible(current_user, Account, request.args.get("account_id"))
+            if account is not None:
+                form.account.data = account
+        return form
 
     def history_url(self, model):
         """The incident's history, with the violation's once it was escalated (第十三条): one history, each entry once."""

@@ -117,7 +117,7 @@ class ViolationView(AttachmentsMixin, RecordPageMixin, ScopedModelView):
                 "rectification_due", "resolved_on", wide=("description",)),
         Section("accountability", _l("Accountability (Article 17)"), "responsible_people", "accountability_outcome",
                 "accountability_decided_on", "accountability_body", "accountability_doc_no",
-                wide=("responsible_people",), extra=[ArticleQuote(ARTICLE_17)]),
+                wide=("responsible_people",), extra=[ArticleQuote(ARTICLE_17, only_with="accountability_outcome")]),
         Section("rectification", _l("Rectification"), "rectification", wide=("rectification",)),
         RenderedByForm("row_version"),  # the version the user loaded: a stale save is refused
     ]
