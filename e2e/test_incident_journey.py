@@ -83,9 +83,12 @@ def test_the_department_escalates_an_incident_into_a_violation(page_as, server):
     card.click()
     dept.wait_for_load_state()
     assert "/admin/incidents/" in dept.url  # … opens the list filtered to them
-    rows = dept.locator("a[href*='/admin/incidents/details/']")
-    assert rows.count() >= 1 and "已处置" not in dept.locator("table.model-list tbody").inner_text()
-    rows.first.click()  # the record's page (the only incident still being handled)
+    from models import Incident, db
+
+    with server["app"].app_context():
+        incident_id = db.session.query(Incident.id).filter_by(description="转发未经核实的涉校突发事件信息").scalar()
+    assert "已处置" not in dept.locator("table.model-list tbody").inner_text()  # only those being handled
+    dept.locator(f"table.model-list a[href*='/admin/incidents/details/'][href$='id={incident_id}']").first.click()
     dept.wait_for_load_state()
     assert "转发未经核实" in dept.content()
     dept.on("dialog", lambda dialog: dialog.accept())  # the confirmation
@@ -103,9 +106,9 @@ def test_the_department_escalates_an_incident_into_a_violation(page_as, server):
     dept.wait_for_load_state()
     assert "由不良信息与舆情事件（第十四条）转为违规记录" in dept.content() and "已转为违规记录（第十三条）" in dept.content()
 
-    from models import Incident, IncidentStatus, Violation, db
+    from models import IncidentStatus, Violation
 
     with server["app"].app_context():
-        incident = db.session.query(Incident).filter_by(description="转发未经核实的涉校突发事件信息").one()
+        incident = db.session.get(Incident, incident_id)
         assert incident.status == IncidentStatus.escalated
         assert db.session.get(Violation, incident.violation_id).unit_id == incident.unit_id
