@@ -40,17 +40,16 @@ def timing_problems(account, found_at: dt.datetime | None, handled_at: dt.dateti
 
 def handle(incident: Incident, actor, note: str | None = None) -> None:
     """已处置: the unit (or the department) records what was done and when (now, unless a time was entered)."""
-    note = (note or "").strip()
-    if note and not (incident.action_taken or "").strip():
-        incident.action_taken = note
-    if not (incident.action_taken or "").strip():
+    action = (incident.action_taken or "").strip() or (note or "").strip()
+    if not action:
         raise workflow.TransitionError(gettext("“%(record)s”: write down what was done (处置措施) before recording it "
                                                "as handled.", record=str(incident)))
     handled_at = incident.handled_at or utcnow().replace(microsecond=0)
     raise_first(timing_problems(incident.account, incident.found_at, handled_at), workflow.TransitionError,
                 record=incident)
-    workflow.move(incident, actor, "handle", gettext("Handled: %(action)s", action=incident.action_taken[:500]))
-    incident.handled_at = handled_at
+    # Checked before anything changes: a refused step leaves the incident as it was.
+    workflow.move(incident, actor, "handle", gettext("Handled: %(action)s", action=action[:500]))
+    incident.action_taken, incident.handled_at = action, handled_at
 
 
 def escalate(incident: Incident, actor, note: str | None = None) -> None:
