@@ -285,3 +285,18 @@ def test_moving_an_account_moves_its_incidents(app, world, login_as):
     with app.app_context():
         assert db.session.get(Incident, incident_id).unit_id == other_unit
     assert login_as("unit_editor").get(f"/admin/incidents/details/?id={incident_id}").status_code == 404
+
+
+def test_a_refused_handling_leaves_the_incident_as_it_was(app, world, login_as):
+    """The times are checked again by the step: an account whose 创建时间 was corrected to after the finding."""
+    incident_id = _incident(app, world, IncidentStatus.open)
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        incident.action_taken = None
+        incident.account.created_on = dt.date(2026, 10, 15)  # after the incident was found (2026-10-12)
+        db.session.commit()
+        before = {c: getattr(incident, c) for c in ("status", "action_taken", "handled_at", "version")}
+    _step(login_as("unit_editor"), "handle", incident_id, opinion="已删除")
+    with app.app_context():
+        incident = db.session.get(Incident, incident_id)
+        assert {c: getattr(incident, c) for c in before} == before
