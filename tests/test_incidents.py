@@ -300,3 +300,27 @@ def test_a_refused_handling_leaves_the_incident_as_it_was(app, world, login_as):
     with app.app_context():
         incident = db.session.get(Incident, incident_id)
         assert {c: getattr(incident, c) for c in before} == before
+
+
+def test_the_list_reads_the_same_statements_for_3_or_15_rows(app, world, login_as):
+    """No statement per row: the accounts and units are joined, the working days read once per request."""
+    from .conftest import count_statements
+
+    client = login_as("dept_admin")
+
+    def add(n):
+        with app.app_context():
+            account = db.session.get(Account, world["own_account"])
+            for i in range(n):
+                make_incident(account, found_at=dt.datetime(2026, 10, 1 + i, 2), status=IncidentStatus.handled,
+                              handled_at=dt.datetime(2026, 10, 3 + i, 2), action_taken="已处置")
+            db.session.commit()
+
+    add(3)
+    client.get("/admin/incidents/")
+    with count_statements(app) as few:
+        assert "个工作日" in client.get("/admin/incidents/").get_data(as_text=True)
+    add(12)
+    with count_statements(app) as many:
+        assert client.get("/admin/incidents/").get_data(as_text=True).count("个工作日") == 15
+    assert len(many) == len(few), (len(few), len(many))
