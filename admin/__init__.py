@@ -34,7 +34,7 @@ def _supplement_overrides_flask_admin() -> None:
 def init_admin(app: Flask, csp_nonce) -> Admin:
     """The admin screens; ``csp_nonce`` gives the request's Content-Security-Policy nonce (app.py)."""
     # Imported here: the views need the app's extensions initialised first.
-    from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit, User,
+    from models import (Account, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport, Unit, User,
                         Violation, WorkCalendar)
 
     from .accounts import AccountView
@@ -43,6 +43,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .base import SecureIndexView
     from .calendar import CalendarView
     from .changes import ChangeView
+    from .incidents import IncidentView
     from .managers import ManagerView
     from .reports import ReportView
     from .settings import SettingsView
@@ -75,6 +76,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     admin.add_view(ChangeView(ChangeRecord, _l("Change requests"), endpoint="changes", url="changes",
                               category=register))
     admin.add_view(ReportView(MonthlyReport, _l("Monthly reports"), endpoint="reports", url="reports"))
+    admin.add_view(IncidentView(Incident, _l("Incidents"), endpoint="incidents", url="incidents", category=oversight))
     admin.add_view(ViolationView(Violation, _l("Violations"), endpoint="violations", url="violations",
                                  category=oversight))
     admin.add_view(AssessmentView(Assessment, _l("Annual assessment"), endpoint="assessments", url="assessments",

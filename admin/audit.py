@@ -27,7 +27,7 @@ OBJECT_TYPES = {
     "ChangeRecord": _l("Change request"), "MonthlyReport": _l("Monthly report"), "Violation": _l("Violation"),
     "Assessment": _l("Annual assessment"), "Unit": _l("Unit"), "User": _l("User"),
     "WorkCalendar": _l("Work calendar"), "Attachment": _l("Attachment"), "Setting": _l("System settings"),
-    "ReminderLog": _l("Reminder e-mail"),
+    "ReminderLog": _l("Reminder e-mail"), "Incident": _l("Incident"),
 }
 
 
@@ -288,10 +288,16 @@ class AuditView(ScopedModelView):
         query = super().get_query().options(joinedload(AuditLog.user))
         obj = request.args.get("object", "")
         if ":" in obj:
-            kind, _, ident = obj.partition(":")
-            object_id = to_id(ident)
-            query = query.filter(AuditLog.object_type == kind, AuditLog.object_id == object_id) \
-                if object_id is not None else query.filter(sa.false())
+            # One record (Kind:id), or a few read as one history (an incident and the violation it became:
+            # Incident:3,Violation:7); each entry is listed once.
+            wanted = []
+            for part in obj.split(",")[:5]:
+                kind, _, ident = part.partition(":")
+                object_id = to_id(ident)
+                if object_id is None:
+                    return query.filter(sa.false())
+                wanted.append(sa.and_(AuditLog.object_type == kind, AuditLog.object_id == object_id))
+            query = query.filter(sa.or_(*wanted))
         return query
 
     def _apply_search(self, query, count_query, joins, count_joins, search):

@@ -20,11 +20,12 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from models import UNIT_ROLES
-from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Manager, Measure,
-                    MonthlyReport, Platform, ReviewStatus, Role, TeamMember, Unit, Violation, policy)
+from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Incident, IncidentKind,
+                    IncidentStatus, Manager, Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, Unit,
+                    Violation, policy)
 from services import reports, staff, workdays
 from services.accounts import breaks_article_8
-from services.text import date_text, month_text, text
+from services.text import date_text, datetime_text, month_text, text
 
 from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, first_rows, record_figures,
                            row as _row)
@@ -159,14 +160,14 @@ class _Home:
                 self.accounts_in("submit_accounts", _l("Registrations to submit"), ACCOUNT_TO_SUBMIT, due=True),
                 self.changes_in("submit_changes", _l("Change requests to submit"), RECORD_TO_SUBMIT, due=True),
                 self.reports_in("submit_reports", _l("Monthly reports to submit"), RECORD_TO_SUBMIT, due=True),
-                self.not_reported(), self.staff_changes(), self.dormant(), self.violations()]))
+                self.not_reported(), self.staff_changes(), self.dormant(), self.violations(), self.incidents()]))
             self.own_accounts()
             return sections
         return []
 
     def attention(self) -> list[Card]:
         return [self.overdue_accounts(), self.overdue_changes(), self.not_reported(), self.dormant(),
-                self.staff_changes()]
+                self.staff_changes(), self.incidents()]
 
     # --- cards ----------------------------------------------------------------------------------------
     def _add(self, key, select, render):
@@ -291,6 +292,19 @@ class _Home:
         url = list_url("violations", ("resolved_on", f.FilterEmpty, "1"))
         return Card(key, gettext("Violations to rectify"), self.figures.open_violations, url, danger=True)
 
+    def incidents(self) -> Card:
+        """第十四条: 不良信息 / 舆情 incidents still being handled, the longest-open first."""
+        key = "incidents"
+        order = (Incident.found_at, Incident.id)
+        select = policy.scope(self.user, Incident, sa.select(*_row(
+            key, order, Incident.id, Account.name, Unit.name, code=Incident.found_at, extra=Incident.kind))
+            .join(Account, Incident.account_id == Account.id).join(Unit, Incident.unit_id == Unit.id)
+            .where(Incident.status == IncidentStatus.open).order_by(*order).limit(PREVIEW))
+        self._add(key, select, self._incident_row)
+        url = list_url("incidents", ("status", f.EnumEqualFilter, IncidentStatus.open.name))
+        return Card(key, gettext("Incidents being handled (Article 14)"), self.figures.open_incidents, url,
+                    danger=True)
+
     def own_accounts(self) -> None:
         key = "own_accounts"
         order = (Account.name, Account.id)
@@ -398,6 +412,11 @@ class _Home:
             note = gettext("rectify by %(day)s", day=date_text(row.day))
         return {"url": url_for("violations.details_view", id=row.id), "name": row.name,
                 "note": _join(text(Measure[row.code]), note), "late": late}
+
+    def _incident_row(self, row) -> dict:
+        found = dt.datetime.fromisoformat(str(row.code)[:19]) if row.code else None
+        return {"url": url_for("incidents.details_view", id=row.id), "name": f"{row.name} · {text(IncidentKind[row.extra])}",
+                "note": _join(self._unit(row.unit), gettext("found %(time)s", time=datetime_text(found))), "late": False}
 
     def _own_account_row(self, row) -> dict:
         status = AccountStatus[row.code]

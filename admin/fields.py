@@ -43,6 +43,8 @@ def enum_coerce(enum_cls: type[LabeledEnum]):
     def coerce(value):
         if value is None or isinstance(value, enum_cls):
             return value
+        if value == "":
+            return None  # an empty choice posted as "" (not Select2's "__None"): no value, never a stored ""
         # An unknown name stays a string: the field's own check then says "Not a valid choice" in the
         # user's language (WTForms' "could not coerce" message has no Chinese translation).
         return enum_cls.__members__.get(value, value)

@@ -8,8 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Unit, UnitKind,
-                    Violation, db, policy)
+from models import (Account, AccountStatus, ChangeRecord, Incident, IncidentStatus, MonthlyReport, Platform, ReviewStatus,
+                    Unit, UnitKind, Violation, db, policy)
 from services import charts, reports, staff
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
@@ -57,6 +57,8 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
             .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
             .group_by(MonthlyReport.period)),
     ]
+    parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents still being handled
+        sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status == IncidentStatus.open)))
     if unit_role:
         parts.append(policy.scope(user, Violation, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
@@ -108,7 +110,7 @@ class Figures:
         self.dormant = sum(row[7] for row in account_rows)
         self.changes: dict[str, int] = {}
         self.reports: dict[str, int] = {}
-        self.overdue_changes = self.red_flags = self.open_violations = 0
+        self.overdue_changes = self.red_flags = self.open_violations = self.open_incidents = 0
         self.months: dict[str, tuple] = {}
         for part, key, a, b, c in record_rows:
             if part == "change":
@@ -121,6 +123,8 @@ class Figures:
                 self.months[str(key)[:7]] = (a, b, c)
             elif part == "violation":
                 self.open_violations = a
+            elif part == "incident":
+                self.open_incidents = a
 
     def approved_by_platform(self):
         counts: dict = {}

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from models import (Account, AccountStatus, ChangeKind, ChangeRecord, MonthlyReport, ReviewStatus, Violation,
-                    db, policy)
-from services import reports, workflow
+from models import (Account, AccountStatus, ChangeKind, ChangeRecord, Incident, IncidentStatus, MonthlyReport,
+                    ReviewStatus, Violation, db, policy)
+from services import incidents, reports, workflow
 from services.text import date_text, month_text
 from services.workdays import provisional_note
 
@@ -93,7 +93,7 @@ class RecordPageMixin:
         user = current_user._get_current_object()
         today = dt.date.today()
         build = {Account: account_header, ChangeRecord: change_header, MonthlyReport: report_header,
-                 Violation: violation_header}[type(model)]
+                 Violation: violation_header, Incident: incident_header}[type(model)]
         header = build(self, user, model, today)
         unit = getattr(model, "unit", None)
         header.context = [str(unit.name)] if unit is not None else []
@@ -156,6 +156,9 @@ def account_header(view, user, account: Account, today: dt.date) -> RecordHeader
             Link(str(kind.label), change_url(account, kind)) for kind in CHANGE_KINDS]))
         header.actions.append(Link(gettext("Close the account"), change_url(account, ChangeKind.closure),
                                    "outline-danger"))
+    if owner and status != AccountStatus.closed and policy.can_create(user, Incident):
+        header.actions.append(Link(gettext("Record an incident (Article 14)"),
+                                   url_for("incidents.create_view", account_id=account.id), "outline-warning"))
     if owner and period is not None:
         if report is None and policy.can_create(user, MonthlyReport):
             header.actions.append(Link(gettext("File the monthly report (%(month)s)", month=month_text(period)),
@@ -229,6 +232,31 @@ def report_header(view, user, report: MonthlyReport, today: dt.date) -> RecordHe
     return header
 
 
+def incident_header(view, user, incident: Incident, today: dt.date) -> RecordHeader:
+    """第十四条: the state, how long it took (or has taken so far), and the violation it became (第十三条)."""
+    colour = {IncidentStatus.open: "warning", IncidentStatus.handled: "success"}.get(incident.status, "danger")
+    header = RecordHeader(state_badge(colour, str(incident.status.label)))
+    took = incidents.time_to_handle(incident)
+    if incident.status == IncidentStatus.open:
+        header.deadlines.append(Deadline(gettext("Being handled for %(time)s", time=took)))
+    elif took:
+        header.deadlines.append(Deadline(gettext("Handled in %(time)s", time=took), done=True))
+    violation = incident.violation
+    if violation is not None and policy.owns(user, violation):
+        header.reading.append(Link(gettext("Open the violation record"),
+                                   url_for("violations.details_view", id=violation.id), "outline-danger"))
+    return header
+
+
+def incident_of(violation: Violation) -> Incident | None:
+    """The incident a violation was escalated from (第十四条 → 第十三条), if any (looked up once per request: the
+    page's head and its history link both ask)."""
+    memo = g.setdefault("incident_of", {})
+    if violation.id not in memo:
+        memo[violation.id] = db.session.query(Incident).filter(Incident.violation_id == violation.id).one_or_none()
+    return memo[violation.id]
+
+
 def violation_header(view, user, violation: Violation, today: dt.date) -> RecordHeader:
     due = violation.rectification_due
     if violation.resolved_on:
@@ -243,6 +271,13 @@ def violation_header(view, user, violation: Violation, today: dt.date) -> Record
     elif violation.resolved_on:
         header.deadlines.append(Deadline(gettext("Rectified on %(day)s", day=date_text(violation.resolved_on)),
                                          done=True))
+    if violation.accountability_outcome is not None:
+        header.deadlines.append(Deadline(gettext("Accountability (Article 17): %(outcome)s, %(day)s", outcome=str(
+            violation.accountability_outcome.label), day=date_text(violation.accountability_decided_on)), done=True))
+    incident = incident_of(violation)
+    if incident is not None and policy.owns(user, incident):
+        header.reading.append(Link(gettext("Open the incident it was escalated from"),
+                                   url_for("incidents.details_view", id=incident.id), "outline-secondary"))
     return header
 
 

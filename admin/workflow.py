@@ -10,21 +10,46 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Attachment, AttachmentKind, Violation, db, policy
+from models import Incident, Violation, db, policy
 from services import workflow
 
 from .record_pages import RecordPageMixin
 
 
-class WorkflowMixin(RecordPageMixin):
-    """Mixed into a ScopedModelView whose model has a state machine in models/workflow.py (STEPS)."""
+class AttachmentsMixin:
+    """The record's page lists its attachments and, for those who may add one, the upload form."""
 
     details_template = "admin/workflow_details.html"
+
+    def attachment_panel(self, model) -> dict:
+        from services import attachments
+
+        user = current_user._get_current_object()
+        items = attachments.attachments_of(model)
+        kinds = attachments.kinds_for(model)
+        return {"owner_type": attachments.owner_field(model), "items": items,
+                "can_upload": policy.can_attach(user, model),
+                "deletable": {a.id for a in items if policy.can_delete(user, a)},
+                "kinds": [(kind.name, kind.label) for kind in kinds],
+                "title": ATTACHMENT_TITLES.get(type(model)),
+                "max_mb": current_app.config["MAX_ATTACHMENT_SIZE"] // (1024 * 1024)}
+
+
+#: The attachments' heading where it is not the signed and sealed scans.
+ATTACHMENT_TITLES = {Incident: _l("Attachments (screenshots and evidence)"),
+                     Violation: _l("Attachments (accountability decision document)")}
+
+
+class WorkflowMixin(AttachmentsMixin, RecordPageMixin):
+    """Mixed into a ScopedModelView whose model has a state machine in models/workflow.py (STEPS)."""
+
+    #: The step functions of the model, where they are not services.workflow's (the incidents' steps).
+    transitions = None
 
     def is_action_allowed(self, name):
         if name == "record_late":
             return policy.can_create(current_user, Violation)
-        if name in workflow.TRANSITIONS:
+        if name in workflow.TRANSITIONS or name in (self.transitions or {}):
             return policy.may_take_some(current_user, name, self.model)
         return super().is_action_allowed(name)
 
@@ -35,17 +60,6 @@ class WorkflowMixin(RecordPageMixin):
         if is_created:
             return self.get_url(".details_view", id=model.id)
         return super().get_save_return_url(model, is_created)
-
-    def attachment_panel(self, model) -> dict:
-        from services import attachments
-
-        user = current_user._get_current_object()
-        items = attachments.attachments_of(model)
-        return {"owner_type": attachments.owner_field(model), "items": items,
-                "can_upload": policy.can_write(user, Attachment) and policy.owns(user, model),
-                "deletable": {a.id for a in items if policy.can_delete(user, a)},
-                "kinds": AttachmentKind.choices(),
-                "max_mb": current_app.config["MAX_ATTACHMENT_SIZE"] // (1024 * 1024)}
 
     @action("submit", _l("Submit"), _l("Submit the selected records for review?"))
     def action_submit(self, ids):
@@ -73,7 +87,7 @@ class WorkflowMixin(RecordPageMixin):
             opinion = str(workflow.BULK_RETURN_REASON)  # a standard reason when done in bulk
         label = str(workflow.STEP_LABELS[name])
         rows, problems = selected_rows(self, ids, request.form.get("row_version"))
-        refused = workflow.take_step(name, rows, actor, opinion)
+        refused = workflow.take_step(name, rows, actor, opinion, transitions=self.transitions)
         report_rows(len(rows) - len(refused), problems + [problem.message for problem in refused],
                     lambda done: ngettext("%(num)s record: %(step)s done.", "%(num)s records: %(step)s done.",
                                           done, step=label))

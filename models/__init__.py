@@ -6,7 +6,8 @@ from .manager import EmploymentStatus, Manager  # noqa: F401
 from .account import Account, AccountStatus, Maintenance, Platform, TeamMember, TeamRole  # noqa: F401
 from .change import ChangeKind, ChangeRecord, ReviewStatus  # noqa: F401
 from .report import MonthlyReport  # noqa: F401
-from .violation import Measure, Violation, ViolationKind  # noqa: F401
+from .violation import AccountabilityOutcome, Measure, Violation, ViolationKind  # noqa: F401
+from .incident import Incident, IncidentKind, IncidentStatus  # noqa: F401
 from .assessment import Assessment, Grade  # noqa: F401
 from .audit import AuditAction, AuditLog  # noqa: F401
 from .calendar import DayKind, WorkCalendar  # noqa: F401

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .account import Account
 from .base import LabeledEnum, TimestampMixin, db, enum_column
 from .change import ChangeRecord
+from .incident import Incident
 from .report import MonthlyReport
 from .unit import Unit
 from .user import User
+from .violation import Violation
 
 
 class AttachmentKind(LabeledEnum):
@@ -18,6 +20,10 @@ class AttachmentKind(LabeledEnum):
     evidence = "evidence", _l("Rectification evidence")
     #: The account's QR code, shown on the public matrix page.
     qr_code = "qr_code", _l("QR code (shown on the public matrix)")
+    #: A screenshot of what an incident found (第十四条).
+    screenshot = "screenshot", _l("Screenshot")
+    #: The 问责 decision document of a violation (第十七条).
+    decision = "decision", _l("Accountability decision document")
     other = "other", _l("Other")
 
 
@@ -27,7 +33,8 @@ class Attachment(TimestampMixin, db.Model):
         # Exactly one owner.
         sa.CheckConstraint(
             "(CASE WHEN account_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN change_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN report_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + (CASE WHEN report_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN incident_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN violation_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="exactly_one_owner",
         ),
         sa.CheckConstraint("size > 0", name="size_positive"),
@@ -43,6 +50,10 @@ class Attachment(TimestampMixin, db.Model):
     change: Mapped[ChangeRecord | None] = relationship()
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("monthly_reports.id"), index=True)
     report: Mapped[MonthlyReport | None] = relationship()
+    incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    incident: Mapped[Incident | None] = relationship()
+    violation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("violations.id"), index=True)
+    violation: Mapped[Violation | None] = relationship()
     kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind, "attachment_kind"))
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(50))

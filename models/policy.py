@@ -16,6 +16,8 @@ from models import (
     Attachment,
     AuditLog,
     ChangeRecord,
+    Incident,
+    IncidentStatus,
     Manager,
     MonthlyReport,
     ReviewStatus,
@@ -46,6 +48,7 @@ READERS = {
     ChangeRecord: ALL_ROLES,
     MonthlyReport: ALL_ROLES,
     Violation: ALL_ROLES,
+    Incident: ALL_ROLES,
     Assessment: ALL_ROLES,
     Attachment: ALL_ROLES,
     Setting: frozenset({Role.dept_admin, Role.auditor}),  # 系统设置: the auditor reads them
@@ -61,6 +64,7 @@ WRITERS = {
     ChangeRecord: UNIT_ROLES | DEPT,
     MonthlyReport: UNIT_ROLES | DEPT,
     Violation: UNIT_ROLES | DEPT,  # units only record their rectification (see admin/violations.py)
+    Incident: UNIT_ROLES | DEPT,  # 第十四条: the unit records and handles; the department escalates
     Assessment: DEPT,
     Attachment: UNIT_ROLES | DEPT,
     Setting: DEPT,
@@ -73,6 +77,7 @@ UNIT_EDITABLE = {
     Account: {AccountStatus.draft, AccountStatus.returned},
     ChangeRecord: {ReviewStatus.draft, ReviewStatus.returned},
     MonthlyReport: {ReviewStatus.draft, ReviewStatus.returned},
+    Incident: {IncidentStatus.open},
 }
 #: Records that may be deleted at all, and in which states: nothing the rules need later goes.
 DELETABLE = {
@@ -192,10 +197,24 @@ def can_edit(user, obj) -> bool:
         return obj.status in UNIT_EDITABLE[type(obj)]
     if isinstance(obj, Attachment) and _role(user) in UNIT_ROLES:
         # A unit removes a scan only while its record is still with the unit.
-        owner = obj.account or obj.change or obj.report
-        return owner is not None and owner.status in UNIT_EDITABLE[type(owner)]
+        owner = obj.account or obj.change or obj.report or obj.incident or obj.violation
+        return owner is not None and type(owner) in UNIT_EDITABLE and owner.status in UNIT_EDITABLE[type(owner)]
     if isinstance(obj, Account) and obj.status == AccountStatus.closed:
         return False  # a closed account keeps its history as it was
+    if isinstance(obj, Incident) and obj.status == IncidentStatus.escalated:
+        return False  # escalated: the violation record carries it on; the incident stays as it was
+    return True
+
+
+def can_attach(user, owner) -> bool:
+    """Whether ``user`` may add a file to ``owner``: a record in their scope; an incident's screenshots while
+    it may be edited; a violation's 问责 decision document only by the department (第十七条)."""
+    if not (can_write(user, Attachment) and owns(user, owner)):
+        return False
+    if isinstance(owner, Violation):
+        return _role(user) in DEPT
+    if isinstance(owner, Incident):
+        return can_edit(user, owner)
     return True
 
 

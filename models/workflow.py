@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .account import Account, AccountStatus
 from .audit import AuditAction
 from .change import ChangeRecord, ReviewStatus
+from .incident import Incident, IncidentStatus
 from .report import MonthlyReport
 from .user import UNIT_ROLES, Role
 
@@ -42,4 +43,12 @@ STEPS: dict[type, dict[str, Step]] = {
     },
     ChangeRecord: _review_steps(ReviewStatus, ReviewStatus.approved),
     MonthlyReport: _review_steps(ReviewStatus, ReviewStatus.approved),
+    # 第十四条: the unit (or the department) records what was done; the department may escalate (第十三条).
+    # The audit log has no action of their own for these two: the entry is an update, named in its note.
+    Incident: {
+        "handle": Step(frozenset({IncidentStatus.open}), IncidentStatus.handled, UNIT_ROLES | {Role.dept_admin},
+                       AuditAction.update),
+        "escalate": Step(frozenset({IncidentStatus.open, IncidentStatus.handled}), IncidentStatus.escalated,
+                         frozenset({Role.dept_admin}), AuditAction.update),
+    },
 }

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from models import (Account, AccountStatus, Attachment, AttachmentKind, ChangeKind, ChangeRecord, EmploymentStatus,
-                    Maintenance, Manager, Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole,
-                    Unit, UnitKind, User, Violation, ViolationKind, db, utcnow)
+                    Incident, IncidentKind, IncidentStatus, Maintenance, Manager, Measure, MonthlyReport, Platform,
+                    ReviewStatus, Role, TeamMember, TeamRole, Unit, UnitKind, User, Violation, ViolationKind, db,
+                    utcnow)
 from services import settings
 from services.accounts import change_due, registration_due
 from services.reports import add_months, report_window_end, reporting_period
@@ -290,7 +291,19 @@ def load_demo(today: dt.date | None = None, now: dt.datetime | None = None) -> l
         db.session.add(Violation(
             account=kuaishou, unit=kuaishou.unit, occurred_on=occurred,
             kind=ViolationKind.unauthorised_sensitive, description="未经授权转发涉及学校突发事件的未核实信息。",
-            measure=Measure.suspend, responsible_persons="陈晨", rectification_due=occurred + dt.timedelta(days=31)))
+            measure=Measure.suspend, responsible_persons="陈晨（校团委新媒体中心负责人）",
+            responsible_people=[{"name": "陈晨", "post": "校团委新媒体中心负责人"}],
+            rectification_due=occurred + dt.timedelta(days=31)))
+    # 第十四条: an incident 会计学院 is handling now, and one 校团委 handled within hours.
+    for account, kind, found, handled, text, action in (
+            (accounts["会计学院微博"], IncidentKind.public_opinion, past(now - dt.timedelta(hours=5)), None,
+             "微博评论区出现关于学校食堂的不实传言，转发量上升。", None),
+            (accounts["云财青年"], IncidentKind.harmful_content, past(now - dt.timedelta(days=3, hours=6)),
+             past(now - dt.timedelta(days=3, hours=2)), "公众号留言区出现违反规定的广告信息。", "已删除留言并关闭该文章留言功能。")):
+        if not db.session.query(Incident).filter_by(account_id=account.id, description=text).first():
+            db.session.add(Incident(account=account, unit=account.unit, kind=kind, found_at=found, found_by="值班员",
+                                    description=text, action_taken=action, handled_at=handled,
+                                    status=IncidentStatus.handled if handled else IncidentStatus.open))
     db.session.flush()
     return logins
 

@@ -7,10 +7,20 @@ import filetype
 from flask import current_app
 from flask_babel import gettext
 
-from models import Account, Attachment, AttachmentKind, ChangeRecord, MonthlyReport, db, policy
+from models import Account, Attachment, AttachmentKind, ChangeRecord, Incident, MonthlyReport, Violation, db, policy
 
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
-OWNERS = {"account": Account, "change": ChangeRecord, "report": MonthlyReport}
+OWNERS = {"account": Account, "change": ChangeRecord, "report": MonthlyReport, "incident": Incident,
+          "violation": Violation}
+#: The kinds of file each record takes (the first is the default): an incident's screenshots (第十四条), a
+#: violation's 问责 decision document (第十七条); the forms' records their scans as before.
+_FORM_KINDS = tuple(k for k in AttachmentKind if k not in (AttachmentKind.screenshot, AttachmentKind.decision))
+KINDS = {Incident: (AttachmentKind.screenshot, AttachmentKind.other),
+         Violation: (AttachmentKind.decision, AttachmentKind.other)}
+
+
+def kinds_for(owner) -> tuple[AttachmentKind, ...]:
+    return KINDS.get(type(owner), _FORM_KINDS)
 
 
 class AttachmentError(Exception):
@@ -18,13 +28,15 @@ class AttachmentError(Exception):
 
 
 def owner_field(owner) -> str:
-    return {Account: "account", ChangeRecord: "change", MonthlyReport: "report"}[type(owner)]
+    return {model: name for name, model in OWNERS.items()}[type(owner)]
 
 
 def save(owner, upload, actor, kind: AttachmentKind = AttachmentKind.signed_form) -> Attachment:
     """Store an uploaded file for ``owner`` after checking rights, size and real type."""
-    if not (policy.can_write(actor, Attachment) and policy.owns(actor, owner)):
+    if not policy.can_attach(actor, owner):
         raise AttachmentError(gettext("You may not add files to this record."))
+    if kind not in kinds_for(owner):
+        kind = kinds_for(owner)[0]
     if kind == AttachmentKind.qr_code and not policy.sees_all_units(actor) and not policy.can_edit(actor, owner):
         # The QR code the unit's leader and the department review is the one an approval publishes: once a
         # registration or change has left the unit, its QR code is not replaced behind their back.

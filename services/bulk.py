@@ -6,8 +6,8 @@ from flask_babel import gettext
 
 import sqlalchemy as sa
 
-from models import (Account, Attachment, AuditAction, ChangeRecord, Manager, MonthlyReport, TeamMember, Unit,
-                    Violation, db, policy)
+from models import (Account, Attachment, AuditAction, ChangeRecord, Incident, Manager, MonthlyReport, TeamMember,
+                    Unit, Violation, db, policy)
 from services import accounts, audit
 from services.problems import raise_first
 from services.workflow import TransitionError
@@ -71,9 +71,13 @@ def move_to_unit(account: Account, unit: Unit, actor, people=(), moving_ids=()) 
     account.unit = unit
     account.unit_id = unit.id
     audit.label(account, AuditAction.update, note, actor)
-    for model in (ChangeRecord, MonthlyReport, Violation, Attachment):
+    for model in (ChangeRecord, MonthlyReport, Violation, Incident, Attachment):
         for row in db.session.query(model).filter(model.account_id == account.id):
             row.unit_id = unit.id  # the new unit sees the account's history; the old one no longer does
+    for row in db.session.query(Attachment).filter(sa.or_(*(
+            getattr(Attachment, owner).has(getattr(Attachment, owner).property.mapper.class_.account_id == account.id)
+            for owner in ("change", "report", "incident", "violation")))):
+        row.unit_id = unit.id  # the files of those records move with them
 
 
 def replace_manager(account: Account, old: Manager, new: Manager, actor) -> None:

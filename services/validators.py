@@ -27,7 +27,21 @@ def optional_phone(form, field):
             raise ValidationError(phone.message)
 
 
+def in_future(value) -> bool:
+    """Whether a date, or a stored time (naive UTC), lies in the future. For a date: after today where the user
+    is (the configured zone) or on the server, whichever is later — never a false refusal. The rule every entry
+    point asks (the forms below, services/incidents.py, services/violations.py)."""
+    if value is None:
+        return False
+    if isinstance(value, dt.datetime):
+        return value > dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(minutes=1)
+    return value > max(dt.date.today(), local_today())
+
+
+#: The message of :func:`in_future`.
+FUTURE_DATE = _l("This date is in the future.")
+
+
 def not_in_future(form, field):
-    # Today where the user is (the configured zone) or on the server, whichever is later: never a false refusal.
-    if field.data and field.data > max(dt.date.today(), local_today()):
-        raise ValidationError(_l("This date is in the future."))
+    if in_future(field.data):
+        raise ValidationError(FUTURE_DATE)

@@ -1,11 +1,16 @@
 """Violations, measures and rectification (第十一~十三条, 第十七~十八条)."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
 
-from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db, utcnow
-from services import workflow
+from models import (AccountabilityOutcome, Account, AccountStatus, AuditAction, ChangeRecord, Measure, MonthlyReport,
+                    Violation, ViolationKind, db, utcnow)
+from services import audit, workflow
+from services.problems import Problem
 from services.text import date_text, local_time, month_text
+from services.validators import FUTURE_DATE, in_future
 
 
 def apply_measure(violation: Violation, actor) -> None:
@@ -43,3 +48,93 @@ def record_lateness(record, actor) -> Violation:
                           description=text, measure=Measure.rectify)
     db.session.add(violation)
     return violation
+
+
+# --- 第十四条 → 第十三条: an incident escalated by the department ----------------------------------------
+def from_incident(incident, actor, note: str | None = None) -> Violation:
+    """The violation record of an escalated incident (services/incidents.py ``escalate``): the incident's account,
+    unit, day and what was found; the department then sets the kind, measure and 问责 on the violation's page."""
+    parts = [gettext("Escalated from the incident of %(day)s (%(kind)s): %(text)s",
+                     day=date_text(incident.found_at), kind=str(incident.kind.label), text=incident.description)]
+    if incident.link:
+        parts.append(gettext("Link: %(link)s", link=incident.link))
+    if (incident.action_taken or "").strip():
+        parts.append(gettext("What the unit did: %(text)s", text=incident.action_taken))
+    if note:
+        parts.append(note)
+    violation = Violation(account=incident.account, unit_id=incident.unit_id,
+                          occurred_on=local_time(incident.found_at).date(), kind=ViolationKind.other,
+                          description="\n".join(parts)[:10000], measure=Measure.rectify)
+    audit.label(violation, AuditAction.create, gettext("Escalated from an incident (Article 14): %(incident)s",
+                                                       incident=str(incident)), actor)
+    db.session.add(violation)
+    return violation
+
+
+# --- 第十七条: 责任人 and 问责 ---------------------------------------------------------------------------------
+#: What separates a person's name from their post on one line of the 责任人 field.
+_NAME_POST = re.compile(r"\s*[，,；;：:／/（(]\s*|\s+")
+
+
+def parse_people(text: str | None) -> tuple[list[dict], list[Problem]]:
+    """责任人 as typed, one person a line: 姓名，职务 (or 姓名 职务, 姓名（职务）) → [{"name", "post"}]."""
+    people, problems = [], []
+    for line in (text or "").splitlines():
+        line = line.strip().rstrip("）)").strip()
+        if not line:
+            continue
+        name, _sep, post = (part.strip() for part in _split_once(line))
+        if len(name) > 50 or len(post) > 100:
+            problems.append(Problem("responsible_people", gettext(
+                "“%(line)s”: a name has at most 50 characters and a post at most 100.", line=line[:60])))
+            continue
+        people.append({"name": name, "post": post})
+    if len(people_text(people)) > 500:
+        problems.append(Problem("responsible_people", gettext("Too many persons: at most 500 characters in all.")))
+    return people, problems
+
+
+def _split_once(line: str) -> tuple[str, str, str]:
+    match = _NAME_POST.search(line)
+    if match is None:
+        return line, "", ""
+    return line[:match.start()], match.group(), line[match.end():]
+
+
+def people_text(people: list[dict] | None) -> str:
+    """张三（院长）、李四: the persons as one line (lists, search, exports)."""
+    return "、".join(f"{p['name']}（{p['post']}）" if p.get("post") else p["name"] for p in people or [] if p.get("name"))
+
+
+def people_lines(people: list[dict] | None) -> str:
+    """The persons as the form shows them: 姓名，职务 per line."""
+    return "\n".join(f"{p['name']}，{p['post']}" if p.get("post") else p["name"] for p in people or [])
+
+
+def set_responsible_people(violation: Violation, people: list[dict]) -> None:
+    violation.responsible_people = people or None
+    violation.responsible_persons = people_text(people) or None
+
+
+def accountability_problems(violation: Violation) -> list[Problem]:
+    """问责 (第十七条): an outcome needs its decision date, deciding body and 文号 (不予问责: the date and body); the
+    date neither in the future nor before the violation; nothing of it without an outcome."""
+    outcome, day = violation.accountability_outcome, violation.accountability_decided_on
+    body, number = (violation.accountability_body or "").strip(), (violation.accountability_doc_no or "").strip()
+    if outcome is None:
+        if day or body or number:
+            return [Problem("accountability_outcome", gettext("Choose the accountability outcome decided."))]
+        return []
+    problems = []
+    if day is None:
+        problems.append(Problem("accountability_decided_on", gettext("Enter the date of the decision.")))
+    elif in_future(day):
+        problems.append(Problem("accountability_decided_on", str(FUTURE_DATE)))
+    elif violation.occurred_on and day < violation.occurred_on:
+        problems.append(Problem("accountability_decided_on", gettext("The decision cannot precede the violation "
+                                                                     "(%(day)s).", day=date_text(violation.occurred_on))))
+    if not body:
+        problems.append(Problem("accountability_body", gettext("Enter the body that decided.")))
+    if not number and outcome != AccountabilityOutcome.none:
+        problems.append(Problem("accountability_doc_no", gettext("Enter the document number (文号) of the decision.")))
+    return problems

@@ -53,6 +53,25 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return current
 
 
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """The working days after ``start`` up to and including ``end`` (0 when ``end`` is not after ``start``)."""
+    if end <= start:
+        return 0
+    overrides = _year_overrides(start.year, end.year)
+    return sum(is_working_day(start + dt.timedelta(days=n), overrides) for n in range(1, (end - start).days + 1))
+
+
+def _year_overrides(first: int, last: int) -> dict[dt.date, DayKind]:
+    """The overrides of whole years, read once per request (a list counts working days on every row)."""
+    from flask import g, has_app_context
+
+    memo = g.setdefault("workday_years", {}) if has_app_context() else {}
+    key = (first, last)
+    if key not in memo:
+        memo[key] = _overrides(dt.date(first, 1, 1), dt.date(last, 12, 31))
+    return memo[key]
+
+
 def year_has_schedule(year: int) -> bool:
     """Whether the holiday schedule of ``year`` has been entered (else Monday–Friday is assumed)."""
     return year in scheduled_years()

@@ -35,10 +35,14 @@ STEP_LABELS = {
     "reject": _l("Return for revision"),
     "suspend": _l("Suspend"),
     "reinstate": _l("Reinstate"),
+    "handle": _l("Record as handled"),
+    "escalate": _l("Escalate to a violation"),
 }
 
 
-def _move(obj, actor, name: str, note: str | None = None) -> None:
+def move(obj, actor, name: str, note: str | None = None) -> None:
+    """Check that ``actor`` may take the step ``name`` on ``obj`` now (else NotAllowed / TransitionError), move
+    its state and name the step in the audit log."""
     step = STEPS[type(obj)][name]
     policy.require(policy.owns(actor, obj), gettext("You may not act on this record."))
     policy.require(policy.may_take_some(actor, name, type(obj)), gettext("Your role may not take this step."))
@@ -49,11 +53,14 @@ def _move(obj, actor, name: str, note: str | None = None) -> None:
     audit.label(obj, step.action, note, actor)
 
 
+_move = move  # the name it had before the incidents' steps (第十四条) used it
+
+
 # --- the steps ------------------------------------------------------------------------------------
 def submit(obj, actor, note: str | None = None) -> None:
     """An editor sends a draft (or a returned record) to the unit leader; the server sets 报送时间."""
     _check_submittable(obj)
-    _move(obj, actor, "submit", note)
+    move(obj, actor, "submit", note)
     now = utcnow()
     first_submission = obj.submitted_at is None
     obj.submitted_at = now
@@ -65,7 +72,7 @@ def submit(obj, actor, note: str | None = None) -> None:
 def confirm(obj, actor, opinion: str | None = None) -> None:
     """The unit leader gives the unit's opinion (单位意见) and sends the record to the department."""
     opinion = (opinion or "").strip() or (UNIT_STATEMENT if isinstance(obj, Account) else gettext("Confirmed."))
-    _move(obj, actor, "confirm", opinion)
+    move(obj, actor, "confirm", opinion)
     obj.unit_opinion, obj.unit_signed_by, obj.unit_signed_at = opinion, actor, utcnow()
 
 
@@ -77,7 +84,7 @@ def approve(obj, actor, opinion: str | None = None) -> None:
     opinion = (opinion or "").strip() or gettext("Approved.")
     if isinstance(obj, ChangeRecord):
         _check_change(obj)
-    _move(obj, actor, "approve", opinion)
+    move(obj, actor, "approve", opinion)
     obj.dept_opinion, obj.approved_by, obj.approved_at = opinion, actor, utcnow()
     if isinstance(obj, Account):
         obj.in_matrix = True  # 第五条
@@ -90,7 +97,7 @@ def reject(obj, actor, reason: str | None = None) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise TransitionError(gettext("Give the reason for returning “%(record)s”.", record=str(obj)))
-    _move(obj, actor, "reject", reason)
+    move(obj, actor, "reject", reason)
     obj.return_reason = reason
 
 
@@ -99,7 +106,7 @@ def suspend(account: Account, actor, reason: str | None = None) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise TransitionError(gettext("Give the reason for suspending “%(record)s”.", record=str(account)))
-    _move(account, actor, "suspend", reason)
+    move(account, actor, "suspend", reason)
     account.in_matrix = False
 
 
@@ -107,7 +114,7 @@ def reinstate(account: Account, actor, note: str | None = None) -> None:
     """The department reinstates a suspended account after rectification; it rejoins the matrix."""
     if account.status == AccountStatus.suspended:
         check_reinstatement(account)
-    _move(account, actor, "reinstate", (note or "").strip() or None)
+    move(account, actor, "reinstate", (note or "").strip() or None)
     account.in_matrix = True
     resolve_on_reinstatement(account)
 
@@ -136,7 +143,7 @@ TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject
                "suspend": suspend, "reinstate": reinstate}
 
 
-def take_step(name: str, records, actor, note: str | None = None) -> list[Problem]:
+def take_step(name: str, records, actor, note: str | None = None, transitions=None) -> list[Problem]:
     """Take the step ``name`` on each of ``records`` (a bulk action, e.g. 审核通过 of the selected registrations).
 
     Every record is checked with :func:`policy.may_take` first; each step function checks its rules before it
@@ -154,7 +161,7 @@ def take_step(name: str, records, actor, note: str | None = None) -> list[Proble
                 record=str(record), status=str(record.status.label))))
             continue
         try:
-            TRANSITIONS[name](record, actor, note)
+            (transitions or TRANSITIONS)[name](record, actor, note)
         except (TransitionError, policy.NotAllowed) as exc:
             problems.append(Problem(str(record.id), str(exc)))
     return problems

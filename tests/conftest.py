@@ -20,7 +20,7 @@ from app import create_app
 from models import Account, AuditLog, Role, Unit, UnitKind, User, db
 
 from .factories import (PASSWORD, TINY_PDF, make_account, make_assessment, make_attachment,  # noqa: F401
-                        make_calendar_day, make_change, make_manager, make_report, make_unit, make_user,
+                        make_calendar_day, make_change, make_incident, make_manager, make_report, make_unit, make_user,
                         make_violation)
 
 
@@ -269,6 +269,7 @@ def build_access_world(app, world: dict) -> dict:
         other_account = db.session.get(Account, world["other_account"])
         own_change, other_change = make_change(own_account), make_change(other_account)
         own_violation, other_violation = make_violation(own_account), make_violation(other_account)
+        own_incident, other_incident = make_incident(own_account), make_incident(other_account)
         own_assessment = make_assessment(own_account.unit, own_account)
         other_assessment = make_assessment(other_account.unit, other_account)
         day = make_calendar_day()
@@ -284,6 +285,7 @@ def build_access_world(app, world: dict) -> dict:
             "reports": {"own": world["own_report"], "other": world["other_report"]},
             "changes": {"own": own_change.id, "other": other_change.id},
             "violations": {"own": own_violation.id, "other": other_violation.id},
+            "incidents": {"own": own_incident.id, "other": other_incident.id},
             "assessments": {"own": own_assessment.id, "other": other_assessment.id},
             "audit": {"own": audit_id(world["own_account"]), "other": audit_id(world["other_account"])},
             "units": {"own": world["own_unit"], "other": world["other_unit"]},

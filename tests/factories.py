@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 
 from models import (Account, AccountStatus, Assessment, ChangeKind, ChangeRecord, DayKind, EmploymentStatus,
-                    Manager, Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole, Unit,
+                    Incident, IncidentKind, IncidentStatus, Manager, Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole, Unit,
                     UnitKind, User, Violation, ViolationKind, WorkCalendar, db)
 
 PASSWORD = "test-password-123"
@@ -18,7 +18,7 @@ PASSWORD = "test-password-123"
 TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 __all__ = ["PASSWORD", "TINY_PDF", "make_account", "make_assessment", "make_attachment", "make_calendar_day",
-           "make_change", "make_manager", "make_report", "make_unit", "make_user", "make_violation"]
+           "make_change", "make_incident", "make_manager", "make_report", "make_unit", "make_user", "make_violation"]
 
 
 def make_unit(code="KJXY", name=None, kind=UnitKind.college) -> Unit:
@@ -87,6 +87,20 @@ def make_violation(account: Account, kind=ViolationKind.late_report, measure=Mea
     return violation
 
 
+def make_incident(account: Account, kind=IncidentKind.harmful_content, found_at=dt.datetime(2026, 10, 12, 1, 30),
+                  status=IncidentStatus.open, **kwargs) -> Incident:
+    """An incident (第十四条) on ``account``; a handled one was handled six hours after it was found."""
+    if status == IncidentStatus.handled:
+        kwargs.setdefault("handled_at", found_at + dt.timedelta(hours=6))
+        kwargs.setdefault("action_taken", f"{account.name}已删除")
+    kwargs.setdefault("description", f"{account.name}评论区不良信息")
+    incident = Incident(account=account, unit=account.unit, kind=kind, status=status, found_at=found_at,
+                        found_by=f"{account.name}值班员", **kwargs)
+    db.session.add(incident)
+    db.session.flush()
+    return incident
+
+
 def make_assessment(unit: Unit, account: Account | None = None, year=2025) -> Assessment:
     assessment = Assessment(year=year, unit=unit, account=account, reports_expected=12, reports_on_time=10,
                             posts=100, violations=0, remarks=f"{account.name if account else unit.name}考核")
@@ -105,7 +119,8 @@ def make_calendar_day(day=dt.date(2030, 1, 1), kind=DayKind.holiday, name="元�
 def make_attachment(owner, filename=None, content=TINY_PDF):
     from models import Attachment, AttachmentKind
 
-    field = {Account: "account", ChangeRecord: "change", MonthlyReport: "report"}[type(owner)]
+    field = {Account: "account", ChangeRecord: "change", MonthlyReport: "report", Incident: "incident",
+             Violation: "violation"}[type(owner)]
     attachment = Attachment(unit_id=owner.unit_id, kind=AttachmentKind.signed_form,
                             filename=filename or f"{owner}.pdf", content_type="application/pdf", size=len(content),
                             sha256=hashlib.sha256(content).hexdigest(), content=content, **{f"{field}_id": owner.id})

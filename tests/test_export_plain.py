@@ -15,8 +15,8 @@ from .factories import make_assessment
 from .test_reports import LAST
 
 #: Every admin list that offers exports (checked against the app by test_every_exporting_view_is_covered).
-VIEWS = ["accounts", "managers", "changes", "reports", "violations", "assessments", "units", "users", "calendar",
-         "audit"]
+VIEWS = ["accounts", "managers", "changes", "reports", "violations", "incidents", "assessments", "units", "users",
+         "calendar", "audit"]
 #: The other exports: the month's missing reports and the department's monthly summary.
 OTHER_EXPORTS = ["/admin/reports/missing/?month={month}&format={fmt}", "/admin/reports/summary/?month={month}&format={fmt}"]
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|badge|class=", re.IGNORECASE)
@@ -71,6 +71,8 @@ def test_every_export_holds_plain_values(flagged, login_as, role, view, fmt):
         # The states and the late flag are there, as their labels.
         assert "逾期" in cells and "是" in cells
         assert {"已备案", "退回修改", "待宣传部审核"} & set(cells)
+    if view == "incidents":
+        assert "处理中" in cells and "违反规定的不良信息" in cells  # the state and the kind as their labels
     if view == "assessments":
         assert "（单位汇总）" in cells  # the list's own plain formatter, kept for the export
 

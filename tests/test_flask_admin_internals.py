@@ -50,6 +50,8 @@ Undocumented public methods we override, and why:
 - ``rules.BaseRule.__init__`` — fields ``GroupTitle``: a form group's title, translated when shown.
 - WTForms' ``Select.render_option`` (Flask-Admin's ``Select2Widget`` inherits it) — fields
   ``FastSelect2Widget``: each plain ``<option>`` in one f-string.
+- WTForms' ``StringField._value`` and ``process_formdata`` (``TextAreaField`` inherits them) — violations
+  ``PeopleField``: 责任人 shown and read as one person a line, kept as [{"name", "post"}] (第十七条).
 
 Private methods and attributes we call without overriding them: ``_get_list_extra_args`` and
 ``_get_column_by_idx`` (exporting, admin/reports.py: the list's sort, search and filters for an export),
@@ -105,6 +107,8 @@ PINNED_OVERRIDES = {
     "flask_admin.contrib.sqla.ajax.QueryAjaxModelLoader.get_one": "(self, pk)",
     "flask_admin.form.rules.BaseRule.__init__": "(self)",
     "wtforms.widgets.core.Select.render_option": "(cls, choice, **kwargs)",
+    "wtforms.fields.simple.StringField._value": "(self)",
+    "wtforms.fields.simple.StringField.process_formdata": "(self, valuelist)",
 }
 
 #: Private Flask-Admin methods that admin/ calls without overriding them.

@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, MonthlyReport, ReviewStatus, Unit, User,
-                    Violation, db)
+from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, Incident, IncidentStatus, MonthlyReport,
+                    ReviewStatus, Unit, User, Violation, db)
 from services import reports
 
-from .conftest import count_statements, make_account, make_change, make_report, make_violation
+from .conftest import count_statements, make_account, make_change, make_incident, make_report, make_violation
 
 ROLES = ["dept_admin", "auditor", "unit_editor", "unit_leader"]
 LONG_AGO = dt.date(2026, 1, 5)  # a deadline past whatever day the tests run
@@ -46,6 +46,8 @@ def busy(app, world):
                 report.submitted_at = dt.datetime(2026, 1, 3)
                 report.involves_classified = status == ReviewStatus.dept_review
             make_violation(quiet)
+            make_incident(quiet)  # 第十四条: one being handled, one handled
+            make_incident(reported, status=IncidentStatus.handled)
         db.session.commit()
     return world
 
@@ -103,7 +105,7 @@ def test_department_sees_what_waits_for_it_and_what_needs_attention(app, busy, l
     html = login_as("dept_admin").get("/admin/").get_data(as_text=True)
     assert "待您处理" in html and "需要关注" in html
     for key in ("pending_accounts", "pending_changes", "pending_reports", "red_flags", "overdue_accounts",
-                "overdue_changes", "missing_reports", "dormant", "staff"):
+                "overdue_changes", "missing_reports", "dormant", "staff", "incidents"):
         assert f'id="todo-{key}"' in html, key
     assert "本单位dept_review帐号" in html and "外单位dept_review帐号" in html
     assert "已备案帐号（按单位类别）" in html
@@ -125,7 +127,7 @@ def test_a_unit_sees_its_own_accounts_and_deadlines(app, busy, login_as, role):
     assert "按单位类别" not in html and "按媒体类型" not in html  # no university-wide categories
     assert ("待您审核" in html) == (role == "unit_leader")
     assert ('id="todo-review_accounts"' in html) == (role == "unit_leader")
-    for key in ("submit_accounts", "submit_changes", "missing_reports", "staff", "violations"):
+    for key in ("submit_accounts", "submit_changes", "missing_reports", "staff", "violations", "incidents"):
         assert f'class="col-lg-6 mb-3" id="todo-{key}"' in html, key
 
 
@@ -135,8 +137,8 @@ def test_cards_with_nothing_to_do_fold_into_one_line(app, world, login_as, role)
     html = login_as(role).get("/admin/").get_data(as_text=True)
     folded = re.findall(r'<p class="text-muted small home-folded"[^>]*>(.*?)</p>', html, re.S)
     assert folded and "暂无待办" in folded[0]
-    for key in ("overdue_changes", "dormant", "red_flags") if role in ("dept_admin", "auditor") else (
-            "submit_changes", "violations", "dormant"):
+    for key in ("overdue_changes", "dormant", "red_flags", "incidents") if role in ("dept_admin", "auditor") else (
+            "submit_changes", "violations", "dormant", "incidents"):
         assert f'class="col-lg-6 mb-3" id="todo-{key}"' not in html, key  # no card of its own …
         assert any(f'id="todo-{key}"' in line for line in folded), key  # … one name in the folded line
 
@@ -183,6 +185,7 @@ def _recount(user: User, today: dt.date) -> dict[str, int]:
         "dormant": len(reports.dormant_accounts(user, today)),
         "red_flags": sum(r.involves_classified and r.status != ReviewStatus.approved for r in monthly),
         "violations": len(mine(db.session.query(Violation).filter(Violation.resolved_on.is_(None)).all())),
+        "incidents": len(mine(db.session.query(Incident).filter(Incident.status == IncidentStatus.open).all())),
     }
     for prefix, states in (("pending", ("dept_review",)), ("review", ("unit_review",)),
                            ("submit", ("draft", "returned"))):

@@ -26,7 +26,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, TeamMember, Unit, User,
+from models import (Account, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport, TeamMember, Unit, User,
                     Violation, WorkCalendar, db)
 
 # --- the tables -------------------------------------------------------------------------------------
@@ -60,6 +60,9 @@ VIEWS = {
     "changes": View(ChangeRecord, "外单位帐号", "本单位帐号", **UNIT_RECORD, edit_field="reason"),
     "violations": View(Violation, "外单位帐号", "本单位帐号", unit_reads=True, unit_writes=False,
                        unit_edits=True, dept_edits=True, edit_field="description", unit_field="rectification"),
+    # 第十四条: units record and edit their own incidents (while open); nobody deletes one.
+    "incidents": View(Incident, "外单位帐号", "本单位帐号", unit_reads=True, unit_writes=True, unit_edits=True,
+                      dept_edits=True, edit_field="found_by"),
     "assessments": View(Assessment, "外单位帐号", "本单位帐号", unit_reads=True, unit_writes=False,
                         unit_edits=False, dept_edits=True, edit_field="remarks"),
     "audit": View(AuditLog, "外单位帐号", "本单位帐号", unit_reads=True, unit_writes=False, unit_edits=False,
@@ -80,6 +83,7 @@ CREATORS = {
     "reports": {"unit_editor", "unit_leader", "dept_admin"},
     "changes": {"unit_editor", "unit_leader", "dept_admin"},
     "violations": {"dept_admin"},
+    "incidents": {"unit_editor", "unit_leader", "dept_admin"},
     "assessments": set(),  # computed figures: nobody creates rows by hand
     "audit": set(),        # append-only, written by the system
     "units": {"dept_admin"},
@@ -96,6 +100,7 @@ LOADERS = {
     ("changes", "new_admins"): Manager,
     ("reports", "account"): Account,
     ("violations", "account"): Account,
+    ("incidents", "account"): Account,
 }
 BAD_IDS = ("abc", "999999", "-1", "1.5", "", "0x1f")
 EVIL_TARGETS = ("//evil.example", "http://evil.example", "/\\evil.example", "http:/evil.example",
@@ -116,6 +121,8 @@ def create_payload(view: str, w: dict) -> dict:
                     "new_name": "新名称", "reason": "新建测试变更"},
         "violations": {"account": w["own_account"], "occurred_on": "2026-10-20", "kind": "other",
                        "description": "新建测试违规", "measure": "rectify"},
+        "incidents": {"account": w["own_account"], "kind": "harmful_content", "found_at": "2026-10-20T09:30",
+                      "found_by": "值班员", "description": "新建测试事件"},
         "assessments": {"year": "2025", "unit": w["own_unit"], "grade": "good", "remarks": "新建测试考核"},
         "audit": {"action": "login", "note": "新建测试日志"},
         "units": {"code": "NEWTEST", "name": "新建测试单位", "kind": "college", "active": "y"},
@@ -331,7 +338,7 @@ def writes(role: str, view: str) -> bool:
 
 def deletes(role: str, view: str) -> bool:
     """The user may delete rows of the view at all (can_delete, and so the bulk delete action)."""
-    return (role == "dept_admin" and view in DELETABLE_VIEWS) or unit_may_write(role, view)
+    return view in DELETABLE_VIEWS and (role == "dept_admin" or unit_may_write(role, view))
 
 
 def new_rows(app, model, since: int):

@@ -40,6 +40,8 @@ FORGED_CREATES = [
     ("changes", {"unit": "other_unit"}, False),
     ("changes", {"kind": "managers", "new_head": "other_manager", "new_admins": "own_admin"}, True),
     ("changes", {"kind": "managers", "new_head": "own_manager", "new_admins": "other_manager"}, True),
+    ("incidents", {"account": "other_account"}, True),
+    ("incidents", {"unit": "other_unit"}, False),
 ]
 
 
@@ -75,7 +77,7 @@ def test_create_with_forged_unit_or_foreign_reference(app, access_world, login_a
         assert response.status_code in (200, 403, 404) and not leaks(body(response))
 
 
-UNFORGED_CREATES = [("accounts", {}), ("managers", {}), ("reports", {}), ("changes", {}),
+UNFORGED_CREATES = [("accounts", {}), ("managers", {}), ("reports", {}), ("changes", {}), ("incidents", {}),
                     ("changes", {"kind": "managers", "new_head": "own_manager", "new_admins": "own_admin"})]
 
 

@@ -76,6 +76,7 @@ FORGED_EDITS = [
     ("changes", {"kind": "managers", "new_head": "other_manager", "new_admins": "own_admin"}),
     ("changes", {"kind": "managers", "new_head": "own_manager", "new_admins": "other_manager"}),
     ("violations", {"account": "other_account", "unit": "other_unit"}),
+    ("incidents", {"account": "other_account", "unit": "other_unit"}),
 ]
 
 
@@ -104,7 +105,7 @@ def test_edit_own_row_with_forged_reference(app, access_world, login_as, role, v
 
 FORM_PAGES = ["/admin/accounts/new/", "/admin/managers/new/", "/admin/reports/new/", "/admin/changes/new/",
               "/admin/accounts/edit/?id={own_account}", "/admin/managers/edit/?id={own_manager}",
-              "/admin/reports/edit/?id={own_report}"]
+              "/admin/reports/edit/?id={own_report}", "/admin/incidents/new/"]
 
 
 @pytest.mark.parametrize("page", FORM_PAGES)
@@ -125,7 +126,14 @@ def test_department_form_offers_every_unit(access_world, login_as, page):
 
 #: The department's decisions on a record, forged into a unit user's allowed edit of their own draft.
 DEPARTMENT_DECISIONS = [("accounts", "in_matrix", "y", "name", "本单位帐号改名"),
-                        ("reports", "classified_handling", "伪造的处理记录", "topics", "本月主题改写")]
+                        ("reports", "classified_handling", "伪造的处理记录", "topics", "本月主题改写"),
+                        # 第十七条: the 问责 is the department's; the unit records its rectification only
+                        ("violations", "accountability_outcome", "none", "rectification", "已整改"),
+                        ("violations", "accountability_doc_no", "伪造文号", "rectification", "已整改"),
+                        ("violations", "responsible_people", "伪造责任人", "rectification", "已整改"),
+                        # 第十四条: the state moves only by the steps
+                        ("incidents", "status", "escalated", "found_by", "值班员甲"),
+                        ("incidents", "violation_id", "1", "found_by", "值班员甲")]
 
 
 @pytest.mark.parametrize("view, forged, value, field, allowed", DEPARTMENT_DECISIONS)

@@ -1,0 +1,88 @@
+"""不良信息 / 舆情 incidents (第十四条) and their escalation into violations (第十三条).
+
+The rules of an incident's times are one function (:func:`timing_problems`) that the form, the step and the
+tests ask; each step checks the policy, moves the state and names itself in the audit log. The caller commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext
+
+from models import Incident, IncidentStatus, db, utcnow
+from services import violations, workdays, workflow
+from services.problems import Problem, raise_first
+from services.text import date_text, local_time
+from services.validators import in_future
+
+#: The article the form quotes.
+ARTICLE_14 = ("第十四条 各单位应加强对新媒体账号及内容的日常管理，做到专人负责，实时监控，一旦发现有违反规定或"
+              "有损学校声誉的不良信息，应及时处理。")
+
+
+def timing_problems(account, found_at: dt.datetime | None, handled_at: dt.datetime | None) -> list[Problem]:
+    """When it was found and when it was handled (stored times, naive UTC): neither in the future, neither
+    before the account existed (its 创建时间, a day in the configured zone), handled not before found."""
+    problems = []
+    created_on = getattr(account, "created_on", None)
+    for field, value in (("found_at", found_at), ("handled_at", handled_at)):
+        if value is None:
+            continue
+        if in_future(value):
+            problems.append(Problem(field, gettext("This time is in the future.")))
+        elif created_on and local_time(value).date() < created_on:
+            problems.append(Problem(field, gettext("The account was created on %(day)s; this time is before it "
+                                                   "existed.", day=date_text(created_on))))
+    if found_at and handled_at and handled_at < found_at and not any(p.field == "handled_at" for p in problems):
+        problems.append(Problem("handled_at", gettext("It cannot have been handled before it was found.")))
+    return problems
+
+
+def handle(incident: Incident, actor, note: str | None = None) -> None:
+    """已处置: the unit (or the department) records what was done and when (now, unless a time was entered)."""
+    action = (incident.action_taken or "").strip() or (note or "").strip()
+    if not action:
+        raise workflow.TransitionError(gettext("“%(record)s”: write down what was done (处置措施) before recording it "
+                                               "as handled.", record=str(incident)))
+    handled_at = incident.handled_at or utcnow().replace(microsecond=0)
+    raise_first(timing_problems(incident.account, incident.found_at, handled_at), workflow.TransitionError,
+                record=incident)
+    # Checked before anything changes: a refused step leaves the incident as it was.
+    workflow.move(incident, actor, "handle", gettext("Handled: %(action)s", action=action[:500]))
+    incident.action_taken, incident.handled_at = action, handled_at
+
+
+def escalate(incident: Incident, actor, note: str | None = None) -> None:
+    """转为违规记录 (第十三条), by the department, once: the violation is created through services/violations.py
+    and the incident points to it; both keep their own history (the record pages link both)."""
+    if incident.violation_id is not None:
+        raise workflow.TransitionError(gettext("“%(record)s” is already recorded as a violation.", record=str(incident)))
+    note = (note or "").strip()
+    # The step's checks (policy, state) come first: nothing is created when it is refused.
+    workflow.move(incident, actor, "escalate", " ".join(
+        part for part in (gettext("Escalated to a violation (Article 13)."), note) if part))
+    with db.session.no_autoflush:  # the incident and its violation are written together
+        incident.violation = violations.from_incident(incident, actor, note)
+
+
+TRANSITIONS = {"handle": handle, "escalate": escalate}
+
+
+def take_step(name: str, records, actor, note: str | None = None):
+    """A step on several incidents (services.workflow.take_step with the incidents' steps)."""
+    return workflow.take_step(name, records, actor, note, transitions=TRANSITIONS)
+
+
+def time_to_handle(incident: Incident) -> str:
+    """How long it took (or has taken so far, while open): hours, and working days once it is more than a day
+    (services/workdays.py), e.g. "30.5 小时（2 个工作日）"."""
+    end = incident.handled_at or (utcnow() if incident.status == IncidentStatus.open else None)
+    if end is None or incident.found_at is None:
+        return ""
+    hours = max((end - incident.found_at).total_seconds() / 3600, 0)
+    text = gettext("%(hours)s hours", hours=f"{hours:.1f}")
+    if hours >= 24:
+        days = workdays.working_days_between(local_time(incident.found_at).date(), local_time(end).date())
+        text += gettext(" (%(days)s working days)", days=days)
+    return text
+
