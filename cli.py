@@ -157,15 +157,20 @@ def import_accounts(path: str, dry_run: bool) -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--from-url", "from_url", is_flag=True,
               help="Pull the roster (JSON) from the HR system at STAFF_ROSTER_URL instead of reading a file.")
-@click.option("--apply", "apply_", is_flag=True,
-              help="Make the changes (all rows or none); without it, only list what would change.")
-def staff_sync(path: str | None, from_url: bool, apply_: bool) -> None:
-    """Sync the managers and logins with the HR roster (PATH: .xlsx or .csv, or --from-url): a dry run unless
-    --apply."""
+@click.option("--dry-run", "dry_run", is_flag=True,
+              help="Only check the roster and list, person by person, what would change; change nothing.")
+@click.option("--apply", "apply_", is_flag=True, hidden=True,
+              help="Make the changes (the default; kept for the scripts of the first release).")
+def staff_sync(path: str | None, from_url: bool, dry_run: bool, apply_: bool) -> None:
+    """Sync the managers and logins with the HR roster (PATH: .xlsx or .csv, or --from-url): all rows are
+    applied or none; --dry-run only lists what would change."""
     from services import roster, roster_pull
 
     if bool(path) == from_url:
         raise click.UsageError("Give either a roster file or --from-url.")
+    if dry_run and apply_:
+        raise click.UsageError("Give --dry-run or --apply, not both.")
+    apply_ = not dry_run
     if from_url:
         try:
             report = roster_pull.pull(apply_, None)
@@ -185,7 +190,7 @@ def staff_sync(path: str | None, from_url: bool, apply_: bool) -> None:
     summary = (f"{report.rows} rows, {len(report.changes)} managers changed, {len(report.deactivations)} "
                f"logins deactivated, {len(report.mismatches)} mismatches, {len(report.alerts)} Article 8 alerts")
     if not apply_:
-        click.echo(f"Dry run, nothing changed: {summary} (run again with --apply).")
+        click.echo(f"Dry run, nothing changed: {summary} (run again without --dry-run to apply).")
         return
     db.session.commit()
     click.echo(f"Applied: {summary}.")

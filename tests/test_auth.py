@@ -136,17 +136,32 @@ def test_login_page_and_public_matrix_link_to_each_other(app):
     assert 'href="/login"' in verify and 'href="/matrix"' in verify
 
 
-def test_a_get_of_logout_only_asks(app, world):
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                                     {"Referer": "https://evil.example/page.html"}], ids=["cross-site", "same-site",
+                                                                                          "foreign-referer"])
+def test_a_get_of_logout_from_another_site_only_asks(app, world, headers):
     """Logout CSRF: an <img src="/logout"> or a link on another site sends a GET; it must not end the session.
-    The GET shows a form; only its POST, with the session's CSRF token, signs out."""
+    Such a GET shows a form; only its POST, with the session's CSRF token, signs out."""
     client = app.test_client()
     _login(client, "editor", PASSWORD)
-    page = client.get("/logout")
+    page = client.get("/logout", headers=headers)
     assert page.status_code == 200 and "确定要退出" in page.get_data(as_text=True)
     assert client.get("/admin/").status_code == 200  # still signed in
     assert client.post("/logout", data={}).status_code == 400  # no token: refused by CSRFProtect
     assert client.get("/admin/").status_code == 200
     assert sign_out(client).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("headers", [{}, {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"},
+                                     {"Referer": "http://localhost/admin/"}],
+                         ids=["script", "same-origin", "typed", "own-referer"])
+def test_a_get_of_logout_from_this_site_signs_out(app, world, headers):
+    """The interface contract: GET|POST /logout — a bookmarked, typed or scripted GET signs out."""
+    client = app.test_client()
+    _login(client, "editor", PASSWORD)
+    response = client.get("/logout", headers=headers)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert client.get("/admin/").status_code == 302
 
 

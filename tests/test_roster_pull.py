@@ -119,14 +119,14 @@ def test_a_failed_pull_changes_nothing_and_is_reported_and_audited(app, people, 
 
 def test_no_address_configured_is_reported(app, people, hr):
     app.config["STAFF_ROSTER_URL"] = ""
-    result = run(app)
+    result = run(app, "--dry-run")
     assert result.exit_code != 0 and "STAFF_ROSTER_URL" in result.output
 
 
 @pytest.mark.parametrize("path", ["/good", "/envelope"])
 def test_dry_run_then_apply_with_the_token(app, people, hr, path):
     hr(path)
-    dry = run(app)
+    dry = run(app, "--dry-run")
     assert dry.exit_code == 0 and "Dry run" in dry.output and "李娜" in dry.output, dry.output
     with app.app_context():
         assert state(people) == (EmploymentStatus.staff, True)

@@ -254,15 +254,24 @@ def test_cli_dry_run_then_apply(app, people, tmp_path):
     path = tmp_path / "roster.csv"
     path.write_bytes(csv_bytes(*LEFT))
     runner = app.test_cli_runner()
-    dry = runner.invoke(args=["staff", "sync", str(path)])
+    dry = runner.invoke(args=["staff", "sync", str(path), "--dry-run"])
     assert dry.exit_code == 0 and "Dry run" in dry.output and "李娜" in dry.output
     with app.app_context():
         assert db.session.get(Manager, people["admin"]).employment_status == EmploymentStatus.staff
-    done = runner.invoke(args=["staff", "sync", str(path), "--apply"])
+    done = runner.invoke(args=["staff", "sync", str(path)])  # SPEC: FILE [--dry-run]; applying is the default
     assert done.exit_code == 0 and "Applied" in done.output
     with app.app_context():
         assert db.session.get(Manager, people["admin"]).employment_status == EmploymentStatus.left
         assert not db.session.get(User, people["login"]).active
+
+
+def test_cli_refuses_dry_run_and_apply_together(app, people, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(csv_bytes(*LEFT))
+    result = app.test_cli_runner().invoke(args=["staff", "sync", str(path), "--dry-run", "--apply"])
+    assert result.exit_code != 0
+    with app.app_context():
+        assert db.session.get(Manager, people["admin"]).employment_status == EmploymentStatus.staff
 
 
 def test_cli_refuses_a_bad_file(app, people, tmp_path):

@@ -163,14 +163,13 @@ def test_two_sign_outs_of_one_cookie_at_once_both_end_well(app, world):
 
     original = _login(app.test_client())
     clients = [_copy(original, app.test_client()) for _ in range(6)]
-    tokens = [csrf_from(client.get("/logout").get_data(as_text=True)) for client in clients]  # each tab's form
     start, answers = threading.Barrier(len(clients)), []
 
-    def post_sign_out(client, token):
+    def sign_out_now(client):
         start.wait()
-        answers.append(client.post("/logout", data={"csrf_token": token}).status_code)
+        answers.append(client.get("/logout").status_code)  # GET|POST /logout: a scripted GET signs out
 
-    threads = [threading.Thread(target=post_sign_out, args=pair) for pair in zip(clients, tokens)]
+    threads = [threading.Thread(target=sign_out_now, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -5,6 +5,7 @@ import hmac
 import re
 import secrets
 import time
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -189,9 +190,10 @@ def change_password():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    if request.method == "GET":
-        # A link, an image or a redirect from another site must not sign anyone out (logout CSRF): a GET only
-        # asks; the sign-out itself is a POST with the session's CSRF token (checked by CSRFProtect).
+    if request.method == "GET" and _from_another_site():
+        # A link, an image or a redirect on another site must not sign anyone out (logout CSRF): such a GET only
+        # asks; the sign-out is then the form's POST with the session's CSRF token (checked by CSRFProtect).
+        # GET /logout typed, bookmarked or scripted still signs out (the interface contract: GET|POST /logout).
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         return render_template("auth/logout.html")
@@ -206,3 +208,13 @@ def logout():
         return redirect(cas.logout_url())
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _from_another_site() -> bool:
+    """Whether the browser says the request was started by another site: ``Sec-Fetch-Site`` (sent by current
+    browsers) other than same-origin or none (typed, bookmarked); without it, a ``Referer`` of another host."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site:
+        return fetch_site not in ("same-origin", "none")
+    referrer = request.headers.get("Referer")
+    return bool(referrer) and urlsplit(referrer).netloc != request.host
