@@ -8,6 +8,7 @@ from .change import ChangeKind, ChangeRecord, ReviewStatus  # noqa: F401
 from .report import MonthlyReport  # noqa: F401
 from .violation import Measure, Violation, ViolationKind  # noqa: F401
 from .assessment import Assessment, Grade  # noqa: F401
+from .publication import Publication, PublicationStatus, PublicationTopic, Urgency  # noqa: F401
 from .audit import AuditAction, AuditLog  # noqa: F401
 from .calendar import DayKind, WorkCalendar  # noqa: F401
 from .attachment import Attachment, AttachmentKind  # noqa: F401
