@@ -34,7 +34,7 @@ def _supplement_overrides_flask_admin() -> None:
 def init_admin(app: Flask, csp_nonce) -> Admin:
     """The admin screens; ``csp_nonce`` gives the request's Content-Security-Policy nonce (app.py)."""
     # Imported here: the views need the app's extensions initialised first.
-    from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit, User,
+    from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Publication, Unit, User,
                         Violation, WorkCalendar)
 
     from .accounts import AccountView
@@ -44,6 +44,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .calendar import CalendarView
     from .changes import ChangeView
     from .managers import ManagerView
+    from .publications import PublicationView
     from .reports import ReportView
     from .settings import SettingsView
     from .units import UnitView
@@ -75,6 +76,9 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     admin.add_view(ChangeView(ChangeRecord, _l("Change requests"), endpoint="changes", url="changes",
                               category=register))
     admin.add_view(ReportView(MonthlyReport, _l("Monthly reports"), endpoint="reports", url="reports"))
+    # 发布报批 (第十二条): on the menu bar beside the monthly reports, where units file and the department decides.
+    admin.add_view(PublicationView(Publication, _l("Publication requests"), endpoint="publications",
+                                   url="publications"))
     admin.add_view(ViolationView(Violation, _l("Violations"), endpoint="violations", url="violations",
                                  category=oversight))
     admin.add_view(AssessmentView(Assessment, _l("Annual assessment"), endpoint="assessments", url="assessments",

@@ -7,10 +7,10 @@ import filetype
 from flask import current_app
 from flask_babel import gettext
 
-from models import Account, Attachment, AttachmentKind, ChangeRecord, MonthlyReport, db, policy
+from models import Account, Attachment, AttachmentKind, ChangeRecord, MonthlyReport, Publication, db, policy
 
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
-OWNERS = {"account": Account, "change": ChangeRecord, "report": MonthlyReport}
+OWNERS = {"account": Account, "change": ChangeRecord, "report": MonthlyReport, "publication": Publication}
 
 
 class AttachmentError(Exception):
@@ -18,7 +18,7 @@ class AttachmentError(Exception):
 
 
 def owner_field(owner) -> str:
-    return {Account: "account", ChangeRecord: "change", MonthlyReport: "report"}[type(owner)]
+    return {Account: "account", ChangeRecord: "change", MonthlyReport: "report", Publication: "publication"}[type(owner)]
 
 
 def save(owner, upload, actor, kind: AttachmentKind = AttachmentKind.signed_form) -> Attachment:

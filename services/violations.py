@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from models import Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Violation, ViolationKind, db, utcnow
+from models import (Account, AccountStatus, ChangeRecord, Measure, MonthlyReport, Publication, Violation, ViolationKind,
+                    db, policy, utcnow)
 from services import workflow
 from services.text import date_text, local_time, month_text
 
@@ -42,4 +43,30 @@ def record_lateness(record, actor) -> Violation:
     violation = Violation(account=account, unit_id=account.unit_id, occurred_on=day, kind=kind,
                           description=text, measure=Measure.rectify)
     db.session.add(violation)
+    return violation
+
+
+def record_unauthorised_publication(publication: Publication, actor) -> Violation:
+    """未经授权发布 (第十二条 → 第十三条): a publication recorded on a request that was not authorised, or found by the
+    department with no request, becomes one violation record of the request's unit and (first) account, linked
+    from the request (never two for one publication)."""
+    policy.require(policy.can_create(actor, Violation), gettext("Your role may not take this step."))
+    if publication.violation_id is not None:
+        raise workflow.TransitionError(gettext("“%(record)s” is already recorded as a violation.",
+                                               record=str(publication)))
+    if not publication.unauthorised:
+        raise workflow.TransitionError(gettext("“%(record)s” was not published without authorisation.",
+                                               record=str(publication)))
+    account = publication.accounts[0]
+    text = gettext("Published without authorisation on %(topic)s (Article 12): “%(headline)s”, %(url)s; "
+                   "request: %(state)s.", topic=str(publication.topic.label), headline=publication.headline,
+                   url=publication.published_url, state=str(publication.status.label))
+    if len(publication.accounts) > 1:
+        text += gettext(" Accounts: %(names)s.", names="、".join(a.name for a in publication.accounts))
+    violation = Violation(account=account, unit_id=publication.unit_id, kind=ViolationKind.unauthorised_sensitive,
+                          occurred_on=local_time(publication.published_at).date(), description=text[:10000],
+                          measure=Measure.rectify)
+    db.session.add(violation)
+    db.session.flush()
+    publication.violation = violation
     return violation

@@ -14,7 +14,7 @@ from services import attachments, changes
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 
 DETAILS_ENDPOINT = {"account": "accounts.details_view", "change": "changes.details_view",
-                    "report": "reports.details_view"}
+                    "report": "reports.details_view", "publication": "publications.details_view"}
 
 
 def _owner(owner_type: str, owner_id: int):
