@@ -47,8 +47,9 @@ def step_label(name: str, record=None) -> str:
 
 
 def _move(obj, actor, name: str, note: str | None = None) -> None:
-    step = STEPS[type(obj)][name]
+    step = STEPS[type(obj)].get(name)
     policy.require(policy.owns(actor, obj), gettext("You may not act on this record."))
+    policy.require(step is not None, gettext("Your role may not take this step."))
     policy.require(policy.may_take_some(actor, name, type(obj)), gettext("Your role may not take this step."))
     if not policy.may_take(actor, name, obj):
         raise TransitionError(gettext("“%(record)s” is %(status)s; this step is not possible now.",
@@ -77,11 +78,14 @@ def confirm(obj, actor, opinion: str | None = None) -> None:
     default = {Account: UNIT_STATEMENT, Publication: gettext("Agreed; submitted to the Propaganda Department for "
                                                              "authorisation.")}
     opinion = (opinion or "").strip() or default.get(type(obj)) or gettext("Confirmed.")
+    now = utcnow()
+    # A 发布报批's department clock starts when it reaches the department (hours if urgent, working days otherwise);
+    # worked out before the step, whose audit entry is written at the next flush.
+    due = publications.answer_due(now, obj.urgency) if isinstance(obj, Publication) else None
     _move(obj, actor, "confirm", opinion)
-    obj.unit_opinion, obj.unit_signed_by, obj.unit_signed_at = opinion, actor, utcnow()
-    if isinstance(obj, Publication):
-        # The department's clock starts when the request reaches it (hours if urgent, working days otherwise).
-        obj.due_at = publications.answer_due(obj.unit_signed_at, obj.urgency)
+    obj.unit_opinion, obj.unit_signed_by, obj.unit_signed_at = opinion, actor, now
+    if due is not None:
+        obj.due_at = due
 
 
 def approve(obj, actor, opinion: str | None = None, conditions: str | None = None,

@@ -20,7 +20,8 @@ from app import create_app
 from models import Account, AuditLog, Role, Unit, UnitKind, User, db
 
 from .factories import (PASSWORD, TINY_PDF, make_account, make_assessment, make_attachment,  # noqa: F401
-                        make_calendar_day, make_change, make_manager, make_report, make_unit, make_user,
+                        make_calendar_day, make_change, make_manager, make_publication, make_report, make_unit,
+                        make_user,
                         make_violation)
 
 
