@@ -235,6 +235,7 @@ class PublicationView(WorkflowMixin, ScopedModelView):
     def published_view(self):
         """发布记录: the unit records the link and the time of what it published (typed in the configured zone)."""
         publication = self.get_one(request.form.get("id"))
+        policy.require(policy.can_write(current_user, Publication))
         if not self.validate_form(self.action_form()):
             flash(gettext("The form expired; reload the page and try again."), "error")
             return redirect(self.get_url(".details_view", id=publication.id))

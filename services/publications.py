@@ -123,6 +123,7 @@ def record_publication(publication: Publication, actor, url: str | None, when: d
     """The unit records the link and time of what it published (``when``: stored time). Returns the problems and
     changes nothing when there are any; the caller commits."""
     policy.require(policy.owns(actor, publication), gettext("You may not act on this record."))
+    policy.require(policy.can_write(actor, Publication), gettext("Your role may not take this step."))
     if not policy.may_record_publication(actor, publication):
         return [Problem("published_url", gettext("The publication of “%(record)s” is already recorded.",
                                                  record=str(publication)))]

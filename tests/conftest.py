@@ -273,6 +273,7 @@ def build_access_world(app, world: dict) -> dict:
         own_assessment = make_assessment(own_account.unit, own_account)
         other_assessment = make_assessment(other_account.unit, other_account)
         day = make_calendar_day()
+        own_publication, other_publication = make_publication(own_account), make_publication(other_account)
         db.session.commit()
 
         def audit_id(account_id):
@@ -290,6 +291,7 @@ def build_access_world(app, world: dict) -> dict:
             "units": {"own": world["own_unit"], "other": world["other_unit"]},
             "users": {"own": world["users"]["unit_editor"], "other": world["users"]["other_editor"]},
             "calendar": {"own": day.id, "other": day.id},
+            "publications": {"own": own_publication.id, "other": other_publication.id},
         }
         assert all(pair["own"] and pair["other"] for pair in rows.values()), rows
     return {**world, "rows": rows}
