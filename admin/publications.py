@@ -86,13 +86,8 @@ def _accounts(_view, _context, model, _name):
 class PublicationView(WorkflowMixin, ScopedModelView):
     column_list = ["headline", "unit", "topic", "urgency", "planned_at", "status", "due_at", "decided_at",
                    "published_at"]
-    column_labels = labels(
-        headline=_l("Headline"), topic=_l("Topic"), urgency=_l("Urgency"), accounts=_l("Publishing accounts"),
-        planned_at=_l("Planned publication time"), content=_l("Text to publish"), due_at=_l("Answer due"),
-        conditions=_l("Conditions of the authorisation"), approved_content=_l("Text as authorised"),
-        decided_at=_l("Decided at"), decided_by=_l("Decided by"), refusal_reason=_l("Reasons for refusal"),
-        published_url=_l("Publication link"), published_at=_l("Published at"), violation=_l("Violation record"),
-        unit=_l("Requesting unit"), **{"unit.name": _l("Requesting unit")})
+    # The fields' names are admin/labels.py's (the audit log uses them too).
+    column_labels = labels(unit=_l("Requesting unit"), **{"unit.name": _l("Requesting unit")})
     column_searchable_list = ["headline"]
     column_filters = ["unit.name", "topic", "urgency", "status", "planned_at", "decided_at", "published_at"]
     column_sortable_list = ["headline", ("unit", "unit.name"), "topic", "urgency", "planned_at", "status", "due_at",
@@ -101,20 +96,20 @@ class PublicationView(WorkflowMixin, ScopedModelView):
     column_formatters = {"status": status_badge, "urgency": _urgency, "due_at": _due}
     column_formatters_export = {}
     column_details_list = [
-        "headline", "unit", "accounts", "topic", "urgency", "planned_at", "content", "status", "submitted_at",
+        "headline", "unit", "accounts", "topic", "urgency", "planned_at", "body", "status", "submitted_at",
         "unit_opinion", "unit_signed_by", "unit_signed_at", "due_at", "dept_opinion", "conditions",
         "approved_content", "approved_by", "approved_at", "return_reason", "refusal_reason", "decided_by",
         "decided_at", "published_url", "published_at", "violation"]
     column_formatters_detail = {"status": status_badge, "urgency": _urgency, "due_at": _due,
                                 "published_url": _link, "accounts": _accounts}
-    form_columns = ["unit", "accounts", "topic", "urgency", "headline", "planned_at", "content", "published_url",
+    form_columns = ["unit", "accounts", "topic", "urgency", "headline", "planned_at", "body", "published_url",
                     "published_at"]
     form_overrides = {"planned_at": LocalDateTimeField, "published_at": LocalDateTimeField}
     form_ajax_refs = {"accounts": ScopedAjaxLoader("accounts", Account, fields=["name"], order_by="name")}
     form_args = {
         "accounts": {"validators": [InputRequired()], "render_kw": SEARCH_ACCOUNT},
         "headline": {"validators": [InputRequired(), Length(max=200)]},
-        "content": {"validators": [Length(max=50000)], "render_kw": {"rows": 10},
+        "body": {"validators": [Length(max=50000)], "render_kw": {"rows": 10},
                     "description": _l("The text as it will be published; attach images and documents on the "
                                       "request's page after saving.")},
         "planned_at": {"validators": [Optional()], "description": _l("In Beijing time, e.g. 2026-12-01 09:30.")},
@@ -163,7 +158,7 @@ class PublicationView(WorkflowMixin, ScopedModelView):
             problems += publications.published_problems(accounts, form.published_url.data,
                                                         form.published_at.stored())
         else:
-            problems = publications.request_problems(getattr(unit, "id", None), accounts, form.content.data,
+            problems = publications.request_problems(getattr(unit, "id", None), accounts, form.body.data,
                                                      form.planned_at.stored())
             if "published_url" in form and (form.published_url.data or form.published_at.data):
                 problems.append(publications.Problem("published_url", gettext(

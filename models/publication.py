@@ -79,7 +79,7 @@ class Publication(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     #: 标题 — what the publication is called.
     headline: Mapped[str] = mapped_column(sa.String(200))
     #: 拟发布内容 — the text the unit means to publish.
-    content: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)
     #: 拟发布时间 (stored in UTC, shown in the configured zone).
     planned_at: Mapped[dt.datetime] = mapped_column(index=True)
     status: Mapped[PublicationStatus] = mapped_column(

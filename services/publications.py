@@ -63,13 +63,13 @@ def published_problems(accounts: list[Account], url: str | None, when: dt.dateti
     return found
 
 
-def request_problems(unit_id: int | None, accounts: list[Account], content: str | None,
+def request_problems(unit_id: int | None, accounts: list[Account], body: str | None,
                      planned: dt.datetime | None) -> list[Problem]:
     """What stops a request from being saved or sent: its accounts, its text, and a planned time (stored time) still
     ahead (a request is made before publishing) and not before its accounts existed."""
     found = account_problems(unit_id, accounts)
-    if not (content or "").strip():
-        found.append(Problem("content", gettext("Give the text to publish.")))
+    if not (body or "").strip():
+        found.append(Problem("body", gettext("Give the text to publish.")))
     if planned is None:
         found.append(Problem("planned_at", gettext("Give the planned publication time.")))
     elif planned < utcnow():
@@ -85,7 +85,7 @@ def request_problems(unit_id: int | None, accounts: list[Account], content: str 
 
 def publication_problems(publication: Publication) -> list[Problem]:
     """:func:`request_problems` of a saved request (checked again by each step that sends it on)."""
-    return request_problems(publication.unit_id, list(publication.accounts), publication.content,
+    return request_problems(publication.unit_id, list(publication.accounts), publication.body,
                             publication.planned_at)
 
 

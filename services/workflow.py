@@ -109,7 +109,7 @@ def approve(obj, actor, opinion: str | None = None, conditions: str | None = Non
     elif isinstance(obj, Publication):
         obj.conditions = (conditions or "").strip() or None
         edited = (edited_content or "").strip()
-        obj.approved_content = edited if edited and edited != obj.content.strip() else None
+        obj.approved_content = edited if edited and edited != obj.body.strip() else None
         obj.decided_at, obj.decided_by = obj.approved_at, actor
 
 

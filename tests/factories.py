@@ -119,7 +119,7 @@ def make_publication(account: Account, headline=None, status=PublicationStatus.d
                      topic=PublicationTopic.major_event, planned_in=dt.timedelta(days=2), **kwargs) -> Publication:
     """A 发布报批 of ``account``'s unit for that account, planned ``planned_in`` from now."""
     publication = Publication(unit_id=account.unit_id, accounts=[account], topic=topic, urgency=urgency,
-                              headline=headline or f"{account.name}发布报批", content="拟发布的文字",
+                              headline=headline or f"{account.name}发布报批", body="拟发布的文字",
                               planned_at=utcnow() + planned_in, status=status, **kwargs)
     if status == PublicationStatus.approved:
         publication.approved_at = utcnow()

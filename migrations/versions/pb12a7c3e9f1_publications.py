@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('topic', sa.Enum('major_event', 'emergency', 'social_hotspot', 'sensitive', name='publication_topic', native_enum=False, create_constraint=True, length=22), nullable=False),
     sa.Column('urgency', sa.Enum('normal', 'urgent', name='urgency', native_enum=False, create_constraint=True, length=14), nullable=False),
     sa.Column('headline', sa.String(length=200), nullable=False),
-    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.Column('planned_at', sa.DateTime(), nullable=False),
     sa.Column('status', sa.Enum('draft', 'unit_review', 'dept_review', 'approved', 'returned', 'refused', 'unrequested', name='publication_status', native_enum=False, create_constraint=True, length=19), nullable=False),
     sa.Column('due_at', sa.DateTime(), nullable=True),

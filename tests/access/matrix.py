@@ -127,7 +127,7 @@ def create_payload(view: str, w: dict) -> dict:
         "calendar": {"day": "2031-10-01", "kind": "holiday", "name": "新建测试假日"},
         # A unit's request (the publication fields are not on its form); the department's finding of a publication.
         "publications": {"unit": w["own_unit"], "accounts": w["own_account"], "topic": "major_event",
-                         "urgency": "normal", "headline": "新建测试报批", "content": "测试文字",
+                         "urgency": "normal", "headline": "新建测试报批", "body": "测试文字",
                          "planned_at": "2030-01-01 09:00", "published_url": "https://weibo.com/new-test",
                          "published_at": "2026-10-20 09:00"},
     }[view]
