@@ -12,13 +12,13 @@ import datetime as dt
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.form import DateTimeField
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional
 
 from models import Account, Publication, PublicationStatus, Urgency, Violation, db, policy
@@ -34,15 +34,16 @@ from .workflow import WorkflowMixin, apply_to_rows
 #: 第十二条, quoted on the form as the reason for it.
 ARTICLE_12 = ("各单位应自觉维护学校声誉，未经学校相关部门授权，不得擅自发布涉及学校重大事件、突发事件、社会热点及敏感问题的"
               "相关信息。")
-#: How a person types a time (in the configured zone); the picker writes the first.
-TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+#: How a time is written (in the configured zone): the browser's own date-and-time input sends the first.
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
-class LocalDateTimeField(DateTimeField):
-    """A time typed and shown in the configured zone, stored in UTC (services.text)."""
+class LocalDateTimeField(DateTimeLocalField):
+    """A time typed and shown in the configured zone, stored in UTC (services.text). The browser's own date-and-time
+    input (``datetime-local``, in the browser's language): Flask-Admin's bundled picker (daterangepicker 1.3)
+    overwrites a typed time with the present one when it closes."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"data-date-format": "YYYY-MM-DD HH:mm", "placeholder": "2026-12-01 09:30"})
         super().__init__(label, validators, format=TIME_FORMATS, **kwargs)
 
     def process_data(self, value):
@@ -112,7 +113,7 @@ class PublicationView(WorkflowMixin, ScopedModelView):
         "body": {"validators": [Length(max=50000)], "render_kw": {"rows": 10},
                     "description": _l("The text as it will be published; attach images and documents on the "
                                       "request's page after saving.")},
-        "planned_at": {"validators": [Optional()], "description": _l("In Beijing time, e.g. 2026-12-01 09:30.")},
+        "planned_at": {"validators": [Optional()], "description": _l("In Beijing time.")},
         "urgency": {"description": _l("Urgent requests are answered within hours and the department is notified "
                                       "at once.")},
         "published_url": {"validators": [Optional(), Length(max=500)],

@@ -33,9 +33,9 @@ def _file_request(page, server, account_id: int, headline: str, urgency: str) ->
     _choose(page, "urgency", urgency)
     page.fill("#headline", headline)
     planned = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")) + dt.timedelta(hours=6)
-    page.fill("#planned_at", planned.strftime("%Y-%m-%d %H:%M"))
+    page.fill("#planned_at", planned.strftime("%Y-%m-%dT%H:%M"))  # the browser's date-and-time input
     page.fill("#body", "学校关于突发事件的情况通报（拟发布稿）。")
-    page.click("form.admin-form [type=submit][name!=_add_another][name!=_continue_editing]")
+    page.click("input[type=submit][value='保存']")
     page.wait_for_url("**/admin/publications/details/**")
 
 
@@ -68,8 +68,10 @@ def test_urgent_request_authorised_and_published(page_as, server):
     # the first section's first card: the urgent requests come before the registrations to approve
     assert dept.locator("#section-1 .card-header").first.inner_text().startswith("待授权的发布报批")
     shot(dept, "publication-home-dept")
-    card.locator("a.badge-danger").click()  # "其中紧急 N 件": the list filtered to them
-    dept.click(f"a:text-is('{headline}')")
+    card.locator("a.badge-danger", has_text="紧急").click()  # "其中紧急 N 件": the list filtered to them
+    row = dept.locator("table.model-list tr", has_text=headline)
+    assert "剩余" in row.inner_text()  # the list's 答复时限 with the time left
+    row.locator("a.icon").first.click()  # the record's page
     dept.fill("#opinion", "同意发布。")
     dept.fill("#conditions", "发布时不得附现场图片。")
     dept.click("button[name=action][value=approve]")
