@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional
 
-from models import Account, Publication, PublicationStatus, Urgency, Violation, db, policy
+from models import Account, AttachmentKind, Publication, PublicationStatus, Urgency, Violation, db, policy
 from services import publications, violations
 from services.text import datetime_text, local_time, stored_time
 
@@ -248,6 +248,12 @@ class PublicationView(WorkflowMixin, ScopedModelView):
             if publication.unauthorised:
                 flash(gettext("It was published without the department's authorisation (Article 12)."), "warning")
         return redirect(self.get_url(".details_view", id=publication.id))
+
+    def attachment_panel(self, model) -> dict:
+        """The request's files: the material to publish first (images, documents), or other."""
+        panel = super().attachment_panel(model)
+        panel["kinds"] = [(kind.name, kind.label) for kind in (AttachmentKind.material, AttachmentKind.other)]
+        return panel
 
     def record_panel(self, model) -> dict:
         """What the request's page offers after publishing: the form to record the publication, the one-click

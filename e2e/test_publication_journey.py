@@ -39,8 +39,8 @@ def _file_request(page, server, account_id: int, headline: str, urgency: str) ->
     page.wait_for_url("**/admin/publications/details/**")
 
 
-def _record_publication(page) -> None:
-    published = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=30)
+def _record_publication(page, minutes_ago: int = 0) -> None:
+    published = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=minutes_ago)
     page.fill("#published_url", "https://weibo.com/7654321/e2e")
     page.fill("#published_at", published.strftime("%Y-%m-%dT%H:%M"))
     page.click("#record-publication button[type=submit]")
@@ -91,7 +91,7 @@ def test_unauthorised_publication_becomes_a_violation_in_one_click(page_as, serv
     editor = page_as("kj_editor")
     _file_request(editor, server, account_id, "未经授权的热点回应", "normal")
     request_url = editor.url.split("&")[0]
-    _record_publication(editor)  # published while the request was still a draft
+    _record_publication(editor, 30)  # published half an hour ago, while the request was still a draft
     assert editor.locator(".alert-warning").count() >= 1
 
     dept = page_as("dept")

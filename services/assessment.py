@@ -7,7 +7,8 @@ Score out of 100 (the weights and the target are 系统设置, services/settings
   no violation .............. 10 points, minus 10 per violation, never below a total of 0
 Deductions outside the four parts (they never change the rule that the parts add up to 100):
   per unauthorised publication  5 points off for each publication on a 第十二条 topic (重大事件、突发事件、社会热点
-                                及敏感问题) recorded in the year without the department's authorisation (发布报批), never
+                                及敏感问题) recorded in the year without the department's authorisation (发布报批: on a
+                                request not authorised, before the authorisation came, or with no request at all), never
                                 below a total of 0 (counted per publishing account; the unit's row sums them)
 The department then sets the grade and the commendation (表彰) by hand.
 """
@@ -17,7 +18,7 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from models import Account, AccountStatus, Assessment, MonthlyReport, Publication, PublicationStatus, Violation, db
+from models import Account, AccountStatus, Assessment, MonthlyReport, Publication, Violation, db
 from models.publication import publication_accounts
 from services import settings
 from services.reports import reporting_period
@@ -70,12 +71,15 @@ def compute(year: int, today: dt.date | None = None) -> int:
     violations = dict(violation_rows)
     # The year in the configured zone, as stored (naive UTC), like published_at.
     start_time, end_time = stored_time(dt.datetime(year, 1, 1)), stored_time(dt.datetime(year + 1, 1, 1))
-    unauthorised = dict(db.session.execute(
-        sa.select(publication_accounts.c.account_id, sa.func.count())
-        .join(Publication, Publication.id == publication_accounts.c.publication_id)
-        .where(Publication.published_at >= start_time, Publication.published_at < end_time,
-               Publication.status != PublicationStatus.approved, publication_accounts.c.account_id.in_(ids))
-        .group_by(publication_accounts.c.account_id)).all())
+    unauthorised: dict[int, int] = {}
+    for account_id, status, approved_at, published_at in db.session.execute(
+            sa.select(publication_accounts.c.account_id, Publication.status, Publication.approved_at,
+                      Publication.published_at)
+            .join(Publication, Publication.id == publication_accounts.c.publication_id)
+            .where(Publication.published_at >= start_time, Publication.published_at < end_time,
+                   publication_accounts.c.account_id.in_(ids))):
+        if Publication.is_unauthorised(status, approved_at, published_at):  # the rule of models/publication.py
+            unauthorised[account_id] = unauthorised.get(account_id, 0) + 1
     existing = {(row.unit_id, row.account_id): row
                 for row in db.session.query(Assessment).filter(Assessment.year == year)}
     per_account, per_unit, units = [], {}, {}

@@ -133,7 +133,7 @@ def record_publication(publication: Publication, actor, url: str | None, when: d
     publication.published_url, publication.published_at = url.strip(), when
     note = gettext("Publication recorded: %(url)s at %(time)s", url=publication.published_url,
                    time=datetime_text(when))
-    if publication.status != PublicationStatus.approved:
+    if publication.unauthorised:
         note += gettext(" (without authorisation)")
     audit.label(publication, AuditAction.update, note[:500], actor)
     return []

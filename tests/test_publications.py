@@ -175,6 +175,16 @@ def test_an_authorised_publication_is_no_violation(app, world, ctx):
     assert not publication.unauthorised and not policy.may_record_violation(_user("dept_admin"), publication)
 
 
+def test_published_before_the_authorisation_came_is_without_it(app, world, ctx):
+    publication = _own(world, status=PublicationStatus.approved)
+    publications.record_publication(publication, _user("unit_editor"), "https://weibo.com/1",
+                                    publication.approved_at - dt.timedelta(hours=2))
+    assert publication.unauthorised and policy.may_record_violation(_user("dept_admin"), publication)
+    # the time is typed to the minute: the minute of the authorisation itself is not "before" it
+    assert not Publication.is_unauthorised(PublicationStatus.approved, dt.datetime(2026, 12, 1, 7, 29, 40),
+                                           dt.datetime(2026, 12, 1, 7, 29))
+
+
 # --- the notice of an urgent request -------------------------------------------------------------------------
 def test_a_failing_notice_never_loses_the_submission(app, world, login_as, monkeypatch):
     with app.app_context():
@@ -229,6 +239,7 @@ def test_assessment_deducts_unauthorised_publications(app, world, ctx):
     publication = _own(world, status=PublicationStatus.refused)
     publication.published_url, publication.published_at = "https://weibo.com/1", dt.datetime(2026, 11, 2, 4)
     approved = _own(world, status=PublicationStatus.approved)
+    approved.approved_at = dt.datetime(2026, 11, 2, 4)  # authorised the day before it was published
     approved.published_url, approved.published_at = "https://weibo.com/2", dt.datetime(2026, 11, 3, 4)
     db.session.commit()
     assessment.compute(2026, today=dt.date(2026, 12, 1))
