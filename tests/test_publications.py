@@ -254,3 +254,61 @@ def test_the_deduction_leaves_the_sum_rule_alone(app, ctx):
     assert settings.weights()["per_unauthorised_publication"] == 5
     assert settings.problems({"weight_per_unauthorised_publication": 20}) == []
     assert [p.field for p in settings.problems({"weight_posts": 30})] == ["weights"]
+
+
+# --- the list and its exports ---------------------------------------------------------------------------------
+@pytest.fixture
+def requests_world(app, world):
+    with app.app_context():
+        own, other = db.session.get(Account, world["own_account"]), db.session.get(Account, world["other_account"])
+        urgent = make_publication(own, headline='=HYPERLINK("http://evil.example","点我")', urgency=Urgency.urgent,
+                                  status=PublicationStatus.dept_review, due_at=dt.datetime(2026, 12, 1, 4))
+        make_publication(own, headline="本单位一般报批")
+        make_publication(other, headline="外单位紧急报批", urgency=Urgency.urgent)
+        db.session.commit()
+        return {**world, "urgent": urgent.id}
+
+
+def _filter(app, column: str) -> str:
+    from .access.matrix import filter_index
+    return {"urgency": f"flt0_{filter_index(app, 'publications', Publication.urgency, 'EnumEqualFilter')}"}[column]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("role", ["unit_editor", "dept_admin", "auditor"])
+def test_exports_are_scoped_filtered_chinese_and_neutralised(app, requests_world, login_as, role, fmt):
+    import csv
+    import io
+
+    import openpyxl
+
+    response = login_as(role).get(f"/admin/publications/export/{fmt}/?{_filter(app, 'urgency')}=urgent",
+                                  buffered=True)
+    assert response.status_code == 200
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+        assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+        rows = [["" if c.value is None else str(c.value) for c in row] for row in sheet.iter_rows()]
+    assert {"标题", "报批单位", "信息类别", "紧急程度", "拟发布时间", "状态", "答复时限"} <= set(rows[0])
+    cells = [cell for row in rows[1:] for cell in row]
+    assert all(not cell.startswith(("=", "+", "@")) for cell in cells)
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert "本单位一般报批" not in cells  # the filter: urgent only
+    assert ("外单位紧急报批" in cells) == (role != "unit_editor")
+    assert "紧急" in cells and "待宣传部授权" in cells  # labels, not codes
+    assert "2026-12-01 12:00" in " ".join(cells)  # the deadline in the configured zone (UTC+8)
+
+
+def test_the_auditor_reads_and_writes_nothing(app, requests_world, login_as):
+    auditor = login_as("auditor")
+    row = requests_world["urgent"]
+    page = auditor.get(f"/admin/publications/details/?id={row}").get_data(as_text=True)
+    assert 'name="action"' not in page and "record-publication" not in page
+    assert auditor.get("/admin/publications/new/").status_code in (302, 403)
+    for step in ("approve", "refuse", "reject", "record_violation"):
+        auditor.post("/admin/publications/action/", {"action": step, "rowid": str(row), "opinion": "x",
+                                                     "url": "/admin/publications/"})
+    with app.app_context():
+        assert db.session.get(Publication, row).status == PublicationStatus.dept_review
