@@ -312,3 +312,32 @@ def test_the_auditor_reads_and_writes_nothing(app, requests_world, login_as):
                                                      "url": "/admin/publications/"})
     with app.app_context():
         assert db.session.get(Publication, row).status == PublicationStatus.dept_review
+
+
+# --- the request's files (services/attachments.py: type checked by content) ------------------------------------
+def test_material_is_attached_checked_by_content_and_scoped(app, world, login_as):
+    import io
+
+    from models import Attachment, AttachmentKind
+
+    from .factories import TINY_PDF
+
+    with app.app_context():
+        own = _own(world).id
+        other = make_publication(db.session.get(Account, world["other_account"])).id
+        db.session.commit()
+    editor = login_as("unit_editor")
+
+    def upload(row, data, name):
+        return editor.post(f"/attachments/publication/{row}", data={"kind": "material",
+                                                                   "file": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data")
+
+    assert upload(own, TINY_PDF, "通稿.pdf").status_code == 302
+    assert upload(own, b"MZ\x90\x00 not a pdf", "假装.pdf").status_code == 302  # refused with a message
+    assert upload(other, TINY_PDF, "外单位.pdf").status_code == 404
+    with app.app_context():
+        files = db.session.query(Attachment).filter(Attachment.publication_id.is_not(None)).all()
+        assert [(f.publication_id, f.kind, f.filename) for f in files] == [(own, AttachmentKind.material, "通稿.pdf")]
+    page = editor.get(f"/admin/publications/details/?id={own}").get_data(as_text=True)
+    assert "通稿.pdf" in page and "拟发布材料" in page
