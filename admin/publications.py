@@ -41,10 +41,7 @@ TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-
 class LocalDateTimeField(DateTimeLocalField):
     """A time typed and shown in the configured zone, stored in UTC (services.text). The browser's own date-and-time
     input (``datetime-local``, in the browser's language): Flask-Admin's bundled picker (daterangepicker 1.3)
-    overwrites a typed time with the present one when it closes."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=TIME_FORMATS, **kwargs)
+    overwrites a typed time with the present one when it closes. Its formats: ``form_args`` (TIME_FORMATS)."""
 
     def process_data(self, value):
         super().process_data(local_time(value).replace(tzinfo=None) if value else value)
@@ -113,12 +110,12 @@ class PublicationView(WorkflowMixin, ScopedModelView):
         "body": {"validators": [Length(max=50000)], "render_kw": {"rows": 10},
                     "description": _l("The text as it will be published; attach images and documents on the "
                                       "request's page after saving.")},
-        "planned_at": {"validators": [Optional()], "description": _l("In Beijing time.")},
+        "planned_at": {"validators": [Optional()], "format": TIME_FORMATS, "description": _l("In Beijing time.")},
         "urgency": {"description": _l("Urgent requests are answered within hours and the department is notified "
                                       "at once.")},
         "published_url": {"validators": [Optional(), Length(max=500)],
                           "description": _l("Only for a publication found without any request.")},
-        "published_at": {"validators": [Optional()]},
+        "published_at": {"validators": [Optional()], "format": TIME_FORMATS},
     }
     create_template = "admin/publication_create.html"
     details_template = "admin/publication_details.html"

@@ -56,12 +56,12 @@ def _first_id(server, model, unit_code=None, **filters):
 
 
 def _ids(server, unit_code=None):
-    from models import (Account, AccountStatus, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Unit,
-                        User, Violation, WorkCalendar, db)
+    from models import (Account, AccountStatus, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, Publication,
+                        Unit, User, Violation, WorkCalendar, db)
 
     ids = {name: _first_id(server, model, unit_code) for name, model in
            [("accounts", Account), ("managers", Manager), ("changes", ChangeRecord), ("reports", MonthlyReport),
-            ("violations", Violation)]}
+            ("violations", Violation), ("publications", Publication)]}
     ids["draft"] = _first_id(server, Account, unit_code, status=AccountStatus.draft)
     with server["app"].app_context():
         ids["assessments"] = db.session.query(Assessment.id).order_by(Assessment.id).limit(1).scalar()
@@ -94,6 +94,7 @@ LISTS = [
     ("reports-missing", "/admin/reports/missing/", "未报送"),
     ("reports-dormant", "/admin/reports/dormant/", "僵尸号"),
     ("violations", "/admin/violations/", "违规记录"),
+    ("publications", "/admin/publications/", "发布报批"),
     ("assessments", "/admin/assessments/", "年度考核"),
     ("audit", "/admin/audit/", "操作日志"),
 ]
@@ -106,7 +107,7 @@ DEPT_ONLY = [
     ("settings", "/admin/settings/", "系统设置"),  # the auditor reads it (read-only fields)
 ]
 RECORD_VIEWS = ["accounts", "managers", "changes", "reports", "violations", "assessments", "units", "users",
-                "calendar", "audit"]
+                "calendar", "audit", "publications"]
 
 
 class Screens:
