@@ -35,6 +35,7 @@ def _file_request(page, server, account_id: int, headline: str, urgency: str) ->
     planned = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")) + dt.timedelta(hours=6)
     page.fill("#planned_at", planned.strftime("%Y-%m-%dT%H:%M"))  # the browser's date-and-time input
     page.fill("#body", "学校关于突发事件的情况通报（拟发布稿）。")
+    shot(page, f"publication-form-{urgency}")
     page.click("input[type=submit][value='保存']")
     page.wait_for_url("**/admin/publications/details/**")
 
@@ -74,6 +75,7 @@ def test_urgent_request_authorised_and_published(page_as, server):
     row.locator("a.icon").first.click()  # the record's page
     dept.fill("#opinion", "同意发布。")
     dept.fill("#conditions", "发布时不得附现场图片。")
+    shot(dept, "publication-authorise")
     dept.click("button[name=action][value=approve]")
     dept.wait_for_selector(".alert-success")
     assert "已授权" in dept.inner_text(".record-state")

@@ -341,3 +341,43 @@ def test_material_is_attached_checked_by_content_and_scoped(app, world, login_as
         assert [(f.publication_id, f.kind, f.filename) for f in files] == [(own, AttachmentKind.material, "通稿.pdf")]
     page = editor.get(f"/admin/publications/details/?id={own}").get_data(as_text=True)
     assert "通稿.pdf" in page and "拟发布材料" in page
+
+
+def test_urgent_submission_posts_the_departments_group_notice(app, world, login_as, monkeypatch):
+    from services import notify
+
+    with app.app_context():
+        publication_id = _own(world, urgency=Urgency.urgent, headline="暴雨停课通知").id
+        db.session.commit()
+    posted = []
+    monkeypatch.setitem(app.config, "DEPT_WECOM_WEBHOOK", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+    monkeypatch.setattr(notify, "post", lambda url, payload, sign_secret=None, platform=notify.WECOM, **kw:
+                        posted.append(payload) or notify.Notice(platform, False, 3, "HTTP 503"))
+    login_as("unit_editor").post("/admin/publications/action/", data={
+        "action": "submit", "rowid": str(publication_id), "url": "/admin/publications/"})
+    assert len(posted) == 1 and "暴雨停课通知" in posted[0]["markdown"]["content"]
+    with app.app_context():
+        assert db.session.get(Publication, publication_id).status == PublicationStatus.unit_review
+        notes = [e.note for e in db.session.query(AuditLog).filter_by(object_type="Publication",
+                                                                      object_id=publication_id)]
+        assert any(note and note.startswith("notify wecom failed") for note in notes)
+
+
+def test_the_assessment_list_and_export_show_the_figure(app, world, login_as):
+    import csv
+    import io
+
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        account.status, account.approved_at = AccountStatus.approved, dt.datetime(2026, 9, 5)
+        publication = _own(world)
+        publication.published_url, publication.published_at = "https://weibo.com/1", dt.datetime(2026, 11, 2, 4)
+        db.session.commit()
+        assessment.compute(2026, today=dt.date(2026, 12, 1))
+        db.session.commit()
+    dept = login_as("dept_admin")
+    assert "未经授权发布" in dept.get("/admin/assessments/").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(dept.get("/admin/assessments/export/csv/", buffered=True)
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    column = rows[0].index("未经授权发布")
+    assert sorted(row[column] for row in rows[1:]) == ["1", "1"]  # the account and its unit
