@@ -250,6 +250,7 @@ class PublicationView(WorkflowMixin, ScopedModelView):
         """The request's files: the material to publish first (images, documents), or other."""
         panel = super().attachment_panel(model)
         panel["kinds"] = [(kind.name, kind.label) for kind in (AttachmentKind.material, AttachmentKind.other)]
+        panel["title"] = gettext("Attachments (the material to publish)")
         return panel
 
     def record_panel(self, model) -> dict:
