@@ -164,7 +164,9 @@ class _Home:
                 self.accounts_in("submit_accounts", _l("Registrations to submit"), ACCOUNT_TO_SUBMIT, due=True),
                 self.changes_in("submit_changes", _l("Change requests to submit"), RECORD_TO_SUBMIT, due=True),
                 self.reports_in("submit_reports", _l("Monthly reports to submit"), RECORD_TO_SUBMIT, due=True),
-                self.not_reported(), self.staff_changes(), self.dormant(), self.violations()]))
+                self.not_reported(), self.staff_changes(), self.dormant(), self.violations(),
+                self.publications_in("submit_publications", _l("Publication requests to submit (drafts, returned)"),
+                                     (PublicationStatus.draft, PublicationStatus.returned))]))
             self.own_accounts()
             return sections
         return []
