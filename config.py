@@ -119,7 +119,7 @@ class Config:
     DORMANT_NO_REPORT_MONTHS = int(os.environ.get("DORMANT_NO_REPORT_MONTHS", 2))
     #: 年度考核 weights (points out of 100, see services/assessment.py) and the yearly posts target.
     ASSESSMENT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
-                          "per_violation": 10}
+                          "per_violation": 10, "per_unauthorised_publication": 5}
     ASSESSMENT_POSTS_TARGET = int(os.environ.get("ASSESSMENT_POSTS_TARGET", 120))
     #: The HR system's roster endpoint (JSON; services/roster_pull.py, `flask staff sync --from-url`), an optional
     #: bearer token, the seconds allowed for the whole answer and its largest size.
@@ -129,5 +129,12 @@ class Config:
     STAFF_ROSTER_MAX_BYTES = int(os.environ.get("STAFF_ROSTER_MAX_BYTES", 16 * 1024 * 1024))
     #: Reminders list a registration or change this many working days before its deadline.
     REMINDER_LEAD_WORKING_DAYS = int(os.environ.get("REMINDER_LEAD_WORKING_DAYS", 2))
+    #: 发布报批 (第十二条; defaults, 系统设置): an urgent request is answered within hours, a normal one within working
+    #: days of reaching the department; the department's group robot gets the urgent ones at once (services/notify.py).
+    PUBLICATION_URGENT_HOURS = int(os.environ.get("PUBLICATION_URGENT_HOURS", 4))
+    PUBLICATION_WORKING_DAYS = int(os.environ.get("PUBLICATION_WORKING_DAYS", 3))
+    DEPT_WECOM_WEBHOOK = os.environ.get("DEPT_WECOM_WEBHOOK") or None
+    DEPT_DINGTALK_WEBHOOK = os.environ.get("DEPT_DINGTALK_WEBHOOK") or None
+    DEPT_DINGTALK_SECRET = os.environ.get("DEPT_DINGTALK_SECRET") or None
     # The five settings above are defaults only: the department changes them on the 系统设置 screen, and
     # every reader asks services/settings.py.

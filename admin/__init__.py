@@ -34,7 +34,8 @@ def _supplement_overrides_flask_admin() -> None:
 def init_admin(app: Flask, csp_nonce) -> Admin:
     """The admin screens; ``csp_nonce`` gives the request's Content-Security-Policy nonce (app.py)."""
     # Imported here: the views need the app's extensions initialised first.
-    from models import (Account, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport, Unit, User,
+    from models import (Account, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport, Publication,
+                        Unit, User,
                         Violation, WorkCalendar)
 
     from .accounts import AccountView
@@ -45,6 +46,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .changes import ChangeView
     from .incidents import IncidentView
     from .managers import ManagerView
+    from .publications import PublicationView
     from .reports import ReportView
     from .settings import SettingsView
     from .units import UnitView
@@ -76,6 +78,9 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     admin.add_view(ChangeView(ChangeRecord, _l("Change requests"), endpoint="changes", url="changes",
                               category=register))
     admin.add_view(ReportView(MonthlyReport, _l("Monthly reports"), endpoint="reports", url="reports"))
+    # 发布报批 (第十二条): on the menu bar beside the monthly reports, where units file and the department decides.
+    admin.add_view(PublicationView(Publication, _l("Publication requests"), endpoint="publications",
+                                   url="publications"))
     admin.add_view(IncidentView(Incident, _l("Incidents"), endpoint="incidents", url="incidents", category=oversight))
     admin.add_view(ViolationView(Violation, _l("Violations"), endpoint="violations", url="violations",
                                  category=oversight))

@@ -27,7 +27,7 @@ OBJECT_TYPES = {
     "ChangeRecord": _l("Change request"), "MonthlyReport": _l("Monthly report"), "Violation": _l("Violation"),
     "Assessment": _l("Annual assessment"), "Unit": _l("Unit"), "User": _l("User"),
     "WorkCalendar": _l("Work calendar"), "Attachment": _l("Attachment"), "Setting": _l("System settings"),
-    "ReminderLog": _l("Reminder e-mail"), "Incident": _l("Incident"),
+    "ReminderLog": _l("Reminder e-mail"), "Incident": _l("Incident"), "Publication": _l("Publication request"),
 }
 
 

@@ -21,9 +21,9 @@ from flask_babel import lazy_gettext as _l
 
 from models import UNIT_ROLES
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Incident, IncidentKind,
-                    IncidentStatus, Manager, Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, Unit,
-                    Violation, policy)
-from services import reports, staff, workdays
+                    IncidentStatus, Manager, Measure, MonthlyReport, Platform, Publication, PublicationStatus,
+                    ReviewStatus, Role, TeamMember, Unit, Urgency, Violation, policy)
+from services import publications, reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, datetime_text, month_text, text
 
@@ -142,6 +142,8 @@ class _Home:
     def sections(self) -> list[Section]:
         if self.role == Role.dept_admin:
             return [Section(gettext("Waiting for you"), [
+                self.publications_in("pending_publications", _l("Publication requests to authorise (Article 12)"),
+                                     (PublicationStatus.dept_review,), department=True),
                 self.accounts_in("pending_accounts", _l("Registrations to approve"), (AccountStatus.dept_review,)),
                 self.changes_in("pending_changes", _l("Change requests to approve"), (ReviewStatus.dept_review,)),
                 self.reports_in("pending_reports", _l("Monthly reports to approve"), (ReviewStatus.dept_review,)),
@@ -155,12 +157,16 @@ class _Home:
                 sections.append(Section(gettext("Waiting for your review"), [
                     self.accounts_in("review_accounts", _l("Registrations to review"), (AccountStatus.unit_review,)),
                     self.changes_in("review_changes", _l("Change requests to review"), (ReviewStatus.unit_review,)),
-                    self.reports_in("review_reports", _l("Monthly reports to review"), (ReviewStatus.unit_review,))]))
+                    self.reports_in("review_reports", _l("Monthly reports to review"), (ReviewStatus.unit_review,)),
+                    self.publications_in("review_publications", _l("Publication requests to review"),
+                                         (PublicationStatus.unit_review,))]))
             sections.append(Section(gettext("What your unit must do"), [
                 self.accounts_in("submit_accounts", _l("Registrations to submit"), ACCOUNT_TO_SUBMIT, due=True),
                 self.changes_in("submit_changes", _l("Change requests to submit"), RECORD_TO_SUBMIT, due=True),
                 self.reports_in("submit_reports", _l("Monthly reports to submit"), RECORD_TO_SUBMIT, due=True),
-                self.not_reported(), self.staff_changes(), self.dormant(), self.violations(), self.incidents()]))
+                self.not_reported(), self.staff_changes(), self.dormant(), self.violations(), self.incidents(),
+                self.publications_in("submit_publications", _l("Publication requests to submit (drafts, returned)"),
+                                     (PublicationStatus.draft, PublicationStatus.returned))]))
             self.own_accounts()
             return sections
         return []
@@ -186,6 +192,33 @@ class _Home:
         self._add(key, self._accounts_select(key, Account.status.in_(states), order),
                   lambda r: self._account_row(r, due))
         return Card(key, str(title), count, url, part=part)
+
+    def publications_in(self, key, title, states, department=False) -> Card:
+        """发布报批 in ``states``; the department's card lists the urgent ones first, each with its time left (or how
+        long overdue), and links the urgent part to the list filtered to them (第十二条)."""
+        count = sum(self.figures.publications.get(state.name, (0, 0, 0))[0] for state in states)
+        urgent = sum(self.figures.publications.get(state.name, (0, 0, 0))[1] for state in states)
+        status = self._status_filter(states)
+        part = None
+        if department and urgent:
+            part = (gettext("%(count)s urgent", count=urgent), urgent,
+                    list_url("publications", status, ("urgency", f.EnumEqualFilter, Urgency.urgent.name)))
+        order = (sa.case((Publication.urgency == Urgency.urgent, 0), else_=1), Publication.due_at, Publication.id)
+        self._add(key, policy.scope(self.user, Publication, sa.select(*_row(
+            key, order, Publication.id, Publication.headline, Unit.name, code=Publication.urgency,
+            extra=Publication.due_at)).join(Unit, Publication.unit_id == Unit.id)
+            .where(Publication.status.in_(states)).order_by(*order).limit(PREVIEW)),
+            lambda r: self._publication_row(r, department))
+        return Card(key, str(title), count, list_url("publications", status), part=part, danger=bool(urgent))
+
+    def _publication_row(self, row, department: bool) -> dict:
+        note, late = "", False
+        if department and row.extra:
+            due = dt.datetime.fromisoformat(str(row.extra))
+            note, late = publications.time_left(due)
+        urgent = text(Urgency[row.code]) if row.code == Urgency.urgent.name else ""
+        return {"url": url_for("publications.details_view", id=row.id), "name": row.name,
+                "note": _join(self._unit(row.unit), urgent, note), "late": late}
 
     def overdue_accounts(self) -> Card:
         key = "overdue_accounts"

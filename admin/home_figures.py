@@ -8,13 +8,15 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from models import (Account, AccountStatus, ChangeRecord, Incident, IncidentStatus, MonthlyReport, Platform, ReviewStatus,
-                    Unit, UnitKind, Violation, db, policy)
+from models import (Account, AccountStatus, ChangeRecord, Incident, IncidentStatus, MonthlyReport, Platform,
+                    Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation, db, policy, utcnow)
 from services import charts, reports, staff
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
 RECORD_TO_SUBMIT = (ReviewStatus.draft, ReviewStatus.returned)
 RECORD_OPEN = (ReviewStatus.draft, ReviewStatus.unit_review, ReviewStatus.dept_review, ReviewStatus.returned)
+PUBLICATION_OPEN = (PublicationStatus.draft, PublicationStatus.returned, PublicationStatus.unit_review,
+                    PublicationStatus.dept_review)
 
 
 def account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
@@ -35,8 +37,8 @@ def account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
 
 def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool) -> list[tuple]:
     """(part, key, a, b, c) rows of one UNION ALL: change requests by status (count, overdue), open monthly
-    reports by status (count, 涉密), open violations (units), and per month of the charts (posts, reports,
-    on time)."""
+    reports by status (count, 涉密), open violations (units), per month of the charts (posts, reports,
+    on time), and open 发布报批 by status (count, urgent, past the department's deadline)."""
     def as_text(column):
         return sa.cast(column, sa.String)
 
@@ -56,6 +58,10 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
             count(), count().filter(MonthlyReport.is_late.is_(False)))
             .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
             .group_by(MonthlyReport.period)),
+        policy.scope(user, Publication, sa.select(
+            sa.literal("publication"), as_text(Publication.status), count(),
+            count().filter(Publication.urgency == Urgency.urgent), count().filter(Publication.due_at < utcnow()))
+            .where(Publication.status.in_(PUBLICATION_OPEN)).group_by(Publication.status)),
     ]
     parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents still being handled
         sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status == IncidentStatus.open)))
@@ -112,6 +118,8 @@ class Figures:
         self.reports: dict[str, int] = {}
         self.overdue_changes = self.red_flags = self.open_violations = self.open_incidents = 0
         self.months: dict[str, tuple] = {}
+        #: 发布报批 by status: (count, urgent, past the department's deadline).
+        self.publications: dict[str, tuple] = {}
         for part, key, a, b, c in record_rows:
             if part == "change":
                 self.changes[key] = a
@@ -125,6 +133,8 @@ class Figures:
                 self.open_violations = a
             elif part == "incident":
                 self.open_incidents = a
+            elif part == "publication":
+                self.publications[key] = (a, b, c)
 
     def approved_by_platform(self):
         counts: dict = {}

@@ -3,6 +3,14 @@ from flask_babel import lazy_gettext as _l
 
 LABELS = {
     "id": _l("No."),
+    # 发布报批 (第十二条): the fields as the request's page and the audit log name them
+    "headline": _l("Headline"), "topic": _l("Topic"), "urgency": _l("Urgency"), "accounts": _l("Publishing accounts"),
+    "planned_at": _l("Planned publication time"), "body": _l("Text to publish"), "due_at": _l("Answer due"),
+    "conditions": _l("Conditions of the authorisation"), "approved_content": _l("Text as authorised"),
+    "decided_at": _l("Decided at"), "decided_by": _l("Decided by"), "decided_by_id": _l("Decided by"),
+    "refusal_reason": _l("Reasons for refusal"), "published_url": _l("Publication link"),
+    "published_at": _l("Published at"), "violation": _l("Violation record"), "violation_id": _l("Violation record"),
+    "unauthorised_publications": _l("Publications without authorisation"),
     "code": _l("Unit code"),
     "kind": _l("Kind"),
     # 附件 (the audit log names the fields of an attached file)

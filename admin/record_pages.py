@@ -16,9 +16,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, Incident, IncidentStatus, MonthlyReport,
-                    ReviewStatus, Violation, db, policy)
-from services import incidents, reports, workflow
-from services.text import date_text, month_text
+                    Publication, PublicationStatus, ReviewStatus, Violation, db, policy)
+from services import incidents, publications, reports, workflow
+from services.text import date_text, datetime_text, month_text
 from services.workdays import provisional_note
 
 from .formatters import schedule_known, status_badge
@@ -93,13 +93,13 @@ class RecordPageMixin:
         user = current_user._get_current_object()
         today = dt.date.today()
         build = {Account: account_header, ChangeRecord: change_header, MonthlyReport: report_header,
-                 Violation: violation_header, Incident: incident_header}[type(model)]
+                 Violation: violation_header, Incident: incident_header, Publication: publication_header}[type(model)]
         header = build(self, user, model, today)
         unit = getattr(model, "unit", None)
         header.context = [str(unit.name)] if unit is not None else []
         if isinstance(model, Account):
             header.context.append(model.platform_label)
-        header.steps = [(name, str(workflow.STEP_LABELS[name])) for name in policy.steps_for(user, model)]
+        header.steps = [(name, workflow.step_label(name, model)) for name in policy.steps_for(user, model)]
         if self.row_can_edit(model):
             header.actions.insert(0, Link(edit_label(user, model), self.get_url(".edit_view", id=model.id, url=return_url),
                                           "outline-secondary"))
@@ -257,6 +257,26 @@ def incident_of(violation: Violation) -> Incident | None:
     return memo[violation.id]
 
 
+def publication_header(view, user, publication: Publication, today: dt.date) -> RecordHeader:
+    """发布报批 (第十二条): the state, urgency, the department's deadline with the time left, the publication."""
+    state = status_badge(None, None, publication, "status")
+    if publication.is_urgent:
+        state = Markup("{} {}").format(state, state_badge("danger", str(publication.urgency.label)))
+    header = RecordHeader(state)
+    if publication.due_at is not None and publication.status == PublicationStatus.dept_review:
+        left, overdue = publications.time_left(publication.due_at)
+        header.deadlines.append(Deadline(gettext("Answer due %(time)s (%(left)s)", time=datetime_text(
+            publication.due_at), left=left), overdue=overdue))
+    if publication.published_at is not None:
+        header.deadlines.append(Deadline(gettext("Published at %(time)s", time=datetime_text(publication.published_at)),
+                                         done=True, url=publication.published_url))
+    if publication.violation_id and policy.owns(user, publication):
+        header.reading.append(Link(gettext("Open the violation record"),
+                                   url_for("violations.details_view", id=publication.violation_id),
+                                   "outline-danger"))
+    return header
+
+
 def violation_header(view, user, violation: Violation, today: dt.date) -> RecordHeader:
     due = violation.rectification_due
     if violation.resolved_on:
@@ -266,6 +286,10 @@ def violation_header(view, user, violation: Violation, today: dt.date) -> Record
     else:
         state = state_badge("warning", gettext("Awaiting rectification"))
     header = RecordHeader(state)
+    publication = db.session.query(Publication.id).filter(Publication.violation_id == violation.id).scalar()
+    if publication is not None:  # made of a publication without authorisation (第十二条): the request's page
+        header.reading.append(Link(gettext("Open the publication request"),
+                                   url_for("publications.details_view", id=publication), "outline-secondary"))
     if due and not violation.resolved_on:
         header.deadlines.append(Deadline(gettext("Rectification due"), due, overdue=today > due))
     elif violation.resolved_on:

@@ -78,16 +78,16 @@ class WorkflowMixin(AttachmentsMixin, RecordPageMixin):
     def action_reject(self, ids):
         return self._run_step("reject", ids)
 
-    def _run_step(self, name: str, ids):
+    def _run_step(self, name: str, ids, **details):
         """A workflow step on the selected rows (services.workflow.take_step: policy.may_take for every row;
-        a foreign id is not even loaded)."""
+        a foreign id is not even loaded). ``details``: the step's further fields (services.workflow.approve)."""
         actor = current_user._get_current_object()
         opinion = (request.form.get("opinion") or "").strip()
         if name == "reject" and not opinion and len(ids) > 1:
             opinion = str(workflow.BULK_RETURN_REASON)  # a standard reason when done in bulk
-        label = str(workflow.STEP_LABELS[name])
         rows, problems = selected_rows(self, ids, request.form.get("row_version"))
-        refused = workflow.take_step(name, rows, actor, opinion, transitions=self.transitions)
+        label = workflow.step_label(name, rows[0] if rows else None)
+        refused = workflow.take_step(name, rows, actor, opinion, transitions=self.transitions, **details)
         report_rows(len(rows) - len(refused), problems + [problem.message for problem in refused],
                     lambda done: ngettext("%(num)s record: %(step)s done.", "%(num)s records: %(step)s done.",
                                           done, step=label))

@@ -57,11 +57,12 @@ def _first_id(server, model, unit_code=None, **filters):
 
 def _ids(server, unit_code=None):
     from models import (Account, AccountStatus, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport,
+                        Publication,
                         Unit, User, Violation, WorkCalendar, db)
 
     ids = {name: _first_id(server, model, unit_code) for name, model in
            [("accounts", Account), ("managers", Manager), ("changes", ChangeRecord), ("reports", MonthlyReport),
-            ("violations", Violation), ("incidents", Incident)]}
+            ("violations", Violation), ("incidents", Incident), ("publications", Publication)]}
     ids["draft"] = _first_id(server, Account, unit_code, status=AccountStatus.draft)
     with server["app"].app_context():
         ids["assessments"] = db.session.query(Assessment.id).order_by(Assessment.id).limit(1).scalar()
@@ -96,6 +97,7 @@ LISTS = [
     ("violations", "/admin/violations/", "违规记录"),
     ("violations-accountability", "/admin/violations/accountability/", "年度问责清单"),
     ("incidents", "/admin/incidents/", "不良信息与舆情事件"),
+    ("publications", "/admin/publications/", "发布报批"),
     ("assessments", "/admin/assessments/", "年度考核"),
     ("audit", "/admin/audit/", "操作日志"),
 ]
@@ -108,7 +110,7 @@ DEPT_ONLY = [
     ("settings", "/admin/settings/", "系统设置"),  # the auditor reads it (read-only fields)
 ]
 RECORD_VIEWS = ["accounts", "managers", "changes", "reports", "violations", "incidents", "assessments", "units",
-                "users", "calendar", "audit"]
+                "users", "calendar", "audit", "publications"]
 
 
 class Screens:

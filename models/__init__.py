@@ -9,6 +9,7 @@ from .report import MonthlyReport  # noqa: F401
 from .violation import AccountabilityOutcome, Measure, Violation, ViolationKind  # noqa: F401
 from .incident import Incident, IncidentKind, IncidentStatus  # noqa: F401
 from .assessment import Assessment, Grade  # noqa: F401
+from .publication import Publication, PublicationStatus, PublicationTopic, Urgency  # noqa: F401
 from .audit import AuditAction, AuditLog  # noqa: F401
 from .calendar import DayKind, WorkCalendar  # noqa: F401
 from .attachment import Attachment, AttachmentKind  # noqa: F401

@@ -39,6 +39,7 @@ class Assessment(VersionedMixin, TimestampMixin, db.Model):
         sa.CheckConstraint("reports_expected >= 0 AND reports_on_time >= 0", name="report_counts_nonneg"),
         sa.CheckConstraint("reports_on_time <= reports_expected", name="on_time_le_expected"),
         sa.CheckConstraint("posts >= 0 AND violations >= 0", name="counts_nonneg"),
+        sa.CheckConstraint("unauthorised_publications >= 0", name="unauthorised_publications_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +53,8 @@ class Assessment(VersionedMixin, TimestampMixin, db.Model):
     reports_on_time: Mapped[int] = mapped_column(default=0)
     posts: Mapped[int] = mapped_column(default=0)
     violations: Mapped[int] = mapped_column(default=0)
+    #: Publications on a 第十二条 topic recorded in the year without an authorisation (发布报批).
+    unauthorised_publications: Mapped[int] = mapped_column(default=0, server_default="0")
     score: Mapped[float | None] = mapped_column(sa.Numeric(6, 2))
     rank: Mapped[int | None]
     grade: Mapped[Grade | None] = mapped_column(enum_column(Grade, "grade"))

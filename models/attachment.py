@@ -9,6 +9,7 @@ from .account import Account
 from .base import LabeledEnum, TimestampMixin, db, enum_column
 from .change import ChangeRecord
 from .incident import Incident
+from .publication import Publication
 from .report import MonthlyReport
 from .unit import Unit
 from .user import User
@@ -17,6 +18,8 @@ from .violation import Violation
 
 class AttachmentKind(LabeledEnum):
     signed_form = "signed_form", _l("Signed and sealed form")
+    #: A file to publish with a 发布报批 request (第十二条).
+    material = "material", _l("Material to publish")
     evidence = "evidence", _l("Rectification evidence")
     #: The account's QR code, shown on the public matrix page.
     qr_code = "qr_code", _l("QR code (shown on the public matrix)")
@@ -34,7 +37,8 @@ class Attachment(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "(CASE WHEN account_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN change_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN report_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN incident_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN violation_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + (CASE WHEN violation_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN publication_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="exactly_one_owner",
         ),
         sa.CheckConstraint("size > 0", name="size_positive"),
@@ -54,6 +58,9 @@ class Attachment(TimestampMixin, db.Model):
     incident: Mapped[Incident | None] = relationship()
     violation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("violations.id"), index=True)
     violation: Mapped[Violation | None] = relationship()
+    #: 发布报批: the text's attachments (images, the document to publish).
+    publication_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publications.id"), index=True)
+    publication: Mapped[Publication | None] = relationship()
     kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind, "attachment_kind"))
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(50))

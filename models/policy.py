@@ -20,6 +20,8 @@ from models import (
     IncidentStatus,
     Manager,
     MonthlyReport,
+    Publication,
+    PublicationStatus,
     ReviewStatus,
     Role,
     Setting,
@@ -51,6 +53,7 @@ READERS = {
     Incident: ALL_ROLES,
     Assessment: ALL_ROLES,
     Attachment: ALL_ROLES,
+    Publication: ALL_ROLES,
     Setting: frozenset({Role.dept_admin, Role.auditor}),  # 系统设置: the auditor reads them
 }
 WRITERS = {
@@ -67,6 +70,7 @@ WRITERS = {
     Incident: UNIT_ROLES | DEPT,  # 第十四条: the unit records and handles; the department escalates
     Assessment: DEPT,
     Attachment: UNIT_ROLES | DEPT,
+    Publication: UNIT_ROLES | DEPT,
     Setting: DEPT,
 }
 #: Who may create records, where it differs from who may write them.
@@ -78,12 +82,17 @@ UNIT_EDITABLE = {
     ChangeRecord: {ReviewStatus.draft, ReviewStatus.returned},
     MonthlyReport: {ReviewStatus.draft, ReviewStatus.returned},
     Incident: {IncidentStatus.open},
+    Publication: {PublicationStatus.draft, PublicationStatus.returned},
 }
+#: States in which anyone edits a 发布报批: with the unit, or the department's own finding (a request on its way
+#: or decided keeps the text that was reviewed; the department edits the text when it authorises).
+PUBLICATION_EDITABLE = {PublicationStatus.draft, PublicationStatus.returned, PublicationStatus.unrequested}
 #: Records that may be deleted at all, and in which states: nothing the rules need later goes.
 DELETABLE = {
     Account: {AccountStatus.draft},
     ChangeRecord: {ReviewStatus.draft},
     MonthlyReport: {ReviewStatus.draft},
+    Publication: {PublicationStatus.draft},
     Manager: None,  # any state; the database refuses if the person is still on a team
     Attachment: None,
     WorkCalendar: None,
@@ -197,12 +206,14 @@ def can_edit(user, obj) -> bool:
         return obj.status in UNIT_EDITABLE[type(obj)]
     if isinstance(obj, Attachment) and _role(user) in UNIT_ROLES:
         # A unit removes a scan only while its record is still with the unit.
-        owner = obj.account or obj.change or obj.report or obj.incident or obj.violation
+        owner = obj.account or obj.change or obj.report or obj.incident or obj.violation or obj.publication
         return owner is not None and type(owner) in UNIT_EDITABLE and owner.status in UNIT_EDITABLE[type(owner)]
     if isinstance(obj, Account) and obj.status == AccountStatus.closed:
         return False  # a closed account keeps its history as it was
     if isinstance(obj, Incident) and obj.status == IncidentStatus.escalated:
         return False  # escalated: the violation record carries it on; the incident stays as it was
+    if isinstance(obj, Publication):
+        return obj.status in PUBLICATION_EDITABLE
     return True
 
 
@@ -233,6 +244,9 @@ def can_delete(user, obj) -> bool:
 DEPARTMENT_FIELDS = {
     Account: {"unit", "in_matrix"},  # publishing in the matrix is the department's decision (第五条)
     MonthlyReport: {"unit", "classified_handling"},  # the handling of a 涉密 report is recorded by the department (第十一条)
+    # A unit records its publication on the request's page (services/publications.record_publication), never by
+    # editing the request; the department records on its form a publication it found without any request.
+    Publication: {"unit", "published_url", "published_at"},
     Violation: None,
 }
 #: What a unit user may write on a record otherwise the department's: the rectification of a violation (整改).
@@ -313,3 +327,16 @@ def may_take(user, step: str, record) -> bool:
 def steps_for(user, record) -> list[str]:
     """The steps ``user`` may take on ``record`` now, in the order of the state machine."""
     return [step for step in STEPS.get(type(record), {}) if may_take(user, step, record)]
+
+
+# --- 发布报批 (第十二条) ------------------------------------------------------------------------------------
+def may_record_publication(user, publication) -> bool:
+    """The unit (or the department) records the link and time of a publication, once, on a request of its scope
+    (a finding of the department carries them from the start)."""
+    return (_role(user) in WRITERS[Publication] and owns(user, publication) and publication.published_at is None
+            and publication.status != PublicationStatus.unrequested)
+
+
+def may_record_violation(user, publication) -> bool:
+    """A publication without an authorisation becomes a violation record (第十三条): the department's, once."""
+    return _role(user) in DEPT and publication.unauthorised and publication.violation_id is None

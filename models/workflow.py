@@ -1,4 +1,4 @@
-"""The state machines of the reviewed records (第六~八条, 第十三条, 第十五条): which step leads from which
+"""The state machines of the reviewed records (第六~八条, 第十二条, 第十三条, 第十五条): which step leads from which
 states to which, and which roles take it. services/workflow.py carries the steps out; models/policy.py
 answers whether a user may take one on a record."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ from .account import Account, AccountStatus
 from .audit import AuditAction
 from .change import ChangeRecord, ReviewStatus
 from .incident import Incident, IncidentStatus
+from .publication import Publication, PublicationStatus
 from .report import MonthlyReport
 from .user import UNIT_ROLES, Role
 
@@ -50,5 +51,11 @@ STEPS: dict[type, dict[str, Step]] = {
                        AuditAction.update),
         "escalate": Step(frozenset({IncidentStatus.open, IncidentStatus.handled}), IncidentStatus.escalated,
                          frozenset({Role.dept_admin}), AuditAction.update),
+    },
+    # 发布报批 (第十二条): the department authorises, returns, or refuses (不予授权, final).
+    Publication: {
+        **_review_steps(PublicationStatus, PublicationStatus.approved),
+        "refuse": Step(frozenset({PublicationStatus.dept_review}), PublicationStatus.refused,
+                       frozenset({Role.dept_admin}), AuditAction.reject),
     },
 }

@@ -18,8 +18,8 @@ from flask import current_app
 
 from models import (Account, AccountStatus, Attachment, AttachmentKind, ChangeKind, ChangeRecord, EmploymentStatus,
                     Incident, IncidentKind, IncidentStatus, Maintenance, Manager, Measure, MonthlyReport, Platform,
-                    ReviewStatus, Role, TeamMember, TeamRole, Unit, UnitKind, User, Violation, ViolationKind, db,
-                    utcnow)
+                    Publication, PublicationStatus, PublicationTopic, ReviewStatus, Role, TeamMember, TeamRole, Unit,
+                    UnitKind, Urgency, User, Violation, ViolationKind, db, utcnow)
 from services import settings
 from services.accounts import change_due, registration_due
 from services.reports import add_months, report_window_end, reporting_period
@@ -304,6 +304,20 @@ def load_demo(today: dt.date | None = None, now: dt.datetime | None = None) -> l
             db.session.add(Incident(account=account, unit=account.unit, kind=kind, found_at=found, found_by="值班员",
                                     description=text, action_taken=action, handled_at=handled,
                                     status=IncidentStatus.handled if handled else IncidentStatus.open))
+    # 发布报批 (第十二条): a request the department authorised with a condition, published a week ago.
+    youth = accounts["云财青年"]
+    headline = "校运会期间交通管制安排"
+    if not db.session.query(Publication).filter_by(headline=headline).first():
+        asked = past(_at(today - dt.timedelta(days=8), 9))
+        db.session.add(Publication(
+            unit=youth.unit, accounts=[youth], topic=PublicationTopic.major_event, urgency=Urgency.normal,
+            headline=headline, body="校运会期间，体育场周边道路实行交通管制，请师生提前规划出行。",
+            planned_at=past(_at(today - dt.timedelta(days=7), 10)), status=PublicationStatus.approved,
+            submitted_at=asked, unit_opinion="同意发布，报请宣传部授权。", unit_signed_at=asked + dt.timedelta(hours=1),
+            due_at=asked + dt.timedelta(days=3), dept_opinion="同意发布。", conditions="以学校通知原文为准，不得增删。",
+            approved_by=dept, approved_at=asked + dt.timedelta(hours=5), decided_by=dept,
+            decided_at=asked + dt.timedelta(hours=5), published_url="https://mp.weixin.qq.com/s/ynufe-demo-traffic",
+            published_at=past(_at(today - dt.timedelta(days=7), 10, 5))))
     db.session.flush()
     return logins
 

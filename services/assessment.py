@@ -5,6 +5,11 @@ Score out of 100 (the weights and the target are 系统设置, services/settings
   on-time monthly reports ... 50 points × (reports on time / reports expected)
   posts ..................... 20 points × min(posts / posts target (120), 1)
   no violation .............. 10 points, minus 10 per violation, never below a total of 0
+Deductions outside the four parts (they never change the rule that the parts add up to 100):
+  per unauthorised publication  5 points off for each publication on a 第十二条 topic (重大事件、突发事件、社会热点
+                                及敏感问题) recorded in the year without the department's authorisation (发布报批: on a
+                                request not authorised, before the authorisation came, or with no request at all), never
+                                below a total of 0 (counted per publishing account; the unit's row sums them)
 The department then sets the grade and the commendation (表彰) by hand.
 """
 from __future__ import annotations
@@ -13,9 +18,11 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from models import Account, AccountStatus, Assessment, MonthlyReport, Violation, db
+from models import Account, AccountStatus, Assessment, MonthlyReport, Publication, Violation, db
+from models.publication import publication_accounts
 from services import settings
 from services.reports import reporting_period
+from services.text import stored_time
 
 
 
@@ -35,6 +42,7 @@ def score(figures: dict, weights: dict, posts_target: int) -> Decimal:
         total += weights["reports_on_time"] * figures["reports_on_time"] / figures["reports_expected"]
     total += weights["posts"] * min(figures["posts"] / posts_target, 1.0) if posts_target else 0
     total += weights["no_violation"] - weights["per_violation"] * figures["violations"]
+    total -= weights.get("per_unauthorised_publication", 0) * figures.get("unauthorised_publications", 0)
     return Decimal(str(round(max(total, 0.0), 2)))
 
 
@@ -61,6 +69,17 @@ def compute(year: int, today: dt.date | None = None) -> int:
             Violation.occurred_on.between(start, end), Violation.account_id.in_(ids))
         .group_by(Violation.account_id)).all()
     violations = dict(violation_rows)
+    # The year in the configured zone, as stored (naive UTC), like published_at.
+    start_time, end_time = stored_time(dt.datetime(year, 1, 1)), stored_time(dt.datetime(year + 1, 1, 1))
+    unauthorised: dict[int, int] = {}
+    for account_id, status, approved_at, published_at in db.session.execute(
+            sa.select(publication_accounts.c.account_id, Publication.status, Publication.approved_at,
+                      Publication.published_at)
+            .join(Publication, Publication.id == publication_accounts.c.publication_id)
+            .where(Publication.published_at >= start_time, Publication.published_at < end_time,
+                   publication_accounts.c.account_id.in_(ids))):
+        if Publication.is_unauthorised(status, approved_at, published_at):  # the rule of models/publication.py
+            unauthorised[account_id] = unauthorised.get(account_id, 0) + 1
     existing = {(row.unit_id, row.account_id): row
                 for row in db.session.query(Assessment).filter(Assessment.year == year)}
     per_account, per_unit, units = [], {}, {}
@@ -69,7 +88,8 @@ def compute(year: int, today: dt.date | None = None) -> int:
         expected = _expected_months(account, year, today)
         figures = {"registered_on_time": not account.is_late, "reports_expected": expected,
                    "reports_on_time": min(on_time, expected), "posts": int(posts),
-                   "violations": violations.get(account.id, 0)}
+                   "violations": violations.get(account.id, 0),
+                   "unauthorised_publications": unauthorised.get(account.id, 0)}
         # Through the relationships, so that the new row names its account and unit (in the audit log too).
         row = existing.pop((account.unit_id, account.id), None) or Assessment(
             year=year, unit=account.unit, account=account)
@@ -89,6 +109,7 @@ def compute(year: int, today: dt.date | None = None) -> int:
         row.reports_on_time = sum(r.reports_on_time for r in rows)
         row.posts = sum(r.posts for r in rows)
         row.violations = sum(r.violations for r in rows)
+        row.unauthorised_publications = sum(r.unauthorised_publications for r in rows)
         row.score = Decimal(str(round(sum(float(r.score) for r in rows) / len(rows), 2)))
         db.session.add(row)
         unit_rows.append(row)

@@ -7,16 +7,20 @@ import filetype
 from flask import current_app
 from flask_babel import gettext
 
-from models import Account, Attachment, AttachmentKind, ChangeRecord, Incident, MonthlyReport, Violation, db, policy
+from models import (Account, Attachment, AttachmentKind, ChangeRecord, Incident, MonthlyReport, Publication, Violation,
+                    db, policy)
 
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 OWNERS = {"account": Account, "change": ChangeRecord, "report": MonthlyReport, "incident": Incident,
-          "violation": Violation}
+          "violation": Violation, "publication": Publication}
 #: The kinds of file each record takes (the first is the default): an incident's screenshots (第十四条), a
-#: violation's 问责 decision document (第十七条); the forms' records their scans as before.
-_FORM_KINDS = tuple(k for k in AttachmentKind if k not in (AttachmentKind.screenshot, AttachmentKind.decision))
+#: violation's 问责 decision document (第十七条), a 发布报批's material to publish (第十二条); the forms' records
+#: their scans as before.
+_FORM_KINDS = tuple(k for k in AttachmentKind
+                    if k not in (AttachmentKind.screenshot, AttachmentKind.decision, AttachmentKind.material))
 KINDS = {Incident: (AttachmentKind.screenshot, AttachmentKind.other),
-         Violation: (AttachmentKind.decision, AttachmentKind.other)}
+         Violation: (AttachmentKind.decision, AttachmentKind.other),
+         Publication: (AttachmentKind.material, AttachmentKind.other)}
 
 
 def kinds_for(owner) -> tuple[AttachmentKind, ...]:

@@ -97,10 +97,16 @@ def post(url: str, payload: dict, sign_secret: str | None = None, platform: str 
 
 def send_unit_notice(unit: Unit, title: str, lines: list[str], skip: frozenset[str] = frozenset()) -> list[Notice]:
     """Post ``lines`` to each group robot ``unit`` has (none: an empty list), but those of ``skip``."""
+    return send_notice(unit.wecom_webhook, unit.dingtalk_webhook, unit.dingtalk_secret, title, lines, skip)
+
+
+def send_notice(wecom_webhook: str | None, dingtalk_webhook: str | None, dingtalk_secret: str | None, title: str,
+                lines: list[str], skip: frozenset[str] = frozenset()) -> list[Notice]:
+    """Post ``lines`` to the given group robots (a unit's, or the department's: DEPT_*_WEBHOOK)."""
     results = []
-    if unit.wecom_webhook and WECOM not in skip:
-        results.append(post(unit.wecom_webhook, wecom_payload(title, lines), platform=WECOM))
-    if unit.dingtalk_webhook and DINGTALK not in skip:
-        results.append(post(unit.dingtalk_webhook, dingtalk_payload(title, lines),
-                            sign_secret=unit.dingtalk_secret or None, platform=DINGTALK))
+    if wecom_webhook and WECOM not in skip:
+        results.append(post(wecom_webhook, wecom_payload(title, lines), platform=WECOM))
+    if dingtalk_webhook and DINGTALK not in skip:
+        results.append(post(dingtalk_webhook, dingtalk_payload(title, lines),
+                            sign_secret=dingtalk_secret or None, platform=DINGTALK))
     return results

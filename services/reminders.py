@@ -258,6 +258,11 @@ def notify_units(today: dt.date, period: dt.date | None = None, unit_ids: set[in
     return results
 
 
+def deliver(message: EmailMessage) -> None:
+    """Send one e-mail through the configured SMTP server (the reminders' and the 发布报批 notices' one sender)."""
+    _deliver(message)
+
+
 def _deliver(message: EmailMessage) -> None:
     config = current_app.config
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:

@@ -32,14 +32,16 @@ class Definition:
 
 
 GROUPS = {"dormant": _l("Suspected dormant accounts"), "assessment": _l("Annual assessment"),
-          "reminders": _l("Reminders")}
+          "reminders": _l("Reminders"), "publications": _l("Publication authorisation (Article 12)")}
 
 #: The four parts of the assessment's score; together they are the full score (services/assessment.py).
 WEIGHT_PARTS = ("registered_on_time", "reports_on_time", "posts", "no_violation")
 FULL_SCORE = 100
 #: The built-in weights (as config.py): a configured ASSESSMENT_WEIGHTS that leaves out a part keeps this one.
 BUILT_IN_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
-                    "per_violation": 10}
+                    "per_violation": 10, "per_unauthorised_publication": 5}
+#: Deductions: points taken off per event, outside the full score's four parts (they never change the sum rule).
+DEDUCTIONS = ("per_violation", "per_unauthorised_publication")
 
 DEFINITIONS = (
     Definition("dormant_no_posts_months", "dormant", _l("Months in a row without posts"),
@@ -63,6 +65,12 @@ DEFINITIONS = (
     Definition("weight_per_violation", "assessment", _l("Points taken off per violation"),
                _l("Taken off for each violation; a score never falls below 0."),
                0, FULL_SCORE, ("ASSESSMENT_WEIGHTS", "per_violation")),
+    Definition("weight_per_unauthorised_publication", "assessment",
+               _l("Points taken off per publication without authorisation"),
+               _l("Taken off for each publication on a major event, emergency, social hot topic or sensitive issue "
+                  "recorded in the year without the department's authorisation (Article 12); a score never falls "
+                  "below 0."),
+               0, FULL_SCORE, ("ASSESSMENT_WEIGHTS", "per_unauthorised_publication")),
     Definition("assessment_posts_target", "assessment", _l("Posts a year for the full posts score"),
                _l("An account with this many posts in the year earns all the points for posts."),
                1, 100000, "ASSESSMENT_POSTS_TARGET"),
@@ -70,6 +78,13 @@ DEFINITIONS = (
                _l("The reminder e-mails list a registration or change from this many working days before its "
                   "deadline (and every one overdue)."),
                0, 20, "REMINDER_LEAD_WORKING_DAYS"),
+    Definition("publication_urgent_hours", "publications", _l("Hours to answer an urgent request"),
+               _l("An urgent publication request is answered within this many hours of reaching the department."),
+               1, 72, "PUBLICATION_URGENT_HOURS"),
+    Definition("publication_working_days", "publications", _l("Working days to answer a normal request"),
+               _l("A normal publication request is answered by the end of this many working days after it reaches "
+                  "the department (holidays and make-up working days respected)."),
+               1, 20, "PUBLICATION_WORKING_DAYS"),
 )
 BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -111,7 +126,7 @@ def value(key: str) -> int:
 def weights() -> dict[str, int]:
     """The assessment's weights under the names services/assessment.py uses."""
     current = values()
-    return {part: current[f"weight_{part}"] for part in (*WEIGHT_PARTS, "per_violation")}
+    return {part: current[f"weight_{part}"] for part in (*WEIGHT_PARTS, *DEDUCTIONS)}
 
 
 def problems(new: Mapping[str, object]) -> list[Problem]:

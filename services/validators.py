@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
-from wtforms.validators import Email, Regexp
+from wtforms.validators import URL, Email, Regexp
 
-from services.text import local_today
+from services.text import local_time, local_today
 
 #: Mainland mobile (1[3-9]xxxxxxxxx) or landline with area code (0871-65023456, extension optional).
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
@@ -25,6 +26,19 @@ def optional_phone(form, field):
         field.data = field.data.strip()
         if not re.match(PHONE_PATTERN, field.data):
             raise ValidationError(phone.message)
+
+
+#: A web address as the account form checks it (homepage_url) and the 发布报批's publication link.
+web_address = URL(message=_l("Enter a full address starting with http:// or https://."))
+
+
+def web_address_problem(value: str | None) -> str | None:
+    """Why ``value`` is not a full http(s) address (None: it is one): the account form's check, for the rules."""
+    try:
+        web_address(None, SimpleNamespace(data=value or "", errors=[]))
+    except ValidationError as error:
+        return str(error)
+    return None
 
 
 def in_future(value) -> bool:
@@ -45,3 +59,8 @@ FUTURE_DATE = _l("This date is in the future.")
 def not_in_future(form, field):
     if in_future(field.data):
         raise ValidationError(FUTURE_DATE)
+
+
+def local_day(value: dt.datetime) -> dt.date:
+    """The day (in the configured zone) of a stored time."""
+    return local_time(value).date()

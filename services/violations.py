@@ -6,7 +6,7 @@ import re
 from flask_babel import gettext
 
 from models import (AccountabilityOutcome, Account, AccountStatus, AuditAction, ChangeRecord, Measure, MonthlyReport,
-                    Violation, ViolationKind, db, utcnow)
+                    Publication, Violation, ViolationKind, db, policy, utcnow)
 from services import audit, workflow
 from services.problems import Problem
 from services.text import date_text, local_time, month_text
@@ -138,3 +138,29 @@ def accountability_problems(violation: Violation) -> list[Problem]:
     if not number and outcome != AccountabilityOutcome.none:
         problems.append(Problem("accountability_doc_no", gettext("Enter the document number (文号) of the decision.")))
     return problems
+
+
+def record_unauthorised_publication(publication: Publication, actor) -> Violation:
+    """未经授权发布 (第十二条 → 第十三条): a publication recorded on a request that was not authorised, or found by the
+    department with no request, becomes one violation record of the request's unit and (first) account, linked
+    from the request (never two for one publication)."""
+    policy.require(policy.can_create(actor, Violation), gettext("Your role may not take this step."))
+    if publication.violation_id is not None:
+        raise workflow.TransitionError(gettext("“%(record)s” is already recorded as a violation.",
+                                               record=str(publication)))
+    if not publication.unauthorised:
+        raise workflow.TransitionError(gettext("“%(record)s” was not published without authorisation.",
+                                               record=str(publication)))
+    account = publication.accounts[0]
+    text = gettext("Published without authorisation on %(topic)s (Article 12): “%(headline)s”, %(url)s; "
+                   "request: %(state)s.", topic=str(publication.topic.label), headline=publication.headline,
+                   url=publication.published_url, state=str(publication.status.label))
+    if len(publication.accounts) > 1:
+        text += gettext(" Accounts: %(names)s.", names="、".join(a.name for a in publication.accounts))
+    violation = Violation(account=account, unit_id=publication.unit_id, kind=ViolationKind.unauthorised_sensitive,
+                          occurred_on=local_time(publication.published_at).date(), description=text[:10000],
+                          measure=Measure.rectify)
+    db.session.add(violation)
+    db.session.flush()
+    publication.violation = violation
+    return violation

@@ -1,4 +1,4 @@
-"""The registration, change and monthly-report workflows (第六~八条, 第十三条, 第十五条).
+"""The registration, change, monthly-report and 发布报批 workflows (第六~八条, 第十二条, 第十三条, 第十五条).
 
 One function per transition. Each checks the policy, moves the state (refusing an illegal
 step with a message the user understands), sets who and when, and names the step in the audit
@@ -11,9 +11,9 @@ import datetime as dt
 from flask_babel import gettext, lazy_gettext as _l
 
 from models import (Account, AccountStatus, AuditAction, ChangeKind, ChangeRecord, Maintenance, Manager, Measure,
-                    MonthlyReport, TeamMember, TeamRole, Violation, db, policy, utcnow)
+                    MonthlyReport, Publication, TeamMember, TeamRole, Violation, db, policy, utcnow)
 from models.workflow import STEPS
-from services import accounts, audit, changes
+from services import accounts, audit, changes, publications
 from services.problems import Problem, raise_first
 from services.reports import report_window_end
 from services.text import date_text, local_time, month_text
@@ -37,23 +37,29 @@ STEP_LABELS = {
     "reinstate": _l("Reinstate"),
     "handle": _l("Record as handled"),
     "escalate": _l("Escalate to a violation"),
+    "refuse": _l("Refuse authorisation"),
 }
+#: The labels of the same steps on a 发布报批 (第十二条), where the department authorises.
+PUBLICATION_STEP_LABELS = {**STEP_LABELS, "confirm": _l("Unit opinion: agree"), "approve": _l("Authorise")}
+
+
+def step_label(name: str, record=None) -> str:
+    labels = PUBLICATION_STEP_LABELS if isinstance(record, Publication) else STEP_LABELS
+    return str(labels[name])
 
 
 def move(obj, actor, name: str, note: str | None = None) -> None:
     """Check that ``actor`` may take the step ``name`` on ``obj`` now (else NotAllowed / TransitionError), move
     its state and name the step in the audit log."""
-    step = STEPS[type(obj)][name]
+    step = STEPS[type(obj)].get(name)
     policy.require(policy.owns(actor, obj), gettext("You may not act on this record."))
+    policy.require(step is not None, gettext("Your role may not take this step."))
     policy.require(policy.may_take_some(actor, name, type(obj)), gettext("Your role may not take this step."))
     if not policy.may_take(actor, name, obj):
         raise TransitionError(gettext("“%(record)s” is %(status)s; this step is not possible now.",
                                       record=str(obj), status=str(obj.status.label)))
     obj.status = step.target
     audit.label(obj, step.action, note, actor)
-
-
-_move = move  # the name it had before the incidents' steps (第十四条) used it
 
 
 # --- the steps ------------------------------------------------------------------------------------
@@ -71,16 +77,30 @@ def submit(obj, actor, note: str | None = None) -> None:
 
 def confirm(obj, actor, opinion: str | None = None) -> None:
     """The unit leader gives the unit's opinion (单位意见) and sends the record to the department."""
-    opinion = (opinion or "").strip() or (UNIT_STATEMENT if isinstance(obj, Account) else gettext("Confirmed."))
+    if isinstance(obj, Publication):
+        _check_submittable(obj)  # the planned time may have passed while it waited for the leader
+    default = {Account: UNIT_STATEMENT, Publication: gettext("Agreed; submitted to the Propaganda Department for "
+                                                             "authorisation.")}
+    opinion = (opinion or "").strip() or default.get(type(obj)) or gettext("Confirmed.")
+    now = utcnow()
+    # A 发布报批's department clock starts when it reaches the department (hours if urgent, working days otherwise);
+    # worked out before the step, whose audit entry is written at the next flush.
+    due = publications.answer_due(now, obj.urgency) if isinstance(obj, Publication) else None
     move(obj, actor, "confirm", opinion)
-    obj.unit_opinion, obj.unit_signed_by, obj.unit_signed_at = opinion, actor, utcnow()
+    obj.unit_opinion, obj.unit_signed_by, obj.unit_signed_at = opinion, actor, now
+    if due is not None:
+        obj.due_at = due
 
 
-def approve(obj, actor, opinion: str | None = None) -> None:
-    """The department approves (宣传部意见); an account joins the matrix, a change is applied."""
+def approve(obj, actor, opinion: str | None = None, conditions: str | None = None,
+            edited_content: str | None = None) -> None:
+    """The department approves (宣传部意见); an account joins the matrix, a change is applied; a 发布报批 is
+    authorised, with the department's conditions and its edited text where it gives them."""
     if isinstance(obj, MonthlyReport) and obj.involves_classified and not (obj.classified_handling or "").strip():
         raise TransitionError(gettext("“%(record)s” reports classified information: record how it was handled "
                                       "before approving it.", record=str(obj)))
+    if isinstance(obj, Publication):
+        opinion = (opinion or "").strip() or gettext("Authorised.")
     opinion = (opinion or "").strip() or gettext("Approved.")
     if isinstance(obj, ChangeRecord):
         _check_change(obj)
@@ -90,6 +110,11 @@ def approve(obj, actor, opinion: str | None = None) -> None:
         obj.in_matrix = True  # 第五条
     elif isinstance(obj, ChangeRecord):
         apply_change(obj, actor)
+    elif isinstance(obj, Publication):
+        obj.conditions = (conditions or "").strip() or None
+        edited = (edited_content or "").strip()
+        obj.approved_content = edited if edited and edited != obj.body.strip() else None
+        obj.decided_at, obj.decided_by = obj.approved_at, actor
 
 
 def reject(obj, actor, reason: str | None = None) -> None:
@@ -97,8 +122,20 @@ def reject(obj, actor, reason: str | None = None) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise TransitionError(gettext("Give the reason for returning “%(record)s”.", record=str(obj)))
+    departments = isinstance(obj, Publication) and obj.status.name == "dept_review"
     move(obj, actor, "reject", reason)
     obj.return_reason = reason
+    if departments:
+        obj.decided_at, obj.decided_by = utcnow(), actor
+
+
+def refuse(publication: Publication, actor, reason: str | None = None) -> None:
+    """不予授权 (第十二条): the department refuses a 发布报批, with its reasons; the request is closed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError(gettext("Give the reason for refusing “%(record)s”.", record=str(publication)))
+    move(publication, actor, "refuse", gettext("Not authorised: %(reason)s", reason=reason))
+    publication.refusal_reason, publication.decided_at, publication.decided_by = reason, utcnow(), actor
 
 
 def suspend(account: Account, actor, reason: str | None = None) -> None:
@@ -140,16 +177,17 @@ def resolve_on_reinstatement(account: Account, today: dt.date | None = None) -> 
 
 
 TRANSITIONS = {"submit": submit, "confirm": confirm, "approve": approve, "reject": reject,
-               "suspend": suspend, "reinstate": reinstate}
+               "suspend": suspend, "reinstate": reinstate, "refuse": refuse}
 
 
-def take_step(name: str, records, actor, note: str | None = None, transitions=None) -> list[Problem]:
+def take_step(name: str, records, actor, note: str | None = None, transitions=None, **details) -> list[Problem]:
     """Take the step ``name`` on each of ``records`` (a bulk action, e.g. 审核通过 of the selected registrations).
 
     Every record is checked with :func:`policy.may_take` first; each step function checks its rules before it
     changes anything, so a record is moved entirely or not at all. A record that may not take the step now
     (another unit's, or in another state) or that a rule refuses is left as it was and reported as a problem
-    (``field``: the record's id). The caller commits the records moved (one commit per request)."""
+    (``field``: the record's id). The caller commits the records moved (one commit per request). ``details``: the
+    step's further fields (a 发布报批's conditions and edited text when it is authorised)."""
     problems = []
     for record in records:
         if not policy.owns(actor, record):
@@ -161,7 +199,7 @@ def take_step(name: str, records, actor, note: str | None = None, transitions=No
                 record=str(record), status=str(record.status.label))))
             continue
         try:
-            (transitions or TRANSITIONS)[name](record, actor, note)
+            (transitions or TRANSITIONS)[name](record, actor, note, **details)
         except (TransitionError, policy.NotAllowed) as exc:
             problems.append(Problem(str(record.id), str(exc)))
     return problems
@@ -176,6 +214,8 @@ def is_late(obj, when: dt.datetime) -> bool:
         return obj.registration_due is not None and day > obj.registration_due
     if isinstance(obj, ChangeRecord):
         return obj.due_on is not None and day > obj.due_on
+    if isinstance(obj, Publication):
+        return False  # asked before publishing (the planned time is checked): never late, but refused if after
     return day > report_window_end(obj.period)
 
 
@@ -186,6 +226,8 @@ def _check_submittable(obj) -> None:
             raise TransitionError(gettext("The report for %(month)s can be submitted from %(day)s, when the "
                                           "month is over.", month=month_text(obj.period),
                                           day=date_text(first_of_next)))
+    if isinstance(obj, Publication):
+        raise_first(publications.publication_problems(obj), TransitionError, record=obj)
     if isinstance(obj, Account):
         team = [accounts.Member(m.role, m.manager) for m in obj.team]
         # Not compared with the account's unit: an account moved to another unit keeps its people.

@@ -20,7 +20,8 @@ from app import create_app
 from models import Account, AuditLog, Role, Unit, UnitKind, User, db
 
 from .factories import (PASSWORD, TINY_PDF, make_account, make_assessment, make_attachment,  # noqa: F401
-                        make_calendar_day, make_change, make_incident, make_manager, make_report, make_unit, make_user,
+                        make_calendar_day, make_change, make_incident, make_manager, make_publication, make_report,
+                        make_unit, make_user,
                         make_violation)
 
 
@@ -273,6 +274,7 @@ def build_access_world(app, world: dict) -> dict:
         own_assessment = make_assessment(own_account.unit, own_account)
         other_assessment = make_assessment(other_account.unit, other_account)
         day = make_calendar_day()
+        own_publication, other_publication = make_publication(own_account), make_publication(other_account)
         db.session.commit()
 
         def audit_id(account_id):
@@ -291,6 +293,7 @@ def build_access_world(app, world: dict) -> dict:
             "units": {"own": world["own_unit"], "other": world["other_unit"]},
             "users": {"own": world["users"]["unit_editor"], "other": world["users"]["other_editor"]},
             "calendar": {"own": day.id, "other": day.id},
+            "publications": {"own": own_publication.id, "other": other_publication.id},
         }
         assert all(pair["own"] and pair["other"] for pair in rows.values()), rows
     return {**world, "rows": rows}

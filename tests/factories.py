@@ -9,8 +9,9 @@ import datetime as dt
 import hashlib
 
 from models import (Account, AccountStatus, Assessment, ChangeKind, ChangeRecord, DayKind, EmploymentStatus,
-                    Incident, IncidentKind, IncidentStatus, Manager, Measure, MonthlyReport, Platform, ReviewStatus, Role, TeamMember, TeamRole, Unit,
-                    UnitKind, User, Violation, ViolationKind, WorkCalendar, db)
+                    Incident, IncidentKind, IncidentStatus, Manager, Measure, MonthlyReport, Platform, Publication,
+                    PublicationStatus, PublicationTopic, ReviewStatus, Role, TeamMember, TeamRole, Unit, UnitKind,
+                    Urgency, User, Violation, ViolationKind, WorkCalendar, db, utcnow)
 
 PASSWORD = "test-password-123"
 
@@ -18,7 +19,8 @@ PASSWORD = "test-password-123"
 TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 __all__ = ["PASSWORD", "TINY_PDF", "make_account", "make_assessment", "make_attachment", "make_calendar_day",
-           "make_change", "make_incident", "make_manager", "make_report", "make_unit", "make_user", "make_violation"]
+           "make_change", "make_incident", "make_manager", "make_publication", "make_report", "make_unit", "make_user",
+           "make_violation"]
 
 
 def make_unit(code="KJXY", name=None, kind=UnitKind.college) -> Unit:
@@ -127,3 +129,18 @@ def make_attachment(owner, filename=None, content=TINY_PDF):
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def make_publication(account: Account, headline=None, status=PublicationStatus.draft, urgency=Urgency.normal,
+                     topic=PublicationTopic.major_event, planned_in=dt.timedelta(days=2), **kwargs) -> Publication:
+    """A 发布报批 of ``account``'s unit for that account, planned ``planned_in`` from now."""
+    publication = Publication(unit_id=account.unit_id, accounts=[account], topic=topic, urgency=urgency,
+                              headline=headline or f"{account.name}发布报批", body="拟发布的文字",
+                              planned_at=utcnow() + planned_in, status=status, **kwargs)
+    if status == PublicationStatus.approved:
+        publication.approved_at = utcnow()
+    if status == PublicationStatus.unrequested and publication.published_at is None:  # found published
+        publication.published_url, publication.published_at = "https://weibo.com/found", utcnow()
+    db.session.add(publication)
+    db.session.flush()
+    return publication

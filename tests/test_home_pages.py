@@ -13,7 +13,12 @@ from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, Inci
                     ReviewStatus, Unit, User, Violation, db)
 from services import reports
 
-from .conftest import count_statements, make_account, make_change, make_incident, make_report, make_violation
+from models import PublicationStatus, Publication, Urgency
+
+from .conftest import (count_statements, make_account, make_change, make_incident, make_publication, make_report,
+                       make_violation)
+
+LONG_AGO_TIME = dt.datetime(2020, 1, 1, 8)
 
 ROLES = ["dept_admin", "auditor", "unit_editor", "unit_leader"]
 LONG_AGO = dt.date(2026, 1, 5)  # a deadline past whatever day the tests run
@@ -48,6 +53,10 @@ def busy(app, world):
             make_violation(quiet)
             make_incident(quiet)  # 第十四条: one being handled, one handled
             make_incident(reported, status=IncidentStatus.handled)
+            for status, urgency in ((PublicationStatus.dept_review, Urgency.urgent),  # 发布报批 (第十二条)
+                                    (PublicationStatus.dept_review, Urgency.normal),
+                                    (PublicationStatus.unit_review, Urgency.urgent)):
+                make_publication(quiet, status=status, urgency=urgency, due_at=LONG_AGO_TIME)
         db.session.commit()
     return world
 
@@ -164,6 +173,7 @@ def _recount(user: User, today: dt.date) -> dict[str, int]:
     accounts = mine(db.session.query(Account).all())
     changes = mine(db.session.query(ChangeRecord).all())
     monthly = mine(db.session.query(MonthlyReport).all())
+    publications = mine(db.session.query(Publication).all())
     period = reports.reporting_period(today)
     submitted = {r.account_id for r in db.session.query(MonthlyReport).filter(
         MonthlyReport.period == period, MonthlyReport.submitted_at.is_not(None))}
@@ -192,6 +202,9 @@ def _recount(user: User, today: dt.date) -> dict[str, int]:
         counts[f"{prefix}_accounts"] = sum(a.status.name in states for a in accounts)
         counts[f"{prefix}_changes"] = sum(c.status.name in states for c in changes)
         counts[f"{prefix}_reports"] = sum(r.status.name in states for r in monthly)
+        counts[f"{prefix}_publications"] = sum(p.status.name in states for p in publications)
+    counts["urgent_publications"] = sum(p.status.name == "dept_review" and p.urgency == Urgency.urgent
+                                        for p in publications)
     return counts
 
 
@@ -212,7 +225,8 @@ def test_every_count_equals_a_plain_recount(app, busy, role):
         for key, card in context["cards"].items():
             assert card.count == expected[key], (role, key)
             if card.part:
-                assert card.part[1] == expected[key.replace("submit", "overdue")], (role, key)
+                part = "urgent_publications" if key == "pending_publications" else key.replace("submit", "overdue")
+                assert card.part[1] == expected[part], (role, key)
 
 
 def test_a_card_lists_its_first_rows_in_its_order(app, world):

@@ -15,7 +15,7 @@ bp = Blueprint("attachments", __name__, url_prefix="/attachments")
 
 DETAILS_ENDPOINT = {"account": "accounts.details_view", "change": "changes.details_view",
                     "report": "reports.details_view", "incident": "incidents.details_view",
-                    "violation": "violations.details_view"}
+                    "violation": "violations.details_view", "publication": "publications.details_view"}
 
 
 def _owner(owner_type: str, owner_id: int):

@@ -26,8 +26,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from models import (Account, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport, TeamMember, Unit, User,
-                    Violation, WorkCalendar, db)
+from models import (Account, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport, Publication,
+                    TeamMember, Unit, User, Violation, WorkCalendar, db)
 
 # --- the tables -------------------------------------------------------------------------------------
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -73,6 +73,7 @@ VIEWS = {
                   dept_edits=True, edit_field="display_name"),
     "calendar": View(WorkCalendar, "元旦", "元旦", unit_reads=True, unit_writes=False, unit_edits=False,
                      dept_edits=True, edit_field="name", is_global=True),
+    "publications": View(Publication, "外单位帐号", "本单位帐号", **UNIT_RECORD, edit_field="headline"),  # 第十二条
 }
 VIEW_NAMES = list(VIEWS)
 
@@ -89,9 +90,10 @@ CREATORS = {
     "units": {"dept_admin"},
     "users": {"dept_admin"},
     "calendar": {"dept_admin"},
+    "publications": {"unit_editor", "unit_leader", "dept_admin"},  # the department's: a publication it found
 }
 #: Views whose rows may be deleted at all (policy.DELETABLE), by the department and unit writers.
-DELETABLE_VIEWS = {"accounts", "managers", "reports", "changes", "violations", "calendar"}
+DELETABLE_VIEWS = {"accounts", "managers", "reports", "changes", "violations", "calendar", "publications"}
 #: The Flask-Admin ajax loaders of each view (``ajax/lookup/?name=``) and the model they look up.
 LOADERS = {
     ("accounts", "teammember-manager"): Manager,
@@ -101,6 +103,7 @@ LOADERS = {
     ("reports", "account"): Account,
     ("violations", "account"): Account,
     ("incidents", "account"): Account,
+    ("publications", "accounts"): Account,
 }
 BAD_IDS = ("abc", "999999", "-1", "1.5", "", "0x1f")
 EVIL_TARGETS = ("//evil.example", "http://evil.example", "/\\evil.example", "http:/evil.example",
@@ -129,6 +132,11 @@ def create_payload(view: str, w: dict) -> dict:
         "users": {"username": "newtest", "display_name": "新建测试用户", "role": "auditor",
                   "new_password": "long-password-123", "active": "y"},
         "calendar": {"day": "2031-10-01", "kind": "holiday", "name": "新建测试假日"},
+        # A unit's request (the publication fields are not on its form); the department's finding of a publication.
+        "publications": {"unit": w["own_unit"], "accounts": w["own_account"], "topic": "major_event",
+                         "urgency": "normal", "headline": "新建测试报批", "body": "测试文字",
+                         "planned_at": "2030-01-01 09:00", "published_url": "https://weibo.com/new-test",
+                         "published_at": "2026-10-20 09:00"},
     }[view]
 
 

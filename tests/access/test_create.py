@@ -42,6 +42,8 @@ FORGED_CREATES = [
     ("changes", {"kind": "managers", "new_head": "own_manager", "new_admins": "other_manager"}, True),
     ("incidents", {"account": "other_account"}, True),
     ("incidents", {"unit": "other_unit"}, False),
+    ("publications", {"accounts": "other_account"}, True),
+    ("publications", {"unit": "other_unit"}, False),
 ]
 
 
@@ -53,6 +55,7 @@ def assert_all_own(app, world, model, since: int, team_since: int) -> None:
             assert row.unit_id == own, f"{model.__name__} #{row.id} created in the other unit"
             account = getattr(row, "account", None)
             assert account is None or account.unit_id == own, "a new row refers to a foreign account"
+            assert all(a.unit_id == own for a in getattr(row, "accounts", ())), "a request names a foreign account"
             for entry in ((row.after or {}).get("team") or []) if isinstance(row, ChangeRecord) else []:
                 assert db.session.get(Manager, int(entry["manager_id"])).unit_id == own, "a foreign person proposed"
         for member in db.session.query(TeamMember).filter(TeamMember.id > team_since):
@@ -78,6 +81,7 @@ def test_create_with_forged_unit_or_foreign_reference(app, access_world, login_a
 
 
 UNFORGED_CREATES = [("accounts", {}), ("managers", {}), ("reports", {}), ("changes", {}), ("incidents", {}),
+                    ("publications", {}),
                     ("changes", {"kind": "managers", "new_head": "own_manager", "new_admins": "own_admin"})]
 
 

@@ -66,6 +66,7 @@ def _view_actions() -> dict[str, list[str]]:
     from admin.changes import ChangeView
     from admin.incidents import IncidentView
     from admin.managers import ManagerView
+    from admin.publications import PublicationView
     from admin.reports import ReportView
     from admin.units import UnitView
     from admin.users import UserView
@@ -73,7 +74,8 @@ def _view_actions() -> dict[str, list[str]]:
 
     classes = {"accounts": AccountView, "managers": ManagerView, "reports": ReportView, "changes": ChangeView,
                "violations": ViolationView, "assessments": AssessmentView, "audit": AuditView, "units": UnitView,
-               "users": UserView, "calendar": CalendarView, "incidents": IncidentView}
+               "users": UserView, "calendar": CalendarView, "incidents": IncidentView,
+               "publications": PublicationView}
     return {view: sorted({getattr(cls, attr)._action[0] for attr in dir(cls)
                           if hasattr(getattr(cls, attr, None), "_action")})
             for view, cls in classes.items()}
