@@ -10,7 +10,7 @@ from flask_babel import gettext
 
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Unit, UnitKind,
                     Violation, db, policy)
-from services import charts, reports, staff
+from services import charts, governance, reports, staff
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
 RECORD_TO_SUBMIT = (ReviewStatus.draft, ReviewStatus.returned)
@@ -57,6 +57,8 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
             .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
             .group_by(MonthlyReport.period)),
     ]
+    # Units with accounts but no 新媒体管理制度 or no named 第一责任人/责任领导 (第九条, 第十条): (units, no rules, no persons).
+    parts.append(governance.gap_counts(user, sa.literal("governance"), sa.literal("")))
     if unit_role:
         parts.append(policy.scope(user, Violation, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
@@ -110,6 +112,7 @@ class Figures:
         self.reports: dict[str, int] = {}
         self.overdue_changes = self.red_flags = self.open_violations = 0
         self.months: dict[str, tuple] = {}
+        self.governance = (0, 0, 0)
         for part, key, a, b, c in record_rows:
             if part == "change":
                 self.changes[key] = a
@@ -121,6 +124,8 @@ class Figures:
                 self.months[str(key)[:7]] = (a, b, c)
             elif part == "violation":
                 self.open_violations = a
+            elif part == "governance":
+                self.governance = (a, b, c)
 
     def approved_by_platform(self):
         counts: dict = {}

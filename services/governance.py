@@ -50,12 +50,12 @@ def gap(as_of: dt.date | None = None):
     return has_accounts() & ~(has_rules(as_of) & has_persons(as_of))
 
 
-def gap_counts(user):
-    """A select of (units with a gap, of which without rules, of which without named persons) in the user's
-    scope: a part of the home page's summary statement (admin/home_figures.py)."""
+def gap_counts(user, *leading):
+    """A select of (``leading`` columns, units with a gap, of which without rules, of which without named persons)
+    in the user's scope: a part of the home page's summary statement (admin/home_figures.py)."""
     count = sa.func.count
     lacks_rules, lacks_persons = ~has_rules(), ~has_persons()
-    query = sa.select(count().filter(lacks_rules | lacks_persons), count().filter(lacks_rules),
+    query = sa.select(*leading, count().filter(lacks_rules | lacks_persons), count().filter(lacks_rules),
                       count().filter(lacks_persons)).select_from(Unit).where(has_accounts())
     return policy.scope_units(user, query)
 
@@ -122,6 +122,13 @@ def rules_of(unit_id: int) -> list[UnitRules]:
             .order_by(UnitRules.adopted_on.desc(), UnitRules.id.desc()).all())
 
 
+def rules_in_force_by_unit() -> dict[int, UnitRules]:
+    """Every unit's rules in force (title, adoption date) by unit id, from one query (the units export)."""
+    rows = db.session.execute(sa.select(UnitRules.unit_id, UnitRules.title, UnitRules.adopted_on)
+                              .order_by(UnitRules.unit_id, UnitRules.adopted_on, UnitRules.id)).all()
+    return {row.unit_id: row for row in rows}  # the last of each unit wins: the newest
+
+
 def superseded_by(rules: UnitRules) -> UnitRules | None:
     """The document that replaced ``rules`` (None: it is in force)."""
     newer = rules_of(rules.unit_id)
@@ -143,7 +150,7 @@ def person_problems(prefix: str, unit_id: int | None, person: Manager | None, na
     if not (name or "").strip() and person is None:
         found.append(Problem(f"{prefix}_name", gettext("Enter the name, or choose the person from the unit's people.")))
     if not (title or "").strip() and not (person is not None and person.title):
-        found.append(Problem(f"{prefix}_title", gettext("Enter the post (职务).")))
+        found.append(Problem(f"{prefix}_title", gettext("Enter the post.")))
     if not (phone or "").strip() and not (person is not None and (person.phone or person.email)):
         found.append(Problem(f"{prefix}_phone", gettext("Enter a contact phone number (the chosen person has none "
                                                         "in the register).")))
