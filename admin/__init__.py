@@ -105,7 +105,7 @@ def _add_governance_views(admin: Admin, category) -> None:
 
     admin.add_link(UnitPageLink(_l("The unit's new-media management"), endpoint="responsibles.unit_view",
                                 category=category))
-    admin.add_view(ResponsibilityView(UnitResponsibility, _l("Responsible persons"), endpoint="responsibles",
+    admin.add_view(ResponsibilityView(UnitResponsibility, _l("New-media responsible persons"), endpoint="responsibles",
                                       url="responsibles", category=category))
     admin.add_view(UnitRulesView(UnitRules, _l("New-media management rules"), endpoint="unit_rules",
                                  url="unit-rules", category=category))

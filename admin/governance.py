@@ -226,7 +226,7 @@ class UnitRulesView(ScopedModelView):
     column_default_sort = [("adopted_on", True), ("id", True)]
     column_formatters = {"filename": _download_formatter, "covers": _covers_formatter}
     column_formatters_export = {"covers": _covers_formatter}
-    form_columns = ["unit", "title", "adopted_on", *RULES_COVERS]
+    form_columns = ["unit", "title", "adopted_on", *RULES_COVERS, "document"]
     form_extra_fields = {"document": FileField(_l("The rules document (PDF, or a JPEG/PNG scan)"), render_kw={
         "accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"})}
     form_args = {

@@ -9,11 +9,12 @@ import re
 
 import pytest
 
-from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, MonthlyReport, ReviewStatus, Unit, User,
-                    Violation, db)
+from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, MonthlyReport, ReviewStatus, Unit,
+                    UnitResponsibility, UnitRules, User, Violation, db)
 from services import reports
 
 from .conftest import count_statements, make_account, make_change, make_report, make_violation
+from .factories import make_responsibility, make_unit, make_unit_rules
 
 ROLES = ["dept_admin", "auditor", "unit_editor", "unit_leader"]
 LONG_AGO = dt.date(2026, 1, 5)  # a deadline past whatever day the tests run
@@ -46,6 +47,14 @@ def busy(app, world):
                 report.submitted_at = dt.datetime(2026, 1, 3)
                 report.involves_classified = status == ReviewStatus.dept_review
             make_violation(quiet)
+        # 第九条, 第十条: the own unit named its persons but filed no rules, the other unit neither; a third unit
+        # with accounts has both (never on the list), a fourth has no account (nothing to govern).
+        make_responsibility(db.session.get(Unit, world["own_unit"]))
+        complete = make_unit("WZWB", "制度齐全单位")
+        make_account(complete, "制度齐全帐号", status=AccountStatus.approved)
+        make_responsibility(complete)
+        make_unit_rules(complete)
+        make_unit("KDW", "无帐号单位")
         db.session.commit()
     return world
 
@@ -67,6 +76,8 @@ def rows_listed(client, url: str) -> int:
     if "/admin/reports/missing/" in url:
         missing = page.split('<h2 class="h5 mt-4">')[1]  # the "Not reported" section (a ticked box before each name for the department)
         return len(re.findall(r'<li>(?:<input [^>]*>)?<a href="/admin/accounts/details/\?id=', missing))
+    if "/admin/responsibles/unit/" in url:  # the unit's page: what its new-media management still lacks
+        return page.count('class="governance-missing')
     if "/admin/reports/dormant/" in url:
         return page.count('<td><a href="/admin/accounts/details/?id=')
     table = page[page.index('class="table table-striped table-bordered table-hover model-list"'):]
@@ -184,6 +195,12 @@ def _recount(user: User, today: dt.date) -> dict[str, int]:
         "red_flags": sum(r.involves_classified and r.status != ReviewStatus.approved for r in monthly),
         "violations": len(mine(db.session.query(Violation).filter(Violation.resolved_on.is_(None)).all())),
     }
+    # 第九条, 第十条: units with an account not closed, lacking rules on file or named persons.
+    with_rules = {r.unit_id for r in db.session.query(UnitRules)}
+    with_persons = {r.unit_id for r in db.session.query(UnitResponsibility)}
+    governed = {a.unit_id for a in accounts if a.status != AccountStatus.closed}
+    counts["governance"] = sum(u not in with_rules or u not in with_persons for u in governed)
+    counts["unit_governance"] = sum((u not in with_rules) + (u not in with_persons) for u in governed)
     for prefix, states in (("pending", ("dept_review",)), ("review", ("unit_review",)),
                            ("submit", ("draft", "returned"))):
         counts[f"{prefix}_accounts"] = sum(a.status.name in states for a in accounts)

@@ -98,11 +98,14 @@ def test_a_person_of_another_unit_cannot_be_linked(app, world, login_as):
     data = {**PERSONS, "unit": world["own_unit"], "first_manager": world["other_manager"]}
     response = login_as("dept_admin").post("/admin/responsibles/new/", data=data)
     assert response.status_code == 200 and "请选择本单位的人员" in response.get_data(as_text=True)
-    # a unit user does not even get the other unit's person offered: the look-up refuses the id
-    response = login_as("unit_editor").post("/admin/responsibles/new/", data=data)
-    assert response.status_code == 200
     with app.app_context():
         assert db.session.query(UnitResponsibility).count() == 0
+    # a unit user's look-up does not know the other unit's person: the forged id links nobody
+    response = login_as("unit_editor").post("/admin/responsibles/new/", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        row = db.session.query(UnitResponsibility).one()
+        assert row.unit_id == world["own_unit"] and row.first_manager_id is None
 
 
 def test_rules_are_filed_with_the_document_checked_by_content(app, world, login_as):
@@ -122,7 +125,7 @@ def test_rules_are_filed_with_the_document_checked_by_content(app, world, login_
 @pytest.mark.parametrize("change, message", [
     ({"document": (io.BytesIO(b"MZ not a pdf"), "rules.pdf")}, "只能上传 PDF"),
     ({"document": (io.BytesIO(b""), "")}, "请选择要上传的文件"),
-    ({"adopted_on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "通过日期不能晚于今天"),
+    ({"adopted_on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "日期不能晚于今天"),
     ({"title": ""}, "必填"),
 ])
 def test_bad_rules_are_refused_with_a_message_and_nothing_is_written(app, world, login_as, change, message):
@@ -199,7 +202,7 @@ def test_the_department_lists_exactly_the_units_with_a_gap(app, world, login_as)
 def test_the_unit_home_shows_the_to_do_until_done(app, world, login_as):
     client = login_as("unit_editor")
     html = client.get("/admin/").get_data(as_text=True)
-    assert 'class="col-lg-6 mb-3" id="todo-governance"' in html
+    assert 'class="col-lg-6 mb-3" id="todo-unit_governance"' in html
     assert "上传新媒体管理制度" in html and "填写第一责任人和责任领导" in html
     with app.app_context():
         own = db.session.get(Unit, world["own_unit"])
@@ -207,7 +210,7 @@ def test_the_unit_home_shows_the_to_do_until_done(app, world, login_as):
         make_unit_rules(own)
         db.session.commit()
     html = client.get("/admin/").get_data(as_text=True)
-    assert 'class="col-lg-6 mb-3" id="todo-governance"' not in html
+    assert 'class="col-lg-6 mb-3" id="todo-unit_governance"' not in html
 
 
 def test_the_units_export_names_the_persons_and_the_rules(app, world, login_as):
