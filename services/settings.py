@@ -39,7 +39,9 @@ WEIGHT_PARTS = ("registered_on_time", "reports_on_time", "posts", "no_violation"
 FULL_SCORE = 100
 #: The built-in weights (as config.py): a configured ASSESSMENT_WEIGHTS that leaves out a part keeps this one.
 BUILT_IN_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
-                    "per_violation": 10}
+                    "per_violation": 10, "missing_governance": 5}
+#: Deductions: taken off the score, outside the parts that add up to the full score.
+DEDUCTIONS = ("per_violation", "missing_governance")
 
 DEFINITIONS = (
     Definition("dormant_no_posts_months", "dormant", _l("Months in a row without posts"),
@@ -63,6 +65,10 @@ DEFINITIONS = (
     Definition("weight_per_violation", "assessment", _l("Points taken off per violation"),
                _l("Taken off for each violation; a score never falls below 0."),
                0, FULL_SCORE, ("ASSESSMENT_WEIGHTS", "per_violation")),
+    Definition("weight_missing_governance", "assessment", _l("Points taken off a unit without rules or responsible persons"),
+               _l("Taken off the unit's score when at the end of the year it had accounts but no new-media management "
+                  "rules on file or no named first responsible person and responsible leader (Articles 9, 10)."),
+               0, FULL_SCORE, ("ASSESSMENT_WEIGHTS", "missing_governance")),
     Definition("assessment_posts_target", "assessment", _l("Posts a year for the full posts score"),
                _l("An account with this many posts in the year earns all the points for posts."),
                1, 100000, "ASSESSMENT_POSTS_TARGET"),
@@ -111,7 +117,7 @@ def value(key: str) -> int:
 def weights() -> dict[str, int]:
     """The assessment's weights under the names services/assessment.py uses."""
     current = values()
-    return {part: current[f"weight_{part}"] for part in (*WEIGHT_PARTS, "per_violation")}
+    return {part: current[f"weight_{part}"] for part in (*WEIGHT_PARTS, *DEDUCTIONS)}
 
 
 def problems(new: Mapping[str, object]) -> list[Problem]:

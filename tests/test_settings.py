@@ -13,7 +13,7 @@ from services.workdays import add_working_days
 
 DEFAULTS = {"dormant_no_posts_months": 3, "dormant_no_report_months": 2, "weight_registered_on_time": 20,
             "weight_reports_on_time": 50, "weight_posts": 20, "weight_no_violation": 10, "weight_per_violation": 10,
-            "assessment_posts_target": 120, "reminder_lead_working_days": 2}
+            "weight_missing_governance": 5, "assessment_posts_target": 120, "reminder_lead_working_days": 2}
 
 
 def _form(**changed) -> dict:
@@ -37,7 +37,7 @@ def test_weights_left_out_of_the_configuration_keep_their_built_in_default(app, 
     """A configured ASSESSMENT_WEIGHTS without some parts used to raise KeyError on reading them."""
     monkeypatch.setitem(app.config, "ASSESSMENT_WEIGHTS", {"posts": 30, "no_violation": 0})
     assert settings.weights() == {"registered_on_time": 20, "reports_on_time": 50, "posts": 30,
-                                  "no_violation": 0, "per_violation": 10}
+                                  "no_violation": 0, "per_violation": 10, "missing_governance": 5}
     assert settings.value("weight_per_violation") == 10
 
 
