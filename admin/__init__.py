@@ -103,7 +103,7 @@ def _add_governance_views(admin: Admin, category) -> None:
         def is_accessible(self):
             return policy.role_of(current_user) in UNIT_ROLES
 
-    admin.add_link(UnitPageLink(_l("The unit's new-media management"), endpoint="responsibles.unit_view",
+    admin.add_link(UnitPageLink(_l("New-media management of the unit"), endpoint="responsibles.unit_view",
                                 category=category))
     admin.add_view(ResponsibilityView(UnitResponsibility, _l("New-media responsible persons"), endpoint="responsibles",
                                       url="responsibles", category=category))

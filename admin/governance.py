@@ -6,7 +6,7 @@ The rules are services/governance.py; every path goes through models/policy.py l
 """
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext, lazy_gettext as _l
@@ -126,17 +126,23 @@ class ResponsibilityView(ScopedModelView):
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
         """One row per unit: a unit whose persons are on file gets its edit form instead."""
-        unit = self._chosen_unit()
+        unit = self._chosen_unit(posted=request.method == "POST")
         if unit is not None and self.can_create:
             existing = governance.first_responsible(unit.id)
             if existing is not None:
+                if request.method == "POST":
+                    flash(gettext("The responsible persons of this unit are already on file: change them here."),
+                          "warning")
                 return redirect(self.get_url(".edit_view", id=existing.id))
         return super().create_view()
 
-    def _chosen_unit(self) -> Unit | None:
+    def _chosen_unit(self, posted: bool = False) -> Unit | None:
+        """The unit of a new row: a unit user's own; for the department ``?unit_id=`` (or the posted unit)."""
         user = current_user._get_current_object()
         if not policy.sees_all_units(user):
             return user.unit if policy.role_of(user) is not None else None
+        if posted:
+            return policy.get_visible(user, Unit, request.form.get("unit"))
         raw = request.args.get("unit_id")
         return policy.get_or_404(user, Unit, raw) if raw else None
 
@@ -176,7 +182,7 @@ class ResponsibilityView(ScopedModelView):
         if self.row_can_edit(model):
             header.actions.append(Link(gettext("Change the responsible persons"),
                                        self.get_url(".edit_view", id=model.id, url=return_url), "outline-secondary"))
-        header.reading.append(Link(gettext("The unit's new-media management"), self.unit_page_url(model.unit),
+        header.reading.append(Link(gettext("New-media management of the unit"), self.unit_page_url(model.unit),
                                    "outline-secondary"))
         header.reading.append(Link(gettext("View the operation log"), self.history_url(model), "outline-secondary"))
         return header
@@ -288,7 +294,7 @@ class UnitRulesView(ScopedModelView):
                 ".create_view", **({"unit_id": model.unit_id} if policy.sees_all_units(user) else {}))))
         header.reading.append(Link(gettext("Download the document"),
                                    url_for("attachments.unit_rules_download", rules_id=model.id), "outline-secondary"))
-        header.reading.append(Link(gettext("The unit's new-media management"),
+        header.reading.append(Link(gettext("New-media management of the unit"),
                                    ResponsibilityView.unit_page_url(model.unit), "outline-secondary"))
         header.reading.append(Link(gettext("View the operation log"), self.history_url(model), "outline-secondary"))
         return header

@@ -24,10 +24,12 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
+
+from tests.factories import TINY_PDF
 import sqlalchemy as sa
 
-from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, TeamMember, Unit, User,
-                    Violation, WorkCalendar, db)
+from models import (Account, Assessment, AuditLog, ChangeRecord, Manager, MonthlyReport, TeamMember, Unit,
+                    UnitResponsibility, UnitRules, User, Violation, WorkCalendar, db)
 
 # --- the tables -------------------------------------------------------------------------------------
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -70,6 +72,11 @@ VIEWS = {
                   dept_edits=True, edit_field="display_name"),
     "calendar": View(WorkCalendar, "元旦", "元旦", unit_reads=True, unit_writes=False, unit_edits=False,
                      dept_edits=True, edit_field="name", is_global=True),
+    # 第一责任人、责任领导 and 新媒体管理制度 (第九条, 第十条): each unit edits its own, nothing is deleted.
+    "responsibles": View(UnitResponsibility, "外单位书记", "本单位书记", unit_reads=True, unit_writes=False,
+                         unit_edits=True, dept_edits=True, edit_field="leader_title"),
+    "unit-rules": View(UnitRules, "外单位管理办法", "本单位管理办法", unit_reads=True, unit_writes=False,
+                       unit_edits=True, dept_edits=True, edit_field="title"),
 }
 VIEW_NAMES = list(VIEWS)
 
@@ -85,6 +92,9 @@ CREATORS = {
     "units": {"dept_admin"},
     "users": {"dept_admin"},
     "calendar": {"dept_admin"},
+    # One row per unit, and both units have theirs: new/ opens the unit's row instead (302), nothing is created.
+    "responsibles": set(),
+    "unit-rules": {"unit_editor", "unit_leader", "dept_admin"},
 }
 #: Views whose rows may be deleted at all (policy.DELETABLE), by the department and unit writers.
 DELETABLE_VIEWS = {"accounts", "managers", "reports", "changes", "violations", "calendar"}
@@ -96,6 +106,8 @@ LOADERS = {
     ("changes", "new_admins"): Manager,
     ("reports", "account"): Account,
     ("violations", "account"): Account,
+    ("responsibles", "first_manager"): Manager,
+    ("responsibles", "leader_manager"): Manager,
 }
 BAD_IDS = ("abc", "999999", "-1", "1.5", "", "0x1f")
 EVIL_TARGETS = ("//evil.example", "http://evil.example", "/\\evil.example", "http:/evil.example",
@@ -122,6 +134,11 @@ def create_payload(view: str, w: dict) -> dict:
         "users": {"username": "newtest", "display_name": "新建测试用户", "role": "auditor",
                   "new_password": "long-password-123", "active": "y"},
         "calendar": {"day": "2031-10-01", "kind": "holiday", "name": "新建测试假日"},
+        "responsibles": {"unit": w["own_unit"], "first_name": "新建书记", "first_title": "党委书记",
+                         "first_phone": "13800000001", "leader_name": "新建领导", "leader_title": "副院长",
+                         "leader_phone": "13800000002"},
+        "unit-rules": {"unit": w["own_unit"], "title": "新建测试管理办法", "adopted_on": "2025-09-01",
+                       "covers_review": "y", "document": (io.BytesIO(TINY_PDF), "新建测试管理办法.pdf")},
     }[view]
 
 

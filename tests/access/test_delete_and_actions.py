@@ -64,6 +64,7 @@ def _view_actions() -> dict[str, list[str]]:
     from admin.audit import AuditView
     from admin.calendar import CalendarView
     from admin.changes import ChangeView
+    from admin.governance import ResponsibilityView, UnitRulesView
     from admin.managers import ManagerView
     from admin.reports import ReportView
     from admin.units import UnitView
@@ -72,7 +73,8 @@ def _view_actions() -> dict[str, list[str]]:
 
     classes = {"accounts": AccountView, "managers": ManagerView, "reports": ReportView, "changes": ChangeView,
                "violations": ViolationView, "assessments": AssessmentView, "audit": AuditView, "units": UnitView,
-               "users": UserView, "calendar": CalendarView}
+               "users": UserView, "calendar": CalendarView, "responsibles": ResponsibilityView,
+               "unit-rules": UnitRulesView}
     return {view: sorted({getattr(cls, attr)._action[0] for attr in dir(cls)
                           if hasattr(getattr(cls, attr, None), "_action")})
             for view, cls in classes.items()}
