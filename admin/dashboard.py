@@ -310,12 +310,12 @@ class _Home:
         _units, no_rules, no_persons = self.figures.governance
         rows = []
         if no_persons:
-            rows.append({"url": url_for("responsibles.create_view"), "late": True,
+            rows.append({"url": url_for("responsibles.create_view", url=url_for("responsibles.unit_view")), "late": True,
                          "name": gettext("Name the first responsible person and the responsible leader"),
                          "note": gettext("Article 9: the principal Party and administrative heads are the first "
                                          "responsible persons")})
         if no_rules:
-            rows.append({"url": url_for("unit_rules.create_view"), "late": True,
+            rows.append({"url": url_for("unit_rules.create_view", url=url_for("responsibles.unit_view")), "late": True,
                          "name": gettext("Upload the unit's new-media management rules"),
                          "note": gettext("Article 10: establish sound new-media management rules")})
         self._renderers["unit_governance"] = rows

@@ -22,7 +22,7 @@ from services.text import date_text
 
 from .base import ScopedModelView
 from .dashboard import list_url
-from .fields import ScopedAjaxLoader, add_error
+from .fields import GroupTitle, OptionalField, ScopedAjaxLoader, add_error
 from .home_filters import GovernanceGapFilter  # noqa: F401 (the units list's filter, admin/units.py)
 from .labels import labels
 from .record_pages import Link, RecordHeader, state_badge
@@ -34,10 +34,10 @@ ARTICLE_19 = "开通官方新媒体的校属各单位，可参照本办法制定
 
 SEARCH_PERSON = {"data-placeholder": _l("Search by name or staff number")}
 PERSON_LABELS = dict(
-    first_manager=_l("First responsible person: from the unit's people"), first_name=_l("First responsible person"),
+    first_manager=_l("First responsible person in the unit's people"), first_name=_l("First responsible person"),
     first_title=_l("Post of the first responsible person"), first_phone=_l("Contact of the first responsible person"),
     first_contact=_l("Contact of the first responsible person"),
-    leader_manager=_l("Responsible leader: from the unit's people"), leader_name=_l("Responsible leader"),
+    leader_manager=_l("Responsible leader in the unit's people"), leader_name=_l("Responsible leader"),
     leader_title=_l("Post of the responsible leader"), leader_phone=_l("Contact of the responsible leader"),
     leader_contact=_l("Contact of the responsible leader"), updated_at=_l("Last changed"))
 
@@ -56,15 +56,16 @@ def rules_in_force(_view, _context, model, name):
 def governance_links(gov: governance.UnitGovernance) -> dict:
     """The next steps of the unit's page the user may take (each endpoint checks the policy again)."""
     user = current_user._get_current_object()
+    back = request.full_path.rstrip("?")  # after saving, back to this page
     unit_arg = {"unit_id": gov.unit.id} if policy.sees_all_units(user) else {}
     links = {}
     responsibility = gov.responsibility
     if responsibility is None and policy.can_create(user, UnitResponsibility):
-        links["persons"] = url_for("responsibles.create_view", **unit_arg)
+        links["persons"] = url_for("responsibles.create_view", url=back, **unit_arg)
     elif responsibility is not None and policy.can_edit(user, responsibility):
-        links["persons"] = url_for("responsibles.edit_view", id=responsibility.id)
+        links["persons"] = url_for("responsibles.edit_view", id=responsibility.id, url=back)
     if policy.can_create(user, UnitRules):
-        links["rules"] = url_for("unit_rules.create_view", **unit_arg)
+        links["rules"] = url_for("unit_rules.create_view", url=back, **unit_arg)
     links["all_rules"] = list_url("unit_rules", ("name", filters.FilterEqual, gov.unit.name)) \
         if policy.sees_all_units(user) else url_for("unit_rules.index_view")
     return links
@@ -92,6 +93,11 @@ class ResponsibilityView(ScopedModelView):
     column_default_sort = "id"
     form_columns = ["unit", "first_manager", "first_name", "first_title", "first_phone",
                     "leader_manager", "leader_name", "leader_title", "leader_phone"]
+    form_rules = [OptionalField("unit"),
+                  GroupTitle(_l("First responsible person (Article 9)")),
+                  "first_name", "first_title", "first_phone", "first_manager",
+                  GroupTitle(_l("Responsible leader for new media (Article 10)")),
+                  "leader_name", "leader_title", "leader_phone", "leader_manager"]
     form_ajax_refs = {
         "first_manager": ScopedAjaxLoader("first_manager", Manager, fields=["name", "staff_no"], order_by="name"),
         "leader_manager": ScopedAjaxLoader("leader_manager", Manager, fields=["name", "staff_no"], order_by="name"),
@@ -99,11 +105,11 @@ class ResponsibilityView(ScopedModelView):
     form_args = {
         "unit": {"validators": [InputRequired()]},
         "first_manager": {"render_kw": SEARCH_PERSON, "description": _l(
-            "Optional: choose the person from the unit's people (管理人员, with the staff number of the roster); the "
-            "name, post and contact are then taken from there unless typed below.")},
+            "Optional: link the person to the unit's people (管理人员, with the staff number of the roster); the name, "
+            "post and contact left empty above are then taken from there.")},
         "leader_manager": {"render_kw": SEARCH_PERSON, "description": _l(
-            "Optional: choose the person from the unit's people; the name, post and contact are then taken from "
-            "there unless typed below.")},
+            "Optional: link the person to the unit's people; the name, post and contact left empty above are then "
+            "taken from there.")},
         "first_name": {"validators": [Optional(), Length(max=50)], "description": _l(
             "The unit's principal Party or administrative head (党政主要负责人, Article 9).")},
         "first_title": {"validators": [Optional(), Length(max=50)]},

@@ -234,3 +234,38 @@ def test_the_registration_form_prints_the_first_responsible_person(app, world, l
         db.session.commit()
     text = _text(login_as("unit_editor").get(f"/print/accounts/{world['own_account']}.pdf"))
     assert "王第一" in text and "党委书记" in text and "李领导" in text and "责任领导" in text
+
+
+def test_the_lists_and_pages_do_not_grow_with_rows(app, world, login_as):
+    """No N+1: the persons and rules lists, the units list filtered by the gap and its export, the unit's page."""
+    from .conftest import count_statements
+    from .factories import make_account, make_unit
+
+    client = login_as("dept_admin")
+    gap_list = "/admin/units/?flt0_" + str(_gap_filter_index(app)) + "=1"
+    urls = ["/admin/responsibles/", "/admin/unit-rules/", gap_list, "/admin/units/export/csv/",
+            f"/admin/responsibles/unit/?unit_id={world['own_unit']}", f"/admin/units/details/?id={world['own_unit']}"]
+    counts = {}
+    for n in (2, 12):
+        with app.app_context():
+            for i in range(n):
+                unit = make_unit(f"N{n}X{i}", f"新增单位{n}-{i}")
+                make_account(unit, f"新增帐号{n}-{i}")
+                make_responsibility(unit)
+                make_unit_rules(unit)
+                make_unit_rules(db.session.get(Unit, world["own_unit"]), f"旧办法{n}-{i}", dt.date(2020, 1, 1 + i))
+            db.session.commit()
+        for url in urls:
+            with count_statements(app) as statements:
+                response = client.get(url, buffered=True)
+                assert response.status_code == 200, url
+            counts.setdefault(url, []).append(len(statements))
+    grown = {url: c for url, c in counts.items() if c[1] > c[0]}
+    assert not grown, f"statements grow with rows (before, after): {grown}"
+
+
+def _gap_filter_index(app) -> int:
+    from admin.home_filters import GovernanceGapFilter
+
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "units")
+    return next(i for i, f in enumerate(view._filters) if isinstance(f, GovernanceGapFilter))

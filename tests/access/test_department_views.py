@@ -39,7 +39,8 @@ def test_department_views_are_403_for_unit_users(app, access_world, login_as, ro
 
 SETTINGS_FORM = {"dormant_no_posts_months": "5", "dormant_no_report_months": "2", "weight_registered_on_time": "20",
                  "weight_reports_on_time": "50", "weight_posts": "20", "weight_no_violation": "10",
-                 "weight_per_violation": "10", "assessment_posts_target": "120", "reminder_lead_working_days": "2"}
+                 "weight_per_violation": "10", "weight_missing_governance": "5", "assessment_posts_target": "120",
+                 "reminder_lead_working_days": "2"}
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
