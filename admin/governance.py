@@ -37,9 +37,9 @@ PERSON_LABELS = dict(
     first_manager=_l("First responsible person in the unit's people"), first_name=_l("First responsible person"),
     first_title=_l("Post of the first responsible person"), first_phone=_l("Contact of the first responsible person"),
     first_contact=_l("Contact of the first responsible person"),
-    leader_manager=_l("Responsible leader in the unit's people"), leader_name=_l("Responsible leader"),
-    leader_title=_l("Post of the responsible leader"), leader_phone=_l("Contact of the responsible leader"),
-    leader_contact=_l("Contact of the responsible leader"), updated_at=_l("Last changed"))
+    media_leader_manager=_l("Responsible leader in the unit's people"), media_leader_name=_l("Responsible leader"),
+    media_leader_title=_l("Post of the responsible leader"), media_leader_phone=_l("Contact of the responsible leader"),
+    media_leader_contact=_l("Contact of the responsible leader"), updated_at=_l("Last changed"))
 
 
 def rules_in_force(_view, _context, model, name):
@@ -80,44 +80,44 @@ def governance_context(unit: Unit) -> dict:
 class ResponsibilityView(ScopedModelView):
     """第一责任人 and 责任领导, one row per unit; ``unit/`` is the unit's page (both, and its rules on file)."""
 
-    column_list = ["unit", "first_name", "first_title", "first_contact", "leader_name", "leader_title",
-                   "leader_contact", "updated_at"]
-    column_details_list = ["unit", "first_name", "first_title", "first_manager", "first_contact", "leader_name",
-                           "leader_title", "leader_manager", "leader_contact", "updated_at"]
-    column_export_list = ["unit", "first_name", "first_title", "first_contact", "leader_name", "leader_title",
-                          "leader_contact", "updated_at"]
+    column_list = ["unit", "first_name", "first_title", "first_contact", "media_leader_name", "media_leader_title",
+                   "media_leader_contact", "updated_at"]
+    column_details_list = ["unit", "first_name", "first_title", "first_manager", "first_contact", "media_leader_name",
+                           "media_leader_title", "media_leader_manager", "media_leader_contact", "updated_at"]
+    column_export_list = ["unit", "first_name", "first_title", "first_contact", "media_leader_name", "media_leader_title",
+                          "media_leader_contact", "updated_at"]
     column_labels = labels(unit=_l("Unit"), **PERSON_LABELS)
-    column_searchable_list = ["first_name", "leader_name"]
+    column_searchable_list = ["first_name", "media_leader_name"]
     column_filters = ["unit.name"]
-    column_sortable_list = [("unit", "unit.name"), "first_name", "leader_name", "updated_at"]
+    column_sortable_list = [("unit", "unit.name"), "first_name", "media_leader_name", "updated_at"]
     column_default_sort = "id"
     form_columns = ["unit", "first_manager", "first_name", "first_title", "first_phone",
-                    "leader_manager", "leader_name", "leader_title", "leader_phone"]
+                    "media_leader_manager", "media_leader_name", "media_leader_title", "media_leader_phone"]
     form_rules = [OptionalField("unit"),
                   GroupTitle(_l("First responsible person (Article 9)")),
                   "first_name", "first_title", "first_phone", "first_manager",
                   GroupTitle(_l("Responsible leader for new media (Article 10)")),
-                  "leader_name", "leader_title", "leader_phone", "leader_manager"]
+                  "media_leader_name", "media_leader_title", "media_leader_phone", "media_leader_manager"]
     form_ajax_refs = {
         "first_manager": ScopedAjaxLoader("first_manager", Manager, fields=["name", "staff_no"], order_by="name"),
-        "leader_manager": ScopedAjaxLoader("leader_manager", Manager, fields=["name", "staff_no"], order_by="name"),
+        "media_leader_manager": ScopedAjaxLoader("media_leader_manager", Manager, fields=["name", "staff_no"], order_by="name"),
     }
     form_args = {
         "unit": {"validators": [InputRequired()]},
         "first_manager": {"render_kw": SEARCH_PERSON, "description": _l(
             "Optional: link the person to the unit's people (管理人员, with the staff number of the roster); the name, "
             "post and contact left empty above are then taken from there.")},
-        "leader_manager": {"render_kw": SEARCH_PERSON, "description": _l(
+        "media_leader_manager": {"render_kw": SEARCH_PERSON, "description": _l(
             "Optional: link the person to the unit's people; the name, post and contact left empty above are then "
             "taken from there.")},
         "first_name": {"validators": [Optional(), Length(max=50)], "description": _l(
             "The unit's principal Party or administrative head (党政主要负责人, Article 9).")},
         "first_title": {"validators": [Optional(), Length(max=50)]},
         "first_phone": {"validators": [validators.optional_phone]},
-        "leader_name": {"validators": [Optional(), Length(max=50)], "description": _l(
+        "media_leader_name": {"validators": [Optional(), Length(max=50)], "description": _l(
             "The leader the unit names as responsible for its new media (Article 10).")},
-        "leader_title": {"validators": [Optional(), Length(max=50)]},
-        "leader_phone": {"validators": [validators.optional_phone]},
+        "media_leader_title": {"validators": [Optional(), Length(max=50)]},
+        "media_leader_phone": {"validators": [validators.optional_phone]},
     }
     integrity_messages = dict.fromkeys(
         ("uq_unit_responsibilities_unit_id", "unit_responsibilities.unit_id"),
@@ -126,7 +126,7 @@ class ResponsibilityView(ScopedModelView):
     def get_query(self):
         return super().get_query().options(joinedload(UnitResponsibility.unit),
                                            joinedload(UnitResponsibility.first_manager),
-                                           joinedload(UnitResponsibility.leader_manager))
+                                           joinedload(UnitResponsibility.media_leader_manager))
 
     # --- the form ---------------------------------------------------------------------------------------
     @expose("/new/", methods=("GET", "POST"))

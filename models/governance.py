@@ -27,7 +27,7 @@ class UnitResponsibility(VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "unit_responsibilities"
     __table_args__ = (
         sa.CheckConstraint("first_name <> '' AND first_title <> ''", name="first_named"),
-        sa.CheckConstraint("leader_name <> '' AND leader_title <> ''", name="leader_named"),
+        sa.CheckConstraint("media_leader_name <> '' AND media_leader_title <> ''", name="media_leader_named"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,11 +40,11 @@ class UnitResponsibility(VersionedMixin, TimestampMixin, db.Model):
     first_title: Mapped[str] = mapped_column(sa.String(50))
     first_phone: Mapped[str | None] = mapped_column(sa.String(30))
     #: 责任领导 for new media (第十条).
-    leader_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("managers.id"), index=True)
-    leader_manager: Mapped[Manager | None] = relationship(foreign_keys=[leader_manager_id])
-    leader_name: Mapped[str] = mapped_column(sa.String(50))
-    leader_title: Mapped[str] = mapped_column(sa.String(50))
-    leader_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    media_leader_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("managers.id"), index=True)
+    media_leader_manager: Mapped[Manager | None] = relationship(foreign_keys=[media_leader_manager_id])
+    media_leader_name: Mapped[str] = mapped_column(sa.String(50))
+    media_leader_title: Mapped[str] = mapped_column(sa.String(50))
+    media_leader_phone: Mapped[str | None] = mapped_column(sa.String(30))
 
     def __str__(self) -> str:
         return f"{self.unit.name if self.unit else ''} · {_l('Responsible persons')}"
@@ -58,8 +58,8 @@ class UnitResponsibility(VersionedMixin, TimestampMixin, db.Model):
         return _contact(self.first_phone, self.first_manager)
 
     @property
-    def leader_contact(self) -> str:
-        return _contact(self.leader_phone, self.leader_manager)
+    def media_leader_contact(self) -> str:
+        return _contact(self.media_leader_phone, self.media_leader_manager)
 
 
 def _contact(phone: str | None, person: Manager | None) -> str:

@@ -21,7 +21,7 @@ from services.problems import Problem
 from services.text import local_today, stored_time
 
 #: The two people a unit names, by the prefix of their columns.
-PERSONS = ("first", "leader")
+PERSONS = ("first", "media_leader")
 
 
 # --- the rule as SQL over units -----------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def make_responsibility(unit: Unit, first="王书记", leader="李副院长"):
     from models import UnitResponsibility
 
     row = UnitResponsibility(unit_id=unit.id, first_name=first, first_title="党委书记", first_phone="0871-65023456",
-                             leader_name=leader, leader_title="副院长", leader_phone="13800000000")
+                             media_leader_name=leader, media_leader_title="副院长", media_leader_phone="13800000000")
     db.session.add(row)
     db.session.flush()
     return row

@@ -14,7 +14,7 @@ from services import governance
 from .factories import PASSWORD, TINY_PDF, make_manager, make_responsibility, make_unit_rules
 
 PERSONS = {"first_name": "王书记", "first_title": "党委书记", "first_phone": "0871-65023456",
-           "leader_name": "李副院长", "leader_title": "副院长", "leader_phone": "13800000000"}
+           "media_leader_name": "李副院长", "media_leader_title": "副院长", "media_leader_phone": "13800000000"}
 
 
 def rules_form(**extra):
@@ -39,7 +39,7 @@ def test_a_unit_user_names_the_persons_of_its_own_unit(app, world, login_as, rol
     with app.app_context():
         row = db.session.query(UnitResponsibility).one()
         assert row.unit_id == world["own_unit"]  # a forged unit is ignored: always the user's own
-        assert (row.first_name, row.leader_name) == ("王书记", "李副院长")
+        assert (row.first_name, row.media_leader_name) == ("王书记", "李副院长")
         entry = db.session.query(AuditLog).filter_by(object_type="UnitResponsibility").one()
         assert entry.changes["first_name"] == [None, "王书记"] and entry.unit_id == world["own_unit"]
     page = client.get("/admin/responsibles/unit/").get_data(as_text=True)
@@ -61,15 +61,15 @@ def test_changes_are_audited_old_to_new(app, world, login_as):
         row_id, version = row.id, row.version
     client = login_as("unit_leader")
     response = client.post(f"/admin/responsibles/edit/?id={row_id}",
-                           data={**PERSONS, "leader_name": "赵副书记", "row_version": version})
+                           data={**PERSONS, "media_leader_name": "赵副书记", "row_version": version})
     assert response.status_code == 302
     with app.app_context():
         entry = db.session.query(AuditLog).filter_by(object_type="UnitResponsibility", action="update").one()
-        assert entry.changes["leader_name"] == ["李副院长", "赵副书记"]
+        assert entry.changes["media_leader_name"] == ["李副院长", "赵副书记"]
 
 
 @pytest.mark.parametrize("missing, field, message", [
-    ("first_name", "first_name", "请填写姓名"), ("leader_title", "leader_title", "请填写职务"),
+    ("first_name", "first_name", "请填写姓名"), ("media_leader_title", "media_leader_title", "请填写职务"),
     ("first_phone", "first_phone", "请填写联系电话")])
 def test_each_person_needs_a_name_a_post_and_a_contact(app, world, login_as, missing, field, message):
     response = login_as("unit_editor").post("/admin/responsibles/new/", data={**PERSONS, missing: ""})

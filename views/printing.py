@@ -134,9 +134,9 @@ def _account_form(account_id: int):
             # 第十条: the 责任领导 the unit named for its new media, under the paper form's rows about the unit.
             row = table.row()
             row.cell("责任领导", style=heading)
-            row.cell(f"{first.leader_name}（{first.leader_title}）", colspan=2)
+            row.cell(f"{first.media_leader_name}（{first.media_leader_title}）", colspan=2)
             row.cell("联系电话", style=heading, colspan=2)
-            row.cell(first.leader_contact or "")
+            row.cell(first.media_leader_contact or "")
         row = table.row()
         row.cell("媒体类型", style=heading)
         row.cell(_platform_boxes(account), colspan=5)

@@ -24,29 +24,29 @@ def upgrade():
         sa.Column("first_name", sa.String(length=50), nullable=False),
         sa.Column("first_title", sa.String(length=50), nullable=False),
         sa.Column("first_phone", sa.String(length=30), nullable=True),
-        sa.Column("leader_manager_id", sa.Integer(), nullable=True),
-        sa.Column("leader_name", sa.String(length=50), nullable=False),
-        sa.Column("leader_title", sa.String(length=50), nullable=False),
-        sa.Column("leader_phone", sa.String(length=30), nullable=True),
+        sa.Column("media_leader_manager_id", sa.Integer(), nullable=True),
+        sa.Column("media_leader_name", sa.String(length=50), nullable=False),
+        sa.Column("media_leader_title", sa.String(length=50), nullable=False),
+        sa.Column("media_leader_phone", sa.String(length=30), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("first_name <> '' AND first_title <> ''",
                            name=op.f("ck_unit_responsibilities_first_named")),
-        sa.CheckConstraint("leader_name <> '' AND leader_title <> ''",
-                           name=op.f("ck_unit_responsibilities_leader_named")),
+        sa.CheckConstraint("media_leader_name <> '' AND media_leader_title <> ''",
+                           name=op.f("ck_unit_responsibilities_media_leader_named")),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_unit_responsibilities_unit_id_units")),
         sa.ForeignKeyConstraint(["first_manager_id"], ["managers.id"],
                                 name=op.f("fk_unit_responsibilities_first_manager_id_managers")),
-        sa.ForeignKeyConstraint(["leader_manager_id"], ["managers.id"],
-                                name=op.f("fk_unit_responsibilities_leader_manager_id_managers")),
+        sa.ForeignKeyConstraint(["media_leader_manager_id"], ["managers.id"],
+                                name=op.f("fk_unit_responsibilities_media_leader_manager_id_managers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_responsibilities")),
         sa.UniqueConstraint("unit_id", name=op.f("uq_unit_responsibilities_unit_id")),
     )
     with op.batch_alter_table("unit_responsibilities", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_unit_responsibilities_first_manager_id"), ["first_manager_id"],
                               unique=False)
-        batch_op.create_index(batch_op.f("ix_unit_responsibilities_leader_manager_id"), ["leader_manager_id"],
+        batch_op.create_index(batch_op.f("ix_unit_responsibilities_media_leader_manager_id"), ["media_leader_manager_id"],
                               unique=False)
     op.create_table(
         "unit_rules",
@@ -88,6 +88,6 @@ def downgrade():
         batch_op.drop_index("ix_unit_rules_unit_id_adopted_on")
     op.drop_table("unit_rules")
     with op.batch_alter_table("unit_responsibilities", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_unit_responsibilities_leader_manager_id"))
+        batch_op.drop_index(batch_op.f("ix_unit_responsibilities_media_leader_manager_id"))
         batch_op.drop_index(batch_op.f("ix_unit_responsibilities_first_manager_id"))
     op.drop_table("unit_responsibilities")

@@ -67,14 +67,14 @@ VIEWS = {
     "audit": View(AuditLog, "外单位帐号", "本单位帐号", unit_reads=True, unit_writes=False, unit_edits=False,
                   dept_edits=False, edit_field=None),
     "units": View(Unit, "校团委", "会计学院", unit_reads=False, unit_writes=False, unit_edits=False,
-                  dept_edits=True, edit_field="leader_name"),
+                  dept_edits=True, edit_field="media_leader_name"),
     "users": View(User, "other_editor", "leader", unit_reads=False, unit_writes=False, unit_edits=False,
                   dept_edits=True, edit_field="display_name"),
     "calendar": View(WorkCalendar, "元旦", "元旦", unit_reads=True, unit_writes=False, unit_edits=False,
                      dept_edits=True, edit_field="name", is_global=True),
     # 第一责任人、责任领导 and 新媒体管理制度 (第九条, 第十条): each unit edits its own, nothing is deleted.
     "responsibles": View(UnitResponsibility, "外单位书记", "本单位书记", unit_reads=True, unit_writes=False,
-                         unit_edits=True, dept_edits=True, edit_field="leader_title"),
+                         unit_edits=True, dept_edits=True, edit_field="media_leader_title"),
     "unit-rules": View(UnitRules, "外单位管理办法", "本单位管理办法", unit_reads=True, unit_writes=False,
                        unit_edits=True, dept_edits=True, edit_field="title"),
 }
@@ -107,7 +107,7 @@ LOADERS = {
     ("reports", "account"): Account,
     ("violations", "account"): Account,
     ("responsibles", "first_manager"): Manager,
-    ("responsibles", "leader_manager"): Manager,
+    ("responsibles", "media_leader_manager"): Manager,
 }
 BAD_IDS = ("abc", "999999", "-1", "1.5", "", "0x1f")
 EVIL_TARGETS = ("//evil.example", "http://evil.example", "/\\evil.example", "http:/evil.example",
@@ -135,8 +135,8 @@ def create_payload(view: str, w: dict) -> dict:
                   "new_password": "long-password-123", "active": "y"},
         "calendar": {"day": "2031-10-01", "kind": "holiday", "name": "新建测试假日"},
         "responsibles": {"unit": w["own_unit"], "first_name": "新建书记", "first_title": "党委书记",
-                         "first_phone": "13800000001", "leader_name": "新建领导", "leader_title": "副院长",
-                         "leader_phone": "13800000002"},
+                         "first_phone": "13800000001", "media_leader_name": "新建领导", "media_leader_title": "副院长",
+                         "media_leader_phone": "13800000002"},
         "unit-rules": {"unit": w["own_unit"], "title": "新建测试管理办法", "adopted_on": "2025-09-01",
                        "covers_review": "y", "document": (io.BytesIO(TINY_PDF), "新建测试管理办法.pdf")},
     }[view]

@@ -123,7 +123,7 @@ def test_forged_edits_of_the_other_units_persons_change_nothing(app, access_worl
     row_id = access_world["rows"]["responsibles"]["other"]
     before = snapshot(app, UnitResponsibility, row_id)
     response = login_as(role).post(f"/admin/responsibles/edit/?id={row_id}", {
-        "first_name": "伪造", "first_title": "伪造", "first_phone": "13800000000", "leader_name": "伪造",
-        "leader_title": "伪造", "leader_phone": "13800000000", "row_version": "1"})
+        "first_name": "伪造", "first_title": "伪造", "first_phone": "13800000000", "media_leader_name": "伪造",
+        "media_leader_title": "伪造", "media_leader_phone": "13800000000", "row_version": "1"})
     assert response.status_code in (302, 403, 404)
     assert snapshot(app, UnitResponsibility, row_id) == before
