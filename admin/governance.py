@@ -22,7 +22,7 @@ from services.text import date_text
 
 from .base import ScopedModelView
 from .dashboard import list_url
-from .fields import GroupTitle, OptionalField, ScopedAjaxLoader, add_error
+from .fields import GroupTitle, OptionalField, RenderedByForm, ScopedAjaxLoader, add_error
 from .home_filters import GovernanceGapFilter  # noqa: F401 (the units list's filter, admin/units.py)
 from .labels import labels
 from .record_pages import Link, RecordHeader, state_badge
@@ -97,7 +97,8 @@ class ResponsibilityView(ScopedModelView):
                   GroupTitle(_l("First responsible person (Article 9)")),
                   "first_name", "first_title", "first_phone", "first_manager",
                   GroupTitle(_l("Responsible leader for new media (Article 10)")),
-                  "media_leader_name", "media_leader_title", "media_leader_phone", "media_leader_manager"]
+                  "media_leader_name", "media_leader_title", "media_leader_phone", "media_leader_manager",
+                  RenderedByForm("row_version")]  # the version the user loaded: a stale save is refused
     form_ajax_refs = {
         "first_manager": ScopedAjaxLoader("first_manager", Manager, fields=["name", "staff_no"], order_by="name"),
         "media_leader_manager": ScopedAjaxLoader("media_leader_manager", Manager, fields=["name", "staff_no"], order_by="name"),

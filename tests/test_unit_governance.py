@@ -269,3 +269,20 @@ def _gap_filter_index(app) -> int:
 
     view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "units")
     return next(i for i, f in enumerate(view._filters) if isinstance(f, GovernanceGapFilter))
+
+
+def test_a_save_from_an_outdated_page_is_refused(app, world, login_as):
+    """Two people change the unit's persons: the second save, from a page opened before the first, is refused."""
+    with app.app_context():
+        row = make_responsibility(db.session.get(Unit, world["own_unit"]))
+        db.session.commit()
+        row_id, version = row.id, row.version
+    editor, leader = login_as("unit_editor"), login_as("unit_leader")
+    assert editor.post(f"/admin/responsibles/edit/?id={row_id}",
+                       data={**PERSONS, "first_title": "院长", "row_version": version}).status_code == 302
+    page = leader.post(f"/admin/responsibles/edit/?id={row_id}",
+                       data={**PERSONS, "media_leader_title": "副书记", "row_version": version}, follow_redirects=True)
+    assert "其他人已保存" in page.get_data(as_text=True) or "重新加载" in page.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.get(UnitResponsibility, row_id)
+        assert (row.first_title, row.media_leader_title) == ("院长", "副院长")
