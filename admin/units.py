@@ -22,7 +22,8 @@ def _masked_formatter(_view, _context, model, name):
 
 
 class UnitView(ScopedModelView):
-    column_list = ["code", "name", "kind", "leader_name", "leader_title", "phone", "active"]
+    column_list = ["code", "name", "kind", "leader_name", "leader_title", "phone", "active",
+                   "responsibility.first_name", "responsibility.media_leader_name"]
     column_labels = labels(name=_l("Unit name"), **{
                                "responsibility.first_name": _l("First responsible person"),
                                "responsibility.first_title": _l("Post of the first responsible person"),
@@ -41,8 +42,9 @@ class UnitView(ScopedModelView):
     column_formatters = dict.fromkeys(WEBHOOK_FIELDS, _masked_formatter)
     column_export_exclude_list = list(WEBHOOK_FIELDS)
     # 第一责任人、责任领导 and the 新媒体管理制度 in force (第九条, 第十条; admin/governance.py), by name.
-    column_export_list = [*column_list, "responsibility.first_name", "responsibility.first_title",
-                          "responsibility.media_leader_name", "responsibility.media_leader_title", "rules_title", "rules_adopted_on"]
+    column_export_list = [*column_list[:-2], "responsibility.first_name", "responsibility.first_title",
+                          "responsibility.media_leader_name", "responsibility.media_leader_title", "rules_title",
+                          "rules_adopted_on"]
     column_formatters_export = {"rules_title": rules_in_force, "rules_adopted_on": rules_in_force}
     details_template = "admin/unit_details.html"
     governance_context = staticmethod(governance_context)
