@@ -67,7 +67,7 @@ VIEWS = {
     "audit": View(AuditLog, "外单位帐号", "本单位帐号", unit_reads=True, unit_writes=False, unit_edits=False,
                   dept_edits=False, edit_field=None),
     "units": View(Unit, "校团委", "会计学院", unit_reads=False, unit_writes=False, unit_edits=False,
-                  dept_edits=True, edit_field="media_leader_name"),
+                  dept_edits=True, edit_field="leader_name"),
     "users": View(User, "other_editor", "leader", unit_reads=False, unit_writes=False, unit_edits=False,
                   dept_edits=True, edit_field="display_name"),
     "calendar": View(WorkCalendar, "元旦", "元旦", unit_reads=True, unit_writes=False, unit_edits=False,
