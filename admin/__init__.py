@@ -108,7 +108,7 @@ def _add_governance_views(admin: Admin, category) -> None:
     admin.add_view(ResponsibilityView(UnitResponsibility, _l("New-media responsible persons"), endpoint="responsibles",
                                       url="responsibles", category=category))
     admin.add_view(UnitRulesView(UnitRules, _l("New-media management rules"), endpoint="unit_rules",
-                                 url="unit-rules", category=category))
+                                 url="unit_rules", category=category))
 
 
 def _expose_original_templates(app: Flask, admin: Admin) -> None:

@@ -16,14 +16,13 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, Length, Optional
 
-from models import Manager, RULES_COVERS, Unit, UnitResponsibility, UnitRules, db, policy
+from models import Manager, RULES_COVERS, Unit, UnitResponsibility, UnitRules, policy
 from services import governance, validators
 from services.text import date_text
 
 from .base import ScopedModelView
 from .dashboard import list_url
 from .fields import GroupTitle, OptionalField, RenderedByForm, ScopedAjaxLoader, add_error
-from .home_filters import GovernanceGapFilter  # noqa: F401 (the units list's filter, admin/units.py)
 from .labels import labels
 from .record_pages import Link, RecordHeader, state_badge
 

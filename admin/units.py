@@ -9,7 +9,8 @@ from models import Unit, UnitKind
 
 from services import notify, validators
 from .base import ScopedModelView
-from .governance import GovernanceGapFilter, governance_context, rules_in_force
+from .governance import governance_context, rules_in_force
+from .home_filters import GovernanceGapFilter
 from .labels import labels
 
 #: The secret columns and the form field that sets each (empty keeps the stored value).

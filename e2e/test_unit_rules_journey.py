@@ -50,7 +50,7 @@ def test_unit_rules_journey(server, page_as, tmp_path):
     assert "李明" in editor.locator("#unit-governance").inner_text()
 
     editor.locator("#unit-governance a", has_text="上传管理制度").first.click()
-    editor.wait_for_url("**/admin/unit-rules/new/**")
+    editor.wait_for_url("**/admin/unit_rules/new/**")
     editor.fill("#title", "会计学院新媒体管理办法")
     editor.fill("#adopted_on", "2025-03-01")
     editor.click("body")  # closes the date picker

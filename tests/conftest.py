@@ -296,7 +296,7 @@ def build_access_world(app, world: dict) -> dict:
             "users": {"own": world["users"]["unit_editor"], "other": world["users"]["other_editor"]},
             "calendar": {"own": day.id, "other": day.id},
             "responsibles": {"own": own_persons.id, "other": other_persons.id},
-            "unit-rules": {"own": own_rules.id, "other": other_rules.id},
+            "unit_rules": {"own": own_rules.id, "other": other_rules.id},
         }
         assert all(pair["own"] and pair["other"] for pair in rows.values()), rows
     return {**world, "rows": rows}

@@ -22,7 +22,7 @@ from .test_reminders import smtp  # noqa: F401 (the loopback SMTP server fixture
 ALLOWED = {"APP", "QQ", "ID", "IP", "URL", "PDF", "CSV", "XLSX", "Excel", "JPEG", "PNG", "KB", "MB", "English", "B站"}
 ROLES = ["unit_editor", "unit_leader", "dept_admin", "auditor"]
 VIEWS = ["accounts", "managers", "reports", "changes", "violations", "assessments", "audit", "units", "users",
-         "calendar", "responsibles", "unit-rules"]
+         "calendar", "responsibles", "unit_rules"]
 WORD = re.compile(r"[A-Za-z0-9_.@/:%?=&#+~-]+")  # an address or an identifier is one run: it passes whole
 SKIPPED_TAGS = {"script", "style", "template", "noscript"}
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from models import (Account, AccountStatus, AuditLog, Unit, UnitResponsibility, UnitRules, db)
 from services import governance
 
-from .factories import PASSWORD, TINY_PDF, make_manager, make_responsibility, make_unit_rules
+from .factories import TINY_PDF, make_manager, make_responsibility, make_unit_rules
 
 PERSONS = {"first_name": "王书记", "first_title": "党委书记", "first_phone": "0871-65023456",
            "media_leader_name": "李副院长", "media_leader_title": "副院长", "media_leader_phone": "13800000000"}
@@ -110,7 +110,7 @@ def test_a_person_of_another_unit_cannot_be_linked(app, world, login_as):
 
 def test_rules_are_filed_with_the_document_checked_by_content(app, world, login_as):
     client = login_as("unit_editor")
-    response = client.post("/admin/unit-rules/new/", data=rules_form(), content_type="multipart/form-data")
+    response = client.post("/admin/unit_rules/new/", data=rules_form(), content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         rules = db.session.query(UnitRules).one()
@@ -129,7 +129,7 @@ def test_rules_are_filed_with_the_document_checked_by_content(app, world, login_
     ({"title": ""}, "必填"),
 ])
 def test_bad_rules_are_refused_with_a_message_and_nothing_is_written(app, world, login_as, change, message):
-    response = login_as("unit_editor").post("/admin/unit-rules/new/", data=rules_form(**change),
+    response = login_as("unit_editor").post("/admin/unit_rules/new/", data=rules_form(**change),
                                             content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and message in page, page[page.find("invalid-feedback"):][:300]
@@ -145,8 +145,8 @@ def test_a_newer_document_supersedes_the_older_which_stays_readable(app, world, 
         db.session.commit()
         old_id, new_id = old.id, new.id
     client = login_as("unit_leader")
-    assert "现行" in client.get(f"/admin/unit-rules/details/?id={new_id}").get_data(as_text=True)
-    page = client.get(f"/admin/unit-rules/details/?id={old_id}").get_data(as_text=True)
+    assert "现行" in client.get(f"/admin/unit_rules/details/?id={new_id}").get_data(as_text=True)
+    page = client.get(f"/admin/unit_rules/details/?id={old_id}").get_data(as_text=True)
     assert "已被《新办法》取代" in page
     assert client.get(f"/attachments/unit-rules/{old_id}").status_code == 200
     unit_page = client.get("/admin/responsibles/unit/").get_data(as_text=True)
@@ -159,9 +159,9 @@ def test_the_rules_document_is_never_replaced_in_place(app, world, login_as):
         db.session.commit()
         rules_id, version = rules.id, rules.version
     client = login_as("unit_editor")
-    form = client.get(f"/admin/unit-rules/edit/?id={rules_id}").get_data(as_text=True)
+    form = client.get(f"/admin/unit_rules/edit/?id={rules_id}").get_data(as_text=True)
     assert 'name="title"' in form and 'name="document"' not in form
-    client.post(f"/admin/unit-rules/edit/?id={rules_id}", data={
+    client.post(f"/admin/unit_rules/edit/?id={rules_id}", data={
         "title": "改名办法", "adopted_on": "2025-03-01", "row_version": version,
         "document": (io.BytesIO(b"%PDF-1.4 other"), "x.pdf")}, content_type="multipart/form-data")
     with app.app_context():
@@ -243,7 +243,7 @@ def test_the_lists_and_pages_do_not_grow_with_rows(app, world, login_as):
 
     client = login_as("dept_admin")
     gap_list = "/admin/units/?flt0_" + str(_gap_filter_index(app)) + "=1"
-    urls = ["/admin/responsibles/", "/admin/unit-rules/", gap_list, "/admin/units/export/csv/",
+    urls = ["/admin/responsibles/", "/admin/unit_rules/", gap_list, "/admin/units/export/csv/",
             f"/admin/responsibles/unit/?unit_id={world['own_unit']}", f"/admin/units/details/?id={world['own_unit']}"]
     counts = {}
     for n in (2, 12):
@@ -286,3 +286,17 @@ def test_a_save_from_an_outdated_page_is_refused(app, world, login_as):
     with app.app_context():
         row = db.session.get(UnitResponsibility, row_id)
         assert (row.first_title, row.media_leader_title) == ("院长", "副院长")
+
+
+def test_the_units_page_of_the_department_shows_the_persons_and_the_next_steps(app, world, login_as):
+    with app.app_context():
+        make_responsibility(db.session.get(Unit, world["own_unit"]), first="王第一", leader="李领导")
+        db.session.commit()
+    html = login_as("dept_admin").get(f"/admin/units/details/?id={world['own_unit']}").get_data(as_text=True)
+    assert 'id="unit-governance"' in html and "王第一" in html and "李领导" in html
+    assert "修改责任人" in html and "上传管理制度" in html and 'data-missing="rules"' in html
+    assert "创建官方新媒体的主办单位党政主要负责人为第一责任人" in html  # the regulation's sentence (第九条)
+    html = login_as("auditor").get(f"/admin/units/details/?id={world['other_unit']}").get_data(as_text=True)
+    assert 'id="unit-governance"' in html and "未填写" in html
+    assert "/admin/responsibles/new/" not in html and "/admin/responsibles/edit/" not in html  # the auditor reads
+    assert "/admin/unit_rules/new/" not in html and "尚未上传管理制度" in html

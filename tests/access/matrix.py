@@ -75,7 +75,7 @@ VIEWS = {
     # 第一责任人、责任领导 and 新媒体管理制度 (第九条, 第十条): each unit edits its own, nothing is deleted.
     "responsibles": View(UnitResponsibility, "外单位书记", "本单位书记", unit_reads=True, unit_writes=False,
                          unit_edits=True, dept_edits=True, edit_field="media_leader_title"),
-    "unit-rules": View(UnitRules, "外单位管理办法", "本单位管理办法", unit_reads=True, unit_writes=False,
+    "unit_rules": View(UnitRules, "外单位管理办法", "本单位管理办法", unit_reads=True, unit_writes=False,
                        unit_edits=True, dept_edits=True, edit_field="title"),
 }
 VIEW_NAMES = list(VIEWS)
@@ -94,7 +94,7 @@ CREATORS = {
     "calendar": {"dept_admin"},
     # One row per unit, and both units have theirs: new/ opens the unit's row instead (302), nothing is created.
     "responsibles": set(),
-    "unit-rules": {"unit_editor", "unit_leader", "dept_admin"},
+    "unit_rules": {"unit_editor", "unit_leader", "dept_admin"},
 }
 #: Views whose rows may be deleted at all (policy.DELETABLE), by the department and unit writers.
 DELETABLE_VIEWS = {"accounts", "managers", "reports", "changes", "violations", "calendar"}
@@ -137,7 +137,7 @@ def create_payload(view: str, w: dict) -> dict:
         "responsibles": {"unit": w["own_unit"], "first_name": "新建书记", "first_title": "党委书记",
                          "first_phone": "13800000001", "media_leader_name": "新建领导", "media_leader_title": "副院长",
                          "media_leader_phone": "13800000002"},
-        "unit-rules": {"unit": w["own_unit"], "title": "新建测试管理办法", "adopted_on": "2025-09-01",
+        "unit_rules": {"unit": w["own_unit"], "title": "新建测试管理办法", "adopted_on": "2025-09-01",
                        "covers_review": "y", "document": (io.BytesIO(TINY_PDF), "新建测试管理办法.pdf")},
     }[view]
 

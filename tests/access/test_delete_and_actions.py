@@ -74,7 +74,7 @@ def _view_actions() -> dict[str, list[str]]:
     classes = {"accounts": AccountView, "managers": ManagerView, "reports": ReportView, "changes": ChangeView,
                "violations": ViolationView, "assessments": AssessmentView, "audit": AuditView, "units": UnitView,
                "users": UserView, "calendar": CalendarView, "responsibles": ResponsibilityView,
-               "unit-rules": UnitRulesView}
+               "unit_rules": UnitRulesView}
     return {view: sorted({getattr(cls, attr)._action[0] for attr in dir(cls)
                           if hasattr(getattr(cls, attr, None), "_action")})
             for view, cls in classes.items()}

@@ -1,5 +1,5 @@
 """本单位新媒体管理 (第九条, 第十条): the paths of the responsible persons and rules views that the role × view
-matrix (matrix.py VIEWS "responsibles", "unit-rules") does not reach — the unit's page, the rules download, new
+matrix (matrix.py VIEWS "responsibles", "unit_rules") does not reach — the unit's page, the rules download, new
 forms started for a unit, their history, url= and the department's filter of units — for every role and both
 units' ids. A unit user never reads or changes another unit's responsible persons or rules by any URL."""
 from __future__ import annotations
@@ -43,8 +43,8 @@ def test_the_units_page_with_a_bad_unit_id_is_404(access_world, login_as, role, 
 @pytest.mark.parametrize("which", ["other", "own"])
 @pytest.mark.parametrize("role", ROLES)
 def test_rules_document_download(access_world, login_as, role, which):
-    response = fetch(login_as(role), f"/attachments/unit-rules/{access_world['rows']['unit-rules'][which]}")
-    if sees_row(role, "unit-rules", which):
+    response = fetch(login_as(role), f"/attachments/unit-rules/{access_world['rows']['unit_rules'][which]}")
+    if sees_row(role, "unit_rules", which):
         assert response.status_code == 200 and response.data == TINY_PDF  # positive control
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     else:
@@ -65,10 +65,10 @@ def test_new_forms_for_another_unit_open_only_the_own(app, access_world, login_a
     response = client.get(f"/admin/responsibles/new/?unit_id={other}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/responsibles/edit/?id={access_world['rows']['responsibles']['own']}")
-    page = client.get(f"/admin/unit-rules/new/?unit_id={other}")
+    page = client.get(f"/admin/unit_rules/new/?unit_id={other}")
     assert page.status_code == 200 and 'name="unit"' not in body(page) and not leaks(body(page))
     before = count(app, UnitRules)
-    response = client.post("/admin/unit-rules/new/", {
+    response = client.post("/admin/unit_rules/new/", {
         "unit": other, "unit_id": other, "title": "伪造管理办法", "adopted_on": "2025-01-01",
         "document": (io.BytesIO(TINY_PDF), "x.pdf")})
     assert response.status_code == 302 and count(app, UnitRules) == before + 1
@@ -82,15 +82,15 @@ def test_the_department_starts_a_form_for_any_unit(access_world, login_as):
     other = access_world["other_unit"]
     assert client.get(f"/admin/responsibles/new/?unit_id={other}").headers["Location"].endswith(
         f"/admin/responsibles/edit/?id={access_world['rows']['responsibles']['other']}")
-    page = body(client.get(f"/admin/unit-rules/new/?unit_id={other}"))
+    page = body(client.get(f"/admin/unit_rules/new/?unit_id={other}"))
     assert f'<option selected value="{other}">校团委</option>' in page
-    assert client.get("/admin/unit-rules/new/?unit_id=999999").status_code == 404
+    assert client.get("/admin/unit_rules/new/?unit_id=999999").status_code == 404
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("model", ["UnitResponsibility", "UnitRules"])
 def test_history_of_a_foreign_record(access_world, login_as, role, model):
-    view = {"UnitResponsibility": "responsibles", "UnitRules": "unit-rules"}[model]
+    view = {"UnitResponsibility": "responsibles", "UnitRules": "unit_rules"}[model]
     html = body(login_as(role).get(f"/admin/audit/?object={model}:{access_world['rows'][view]['other']}"))
     if role in ALL_SEEING:
         assert "校团委" in html  # positive control: the entry of the other unit's record
@@ -106,12 +106,12 @@ def test_the_department_list_of_units_with_a_gap_is_not_a_units(access_world, lo
 
 
 @pytest.mark.parametrize("target", EVIL_TARGETS)
-@pytest.mark.parametrize("path", ["/admin/responsibles/edit/?id={responsibles}", "/admin/unit-rules/new/",
-                                  "/admin/unit-rules/details/?id={rules}", "/admin/unit-rules/edit/?id={rules}",
+@pytest.mark.parametrize("path", ["/admin/responsibles/edit/?id={responsibles}", "/admin/unit_rules/new/",
+                                  "/admin/unit_rules/details/?id={rules}", "/admin/unit_rules/edit/?id={rules}",
                                   "/admin/responsibles/unit/"])
 def test_url_parameter_is_never_off_site(access_world, login_as, path, target):
     url = path.format(responsibles=access_world["rows"]["responsibles"]["own"],
-                      rules=access_world["rows"]["unit-rules"]["own"])
+                      rules=access_world["rows"]["unit_rules"]["own"])
     response = login_as("unit_editor").get(url + ("&" if "?" in url else "?") + "url=" + target)
     assert response.status_code in (200, 302)
     assert same_site(response.headers.get("Location")), response.headers.get("Location")
