@@ -119,7 +119,8 @@ class Config:
     DORMANT_NO_REPORT_MONTHS = int(os.environ.get("DORMANT_NO_REPORT_MONTHS", 2))
     #: 年度考核 weights (points out of 100, see services/assessment.py) and the yearly posts target.
     ASSESSMENT_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
-                          "per_violation": 10, "per_unauthorised_publication": 5}
+                          "per_violation": 10, "per_unauthorised_publication": 5,
+                          "missing_governance": 5}  # points off a unit without rules or responsible persons
     ASSESSMENT_POSTS_TARGET = int(os.environ.get("ASSESSMENT_POSTS_TARGET", 120))
     #: The HR system's roster endpoint (JSON; services/roster_pull.py, `flask staff sync --from-url`), an optional
     #: bearer token, the seconds allowed for the whole answer and its largest size.

@@ -77,6 +77,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     admin.add_view(managers)
     admin.add_view(ChangeView(ChangeRecord, _l("Change requests"), endpoint="changes", url="changes",
                               category=register))
+    _add_governance_views(admin, register)
     admin.add_view(ReportView(MonthlyReport, _l("Monthly reports"), endpoint="reports", url="reports"))
     # 发布报批 (第十二条): on the menu bar beside the monthly reports, where units file and the department decides.
     admin.add_view(PublicationView(Publication, _l("Publication requests"), endpoint="publications",
@@ -93,6 +94,28 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     admin.add_view(AuditView(AuditLog, _l("Audit log"), endpoint="audit", url="audit", category=system))
     admin.add_view(SettingsView(_l("System settings"), endpoint="settings", url="settings", category=system))
     return admin
+
+
+def _add_governance_views(admin: Admin, category) -> None:
+    """第一责任人、责任领导 and 新媒体管理制度 (第九条, 第十条, 第十九条; admin/governance.py), and for a unit user the
+    link to the unit's page."""
+    from flask_admin.menu import MenuLink
+    from flask_login import current_user
+
+    from models import UNIT_ROLES, UnitResponsibility, UnitRules, policy
+
+    from .governance import ResponsibilityView, UnitRulesView
+
+    class UnitPageLink(MenuLink):
+        def is_accessible(self):
+            return policy.role_of(current_user) in UNIT_ROLES
+
+    admin.add_link(UnitPageLink(_l("New-media management of the unit"), endpoint="responsibles.unit_view",
+                                category=category))
+    admin.add_view(ResponsibilityView(UnitResponsibility, _l("New-media responsible persons"), endpoint="responsibles",
+                                      url="responsibles", category=category))
+    admin.add_view(UnitRulesView(UnitRules, _l("New-media management rules"), endpoint="unit_rules",
+                                 url="unit_rules", category=category))
 
 
 def _expose_original_templates(app: Flask, admin: Admin) -> None:

@@ -17,9 +17,11 @@ from .labels import labels
 
 class AssessmentView(ScopedModelView):
     column_list = ["year", "unit", "account", "registered_on_time", "reports_expected", "reports_on_time",
-                   "posts", "violations", "unauthorised_publications", "score", "rank", "grade", "commended"]
+                   "posts", "violations", "unauthorised_publications", "governance_missing", "score", "rank", "grade",
+                   "commended"]
     column_labels = labels(unit=_l("Unit"), account=_l("Account (empty: whole unit)"),
-                           unauthorised_publications=_l("Publications without authorisation"))
+                           unauthorised_publications=_l("Publications without authorisation"),
+                           governance_missing=_l("Rules or responsible persons missing (points off)"))
     column_filters = ["year", "unit.name", "grade", "commended"]
     column_searchable_list = ["account.name"]
     account_search = True

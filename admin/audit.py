@@ -28,6 +28,7 @@ OBJECT_TYPES = {
     "Assessment": _l("Annual assessment"), "Unit": _l("Unit"), "User": _l("User"),
     "WorkCalendar": _l("Work calendar"), "Attachment": _l("Attachment"), "Setting": _l("System settings"),
     "ReminderLog": _l("Reminder e-mail"), "Incident": _l("Incident"), "Publication": _l("Publication request"),
+    "UnitResponsibility": _l("New-media responsible persons"), "UnitRules": _l("New-media management rules"),
 }
 
 

@@ -23,13 +23,13 @@ from models import UNIT_ROLES
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Incident, IncidentKind,
                     IncidentStatus, Manager, Measure, MonthlyReport, Platform, Publication, PublicationStatus,
                     ReviewStatus, Role, TeamMember, Unit, Urgency, Violation, policy)
-from services import publications, reports, staff, workdays
+from services import governance, publications, reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, datetime_text, month_text, text
 
 from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, first_rows, record_figures,
                            row as _row)
-from .home_filters import StaffChangeFilter
+from .home_filters import GovernanceGapFilter, StaffChangeFilter
 
 #: How many rows a card lists (its count and link give all of them).
 PREVIEW = 5
@@ -166,14 +166,15 @@ class _Home:
                 self.reports_in("submit_reports", _l("Monthly reports to submit"), RECORD_TO_SUBMIT, due=True),
                 self.not_reported(), self.staff_changes(), self.dormant(), self.violations(), self.incidents(),
                 self.publications_in("submit_publications", _l("Publication requests to submit (drafts, returned)"),
-                                     (PublicationStatus.draft, PublicationStatus.returned))]))
+                                     (PublicationStatus.draft, PublicationStatus.returned)),
+                self.unit_governance()]))
             self.own_accounts()
             return sections
         return []
 
     def attention(self) -> list[Card]:
         return [self.overdue_accounts(), self.overdue_changes(), self.not_reported(), self.dormant(),
-                self.staff_changes(), self.incidents()]
+                self.staff_changes(), self.incidents(), self.governance_gaps()]
 
     # --- cards ----------------------------------------------------------------------------------------
     def _add(self, key, select, render):
@@ -338,6 +339,36 @@ class _Home:
         return Card(key, gettext("Incidents being handled (Article 14)"), self.figures.open_incidents, url,
                     danger=True)
 
+    def governance_gaps(self) -> Card:
+        """Units with accounts but no 新媒体管理制度 on file or no named 第一责任人/责任领导 (第九条, 第十条)."""
+        key = "governance"
+        order = (Unit.code, Unit.id)
+        select = policy.scope_units(self.user, sa.select(*_row(key, order, Unit.id, Unit.name, Unit.name,
+                                                                flag=governance.gap_flags()))
+                                    .where(governance.gap()).order_by(*order).limit(PREVIEW))
+        self._add(key, select, lambda r: {"url": url_for("units.details_view", id=r.id), "name": r.name,
+                                          "note": governance.gap_text(r.flag), "late": False})
+        return Card(key, gettext("Units with accounts but without new-media management rules or named responsible "
+                                 "persons (Articles 9, 10)"), self.figures.governance[0],
+                    list_url("units", ("id", GovernanceGapFilter, "1")))
+
+    def unit_governance(self) -> Card:
+        """The unit's own: its rules on file, its 第一责任人 and 责任领导 named; each missing item is a row."""
+        _units, no_rules, no_persons = self.figures.governance
+        rows = []
+        if no_persons:
+            rows.append({"url": url_for("responsibles.create_view", url=url_for("responsibles.unit_view")), "late": True,
+                         "name": gettext("Name the first responsible person and the responsible leader"),
+                         "note": gettext("Article 9: the principal Party and administrative heads are the first "
+                                         "responsible persons")})
+        if no_rules:
+            rows.append({"url": url_for("unit_rules.create_view", url=url_for("responsibles.unit_view")), "late": True,
+                         "name": gettext("Upload the unit's new-media management rules"),
+                         "note": gettext("Article 10: establish sound new-media management rules")})
+        self._renderers["unit_governance"] = rows
+        return Card("unit_governance", gettext("New-media management rules and responsible persons of your unit"),
+                    no_rules + no_persons, url_for("responsibles.unit_view"), danger=True)
+
     def own_accounts(self) -> None:
         key = "own_accounts"
         order = (Account.name, Account.id)
@@ -375,6 +406,8 @@ class _Home:
 
     # --- rows as the card shows them: {url, name, note, late} -------------------------------------------
     def render_rows(self, key: str, rows: list) -> list[dict]:
+        if key == "unit_governance":
+            return self._renderers[key]
         if key == "staff":
             return self._staff_rows(rows)
         return [self._renderers[key](row) for row in rows]

@@ -10,7 +10,7 @@ from flask_babel import gettext
 
 from models import (Account, AccountStatus, ChangeRecord, Incident, IncidentStatus, MonthlyReport, Platform,
                     Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation, db, policy, utcnow)
-from services import charts, reports, staff
+from services import charts, governance, reports, staff
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
 RECORD_TO_SUBMIT = (ReviewStatus.draft, ReviewStatus.returned)
@@ -65,6 +65,8 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
     ]
     parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents still being handled
         sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status == IncidentStatus.open)))
+    # Units with accounts but no 新媒体管理制度 or no named 第一责任人/责任领导 (第九条, 第十条): (units, no rules, no persons).
+    parts.append(governance.gap_counts(user, sa.literal("governance"), sa.literal("")))
     if unit_role:
         parts.append(policy.scope(user, Violation, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
@@ -120,6 +122,7 @@ class Figures:
         self.months: dict[str, tuple] = {}
         #: 发布报批 by status: (count, urgent, past the department's deadline).
         self.publications: dict[str, tuple] = {}
+        self.governance = (0, 0, 0)
         for part, key, a, b, c in record_rows:
             if part == "change":
                 self.changes[key] = a
@@ -135,6 +138,8 @@ class Figures:
                 self.open_incidents = a
             elif part == "publication":
                 self.publications[key] = (a, b, c)
+            elif part == "governance":
+                self.governance = (a, b, c)
 
     def approved_by_platform(self):
         counts: dict = {}

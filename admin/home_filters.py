@@ -6,8 +6,8 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.filters import BaseBooleanFilter
 from flask_babel import lazy_gettext as _l
 
-from models import Account
-from services import staff
+from models import Account, Unit
+from services import governance, staff
 
 
 class StaffChangeFilter(BaseSQLAFilter, BaseBooleanFilter):
@@ -20,6 +20,20 @@ class StaffChangeFilter(BaseSQLAFilter, BaseBooleanFilter):
     def apply(self, query, value, alias=None):
         ids = staff.accounts_needing_staff_change()
         return query.filter(Account.id.in_(ids) if value == "1" else Account.id.not_in(ids))
+
+    def operation(self):
+        return admin_gettext("equals")  # Flask-Admin's own word (its catalog translates it)
+
+
+class GovernanceGapFilter(BaseSQLAFilter, BaseBooleanFilter):
+    """有帐号但管理制度或责任人未落实: units with accounts but no 新媒体管理制度 on file or no named 第一责任人 /
+    责任领导 — the same rule as the home page's count (services.governance.gap)."""
+
+    def __init__(self):
+        super().__init__(Unit.id, _l("New-media rules or responsible persons missing"))
+
+    def apply(self, query, value, alias=None):
+        return query.filter(governance.gap() if value == "1" else ~governance.gap())
 
     def operation(self):
         return admin_gettext("equals")  # Flask-Admin's own word (its catalog translates it)

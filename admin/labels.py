@@ -11,6 +11,16 @@ LABELS = {
     "refusal_reason": _l("Reasons for refusal"), "published_url": _l("Publication link"),
     "published_at": _l("Published at"), "violation": _l("Violation record"), "violation_id": _l("Violation record"),
     "unauthorised_publications": _l("Publications without authorisation"),
+    # 第一责任人、责任领导 and 新媒体管理制度 (admin/governance.py; the audit log names their fields)
+    "first_name": _l("First responsible person"), "first_title": _l("Post of the first responsible person"),
+    "first_phone": _l("Contact of the first responsible person"),
+    "first_manager": _l("First responsible person in the unit's people"),
+    "media_leader_name": _l("Responsible leader"), "media_leader_title": _l("Post of the responsible leader"),
+    "media_leader_phone": _l("Contact of the responsible leader"),
+    "media_leader_manager": _l("Responsible leader in the unit's people"),
+    "adopted_on": _l("Adopted on"), "covers_review": _l("Content review"),
+    "covers_three_reviews": _l("Three reviews and three proofreadings"), "covers_traces": _l("Record keeping"),
+    "covers_maintenance": _l("Daily maintenance"),
     "code": _l("Unit code"),
     "kind": _l("Kind"),
     # 附件 (the audit log names the fields of an attached file)

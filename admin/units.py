@@ -3,10 +3,14 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 
-from models import UnitKind
+from sqlalchemy.orm import joinedload
+
+from models import Unit, UnitKind
 
 from services import notify, validators
 from .base import ScopedModelView
+from .governance import governance_context, rules_in_force
+from .home_filters import GovernanceGapFilter
 from .labels import labels
 
 #: The secret columns and the form field that sets each (empty keeps the stored value).
@@ -19,17 +23,32 @@ def _masked_formatter(_view, _context, model, name):
 
 
 class UnitView(ScopedModelView):
-    column_list = ["code", "name", "kind", "leader_name", "leader_title", "phone", "active"]
-    column_labels = labels(name=_l("Unit name"), wecom_webhook=_l("WeCom group robot webhook"),
+    column_list = ["code", "name", "kind", "leader_name", "leader_title", "phone", "active",
+                   "responsibility.first_name", "responsibility.media_leader_name"]
+    column_labels = labels(name=_l("Unit name"), **{
+                               "responsibility.first_name": _l("First responsible person"),
+                               "responsibility.first_title": _l("Post of the first responsible person"),
+                               "responsibility.media_leader_name": _l("Responsible leader"),
+                               "responsibility.media_leader_title": _l("Post of the responsible leader"),
+                               "rules_title": _l("New-media management rules in force"),
+                               "rules_adopted_on": _l("Rules adopted on")},
+                           wecom_webhook=_l("WeCom group robot webhook"),
                            dingtalk_webhook=_l("DingTalk group robot webhook"),
                            dingtalk_secret=_l("DingTalk signing secret"))
     column_searchable_list = ["code", "name", "leader_name"]
-    column_filters = ["kind", "active"]
+    column_filters = ["kind", "active", GovernanceGapFilter()]
     column_sortable_list = ["code", "name", "kind", "active"]
     column_default_sort = "code"
     # The webhooks are secrets: on the details page only as "set (…last 4)", never exported.
     column_formatters = dict.fromkeys(WEBHOOK_FIELDS, _masked_formatter)
     column_export_exclude_list = list(WEBHOOK_FIELDS)
+    # 第一责任人、责任领导 and the 新媒体管理制度 in force (第九条, 第十条; admin/governance.py), by name.
+    column_export_list = [*column_list[:-2], "responsibility.first_name", "responsibility.first_title",
+                          "responsibility.media_leader_name", "responsibility.media_leader_title", "rules_title",
+                          "rules_adopted_on"]
+    column_formatters_export = {"rules_title": rules_in_force, "rules_adopted_on": rules_in_force}
+    details_template = "admin/unit_details.html"
+    governance_context = staticmethod(governance_context)
     form_columns = ["code", "name", "kind", "leader_name", "leader_title", "phone", "established_on", "active",
                     *WEBHOOK_FIELDS.values(), "clear_webhooks"]
     form_extra_fields = {
@@ -53,6 +72,10 @@ class UnitView(ScopedModelView):
         "established_on": {"validators": [validators.not_in_future]},
     }
     column_choices = {"kind": UnitKind.choices()}
+
+    def get_query(self):
+        # The 第一责任人/责任领导 of each unit in the same statement (the export names them: no query per unit).
+        return super().get_query().options(joinedload(Unit.responsibility))
 
     def on_form_prefill(self, form, id):
         """The stored secrets are never put in the form: each field says whether it is set (…last 4)."""

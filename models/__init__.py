@@ -17,3 +17,4 @@ from .reminder import ReminderLog  # noqa: F401
 from .setting import Setting  # noqa: F401
 from .session import RevokedSession  # noqa: F401
 from .cas import CasTicket  # noqa: F401
+from .governance import RULES_COVERS, UnitResponsibility, UnitRules  # noqa: F401

@@ -55,6 +55,9 @@ class Assessment(VersionedMixin, TimestampMixin, db.Model):
     violations: Mapped[int] = mapped_column(default=0)
     #: Publications on a 第十二条 topic recorded in the year without an authorisation (发布报批).
     unauthorised_publications: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The unit's roll-up only: at the end of the year it had accounts but no 新媒体管理制度 on file or no named
+    #: 第一责任人/责任领导 (第九条, 第十条; services/governance.py); None on an account's row.
+    governance_missing: Mapped[bool | None]
     score: Mapped[float | None] = mapped_column(sa.Numeric(6, 2))
     rank: Mapped[int | None]
     grade: Mapped[Grade | None] = mapped_column(enum_column(Grade, "grade"))

@@ -27,6 +27,8 @@ from models import (
     Setting,
     TeamMember,
     Unit,
+    UnitResponsibility,
+    UnitRules,
     User,
     UNIT_ROLES,
     Violation,
@@ -55,6 +57,8 @@ READERS = {
     Attachment: ALL_ROLES,
     Publication: ALL_ROLES,
     Setting: frozenset({Role.dept_admin, Role.auditor}),  # 系统设置: the auditor reads them
+    UnitResponsibility: ALL_ROLES,  # 第一责任人、责任领导 (第九条, 第十条): each unit its own
+    UnitRules: ALL_ROLES,  # 新媒体管理制度 (第十条, 第十九条)
 }
 WRITERS = {
     Unit: DEPT,
@@ -72,6 +76,8 @@ WRITERS = {
     Attachment: UNIT_ROLES | DEPT,
     Publication: UNIT_ROLES | DEPT,
     Setting: DEPT,
+    UnitResponsibility: UNIT_ROLES | DEPT,
+    UnitRules: UNIT_ROLES | DEPT,
 }
 #: Who may create records, where it differs from who may write them.
 CREATORS = {**WRITERS, Violation: DEPT}
@@ -146,6 +152,17 @@ def scope(user, model, query):
     if model is AuditLog:
         return query.filter(AuditLog.unit_id == user.unit_id)
     return query.filter(unit_column(model) == user.unit_id)
+
+
+def scope_units(user, query):
+    """Restrict a query over ``Unit`` to the units whose own new-media rules and responsible persons the user sees
+    (第九条, 第十条): every unit for the department and the auditor, a unit user's own unit, else none."""
+    role = _role(user)
+    if role in (Role.dept_admin, Role.auditor):
+        return query
+    if role in UNIT_ROLES:
+        return query.filter(Unit.id == user.unit_id)
+    return query.filter(sa.false())
 
 
 def scope_names(user, model, query):

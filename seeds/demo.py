@@ -318,8 +318,36 @@ def load_demo(today: dt.date | None = None, now: dt.datetime | None = None) -> l
             approved_by=dept, approved_at=asked + dt.timedelta(hours=5), decided_by=dept,
             decided_at=asked + dt.timedelta(hours=5), published_url="https://mp.weixin.qq.com/s/ynufe-demo-traffic",
             published_at=past(_at(today - dt.timedelta(days=7), 10, 5))))
+    _add_governance(units, people, dept, today)
     db.session.flush()
     return logins
+
+
+#: A one-page PDF standing in for a scanned 新媒体管理办法.
+RULES_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _add_governance(units, people, dept, today: dt.date) -> None:
+    """第九条, 第十条: 校团委 has named its 第一责任人 and 责任领导 (linked to its 陈晨) and keeps its 新媒体管理办法 on
+    file (an older one superseded); 图书馆 has named its persons only; 会计学院 and 信息管理中心 have done neither."""
+    from models import UnitResponsibility, UnitRules
+
+    tw, tsg = units["TW"], units["TSG"]
+    if not db.session.query(UnitResponsibility).filter_by(unit_id=tw.id).first():
+        db.session.add(UnitResponsibility(unit_id=tw.id, first_name="陈静", first_title="校团委书记",
+                                          first_phone="0871-65023003", media_leader_manager=people["陈晨"],
+                                          media_leader_name="陈晨", media_leader_title="团委副书记"))
+        for title, adopted in (("校团委新媒体管理暂行办法", dt.date(today.year - 4, 3, 1)),
+                               ("校团委新媒体管理办法（含三审三校规定）", dt.date(today.year - 1, 9, 1))):
+            db.session.add(UnitRules(unit_id=tw.id, title=title, adopted_on=adopted, covers_review=True,
+                                     covers_three_reviews=adopted.year == today.year - 1, covers_traces=True,
+                                     covers_maintenance=True, filename=f"{title}.pdf", content_type="application/pdf",
+                                     size=len(RULES_PDF), sha256=hashlib.sha256(RULES_PDF).hexdigest(),
+                                     content=RULES_PDF, uploaded_by_id=dept.id))
+    if not db.session.query(UnitResponsibility).filter_by(unit_id=tsg.id).first():
+        db.session.add(UnitResponsibility(unit_id=tsg.id, first_name="周涛", first_title="馆长",
+                                          first_phone="0871-65023004", media_leader_name="吴磊",
+                                          media_leader_title="办公室主任", media_leader_manager=people["吴磊"]))
 
 
 def _add_report(account: Account, period: dt.date, submitted: dt.datetime, *, is_late: bool, post_count: int,

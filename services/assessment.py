@@ -10,6 +10,10 @@ Deductions outside the four parts (they never change the rule that the parts add
                                 及敏感问题) recorded in the year without the department's authorisation (发布报批: on a
                                 request not authorised, before the authorisation came, or with no request at all), never
                                 below a total of 0 (counted per publishing account; the unit's row sums them)
+
+A unit's score is the mean of its accounts' scores, minus 5 points (``missing_governance``, a deduction outside the
+100) when at the end of the year it had accounts but no 新媒体管理制度 on file or no named 第一责任人/责任领导
+(第九条, 第十条; services/governance.py), never below 0: a unit that complies keeps the mean of its accounts.
 The department then sets the grade and the commendation (表彰) by hand.
 """
 from __future__ import annotations
@@ -18,12 +22,12 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
+
 from models import Account, AccountStatus, Assessment, MonthlyReport, Publication, Violation, db
 from models.publication import publication_accounts
-from services import settings
+from services import governance, settings
 from services.reports import reporting_period
 from services.text import stored_time
-
 
 
 def _expected_months(account: Account, year: int, today: dt.date) -> int:
@@ -44,6 +48,12 @@ def score(figures: dict, weights: dict, posts_target: int) -> Decimal:
     total += weights["no_violation"] - weights["per_violation"] * figures["violations"]
     total -= weights.get("per_unauthorised_publication", 0) * figures.get("unauthorised_publications", 0)
     return Decimal(str(round(max(total, 0.0), 2)))
+
+
+def unit_score(mean: float, governance_missing: bool, weights: dict) -> Decimal:
+    """The unit's score: its accounts' mean, less the ``missing_governance`` deduction (第九条, 第十条), never below 0."""
+    deduction = weights["missing_governance"] if governance_missing else 0
+    return Decimal(str(round(max(mean - deduction, 0.0), 2)))
 
 
 def compute(year: int, today: dt.date | None = None) -> int:
@@ -102,6 +112,7 @@ def compute(year: int, today: dt.date | None = None) -> int:
         units[account.unit_id] = account.unit
     _rank(per_account)
     unit_rows = []
+    missing = governance.units_missing_at(per_unit, end)
     for unit_id, rows in per_unit.items():
         row = existing.pop((unit_id, None), None) or Assessment(year=year, unit=units[unit_id], account=None)
         row.registered_on_time = all(r.registered_on_time for r in rows)
@@ -110,7 +121,9 @@ def compute(year: int, today: dt.date | None = None) -> int:
         row.posts = sum(r.posts for r in rows)
         row.violations = sum(r.violations for r in rows)
         row.unauthorised_publications = sum(r.unauthorised_publications for r in rows)
-        row.score = Decimal(str(round(sum(float(r.score) for r in rows) / len(rows), 2)))
+        row.governance_missing = unit_id in missing
+        mean = sum(float(r.score) for r in rows) / len(rows)
+        row.score = unit_score(mean, row.governance_missing, weights)
         db.session.add(row)
         unit_rows.append(row)
     _rank(unit_rows)

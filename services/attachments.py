@@ -87,6 +87,16 @@ def upload_problem(upload, kind: AttachmentKind) -> str | None:
             upload.stream.seek(0)
 
 
+def checked_content(upload, kind: AttachmentKind = AttachmentKind.other):
+    """The bytes and detected type of an upload that passes the checks of an attachment (AttachmentError if not):
+    for documents kept outside this table (a unit's 新媒体管理制度, services/governance.py)."""
+    return _read(upload, kind)
+
+
+def clean_name(name: str, extension: str) -> str:
+    return _clean_name(name, extension)
+
+
 def attachments_of(owner) -> list[Attachment]:
     column = getattr(Attachment, f"{owner_field(owner)}_id")
     return db.session.query(Attachment).filter(column == owner.id).order_by(Attachment.id).all()

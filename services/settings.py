@@ -39,9 +39,9 @@ WEIGHT_PARTS = ("registered_on_time", "reports_on_time", "posts", "no_violation"
 FULL_SCORE = 100
 #: The built-in weights (as config.py): a configured ASSESSMENT_WEIGHTS that leaves out a part keeps this one.
 BUILT_IN_WEIGHTS = {"registered_on_time": 20, "reports_on_time": 50, "posts": 20, "no_violation": 10,
-                    "per_violation": 10, "per_unauthorised_publication": 5}
-#: Deductions: points taken off per event, outside the full score's four parts (they never change the sum rule).
-DEDUCTIONS = ("per_violation", "per_unauthorised_publication")
+                    "per_violation": 10, "per_unauthorised_publication": 5, "missing_governance": 5}
+#: Deductions: taken off the score, outside the parts that add up to the full score (they never change the sum rule).
+DEDUCTIONS = ("per_violation", "per_unauthorised_publication", "missing_governance")
 
 DEFINITIONS = (
     Definition("dormant_no_posts_months", "dormant", _l("Months in a row without posts"),
@@ -71,6 +71,10 @@ DEFINITIONS = (
                   "recorded in the year without the department's authorisation (Article 12); a score never falls "
                   "below 0."),
                0, FULL_SCORE, ("ASSESSMENT_WEIGHTS", "per_unauthorised_publication")),
+    Definition("weight_missing_governance", "assessment", _l("Points taken off a unit without rules or responsible persons"),
+               _l("Taken off the unit's score when at the end of the year it had accounts but no new-media management "
+                  "rules on file or no named first responsible person and responsible leader (Articles 9, 10)."),
+               0, FULL_SCORE, ("ASSESSMENT_WEIGHTS", "missing_governance")),
     Definition("assessment_posts_target", "assessment", _l("Posts a year for the full posts score"),
                _l("An account with this many posts in the year earns all the points for posts."),
                1, 100000, "ASSESSMENT_POSTS_TARGET"),

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from app import create_app
 from models import Account, AuditLog, Role, Unit, UnitKind, User, db
 
+from .factories import make_responsibility, make_unit_rules  # noqa: F401
 from .factories import (PASSWORD, TINY_PDF, make_account, make_assessment, make_attachment,  # noqa: F401
                         make_calendar_day, make_change, make_incident, make_manager, make_publication, make_report,
                         make_unit, make_user,
@@ -275,6 +276,11 @@ def build_access_world(app, world: dict) -> dict:
         other_assessment = make_assessment(other_account.unit, other_account)
         day = make_calendar_day()
         own_publication, other_publication = make_publication(own_account), make_publication(other_account)
+        # 第九条, 第十条: each unit's 第一责任人/责任领导 and 新媒体管理制度 (named so that the other unit's show as such).
+        own_persons = make_responsibility(own_account.unit, first="本单位书记", leader="本单位领导")
+        other_persons = make_responsibility(other_account.unit, first="外单位书记", leader="外单位领导")
+        own_rules = make_unit_rules(own_account.unit, "本单位管理办法")
+        other_rules = make_unit_rules(other_account.unit, "外单位管理办法")
         db.session.commit()
 
         def audit_id(account_id):
@@ -294,6 +300,8 @@ def build_access_world(app, world: dict) -> dict:
             "users": {"own": world["users"]["unit_editor"], "other": world["users"]["other_editor"]},
             "calendar": {"own": day.id, "other": day.id},
             "publications": {"own": own_publication.id, "other": other_publication.id},
+            "responsibles": {"own": own_persons.id, "other": other_persons.id},
+            "unit_rules": {"own": own_rules.id, "other": other_rules.id},
         }
         assert all(pair["own"] and pair["other"] for pair in rows.values()), rows
     return {**world, "rows": rows}

@@ -19,8 +19,8 @@ PASSWORD = "test-password-123"
 TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 __all__ = ["PASSWORD", "TINY_PDF", "make_account", "make_assessment", "make_attachment", "make_calendar_day",
-           "make_change", "make_incident", "make_manager", "make_publication", "make_report", "make_unit", "make_user",
-           "make_violation"]
+           "make_change", "make_incident", "make_manager", "make_publication", "make_report", "make_responsibility",
+           "make_unit", "make_unit_rules", "make_user", "make_violation"]
 
 
 def make_unit(code="KJXY", name=None, kind=UnitKind.college) -> Unit:
@@ -144,3 +144,27 @@ def make_publication(account: Account, headline=None, status=PublicationStatus.d
     db.session.add(publication)
     db.session.flush()
     return publication
+
+
+def make_responsibility(unit: Unit, first="王书记", leader="李副院长"):
+    """The unit's 第一责任人 and 责任领导 (第九条, 第十条)."""
+    from models import UnitResponsibility
+
+    row = UnitResponsibility(unit_id=unit.id, first_name=first, first_title="党委书记", first_phone="0871-65023456",
+                             media_leader_name=leader, media_leader_title="副院长", media_leader_phone="13800000000")
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_unit_rules(unit: Unit, title=None, adopted_on=dt.date(2025, 3, 1), content=TINY_PDF):
+    """A 新媒体管理制度 on file (第十条, 第十九条)."""
+    from models import UnitRules
+
+    rules = UnitRules(unit_id=unit.id, title=title or f"{unit.name}新媒体管理办法", adopted_on=adopted_on,
+                      covers_review=True, covers_three_reviews=True, filename="rules.pdf",
+                      content_type="application/pdf", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                      content=content)
+    db.session.add(rules)
+    db.session.flush()
+    return rules

@@ -113,3 +113,62 @@ def test_audit_entries_name_the_account_and_the_unit(app, year_data, ctx):
     own_unit, own = db.session.get(Unit, year_data["own_unit"]), db.session.get(Account, year_data["own_account"])
     assert f"2025 · {own_unit.name}" in labels and f"2025 · {own.name}" in labels
     assert len(labels) == 4 and not any(label.endswith("·") or label.endswith("· ") for label in labels)
+
+
+# --- 第九条, 第十条: a unit without rules or named persons at the end of the year loses points ---------------
+def _unit_rows(year_data):
+    rows = db.session.query(Assessment).filter_by(year=2025, account_id=None).all()
+    return {row.unit_id: row for row in rows}
+
+
+def test_a_unit_without_rules_or_persons_loses_the_documented_points(app, year_data, ctx):
+    from .factories import make_responsibility, make_unit_rules
+
+    own_unit = db.session.get(Unit, year_data["own_unit"])
+    make_responsibility(own_unit).created_at = dt.datetime(2025, 4, 1)  # named during the year
+    make_unit_rules(own_unit, adopted_on=dt.date(2025, 6, 1))
+    # the other unit's rules were adopted only after the year: they do not count for 2025
+    make_unit_rules(db.session.get(Unit, year_data["other_unit"]), adopted_on=dt.date(2026, 2, 1))
+    db.session.commit()
+    compute(2025, today=dt.date(2026, 3, 1))
+    db.session.commit()
+    units = _unit_rows(year_data)
+    own, other = units[year_data["own_unit"]], units[year_data["other_unit"]]
+    assert own.governance_missing is False and float(own.score) == 100.0  # complies: the mean of its accounts
+    assert other.governance_missing is True and float(other.score) == 14.5 - 5  # 5 points off (missing_governance)
+    accounts = db.session.query(Assessment).filter(Assessment.year == 2025, Assessment.account_id.is_not(None)).all()
+    assert all(row.governance_missing is None for row in accounts)  # a unit's figure: not on the accounts' rows
+
+
+def test_the_deduction_is_a_setting_outside_the_hundred_points(app, year_data, login_as):
+    from services import settings
+
+    with app.app_context():
+        assert settings.weights()["missing_governance"] == 5
+        assert not settings.problems({"weight_missing_governance": "20"})  # the four parts still add up to 100
+    client = login_as("dept_admin")
+    page = client.get("/admin/settings/").get_data(as_text=True)
+    assert "未落实新媒体管理制度或责任人的单位扣分" in page
+    from .test_settings import _form
+    assert client.post("/admin/settings/", data=_form(weight_missing_governance=0)).status_code == 302
+    with app.app_context():
+        compute(2025, today=dt.date(2026, 3, 1))
+        db.session.commit()
+        units = _unit_rows(year_data)
+        assert float(units[year_data["other_unit"]].score) == 14.5  # no points off when the weight is 0
+        assert units[year_data["other_unit"]].governance_missing is True
+
+
+def test_the_figure_is_in_the_list_and_the_export(app, year_data, login_as):
+    with app.app_context():
+        compute(2025, today=dt.date(2026, 3, 1))
+        db.session.commit()
+        unit_row = _unit_rows(year_data)[year_data["other_unit"]].id
+    client = login_as("dept_admin")
+    assert "制度或责任人未落实（扣分）" in client.get("/admin/assessments/").get_data(as_text=True)
+    assert "制度或责任人未落实（扣分）" in client.get(f"/admin/assessments/details/?id={unit_row}").get_data(as_text=True)
+    data = client.get("/admin/assessments/export/xlsx/", buffered=True).data
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("制度或责任人未落实（扣分）")
+    assert "是" in [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]

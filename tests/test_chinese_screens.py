@@ -22,7 +22,7 @@ from .test_reminders import smtp  # noqa: F401 (the loopback SMTP server fixture
 ALLOWED = {"APP", "QQ", "ID", "IP", "URL", "PDF", "CSV", "XLSX", "Excel", "JPEG", "PNG", "KB", "MB", "English", "B站"}
 ROLES = ["unit_editor", "unit_leader", "dept_admin", "auditor"]
 VIEWS = ["accounts", "managers", "reports", "changes", "violations", "assessments", "audit", "units", "users",
-         "calendar"]
+         "calendar", "responsibles", "unit_rules"]
 WORD = re.compile(r"[A-Za-z0-9_.@/:%?=&#+~-]+")  # an address or an identifier is one run: it passes whole
 SKIPPED_TAGS = {"script", "style", "template", "noscript"}
 
@@ -115,7 +115,8 @@ def test_every_admin_screen_is_chinese(app, access_world, role, view):  # noqa: 
 def test_the_home_login_and_matrix_pages_are_chinese(app, access_world, role):  # noqa: F811
     client, names = (log_in(app, USERNAMES[role]) if role else app.test_client()), _names(app)
     urls = ["/admin/", "/matrix", "/matrix/verify?q=本单位帐号", "/admin/reports/missing/", "/admin/reports/dormant/",
-            "/admin/calendar/batch/", "/admin/settings/"]
+            "/admin/calendar/batch/", "/admin/settings/",
+            f"/admin/responsibles/unit/?unit_id={access_world['own_unit']}"]
     if role is None:
         urls.append("/login")
     found = [problem for url in urls if (problem := _check(app, client, url, names))]

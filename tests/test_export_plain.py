@@ -16,7 +16,7 @@ from .test_reports import LAST
 
 #: Every admin list that offers exports (checked against the app by test_every_exporting_view_is_covered).
 VIEWS = ["accounts", "managers", "changes", "reports", "violations", "incidents", "assessments", "units", "users",
-         "calendar", "audit", "publications"]
+         "calendar", "audit", "publications", "responsibles", "unit_rules"]
 #: The other exports: the month's missing reports and the department's monthly summary.
 OTHER_EXPORTS = ["/admin/reports/missing/?month={month}&format={fmt}", "/admin/reports/summary/?month={month}&format={fmt}"]
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|badge|class=", re.IGNORECASE)

@@ -10,13 +10,13 @@ import re
 import pytest
 
 from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, Incident, IncidentStatus, MonthlyReport,
-                    ReviewStatus, Unit, User, Violation, db)
+                    Publication, PublicationStatus, ReviewStatus, Unit, UnitResponsibility, UnitRules, Urgency, User,
+                    Violation, db)
 from services import reports
-
-from models import PublicationStatus, Publication, Urgency
 
 from .conftest import (count_statements, make_account, make_change, make_incident, make_publication, make_report,
                        make_violation)
+from .factories import make_responsibility, make_unit, make_unit_rules
 
 LONG_AGO_TIME = dt.datetime(2020, 1, 1, 8)
 
@@ -57,6 +57,14 @@ def busy(app, world):
                                     (PublicationStatus.dept_review, Urgency.normal),
                                     (PublicationStatus.unit_review, Urgency.urgent)):
                 make_publication(quiet, status=status, urgency=urgency, due_at=LONG_AGO_TIME)
+        # 第九条, 第十条: the own unit named its persons but filed no rules, the other unit neither; a third unit
+        # with accounts has both (never on the list), a fourth has no account (nothing to govern).
+        make_responsibility(db.session.get(Unit, world["own_unit"]))
+        complete = make_unit("WZWB", "制度齐全单位")
+        make_account(complete, "制度齐全帐号", status=AccountStatus.approved)
+        make_responsibility(complete)
+        make_unit_rules(complete)
+        make_unit("KDW", "无帐号单位")
         db.session.commit()
     return world
 
@@ -78,6 +86,8 @@ def rows_listed(client, url: str) -> int:
     if "/admin/reports/missing/" in url:
         missing = page.split('<h2 class="h5 mt-4">')[1]  # the "Not reported" section (a ticked box before each name for the department)
         return len(re.findall(r'<li>(?:<input [^>]*>)?<a href="/admin/accounts/details/\?id=', missing))
+    if "/admin/responsibles/unit/" in url:  # the unit's page: what its new-media management still lacks
+        return page.count('class="governance-missing')
     if "/admin/reports/dormant/" in url:
         return page.count('<td><a href="/admin/accounts/details/?id=')
     table = page[page.index('class="table table-striped table-bordered table-hover model-list"'):]
@@ -197,6 +207,12 @@ def _recount(user: User, today: dt.date) -> dict[str, int]:
         "violations": len(mine(db.session.query(Violation).filter(Violation.resolved_on.is_(None)).all())),
         "incidents": len(mine(db.session.query(Incident).filter(Incident.status == IncidentStatus.open).all())),
     }
+    # 第九条, 第十条: units with an account not closed, lacking rules on file or named persons.
+    with_rules = {r.unit_id for r in db.session.query(UnitRules)}
+    with_persons = {r.unit_id for r in db.session.query(UnitResponsibility)}
+    governed = {a.unit_id for a in accounts if a.status != AccountStatus.closed}
+    counts["governance"] = sum(u not in with_rules or u not in with_persons for u in governed)
+    counts["unit_governance"] = sum((u not in with_rules) + (u not in with_persons) for u in governed)
     for prefix, states in (("pending", ("dept_review",)), ("review", ("unit_review",)),
                            ("submit", ("draft", "returned"))):
         counts[f"{prefix}_accounts"] = sum(a.status.name in states for a in accounts)

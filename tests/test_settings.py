@@ -15,7 +15,8 @@ DEFAULTS = {"dormant_no_posts_months": 3, "dormant_no_report_months": 2, "weight
             "weight_reports_on_time": 50, "weight_posts": 20, "weight_no_violation": 10, "weight_per_violation": 10,
             "assessment_posts_target": 120, "reminder_lead_working_days": 2,
             # 发布报批 (第十二条): a deduction outside the sum of 100, and the department's answer times.
-            "weight_per_unauthorised_publication": 5, "publication_urgent_hours": 4, "publication_working_days": 3}
+            "weight_per_unauthorised_publication": 5, "publication_urgent_hours": 4, "publication_working_days": 3,
+            "weight_missing_governance": 5}
 
 
 def _form(**changed) -> dict:
@@ -39,7 +40,8 @@ def test_weights_left_out_of_the_configuration_keep_their_built_in_default(app, 
     """A configured ASSESSMENT_WEIGHTS without some parts used to raise KeyError on reading them."""
     monkeypatch.setitem(app.config, "ASSESSMENT_WEIGHTS", {"posts": 30, "no_violation": 0})
     assert settings.weights() == {"registered_on_time": 20, "reports_on_time": 50, "posts": 30,
-                                  "no_violation": 0, "per_violation": 10, "per_unauthorised_publication": 5}
+                                  "no_violation": 0, "per_violation": 10, "per_unauthorised_publication": 5,
+                                  "missing_governance": 5}
     assert settings.value("weight_per_violation") == 10
 
 

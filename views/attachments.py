@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from models import Account, Attachment, AttachmentKind, db, policy
+from models import Account, Attachment, AttachmentKind, UnitRules, db, policy
 from services import attachments, changes
 
 bp = Blueprint("attachments", __name__, url_prefix="/attachments")
@@ -65,7 +65,11 @@ def _scoped_attachment(attachment_id: int) -> Attachment:
 @bp.get("/<int(max=2147483647):attachment_id>")
 @login_required
 def download(attachment_id: int):
-    attachment = _scoped_attachment(attachment_id)
+    return _send(_scoped_attachment(attachment_id))
+
+
+def _send(attachment):
+    """The stored file, if its checksum still matches (an Attachment or a UnitRules document)."""
     data = attachment.content
     if hashlib.sha256(data).hexdigest() != attachment.sha256:
         abort(500)
@@ -74,6 +78,13 @@ def download(attachment_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/unit-rules/<int(max=2147483647):rules_id>")
+@login_required
+def unit_rules_download(rules_id: int):
+    """A unit's 新媒体管理制度 document (第十条), for those who may see the unit's records."""
+    return _send(policy.get_or_404(current_user, UnitRules, rules_id))
 
 
 @bp.post("/<int(max=2147483647):attachment_id>/delete")

@@ -10,6 +10,7 @@ from fpdf.fonts import FontFace
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import Account, MonthlyReport, Platform, TeamMember, TeamRole, db, policy
+from services import governance
 from services.pdf_font import FontMissing, find_font
 from services.text import date_text, month_text
 from services.workflow import UNIT_STATEMENT
@@ -102,6 +103,8 @@ def _account_form(account_id: int):
     university = current_app.config["UNIVERSITY_NAME"]
     pdf.title_line(f"{university}新媒体帐号备案审批表")
     unit = account.unit
+    # The 第一责任人 the unit named (第九条), else the unit's head as registered (系统管理 → 单位).
+    first = governance.first_responsible(unit.id)
     head = account.head
     admins = account.admins
     rows_of_admins = max(3, len(admins))
@@ -115,18 +118,25 @@ def _account_form(account_id: int):
         row = table.row()
         row.cell("帐号名称", style=heading)
         row.cell(account.name, colspan=2)
-        row.cell("单位主要负责人", style=heading, colspan=2)
-        row.cell(unit.leader_name or "")
+        row.cell("单位主要负责人（第一责任人）" if first else "单位主要负责人", style=heading, colspan=2)
+        row.cell(first.first_name if first else unit.leader_name or "")
         row = table.row()
         row.cell("创建主体", style=heading)
         row.cell(account.creator_entity, colspan=2)
         row.cell("职务", style=heading, colspan=2)
-        row.cell(unit.leader_title or "")
+        row.cell(first.first_title if first else unit.leader_title or "")
         row = table.row()
         row.cell("责任单位", style=heading)
         row.cell(unit.name, colspan=2)
         row.cell("联系电话", style=heading, colspan=2)
-        row.cell(unit.phone or "")
+        row.cell((first.first_contact if first else "") or unit.phone or "")
+        if first is not None:
+            # 第十条: the 责任领导 the unit named for its new media, under the paper form's rows about the unit.
+            row = table.row()
+            row.cell("责任领导", style=heading)
+            row.cell(f"{first.media_leader_name}（{first.media_leader_title}）", colspan=2)
+            row.cell("联系电话", style=heading, colspan=2)
+            row.cell(first.media_leader_contact or "")
         row = table.row()
         row.cell("媒体类型", style=heading)
         row.cell(_platform_boxes(account), colspan=5)

@@ -24,10 +24,12 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
+
+from tests.factories import TINY_PDF
 import sqlalchemy as sa
 
 from models import (Account, Assessment, AuditLog, ChangeRecord, Incident, Manager, MonthlyReport, Publication,
-                    TeamMember, Unit, User, Violation, WorkCalendar, db)
+                    TeamMember, Unit, UnitResponsibility, UnitRules, User, Violation, WorkCalendar, db)
 
 # --- the tables -------------------------------------------------------------------------------------
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -74,6 +76,11 @@ VIEWS = {
     "calendar": View(WorkCalendar, "元旦", "元旦", unit_reads=True, unit_writes=False, unit_edits=False,
                      dept_edits=True, edit_field="name", is_global=True),
     "publications": View(Publication, "外单位帐号", "本单位帐号", **UNIT_RECORD, edit_field="headline"),  # 第十二条
+    # 第一责任人、责任领导 and 新媒体管理制度 (第九条, 第十条): each unit edits its own, nothing is deleted.
+    "responsibles": View(UnitResponsibility, "外单位书记", "本单位书记", unit_reads=True, unit_writes=False,
+                         unit_edits=True, dept_edits=True, edit_field="media_leader_title"),
+    "unit_rules": View(UnitRules, "外单位管理办法", "本单位管理办法", unit_reads=True, unit_writes=False,
+                       unit_edits=True, dept_edits=True, edit_field="title"),
 }
 VIEW_NAMES = list(VIEWS)
 
@@ -91,6 +98,9 @@ CREATORS = {
     "users": {"dept_admin"},
     "calendar": {"dept_admin"},
     "publications": {"unit_editor", "unit_leader", "dept_admin"},  # the department's: a publication it found
+    # One row per unit, and both units have theirs: new/ opens the unit's row instead (302), nothing is created.
+    "responsibles": set(),
+    "unit_rules": {"unit_editor", "unit_leader", "dept_admin"},
 }
 #: Views whose rows may be deleted at all (policy.DELETABLE), by the department and unit writers.
 DELETABLE_VIEWS = {"accounts", "managers", "reports", "changes", "violations", "calendar", "publications"}
@@ -104,6 +114,8 @@ LOADERS = {
     ("violations", "account"): Account,
     ("incidents", "account"): Account,
     ("publications", "accounts"): Account,
+    ("responsibles", "first_manager"): Manager,
+    ("responsibles", "media_leader_manager"): Manager,
 }
 BAD_IDS = ("abc", "999999", "-1", "1.5", "", "0x1f")
 EVIL_TARGETS = ("//evil.example", "http://evil.example", "/\\evil.example", "http:/evil.example",
@@ -137,6 +149,11 @@ def create_payload(view: str, w: dict) -> dict:
                          "urgency": "normal", "headline": "新建测试报批", "body": "测试文字",
                          "planned_at": "2030-01-01 09:00", "published_url": "https://weibo.com/new-test",
                          "published_at": "2026-10-20 09:00"},
+        "responsibles": {"unit": w["own_unit"], "first_name": "新建书记", "first_title": "党委书记",
+                         "first_phone": "13800000001", "media_leader_name": "新建领导", "media_leader_title": "副院长",
+                         "media_leader_phone": "13800000002"},
+        "unit_rules": {"unit": w["own_unit"], "title": "新建测试管理办法", "adopted_on": "2025-09-01",
+                       "covers_review": "y", "document": (io.BytesIO(TINY_PDF), "新建测试管理办法.pdf")},
     }[view]
 
 

@@ -65,6 +65,7 @@ def _view_actions() -> dict[str, list[str]]:
     from admin.calendar import CalendarView
     from admin.changes import ChangeView
     from admin.incidents import IncidentView
+    from admin.governance import ResponsibilityView, UnitRulesView
     from admin.managers import ManagerView
     from admin.publications import PublicationView
     from admin.reports import ReportView
@@ -75,7 +76,7 @@ def _view_actions() -> dict[str, list[str]]:
     classes = {"accounts": AccountView, "managers": ManagerView, "reports": ReportView, "changes": ChangeView,
                "violations": ViolationView, "assessments": AssessmentView, "audit": AuditView, "units": UnitView,
                "users": UserView, "calendar": CalendarView, "incidents": IncidentView,
-               "publications": PublicationView}
+               "publications": PublicationView, "responsibles": ResponsibilityView, "unit_rules": UnitRulesView}
     return {view: sorted({getattr(cls, attr)._action[0] for attr in dir(cls)
                           if hasattr(getattr(cls, attr, None), "_action")})
             for view, cls in classes.items()}

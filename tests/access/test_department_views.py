@@ -41,7 +41,7 @@ SETTINGS_FORM = {"dormant_no_posts_months": "5", "dormant_no_report_months": "2"
                  "weight_reports_on_time": "50", "weight_posts": "20", "weight_no_violation": "10",
                  "weight_per_violation": "10", "assessment_posts_target": "120", "reminder_lead_working_days": "2",
                  "weight_per_unauthorised_publication": "5", "publication_urgent_hours": "4",
-                 "publication_working_days": "3"}
+                 "publication_working_days": "3", "weight_missing_governance": "5"}
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
