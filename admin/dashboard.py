@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_admin.contrib.sqla import filters as f
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -26,8 +26,8 @@ from services import reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, month_text, text
 
-from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, first_rows, record_figures,
-                           row as _row)
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, dormant_rule, first_rows,
+                           home_key, record_figures, row as _row)
 from .home_filters import StaffChangeFilter
 
 #: How many rows a card lists (its count and link give all of them).
@@ -75,14 +75,38 @@ def _view(endpoint: str):
     raise LookupError(endpoint)
 
 
+#: The links made so far, by endpoint, conditions and site root: the same text for everyone (no user, unit or
+#: row in them: states, a day, a filter's number); cleared when it grows past LINKS_KEPT.
+_links: dict[tuple, str] = {}
+LINKS_KEPT = 1024
+
+
+def _kept_link(key: tuple, make) -> str:
+    key = (*key, request.script_root)
+    link = _links.get(key)
+    if link is None:
+        if len(_links) >= LINKS_KEPT:
+            _links.clear()
+        link = _links[key] = make()
+    return link
+
+
 def list_url(endpoint: str, *conditions) -> str:
     """The list of ``endpoint`` filtered by ``conditions``: (column name, Flask-Admin filter class, value)."""
-    view = _view(endpoint)
-    args = {}
-    for position, (column, operation, value) in enumerate(conditions):
-        arg = view.filter_url_arg(column, operation).replace("flt0_", f"flt{position}_", 1)
-        args[arg] = value
-    return url_for(f"{endpoint}.index_view", **args)
+    def make():
+        view = _view(endpoint)
+        args = {}
+        for position, (column, operation, value) in enumerate(conditions):
+            arg = view.filter_url_arg(column, operation).replace("flt0_", f"flt{position}_", 1)
+            args[arg] = value
+        return url_for(f"{endpoint}.index_view", **args)
+
+    return _kept_link(("list", endpoint, conditions), make)
+
+
+def details_url(endpoint: str, id_: int) -> str:
+    """``url_for(f"{endpoint}.details_view", id=id_)``, its path made once."""
+    return _kept_link(("details", endpoint), lambda: url_for(f"{endpoint}.details_view")) + f"?id={int(id_)}"
 
 
 def _codes(*states) -> str:
@@ -101,7 +125,8 @@ def home_context(user, today: dt.date | None = None) -> dict:
     home = _Home(user, role, today, period, figures, years)
     sections = home.sections()
     empty = {card.key for section in sections for card in section.cards if not card.count}
-    first = first_rows(user, [(key, part) for key, part in home.parts if key not in empty])
+    first = first_rows((*home_key(user, today), period), [(key, part) for key, part in home.parts
+                                                          if key not in empty])
     for section in sections:
         for card in section.cards:
             card.rows = home.render_rows(card.key, first.get(card.key, []))
@@ -170,6 +195,7 @@ class _Home:
 
     # --- cards ----------------------------------------------------------------------------------------
     def _add(self, key, select, render):
+        """A card's first rows: ``select`` builds its statement (only when not kept: home_figures.statement)."""
         self.parts.append((key, select))
         self._renderers[key] = render
 
@@ -182,13 +208,13 @@ class _Home:
             part = (gettext("%(count)s overdue", count=overdue), overdue, self._overdue_accounts_url()) \
                 if overdue else None
         order = Account.registration_due if due else Account.submitted_at
-        self._add(key, self._accounts_select(key, Account.status.in_(states), order),
+        self._add(key, lambda: self._accounts_select(key, Account.status.in_(states), order),
                   lambda r: self._account_row(r, due))
         return Card(key, str(title), count, url, part=part)
 
     def overdue_accounts(self) -> Card:
         key = "overdue_accounts"
-        self._add(key, self._accounts_select(
+        self._add(key, lambda: self._accounts_select(
             key, Account.status.in_(ACCOUNT_TO_SUBMIT) & (Account.registration_due < self.today),
             Account.registration_due), lambda r: self._account_row(r, True))
         return Card(key, gettext("Overdue registrations"), self.figures.overdue_accounts,
@@ -204,14 +230,14 @@ class _Home:
         if due and self.figures.overdue_changes:
             part = (gettext("%(count)s overdue", count=self.figures.overdue_changes), self.figures.overdue_changes,
                     self._overdue_changes_url())
-        self._add(key, self._changes_select(key, ChangeRecord.status.in_(states),
+        self._add(key, lambda: self._changes_select(key, ChangeRecord.status.in_(states),
                                             ChangeRecord.due_on if due else ChangeRecord.submitted_at),
                   lambda r: self._change_row(r, due))
         return Card(key, str(title), count, list_url("changes", self._status_filter(states)), part=part)
 
     def overdue_changes(self) -> Card:
         key = "overdue_changes"
-        self._add(key, self._changes_select(
+        self._add(key, lambda: self._changes_select(
             key, ChangeRecord.status.in_(RECORD_TO_SUBMIT) & (ChangeRecord.due_on < self.today), ChangeRecord.due_on),
             lambda r: self._change_row(r, True))
         return Card(key, gettext("Overdue change requests"), self.figures.overdue_changes,
@@ -224,13 +250,13 @@ class _Home:
     def reports_in(self, key, title, states, due=False) -> Card:
         count = self.figures.records(self.figures.reports, states)
         order = MonthlyReport.period if due else MonthlyReport.submitted_at
-        self._add(key, self._reports_select(key, MonthlyReport.status.in_(states), order),
+        self._add(key, lambda: self._reports_select(key, MonthlyReport.status.in_(states), order),
                   lambda r: self._report_row(r, due))
         return Card(key, str(title), count, list_url("reports", self._status_filter(states)))
 
     def red_flags(self) -> Card:
         key = "red_flags"
-        self._add(key, self._reports_select(key, MonthlyReport.involves_classified.is_(True)
+        self._add(key, lambda: self._reports_select(key, MonthlyReport.involves_classified.is_(True)
                                             & (MonthlyReport.status != ReviewStatus.approved), MonthlyReport.period),
                   lambda r: self._report_row(r, False))
         url = list_url("reports", ("involves_classified", f.BooleanEqualFilter, "1"),
@@ -241,9 +267,9 @@ class _Home:
     def not_reported(self) -> Card:
         key = "missing_reports"
         order = (Unit.name, Account.name, Account.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, code=Account.platform, extra=Account.platform_other))
-            .join(Unit, Account.unit_id == Unit.id).where(reports.not_reported(self.period))
+            .join(Unit, Account.unit_id == Unit.id).where(reports.not_reported(self.period, self.user))
             .order_by(*order).limit(PREVIEW))
         self._add(key, select, self._not_reported_row)
         title = gettext("Monthly reports of %(month)s not submitted (due by %(day)s)", month=month_text(self.period),
@@ -254,21 +280,23 @@ class _Home:
 
     def dormant(self) -> Card:
         key = "dormant"
-        rule = reports.dormant_rule(self.user, self.today)
-        flag = sa.case((rule.no_report, 1), else_=0) + sa.case((rule.no_posts, 2), else_=0)
-        order = (Unit.name, Account.name, Account.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(key, order, Account.id, Account.name, Unit.name,
-                                                                   flag=flag))
-                              .join(Unit, Account.unit_id == Unit.id)
-                              .outerjoin(rule.figures, rule.figures.c.account_id == Account.id)
-                              .where(rule.condition).order_by(*order).limit(PREVIEW))
+        rule = dormant_rule(self.user, self.today)
+
+        def select():
+            flag = sa.case((rule.no_report, 1), else_=0) + sa.case((rule.no_posts, 2), else_=0)
+            order = (Unit.name, Account.name, Account.id)
+            return policy.scope(self.user, Account, sa.select(*_row(key, order, Account.id, Account.name, Unit.name,
+                                                                     flag=flag))
+                                .join(Unit, Account.unit_id == Unit.id)
+                                .outerjoin(rule.figures, rule.figures.c.account_id == Account.id)
+                                .where(rule.condition).order_by(*order).limit(PREVIEW))
         self._add(key, select, lambda r: self._dormant_row(r, rule))
         return Card(key, gettext("Suspected dormant accounts"), self.figures.dormant, url_for("reports.dormant_view"))
 
     def staff_changes(self) -> Card:
         key = "staff"
         order = (Account.name, Account.id, TeamMember.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, code=Manager.employment_status, extra=Manager.name,
             flag=sa.case((breaks_article_8(), 1), else_=0)))
             .select_from(TeamMember).join(Account, TeamMember.account_id == Account.id)
@@ -283,7 +311,7 @@ class _Home:
     def violations(self) -> Card:
         key = "violations"
         order = (Violation.rectification_due, Violation.id)
-        select = policy.scope(self.user, Violation, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Violation, sa.select(*_row(  # noqa: E731
             key, order, Violation.id, Account.name, Unit.name, day=Violation.rectification_due, code=Violation.measure))
             .join(Account, Violation.account_id == Account.id).join(Unit, Violation.unit_id == Unit.id)
             .where(Violation.resolved_on.is_(None)).order_by(*order).limit(PREVIEW))
@@ -294,7 +322,7 @@ class _Home:
     def own_accounts(self) -> None:
         key = "own_accounts"
         order = (Account.name, Account.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, day=Account.registration_due, code=Account.status,
             extra=Account.platform)).join(Unit, Account.unit_id == Unit.id)
             .order_by(*order).limit(OWN_ACCOUNTS))
@@ -346,12 +374,12 @@ class _Home:
 
     def _account_row(self, row, due: bool) -> dict:
         note, late = self._due(row.day) if due else ("", False)
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "note": _join(self._unit(row.unit), note or text(AccountStatus[row.code])), "late": late}
 
     def _change_row(self, row, due: bool) -> dict:
         note, late = self._due(row.day) if due else ("", False)
-        return {"url": url_for("changes.details_view", id=row.id),
+        return {"url": details_url("changes", row.id),
                 "name": f"{row.name} · {text(ChangeKind[row.extra])}",
                 "note": _join(self._unit(row.unit), note or text(ReviewStatus[row.code])), "late": late}
 
@@ -360,20 +388,20 @@ class _Home:
         note, late = self._due(reports.report_window_end(month)) if due else ("", False)
         if due:  # the window of the 第十五条 is not counted in working days: never provisional
             note = gettext("due %(day)s", day=date_text(reports.report_window_end(month)))
-        return {"url": url_for("reports.details_view", id=row.id), "name": f"{row.name} · {month_text(month)}",
+        return {"url": details_url("reports", row.id), "name": f"{row.name} · {month_text(month)}",
                 "note": _join(self._unit(row.unit), note or text(ReviewStatus[row.code])), "late": late}
 
     def _not_reported_row(self, row) -> dict:
         platform = text(Platform[row.code]) if row.code else ""
         if row.code == Platform.other.name and row.extra:
             platform = f"{platform}（{row.extra}）"
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "note": _join(self._unit(row.unit), platform),
                 "late": False}
 
     def _dormant_row(self, row, rule) -> dict:
         reasons = reports.dormant_reasons(rule, bool(row.flag & 1), bool(row.flag & 2))
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "note": _join(self._unit(row.unit), "；".join(reasons)), "late": False}
 
     def _staff_rows(self, rows) -> list[dict]:
@@ -383,7 +411,7 @@ class _Home:
             if entry is None:
                 if len(by_account) == PREVIEW:
                     break
-                entry = by_account[row.id] = {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                entry = by_account[row.id] = {"url": details_url("accounts", row.id), "name": row.name,
                                               "unit": row.unit, "people": [], "late": False}
             person = f"{row.extra}（{text(EmploymentStatus[row.code])}）"
             if row.flag:
@@ -396,13 +424,13 @@ class _Home:
         note, late = self._due(row.day)
         if row.day is not None:  # a rectification deadline is a calendar date set by the department
             note = gettext("rectify by %(day)s", day=date_text(row.day))
-        return {"url": url_for("violations.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("violations", row.id), "name": row.name,
                 "note": _join(text(Measure[row.code]), note), "late": late}
 
     def _own_account_row(self, row) -> dict:
         status = AccountStatus[row.code]
         note, late = self._due(row.day) if status in ACCOUNT_TO_SUBMIT else ("", False)
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "platform": text(Platform[row.extra]), "status": status, "note": note, "late": late}
 
 

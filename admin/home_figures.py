@@ -1,44 +1,100 @@
 """The home page's figures (admin/dashboard.py) from four SQL statements (issue 18: at most five): the accounts'
 summary, the reviewed records' summary with the 12-month charts, and the cards' first rows (the fourth is the work
-calendar's years, services.workdays). Every statement is scoped by models.policy.scope; nothing is cached."""
+calendar's years, services.workdays). Every statement is scoped by models.policy.scope.
+
+The statements themselves — not what they find — are kept between requests (:func:`statement`), under a key that
+holds everything they are made of: the user's scope (role and unit, ``policy.scope_key``), the day, the settings
+the dormant rule reads, and which cards ask for rows. Two users share one only when they would build the same
+SQL; the counts and rows are read anew by every request."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from typing import Callable
 
 import sqlalchemy as sa
 from flask_babel import gettext
 
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Unit, UnitKind,
                     Violation, db, policy)
-from services import charts, reports, staff
+from services import charts, reports, settings, staff
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
 RECORD_TO_SUBMIT = (ReviewStatus.draft, ReviewStatus.returned)
 RECORD_OPEN = (ReviewStatus.draft, ReviewStatus.unit_review, ReviewStatus.dept_review, ReviewStatus.returned)
+#: The types of the casts, made once: SQLAlchemy works out a type's part of the statement cache key on each new
+#: instance (by inspecting its class), which ``sa.cast(x, sa.String)`` would make anew for every cast of every
+#: request (24 a home page: a tenth of its time in Python).
+TEXT, DATE = sa.String(), sa.Date()
+
+
+#: How many statements are kept (LRU): a few per unit and day at province scale (1,500 units).
+STATEMENTS_KEPT = 4096
+_statements: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def statement(key: tuple, build: Callable[[], object]):
+    """The SQL that ``build()`` makes for ``key``, made on the first request that asks and kept (expression
+    building and SQLAlchemy's cache key were two thirds of the page's Python). ``key`` must hold everything the
+    SQL depends on — :func:`home_key` and what the caller adds — so that it is never handed to a user whose own
+    would differ (tests/test_fixed_cost_caches.py)."""
+    with _lock:
+        found = _statements.get(key)
+        if found is not None:
+            _statements.move_to_end(key)
+            return found
+    built = build()
+    with _lock:
+        _statements[key] = built
+        while len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    return built
+
+
+def home_key(user, today: dt.date) -> tuple:
+    """What the home page's SQL is made of besides the cards: whose rows (role and unit), which day, and the
+    settings of the dormant rule."""
+    return (policy.scope_key(user), today, settings.value("dormant_no_posts_months"),
+            settings.value("dormant_no_report_months"))
+
+
+def dormant_rule(user, today: dt.date) -> reports.DormantRule:
+    return statement(("dormant", *home_key(user, today)), lambda: reports.dormant_rule(user, today))
 
 
 def account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
     """(status, platform, kind of unit, count, overdue, not reported, team needs a change, dormant) per group
     of the user's accounts: one statement for every count of accounts on the page."""
-    dormant = reports.dormant_rule(user, today)
-    count = sa.func.count
-    query = (sa.select(Account.status, Account.platform, Unit.kind, count(),
-                       count().filter(Account.status.in_(ACCOUNT_TO_SUBMIT), Account.registration_due < today),
-                       count().filter(reports.not_reported(period)),
-                       count().filter(Account.id.in_(staff.accounts_needing_staff_change())),
-                       count().filter(dormant.condition))
-             .select_from(Account).join(Unit, Account.unit_id == Unit.id)
-             .outerjoin(dormant.figures, dormant.figures.c.account_id == Account.id)
-             .group_by(Account.status, Account.platform, Unit.kind))
-    return db.session.execute(policy.scope(user, Account, query)).all()
+    def build():
+        dormant = dormant_rule(user, today)
+        count = sa.func.count
+        needing_change = policy.scope(user, Account, staff.accounts_needing_staff_change())
+        query = (sa.select(Account.status, Account.platform, Unit.kind, count(),
+                           count().filter(Account.status.in_(ACCOUNT_TO_SUBMIT), Account.registration_due < today),
+                           count().filter(reports.not_reported(period, user)),
+                           count().filter(Account.id.in_(needing_change)),
+                           count().filter(dormant.condition))
+                 .select_from(Account).join(Unit, Account.unit_id == Unit.id)
+                 .outerjoin(dormant.figures, dormant.figures.c.account_id == Account.id)
+                 .group_by(Account.status, Account.platform, Unit.kind))
+        return policy.scope(user, Account, query)
+
+    return db.session.execute(statement(("accounts", *home_key(user, today), period), build)).all()
 
 
 def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool) -> list[tuple]:
+    key = ("records", *home_key(user, today), tuple(months), unit_role)
+    return db.session.execute(statement(key, lambda: _record_figures(user, today, months, unit_role))).all()
+
+
+def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool):
     """(part, key, a, b, c) rows of one UNION ALL: change requests by status (count, overdue), open monthly
-    reports by status (count, 涉密), open violations (units), and per month of the charts (posts, reports,
-    on time)."""
+    reports by status (count) and the 涉密 ones among them, open violations (units), and per month of the charts
+    (posts, reports, on time). A new count of records is one more part here (no statement of its own)."""
     def as_text(column):
-        return sa.cast(column, sa.String)
+        return sa.cast(column, TEXT)
 
     count, zero = sa.func.count, sa.literal(0)
     parts = [
@@ -47,9 +103,13 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
             count().filter(ChangeRecord.status.in_(RECORD_TO_SUBMIT), ChangeRecord.due_on < today), zero)
             .where(ChangeRecord.status.in_(RECORD_OPEN)).group_by(ChangeRecord.status)),
         policy.scope(user, MonthlyReport, sa.select(
-            sa.literal("report"), as_text(MonthlyReport.status), count(),
-            count().filter(MonthlyReport.involves_classified.is_(True)), zero)
+            sa.literal("report"), as_text(MonthlyReport.status), count(), zero, zero)
             .where(MonthlyReport.status.in_(RECORD_OPEN)).group_by(MonthlyReport.status)),
+        # 涉密 and not approved (red flags, 第十一条): few, found by their own index; the count per state above
+        # then reads only the (status, …) index, not every open report's row.
+        policy.scope(user, MonthlyReport, sa.select(
+            sa.literal("red_flags"), sa.literal(""), count(), zero, zero)
+            .where(MonthlyReport.involves_classified.is_(True), MonthlyReport.status.in_(RECORD_OPEN))),
         policy.scope(user, MonthlyReport, sa.select(
             sa.literal("month"), as_text(MonthlyReport.period),
             sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0),
@@ -60,7 +120,7 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
     if unit_role:
         parts.append(policy.scope(user, Violation, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
-    return db.session.execute(sa.union_all(*parts)).all()
+    return sa.union_all(*parts)
 
 
 ROW_COLUMNS = ("key", "id", "name", "unit", "day", "code", "extra", "flag")
@@ -70,26 +130,32 @@ def row(key: str, order, id_, name, unit, day=None, code=None, extra=None, flag=
     """One card row, in the columns every part of :func:`first_rows` shares, and the card's sort columns
     (``order``, as ``sort_<n>``: a UNION ALL keeps no order of its own, the rows are numbered by them)."""
     return (sa.literal(key).label("key"), id_.label("id"), name.label("name"), unit.label("unit"),
-            (sa.cast(sa.null(), sa.Date) if day is None else day).label("day"),
-            sa.cast(sa.null() if code is None else code, sa.String).label("code"),
-            sa.cast(sa.null() if extra is None else extra, sa.String).label("extra"),
+            (sa.cast(sa.null(), DATE) if day is None else day).label("day"),
+            sa.cast(sa.null() if code is None else code, TEXT).label("code"),
+            sa.cast(sa.null() if extra is None else extra, TEXT).label("extra"),
             (sa.literal(0) if flag is None else flag).label("flag"),
             *(column.label(f"sort_{n}") for n, column in enumerate(order)))
 
 
-def first_rows(user, parts: list) -> dict[str, list]:
-    """The first rows of every card, in one UNION ALL of ``parts`` (each a (key, select) sorted and limited);
-    each part's few rows are numbered by its sort columns after the limit (no window over every match)."""
+def first_rows(key: tuple, parts: list) -> dict[str, list]:
+    """The first rows of every card, in one UNION ALL of ``parts`` (each a (card key, function building its
+    select, sorted and limited)); each part's few rows are numbered by its sort columns after the limit (no window
+    over every match). ``key``: what the parts are made of (:func:`statement`); the card keys are added to it."""
     if not parts:
         return {}
-    selects = []
-    for key, part in parts:
-        first = part.subquery(key)
-        order = [column for column in first.c if column.name.startswith("sort_")]
-        selects.append(sa.select(*(first.c[name] for name in ROW_COLUMNS),
-                                 sa.func.row_number().over(order_by=order).label("position")))
+
+    def build():
+        selects = []
+        for name, build_part in parts:
+            first = build_part().subquery(name)
+            order = [column for column in first.c if column.name.startswith("sort_")]
+            selects.append(sa.select(*(first.c[column] for column in ROW_COLUMNS),
+                                     sa.func.row_number().over(order_by=order).label("position")))
+        return sa.union_all(*selects)
+
     rows: dict[str, list] = {}
-    for row in db.session.execute(sa.union_all(*selects)):
+    union = statement(("rows", *key, tuple(name for name, _build in parts)), build)
+    for row in db.session.execute(union):
         rows.setdefault(row.key, []).append(row)
     return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
 
@@ -116,7 +182,8 @@ class Figures:
                 self.overdue_changes += b
             elif part == "report":
                 self.reports[key] = a
-                self.red_flags += b
+            elif part == "red_flags":
+                self.red_flags = a
             elif part == "month":
                 self.months[str(key)[:7]] = (a, b, c)
             elif part == "violation":
