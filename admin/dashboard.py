@@ -5,8 +5,9 @@ missing-reports or the dormant-accounts page); a card with nothing to do folds i
 sees what waits for its approval and what needs attention university-wide; the auditor only the latter (it
 approves nothing); a unit sees its own accounts and what it must do, with the deadlines.
 
-The counts and the cards' first rows come from four statements (issue 18: at most five; admin/home_figures.py).
-Nothing is cached: each request counts in the user's own scope (models.policy.scope).
+The counts and the cards' first rows come from three statements (issue 18: at most five; admin/home_figures.py),
+counted in the user's own scope (models.policy.scope) and kept per scope and day until the data version moves
+(models/data_version.py: any committed change of the data the page reads); the page itself is made per request.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from services import reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, month_text, text
 
-from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, dormant_rule, first_rows,
-                           home_key, record_figures, row as _row)
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, dormant_rule, figures_key,
+                           figures_kept, first_rows, home_key, record_figures, row as _row)
 from .home_filters import StaffChangeFilter
 
 #: How many rows a card lists (its count and link give all of them).
@@ -120,13 +121,21 @@ def home_context(user, today: dt.date | None = None) -> dict:
     unit_role = role in UNIT_ROLES
     period = reports.reporting_period(today)
     months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
-    figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role))
-    years = workdays.scheduled_years()
-    home = _Home(user, role, today, period, figures, years)
+    key = figures_key(user, today)
+    kept = figures_kept.get(key) if key is not None else None
+    if kept is None:
+        figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role),
+                          dormant_rule(user, today))
+    else:
+        figures, first = kept
+    home = _Home(user, role, today, period, figures)
     sections = home.sections()
-    empty = {card.key for section in sections for card in section.cards if not card.count}
-    first = first_rows((*home_key(user, today), period), [(key, part) for key, part in home.parts
-                                                          if key not in empty])
+    if kept is None:
+        empty = {card.key for section in sections for card in section.cards if not card.count}
+        first = first_rows((*home_key(user, today), period), [(name, part) for name, part in home.parts
+                                                              if name not in empty])
+        if key is not None:
+            figures_kept.put(key, (figures, first))
     for section in sections:
         for card in section.cards:
             card.rows = home.render_rows(card.key, first.get(card.key, []))
@@ -149,16 +158,16 @@ def home_context(user, today: dt.date | None = None) -> dict:
         "charts": figures.charts(months),
         "sections": sections,
         "cards": {card.key: card for section in sections for card in section.cards},
-        "schedule_needed": _schedule_needed(role, today, years),
+        "schedule_needed": _schedule_needed(role, today, figures.years),
     }
 
 
 class _Home:
     """The sections and cards of one user's home, and the first-rows statement's parts for them."""
 
-    def __init__(self, user, role, today, period, figures: Figures, years):
+    def __init__(self, user, role, today, period, figures: Figures):
         self.user, self.role, self.today, self.period, self.figures, self.years = \
-            user, role, today, period, figures, years
+            user, role, today, period, figures, figures.years
         self.parts: list = []
         self._renderers: dict = {}
 
@@ -280,7 +289,7 @@ class _Home:
 
     def dormant(self) -> Card:
         key = "dormant"
-        rule = dormant_rule(self.user, self.today)
+        rule = self.figures.dormant_rule
 
         def select():
             flag = sa.case((rule.no_report, 1), else_=0) + sa.case((rule.no_posts, 2), else_=0)

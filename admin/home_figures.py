@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from models import (Account, AccountStatus, ChangeRecord, MonthlyReport, Platform, ReviewStatus, Unit, UnitKind,
-                    Violation, db, policy)
-from services import charts, reports, settings, staff
+                    Violation, data_version, db, policy)
+from services import charts, reports, settings, staff, workdays
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
 RECORD_TO_SUBMIT = (ReviewStatus.draft, ReviewStatus.returned)
@@ -29,10 +29,37 @@ RECORD_OPEN = (ReviewStatus.draft, ReviewStatus.unit_review, ReviewStatus.dept_r
 TEXT, DATE = sa.String(), sa.Date()
 
 
-#: How many statements are kept (LRU): a few per unit and day at province scale (1,500 units).
-STATEMENTS_KEPT = 4096
-_statements: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+class Kept:
+    """A bounded map, least recently used out first, safe across threads (one per process)."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: The statements made so far (a few per unit and day at province scale, 1,500 units).
+statements = Kept(4096)
+#: The figures read so far, per scope, day and data version (models/data_version.py).
+figures_kept = Kept(1024)
 
 
 def statement(key: tuple, build: Callable[[], object]):
@@ -40,17 +67,19 @@ def statement(key: tuple, build: Callable[[], object]):
     building and SQLAlchemy's cache key were two thirds of the page's Python). ``key`` must hold everything the
     SQL depends on — :func:`home_key` and what the caller adds — so that it is never handed to a user whose own
     would differ (tests/test_fixed_cost_caches.py)."""
-    with _lock:
-        found = _statements.get(key)
-        if found is not None:
-            _statements.move_to_end(key)
-            return found
-    built = build()
-    with _lock:
-        _statements[key] = built
-        while len(_statements) > STATEMENTS_KEPT:
-            _statements.popitem(last=False)
-    return built
+    found = statements.get(key)
+    if found is None:
+        found = build()
+        statements.put(key, found)
+    return found
+
+
+def figures_key(user, today: dt.date) -> tuple | None:
+    """Under what the home page's figures are kept: the user's scope (role and unit: who would read the very
+    same rows), the day, and the data version, which every committed change of the data the page reads
+    (settings and calendar included) raises. None when there is no version to keep them under."""
+    version = data_version.current()
+    return None if version is None else ("home", policy.scope_key(user), today, version)
 
 
 def home_key(user, today: dt.date) -> tuple:
@@ -91,8 +120,9 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
 
 def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool):
     """(part, key, a, b, c) rows of one UNION ALL: change requests by status (count, overdue), open monthly
-    reports by status (count) and the 涉密 ones among them, open violations (units), and per month of the charts
-    (posts, reports, on time). A new count of records is one more part here (no statement of its own)."""
+    reports by status (count) and the 涉密 ones among them, open violations (units), per month of the charts
+    (posts, reports, on time), and the years of the work calendar (a). A new count of records is one more part
+    here (no statement of its own)."""
     def as_text(column):
         return sa.cast(column, TEXT)
 
@@ -120,6 +150,8 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
     if unit_role:
         parts.append(policy.scope(user, Violation, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
+    years = workdays.scheduled_years_select().subquery("years")
+    parts.append(sa.select(sa.literal("year"), sa.literal(""), years.c.year, zero, zero))
     return sa.union_all(*parts)
 
 
@@ -161,10 +193,12 @@ def first_rows(key: tuple, parts: list) -> dict[str, list]:
 
 
 class Figures:
-    """The counts of the two summary statements, by what the page asks."""
+    """The counts of the two summary statements, by what the page asks (kept under :func:`figures_key` with the
+    cards' first rows: nothing in them but the scope's counts and rows)."""
 
-    def __init__(self, account_rows, record_rows):
+    def __init__(self, account_rows, record_rows, dormant: reports.DormantRule):
         self.accounts = account_rows
+        years: set[int] = set()
         self.by_status: dict[AccountStatus, int] = {}
         for status, _platform, _kind, n, *_rest in account_rows:
             self.by_status[status] = self.by_status.get(status, 0) + n
@@ -188,6 +222,12 @@ class Figures:
                 self.months[str(key)[:7]] = (a, b, c)
             elif part == "violation":
                 self.open_violations = a
+            elif part == "year":
+                years.add(int(a))
+        #: The years whose 调休 schedule has been entered (services.workdays.scheduled_years).
+        self.years = frozenset(years)
+        #: The dormant rule the counts were made with (its numbers of months name a row's reasons).
+        self.dormant_rule = dormant
 
     def approved_by_platform(self):
         counts: dict = {}

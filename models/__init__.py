@@ -15,3 +15,4 @@ from .reminder import ReminderLog  # noqa: F401
 from .setting import Setting  # noqa: F401
 from .session import RevokedSession  # noqa: F401
 from .cas import CasTicket  # noqa: F401
+from .data_version import DataVersion  # noqa: F401
