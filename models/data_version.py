@@ -72,11 +72,12 @@ def _note_statement(state):
 
 @event.listens_for(Session, "before_commit")
 def _raise_on_commit(session):
-    if not session.info.get(_CHANGED):
-        return
-    session.flush()  # the last changes first: the number's row is the last one this transaction locks
-    session.info.pop(_CHANGED, None)
-    raise_number(session.connection())
+    # before_commit comes before the commit's own flush: flush here, so that the last changes are noted and the
+    # number's row is the last one this transaction locks.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    if session.info.pop(_CHANGED, None):
+        raise_number(session.connection())
 
 
 @event.listens_for(Session, "after_soft_rollback")

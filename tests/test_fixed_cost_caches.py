@@ -77,3 +77,35 @@ def test_date_text_is_kept_per_language(app):
     with app.test_request_context("/?lang=zh_Hans_CN"):
         assert date_text(day) == "2026年11月25日"
         assert "date_text" not in g  # nothing of it per request
+
+
+def test_home_figures_and_statements_are_kept_per_role_and_unit(app, world, login_as):
+    """The home page's figures and statements (admin/home_figures.py) are kept under the user's scope — role and
+    unit — the day and the data version: a unit user after another unit's, a leader after an editor of the same
+    unit, the auditor after the department each get their own, never the one the page before filled."""
+    from admin.home_figures import figures_kept, statements
+
+    def own_accounts(html):
+        return html.split('id="own-accounts"')[1].split("</table>")[0] if 'id="own-accounts"' in html else ""
+
+    def names(html):  # the accounts named by a link anywhere on the page
+        return set(re.findall(r'<a href="/admin/accounts/details/\?id=\d+">([^<]+)</a>', html))
+
+    editor = login_as("unit_editor").get("/admin/").get_data(as_text=True)
+    assert "本单位帐号" in names(own_accounts(editor)) and "外单位帐号" not in names(editor)
+    kept, made = len(figures_kept), len(statements)
+    other = login_as("other_editor").get("/admin/").get_data(as_text=True)
+    assert "外单位帐号" in names(own_accounts(other)) and "本单位帐号" not in names(other)
+    assert len(figures_kept) == kept + 1 and len(statements) > made  # another unit: its own figures and SQL
+    leader = login_as("unit_leader").get("/admin/").get_data(as_text=True)
+    assert "待您审核" in leader and "待您审核" not in editor  # the same unit, another role: its own cards
+    assert len(figures_kept) == kept + 2
+    dept = login_as("dept_admin").get("/admin/").get_data(as_text=True)
+    assert "待您处理" in dept and 'id="own-accounts"' not in dept
+    auditor = login_as("auditor").get("/admin/").get_data(as_text=True)
+    assert "待您处理" not in auditor and "需要关注" in auditor
+    assert len(figures_kept) == kept + 4
+    # and a unit user after the department still sees only their own unit
+    again = login_as("unit_editor").get("/admin/").get_data(as_text=True)
+    assert "本单位帐号" in names(own_accounts(again)) and "外单位帐号" not in names(again)
+    assert len(figures_kept) == kept + 4  # kept: the editor's own figures again
