@@ -15,10 +15,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_admin.contrib.sqla import filters as f
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from models import UNIT_ROLES
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Manager, Measure,
@@ -27,8 +28,8 @@ from services import reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, month_text, text
 
-from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, dormant_rule, figures_key,
-                           figures_kept, first_rows, home_key, record_figures, row as _row)
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies, dormant_rule,
+                           figures_key, figures_kept, first_rows, home_key, record_figures, row as _row)
 from .home_filters import StaffChangeFilter
 
 #: How many rows a card lists (its count and link give all of them).
@@ -115,13 +116,34 @@ def _codes(*states) -> str:
 
 
 # --- the page -------------------------------------------------------------------------------------------
-def home_context(user, today: dt.date | None = None) -> dict:
+def home_page(user, today: dt.date | None = None) -> dict:
+    """What admin/home.html shows: the day, and the page's body (admin/_home_body.html) made from
+    :func:`home_context` — kept under the figures' key (scope, day, data version) with the language and the site
+    root, which are all it is made of: the user's name is in the page's first line, outside the body."""
+    today = today or dt.date.today()
+    key = figures_key(user, today)
+    body_key = None if key is None else (key, str(get_locale()), request.script_root)
+    body = bodies.get(body_key) if body_key is not None else None
+    if body is None:
+        context = home_context(user, today, key)
+        body = Markup(render_template("admin/_home_body.html", **context))
+        if body_key is not None:
+            bodies.put(body_key, body)
+    return {"today": today, "body": body}
+
+
+_NOT_GIVEN = object()
+
+
+def home_context(user, today: dt.date | None = None, key=_NOT_GIVEN) -> dict:
+    """The home page's figures, cards and charts for ``user`` (``key``: :func:`figures_key`, when the caller has
+    read it already)."""
     today = today or dt.date.today()
     role = policy.role_of(user)
     unit_role = role in UNIT_ROLES
     period = reports.reporting_period(today)
     months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
-    key = figures_key(user, today)
+    key = figures_key(user, today) if key is _NOT_GIVEN else key
     kept = figures_kept.get(key) if key is not None else None
     if kept is None:
         figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role),
@@ -143,6 +165,7 @@ def home_context(user, today: dt.date | None = None) -> dict:
     return {
         "today": today,
         "period": period,
+        "unit_role": unit_role,
         "by_status": [(s, figures.by_status.get(s, 0), list_url("accounts", ("status", f.EnumEqualFilter, s.name)))
                       for s in AccountStatus],
         "by_platform": [] if unit_role else [

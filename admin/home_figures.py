@@ -60,6 +60,8 @@ class Kept:
 statements = Kept(4096)
 #: The figures read so far, per scope, day and data version (models/data_version.py).
 figures_kept = Kept(1024)
+#: The home pages' bodies made so far (admin/dashboard.py home_page), per figures' key, language and site root.
+bodies = Kept(512)
 
 
 def statement(key: tuple, build: Callable[[], object]):

@@ -109,3 +109,28 @@ def test_home_figures_and_statements_are_kept_per_role_and_unit(app, world, logi
     again = login_as("unit_editor").get("/admin/").get_data(as_text=True)
     assert "本单位帐号" in names(own_accounts(again)) and "外单位帐号" not in names(again)
     assert len(figures_kept) == kept + 4  # kept: the editor's own figures again
+
+
+def test_the_kept_home_body_follows_the_language_and_names_no_one(app, world, login_as):
+    """The home page's body is kept per scope, day, data version, language and site root: the user's own name is
+    in the page's first line, outside it — two users of one unit and role each see their own name."""
+    from models import Role, Unit, db
+
+    from .conftest import log_in
+    from .factories import make_user
+
+    with app.app_context():
+        second = make_user("editor2", Role.unit_editor, db.session.get(Unit, world["own_unit"]))
+        second.display_name = "第二编辑"
+        db.session.commit()
+    def page(client, lang):  # the page as served, but for the per-request nonce of its scripts
+        return re.sub(r'nonce="[^"]+"', "", client.get(f"/admin/?lang={lang}").get_data(as_text=True))
+
+    client = login_as("unit_editor")
+    zh, en = page(client, "zh_Hans_CN"), page(client, "en")
+    assert "本单位应办事项" in zh and "What your unit must do" in en and "本单位应办事项" not in en
+    assert page(client, "zh_Hans_CN") == zh
+    other = page(log_in(app, "editor2"), "zh_Hans_CN")
+    assert "第二编辑" in other and "第二编辑" not in zh
+    body = lambda html: html.split("</h1>", 1)[1].split("</span>", 1)[1]  # noqa: E731 (after the first line)
+    assert body(other) == body(zh)  # the same scope: the same kept body
