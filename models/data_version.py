@@ -72,9 +72,12 @@ def _note_statement(state):
 
 @event.listens_for(Session, "before_commit")
 def _raise_on_commit(session):
-    # before_commit comes before the commit's own flush: flush here, so that the last changes are noted and the
-    # number's row is the last one this transaction locks.
-    if session.new or session.dirty or session.deleted:
+    # before_commit comes before the commit's own flush: flush here (again while a flush leaves more behind, as
+    # the audit log's entries for new rows), so that the last changes are noted and the number's row is the last
+    # one this transaction locks.
+    for _ in range(10):
+        if not (session.new or session.dirty or session.deleted):
+            break
         session.flush()
     if session.info.pop(_CHANGED, None):
         raise_number(session.connection())
