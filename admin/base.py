@@ -27,7 +27,7 @@ from models import policy
 
 from .counting import EstimatedCountMixin
 from .exporting import StreamedExportMixin
-from .dashboard import home_context
+from .dashboard import home_page
 from .fields import AdminForm, ScopedModelConverter
 from .formatters import DETAIL_FORMATTERS, EXPORT_FORMATTERS, TYPE_FORMATTERS
 from .listing import ListPageMixin
@@ -49,7 +49,7 @@ class SecureIndexView(ProtectedView, AdminIndexView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/home.html", **home_context(current_user))
+        return self.render("admin/home.html", **home_page(current_user._get_current_object()))
 
 
 class ScopedModelView(ProtectedView, ListPageMixin, SearchMixin, DeepPagingMixin, EstimatedCountMixin,

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
+from flask import g, request
 from flask_babel import gettext
 from flask_login import current_user
 
 from models import db, policy
+
+
+#: Set in ``flask.g`` while a query is asked of get_list only for its rows (exports): no count query is made.
+UNCOUNTED = "xmt_uncounted"
 
 
 class EstimatedCountMixin:
@@ -18,7 +22,12 @@ class EstimatedCountMixin:
     estimate_count_above = 100_000
 
     def estimated_count(self, exact_query):
-        """``exact_query``, or a stand-in that answers the table's estimate when the list may show one."""
+        """``exact_query``, or a stand-in that answers the table's estimate when the list may show one; None
+        (no count at all, as Flask-Admin's ``simple_list_pager``) while an export asks for its rows
+        (admin/exporting.py ``uncounted``): a file shows no count, and a month's export counted its 3,000 rows
+        for nothing."""
+        if g.get(UNCOUNTED):
+            return None
         if self._may_estimate_count():
             return _EstimatedCount(exact_query, self.model.__table__.name, self.estimate_count_above)
         return exact_query

@@ -5,8 +5,9 @@ missing-reports or the dormant-accounts page); a card with nothing to do folds i
 sees what waits for its approval and what needs attention university-wide; the auditor only the latter (it
 approves nothing); a unit sees its own accounts and what it must do, with the deadlines.
 
-The counts and the cards' first rows come from four statements (issue 18: at most five; admin/home_figures.py).
-Nothing is cached: each request counts in the user's own scope (models.policy.scope).
+The counts and the cards' first rows come from three statements (issue 18: at most five; admin/home_figures.py),
+counted in the user's own scope (models.policy.scope) and kept per scope and day until the data version moves
+(models/data_version.py: any committed change of the data the page reads); the page itself is made per request.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, render_template, request, url_for
 from flask_admin.contrib.sqla import filters as f
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from models import UNIT_ROLES
 from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Incident, IncidentKind,
@@ -27,8 +29,8 @@ from services import governance, publications, reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, datetime_text, month_text, text
 
-from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, first_rows, record_figures,
-                           row as _row)
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies, dormant_rule,
+                           figures_key, figures_kept, first_rows, home_key, record_figures, row as _row)
 from .home_filters import GovernanceGapFilter, StaffChangeFilter
 
 #: How many rows a card lists (its count and link give all of them).
@@ -76,14 +78,38 @@ def _view(endpoint: str):
     raise LookupError(endpoint)
 
 
+#: The links made so far, by endpoint, conditions and site root: the same text for everyone (no user, unit or
+#: row in them: states, a day, a filter's number); cleared when it grows past LINKS_KEPT.
+_links: dict[tuple, str] = {}
+LINKS_KEPT = 1024
+
+
+def _kept_link(key: tuple, make) -> str:
+    key = (*key, request.script_root)
+    link = _links.get(key)
+    if link is None:
+        if len(_links) >= LINKS_KEPT:
+            _links.clear()
+        link = _links[key] = make()
+    return link
+
+
 def list_url(endpoint: str, *conditions) -> str:
     """The list of ``endpoint`` filtered by ``conditions``: (column name, Flask-Admin filter class, value)."""
-    view = _view(endpoint)
-    args = {}
-    for position, (column, operation, value) in enumerate(conditions):
-        arg = view.filter_url_arg(column, operation).replace("flt0_", f"flt{position}_", 1)
-        args[arg] = value
-    return url_for(f"{endpoint}.index_view", **args)
+    def make():
+        view = _view(endpoint)
+        args = {}
+        for position, (column, operation, value) in enumerate(conditions):
+            arg = view.filter_url_arg(column, operation).replace("flt0_", f"flt{position}_", 1)
+            args[arg] = value
+        return url_for(f"{endpoint}.index_view", **args)
+
+    return _kept_link(("list", endpoint, conditions), make)
+
+
+def details_url(endpoint: str, id_: int) -> str:
+    """``url_for(f"{endpoint}.details_view", id=id_)``, its path made once."""
+    return _kept_link(("details", endpoint), lambda: url_for(f"{endpoint}.details_view")) + f"?id={int(id_)}"
 
 
 def _codes(*states) -> str:
@@ -91,18 +117,48 @@ def _codes(*states) -> str:
 
 
 # --- the page -------------------------------------------------------------------------------------------
-def home_context(user, today: dt.date | None = None) -> dict:
+def home_page(user, today: dt.date | None = None) -> dict:
+    """What admin/home.html shows: the day, and the page's body (admin/_home_body.html) made from
+    :func:`home_context` — kept under the figures' key (scope, day, data version) with the language and the site
+    root, which are all it is made of: the user's name is in the page's first line, outside the body."""
+    today = today or dt.date.today()
+    key = figures_key(user, today)
+    body_key = None if key is None else (key, str(get_locale()), request.script_root)
+    body = bodies.get(body_key) if body_key is not None else None
+    if body is None:
+        context = home_context(user, today, key)
+        body = Markup(render_template("admin/_home_body.html", **context))
+        if body_key is not None:
+            bodies.put(body_key, body)
+    return {"today": today, "body": body}
+
+
+_NOT_GIVEN = object()
+
+
+def home_context(user, today: dt.date | None = None, key=_NOT_GIVEN) -> dict:
+    """The home page's figures, cards and charts for ``user`` (``key``: :func:`figures_key`, when the caller has
+    read it already)."""
     today = today or dt.date.today()
     role = policy.role_of(user)
     unit_role = role in UNIT_ROLES
     period = reports.reporting_period(today)
     months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
-    figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role))
-    years = workdays.scheduled_years()
-    home = _Home(user, role, today, period, figures, years)
+    key = figures_key(user, today) if key is _NOT_GIVEN else key
+    kept = figures_kept.get(key) if key is not None else None
+    if kept is None:
+        figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role),
+                          dormant_rule(user, today))
+    else:
+        figures, first = kept
+    home = _Home(user, role, today, period, figures)
     sections = home.sections()
-    empty = {card.key for section in sections for card in section.cards if not card.count}
-    first = first_rows(user, [(key, part) for key, part in home.parts if key not in empty])
+    if kept is None:
+        empty = {card.key for section in sections for card in section.cards if not card.count}
+        first = first_rows((*home_key(user, today), period), [(name, part) for name, part in home.parts
+                                                              if name not in empty])
+        if key is not None:
+            figures_kept.put(key, (figures, first))
     for section in sections:
         for card in section.cards:
             card.rows = home.render_rows(card.key, first.get(card.key, []))
@@ -110,6 +166,7 @@ def home_context(user, today: dt.date | None = None) -> dict:
     return {
         "today": today,
         "period": period,
+        "unit_role": unit_role,
         "by_status": [(s, figures.by_status.get(s, 0), list_url("accounts", ("status", f.EnumEqualFilter, s.name)))
                       for s in AccountStatus],
         "by_platform": [] if unit_role else [
@@ -125,16 +182,16 @@ def home_context(user, today: dt.date | None = None) -> dict:
         "charts": figures.charts(months),
         "sections": sections,
         "cards": {card.key: card for section in sections for card in section.cards},
-        "schedule_needed": _schedule_needed(role, today, years),
+        "schedule_needed": _schedule_needed(role, today, figures.years),
     }
 
 
 class _Home:
     """The sections and cards of one user's home, and the first-rows statement's parts for them."""
 
-    def __init__(self, user, role, today, period, figures: Figures, years):
+    def __init__(self, user, role, today, period, figures: Figures):
         self.user, self.role, self.today, self.period, self.figures, self.years = \
-            user, role, today, period, figures, years
+            user, role, today, period, figures, figures.years
         self.parts: list = []
         self._renderers: dict = {}
 
@@ -178,6 +235,7 @@ class _Home:
 
     # --- cards ----------------------------------------------------------------------------------------
     def _add(self, key, select, render):
+        """A card's first rows: ``select`` builds its statement (only when not kept: home_figures.statement)."""
         self.parts.append((key, select))
         self._renderers[key] = render
 
@@ -190,7 +248,7 @@ class _Home:
             part = (gettext("%(count)s overdue", count=overdue), overdue, self._overdue_accounts_url()) \
                 if overdue else None
         order = Account.registration_due if due else Account.submitted_at
-        self._add(key, self._accounts_select(key, Account.status.in_(states), order),
+        self._add(key, lambda: self._accounts_select(key, Account.status.in_(states), order),
                   lambda r: self._account_row(r, due))
         return Card(key, str(title), count, url, part=part)
 
@@ -205,7 +263,7 @@ class _Home:
             part = (gettext("%(count)s urgent", count=urgent), urgent,
                     list_url("publications", status, ("urgency", f.EnumEqualFilter, Urgency.urgent.name)))
         order = (sa.case((Publication.urgency == Urgency.urgent, 0), else_=1), Publication.due_at, Publication.id)
-        self._add(key, policy.scope(self.user, Publication, sa.select(*_row(
+        self._add(key, lambda: policy.scope(self.user, Publication, sa.select(*_row(
             key, order, Publication.id, Publication.headline, Unit.name, code=Publication.urgency,
             extra=Publication.due_at)).join(Unit, Publication.unit_id == Unit.id)
             .where(Publication.status.in_(states)).order_by(*order).limit(PREVIEW)),
@@ -223,7 +281,7 @@ class _Home:
 
     def overdue_accounts(self) -> Card:
         key = "overdue_accounts"
-        self._add(key, self._accounts_select(
+        self._add(key, lambda: self._accounts_select(
             key, Account.status.in_(ACCOUNT_TO_SUBMIT) & (Account.registration_due < self.today),
             Account.registration_due), lambda r: self._account_row(r, True))
         return Card(key, gettext("Overdue registrations"), self.figures.overdue_accounts,
@@ -239,14 +297,14 @@ class _Home:
         if due and self.figures.overdue_changes:
             part = (gettext("%(count)s overdue", count=self.figures.overdue_changes), self.figures.overdue_changes,
                     self._overdue_changes_url())
-        self._add(key, self._changes_select(key, ChangeRecord.status.in_(states),
+        self._add(key, lambda: self._changes_select(key, ChangeRecord.status.in_(states),
                                             ChangeRecord.due_on if due else ChangeRecord.submitted_at),
                   lambda r: self._change_row(r, due))
         return Card(key, str(title), count, list_url("changes", self._status_filter(states)), part=part)
 
     def overdue_changes(self) -> Card:
         key = "overdue_changes"
-        self._add(key, self._changes_select(
+        self._add(key, lambda: self._changes_select(
             key, ChangeRecord.status.in_(RECORD_TO_SUBMIT) & (ChangeRecord.due_on < self.today), ChangeRecord.due_on),
             lambda r: self._change_row(r, True))
         return Card(key, gettext("Overdue change requests"), self.figures.overdue_changes,
@@ -259,13 +317,13 @@ class _Home:
     def reports_in(self, key, title, states, due=False) -> Card:
         count = self.figures.records(self.figures.reports, states)
         order = MonthlyReport.period if due else MonthlyReport.submitted_at
-        self._add(key, self._reports_select(key, MonthlyReport.status.in_(states), order),
+        self._add(key, lambda: self._reports_select(key, MonthlyReport.status.in_(states), order),
                   lambda r: self._report_row(r, due))
         return Card(key, str(title), count, list_url("reports", self._status_filter(states)))
 
     def red_flags(self) -> Card:
         key = "red_flags"
-        self._add(key, self._reports_select(key, MonthlyReport.involves_classified.is_(True)
+        self._add(key, lambda: self._reports_select(key, MonthlyReport.involves_classified.is_(True)
                                             & (MonthlyReport.status != ReviewStatus.approved), MonthlyReport.period),
                   lambda r: self._report_row(r, False))
         url = list_url("reports", ("involves_classified", f.BooleanEqualFilter, "1"),
@@ -276,9 +334,9 @@ class _Home:
     def not_reported(self) -> Card:
         key = "missing_reports"
         order = (Unit.name, Account.name, Account.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, code=Account.platform, extra=Account.platform_other))
-            .join(Unit, Account.unit_id == Unit.id).where(reports.not_reported(self.period))
+            .join(Unit, Account.unit_id == Unit.id).where(reports.not_reported(self.period, self.user))
             .order_by(*order).limit(PREVIEW))
         self._add(key, select, self._not_reported_row)
         title = gettext("Monthly reports of %(month)s not submitted (due by %(day)s)", month=month_text(self.period),
@@ -289,21 +347,23 @@ class _Home:
 
     def dormant(self) -> Card:
         key = "dormant"
-        rule = reports.dormant_rule(self.user, self.today)
-        flag = sa.case((rule.no_report, 1), else_=0) + sa.case((rule.no_posts, 2), else_=0)
-        order = (Unit.name, Account.name, Account.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(key, order, Account.id, Account.name, Unit.name,
-                                                                   flag=flag))
-                              .join(Unit, Account.unit_id == Unit.id)
-                              .outerjoin(rule.figures, rule.figures.c.account_id == Account.id)
-                              .where(rule.condition).order_by(*order).limit(PREVIEW))
+        rule = self.figures.dormant_rule
+
+        def select():
+            flag = sa.case((rule.no_report, 1), else_=0) + sa.case((rule.no_posts, 2), else_=0)
+            order = (Unit.name, Account.name, Account.id)
+            return policy.scope(self.user, Account, sa.select(*_row(key, order, Account.id, Account.name, Unit.name,
+                                                                     flag=flag))
+                                .join(Unit, Account.unit_id == Unit.id)
+                                .outerjoin(rule.figures, rule.figures.c.account_id == Account.id)
+                                .where(rule.condition).order_by(*order).limit(PREVIEW))
         self._add(key, select, lambda r: self._dormant_row(r, rule))
         return Card(key, gettext("Suspected dormant accounts"), self.figures.dormant, url_for("reports.dormant_view"))
 
     def staff_changes(self) -> Card:
         key = "staff"
         order = (Account.name, Account.id, TeamMember.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, code=Manager.employment_status, extra=Manager.name,
             flag=sa.case((breaks_article_8(), 1), else_=0)))
             .select_from(TeamMember).join(Account, TeamMember.account_id == Account.id)
@@ -318,7 +378,7 @@ class _Home:
     def violations(self) -> Card:
         key = "violations"
         order = (Violation.rectification_due, Violation.id)
-        select = policy.scope(self.user, Violation, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Violation, sa.select(*_row(  # noqa: E731
             key, order, Violation.id, Account.name, Unit.name, day=Violation.rectification_due, code=Violation.measure))
             .join(Account, Violation.account_id == Account.id).join(Unit, Violation.unit_id == Unit.id)
             .where(Violation.resolved_on.is_(None)).order_by(*order).limit(PREVIEW))
@@ -330,7 +390,7 @@ class _Home:
         """第十四条: 不良信息 / 舆情 incidents still being handled, the longest-open first."""
         key = "incidents"
         order = (Incident.found_at, Incident.id)
-        select = policy.scope(self.user, Incident, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Incident, sa.select(*_row(  # noqa: E731
             key, order, Incident.id, Account.name, Unit.name, code=Incident.found_at, extra=Incident.kind))
             .join(Account, Incident.account_id == Account.id).join(Unit, Incident.unit_id == Unit.id)
             .where(Incident.status == IncidentStatus.open).order_by(*order).limit(PREVIEW))
@@ -343,9 +403,9 @@ class _Home:
         """Units with accounts but no 新媒体管理制度 on file or no named 第一责任人/责任领导 (第九条, 第十条)."""
         key = "governance"
         order = (Unit.code, Unit.id)
-        select = policy.scope_units(self.user, sa.select(*_row(key, order, Unit.id, Unit.name, Unit.name,
-                                                                flag=governance.gap_flags()))
-                                    .where(governance.gap()).order_by(*order).limit(PREVIEW))
+        select = lambda: policy.scope_units(self.user, sa.select(  # noqa: E731
+            *_row(key, order, Unit.id, Unit.name, Unit.name, flag=governance.gap_flags()))
+            .where(governance.gap()).order_by(*order).limit(PREVIEW))
         self._add(key, select, lambda r: {"url": url_for("units.details_view", id=r.id), "name": r.name,
                                           "note": governance.gap_text(r.flag), "late": False})
         return Card(key, gettext("Units with accounts but without new-media management rules or named responsible "
@@ -372,7 +432,7 @@ class _Home:
     def own_accounts(self) -> None:
         key = "own_accounts"
         order = (Account.name, Account.id)
-        select = policy.scope(self.user, Account, sa.select(*_row(
+        select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, day=Account.registration_due, code=Account.status,
             extra=Account.platform)).join(Unit, Account.unit_id == Unit.id)
             .order_by(*order).limit(OWN_ACCOUNTS))
@@ -426,12 +486,12 @@ class _Home:
 
     def _account_row(self, row, due: bool) -> dict:
         note, late = self._due(row.day) if due else ("", False)
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "note": _join(self._unit(row.unit), note or text(AccountStatus[row.code])), "late": late}
 
     def _change_row(self, row, due: bool) -> dict:
         note, late = self._due(row.day) if due else ("", False)
-        return {"url": url_for("changes.details_view", id=row.id),
+        return {"url": details_url("changes", row.id),
                 "name": f"{row.name} · {text(ChangeKind[row.extra])}",
                 "note": _join(self._unit(row.unit), note or text(ReviewStatus[row.code])), "late": late}
 
@@ -440,20 +500,20 @@ class _Home:
         note, late = self._due(reports.report_window_end(month)) if due else ("", False)
         if due:  # the window of the 第十五条 is not counted in working days: never provisional
             note = gettext("due %(day)s", day=date_text(reports.report_window_end(month)))
-        return {"url": url_for("reports.details_view", id=row.id), "name": f"{row.name} · {month_text(month)}",
+        return {"url": details_url("reports", row.id), "name": f"{row.name} · {month_text(month)}",
                 "note": _join(self._unit(row.unit), note or text(ReviewStatus[row.code])), "late": late}
 
     def _not_reported_row(self, row) -> dict:
         platform = text(Platform[row.code]) if row.code else ""
         if row.code == Platform.other.name and row.extra:
             platform = f"{platform}（{row.extra}）"
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "note": _join(self._unit(row.unit), platform),
                 "late": False}
 
     def _dormant_row(self, row, rule) -> dict:
         reasons = reports.dormant_reasons(rule, bool(row.flag & 1), bool(row.flag & 2))
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "note": _join(self._unit(row.unit), "；".join(reasons)), "late": False}
 
     def _staff_rows(self, rows) -> list[dict]:
@@ -463,7 +523,7 @@ class _Home:
             if entry is None:
                 if len(by_account) == PREVIEW:
                     break
-                entry = by_account[row.id] = {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+                entry = by_account[row.id] = {"url": details_url("accounts", row.id), "name": row.name,
                                               "unit": row.unit, "people": [], "late": False}
             person = f"{row.extra}（{text(EmploymentStatus[row.code])}）"
             if row.flag:
@@ -476,7 +536,7 @@ class _Home:
         note, late = self._due(row.day)
         if row.day is not None:  # a rectification deadline is a calendar date set by the department
             note = gettext("rectify by %(day)s", day=date_text(row.day))
-        return {"url": url_for("violations.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("violations", row.id), "name": row.name,
                 "note": _join(text(Measure[row.code]), note), "late": late}
 
     def _incident_row(self, row) -> dict:
@@ -487,7 +547,7 @@ class _Home:
     def _own_account_row(self, row) -> dict:
         status = AccountStatus[row.code]
         note, late = self._due(row.day) if status in ACCOUNT_TO_SUBMIT else ("", False)
-        return {"url": url_for("accounts.details_view", id=row.id), "name": row.name,
+        return {"url": details_url("accounts", row.id), "name": row.name,
                 "platform": text(Platform[row.extra]), "status": status, "note": note, "late": late}
 
 

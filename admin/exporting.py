@@ -1,11 +1,12 @@
 """Exports: every one in the audit log, streamed from the database, CSV with a BOM, .xlsx kept while unchanged."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, current_app, flash, redirect, request, stream_with_context
+from flask import Response, current_app, flash, g, redirect, request, stream_with_context
 from flask_admin import expose
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -18,6 +19,19 @@ from models import AuditAction, db, policy, utcnow
 from services import audit, exports
 from services.exports import neutralise
 from services.text import export_cell_function, local_time
+
+from .counting import UNCOUNTED
+
+
+@contextlib.contextmanager
+def uncounted():
+    """get_list inside the block builds no count query (admin/counting.py): an export wants rows, not a count."""
+    depth = g.get(UNCOUNTED, 0)
+    setattr(g, UNCOUNTED, depth + 1)
+    try:
+        yield
+    finally:
+        setattr(g, UNCOUNTED, depth)
 
 
 class StreamedExportMixin:
@@ -66,8 +80,9 @@ class StreamedExportMixin:
     def _export_rows_over(self, limit: int) -> bool:
         """Whether the filtered export has more than ``limit`` rows (counted no further than limit + 1)."""
         view_args = self._get_list_extra_args()
-        _count, query = self.get_list(0, None, False, view_args.search, view_args.filters, execute=False,
-                                      page_size=0)
+        with uncounted():
+            _count, query = self.get_list(0, None, False, view_args.search, view_args.filters, execute=False,
+                                          page_size=0)
         key = sa.inspect(self.model).primary_key[0]
         rows = query.enable_eagerloads(False).order_by(None).with_entities(key).limit(limit + 1)
         return db.session.execute(sa.select(sa.func.count()).select_from(rows.subquery())).scalar() > limit
@@ -76,8 +91,9 @@ class StreamedExportMixin:
         """Like Flask-Admin's, but the rows are streamed from the database instead of loaded at once."""
         view_args = self._get_list_extra_args()
         sort = self._get_column_by_idx(view_args.sort)
-        count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
-                                     view_args.filters, execute=False, page_size=self.export_max_rows)
+        with uncounted():
+            count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
+                                         view_args.filters, execute=False, page_size=self.export_max_rows)
 
         def rows():
             try:
@@ -117,8 +133,9 @@ class StreamedExportMixin:
         columns, formatters, joins = plan
         view_args = self._get_list_extra_args()
         sort = self._get_column_by_idx(view_args.sort)
-        _count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
-                                      view_args.filters, execute=False, page_size=self.export_max_rows)
+        with uncounted():
+            _count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
+                                          view_args.filters, execute=False, page_size=self.export_max_rows)
         for join in joins:
             query = query.outerjoin(join)
         # Enum columns come back as their stored names (the cell maps a name to its label directly, without

@@ -1,46 +1,142 @@
 """The home page's figures (admin/dashboard.py) from four SQL statements (issue 18: at most five): the accounts'
 summary, the reviewed records' summary with the 12-month charts, and the cards' first rows (the fourth is the work
-calendar's years, services.workdays). Every statement is scoped by models.policy.scope; nothing is cached."""
+calendar's years, services.workdays). Every statement is scoped by models.policy.scope.
+
+The statements themselves — not what they find — are kept between requests (:func:`statement`), under a key that
+holds everything they are made of: the user's scope (role and unit, ``policy.scope_key``), the day, the settings
+the dormant rule reads, and which cards ask for rows. Two users share one only when they would build the same
+SQL; the counts and rows are read anew by every request."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from typing import Callable
 
 import sqlalchemy as sa
 from flask_babel import gettext
 
 from models import (Account, AccountStatus, ChangeRecord, Incident, IncidentStatus, MonthlyReport, Platform,
-                    Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation, db, policy, utcnow)
-from services import charts, governance, reports, staff
+                    Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation, data_version, db,
+                    policy, utcnow)
+from services import charts, governance, reports, settings, staff, workdays
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
 RECORD_TO_SUBMIT = (ReviewStatus.draft, ReviewStatus.returned)
 RECORD_OPEN = (ReviewStatus.draft, ReviewStatus.unit_review, ReviewStatus.dept_review, ReviewStatus.returned)
 PUBLICATION_OPEN = (PublicationStatus.draft, PublicationStatus.returned, PublicationStatus.unit_review,
                     PublicationStatus.dept_review)
+#: The types of the casts, made once: SQLAlchemy works out a type's part of the statement cache key on each new
+#: instance (by inspecting its class), which ``sa.cast(x, sa.String)`` would make anew for every cast of every
+#: request (24 a home page: a tenth of its time in Python).
+TEXT, DATE = sa.String(), sa.Date()
+
+
+class Kept:
+    """A bounded map, least recently used out first, safe across threads (one per process)."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: The statements made so far (a few per unit and day at province scale, 1,500 units).
+statements = Kept(4096)
+#: The figures read so far, per scope, day and data version (models/data_version.py).
+figures_kept = Kept(1024)
+#: The home pages' bodies made so far (admin/dashboard.py home_page), per figures' key, language and site root.
+bodies = Kept(512)
+
+
+def statement(key: tuple, build: Callable[[], object]):
+    """The SQL that ``build()`` makes for ``key``, made on the first request that asks and kept (expression
+    building and SQLAlchemy's cache key were two thirds of the page's Python). ``key`` must hold everything the
+    SQL depends on — :func:`home_key` and what the caller adds — so that it is never handed to a user whose own
+    would differ (tests/test_fixed_cost_caches.py)."""
+    found = statements.get(key)
+    if found is None:
+        found = build()
+        statements.put(key, found)
+    return found
+
+
+def figures_key(user, today: dt.date) -> tuple | None:
+    """Under what the home page's figures are kept: the user's scope (role and unit: who would read the very
+    same rows), the day, and the data version, which every committed change of the data the page reads
+    (settings and calendar included) raises. None when there is no version to keep them under."""
+    version = data_version.current()
+    if version is None:
+        return None
+    # The department's cards count 发布报批 answers due in hours (第十二条: urgent requests) and show the time
+    # left: its figures and page are kept for the current minute at most, whatever the data version.
+    clock = utcnow().replace(second=0, microsecond=0) if policy.sees_all_units(user) else None
+    return ("home", policy.scope_key(user), today, version, clock)
+
+
+def home_key(user, today: dt.date) -> tuple:
+    """What the home page's SQL is made of besides the cards: whose rows (role and unit), which day, and the
+    settings of the dormant rule."""
+    return (policy.scope_key(user), today, settings.value("dormant_no_posts_months"),
+            settings.value("dormant_no_report_months"))
+
+
+def dormant_rule(user, today: dt.date) -> reports.DormantRule:
+    return statement(("dormant", *home_key(user, today)), lambda: reports.dormant_rule(user, today))
 
 
 def account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
     """(status, platform, kind of unit, count, overdue, not reported, team needs a change, dormant) per group
     of the user's accounts: one statement for every count of accounts on the page."""
-    dormant = reports.dormant_rule(user, today)
-    count = sa.func.count
-    query = (sa.select(Account.status, Account.platform, Unit.kind, count(),
-                       count().filter(Account.status.in_(ACCOUNT_TO_SUBMIT), Account.registration_due < today),
-                       count().filter(reports.not_reported(period)),
-                       count().filter(Account.id.in_(staff.accounts_needing_staff_change())),
-                       count().filter(dormant.condition))
-             .select_from(Account).join(Unit, Account.unit_id == Unit.id)
-             .outerjoin(dormant.figures, dormant.figures.c.account_id == Account.id)
-             .group_by(Account.status, Account.platform, Unit.kind))
-    return db.session.execute(policy.scope(user, Account, query)).all()
+    def build():
+        dormant = dormant_rule(user, today)
+        count = sa.func.count
+        needing_change = policy.scope(user, Account, staff.accounts_needing_staff_change())
+        query = (sa.select(Account.status, Account.platform, Unit.kind, count(),
+                           count().filter(Account.status.in_(ACCOUNT_TO_SUBMIT), Account.registration_due < today),
+                           count().filter(reports.not_reported(period, user)),
+                           count().filter(Account.id.in_(needing_change)),
+                           count().filter(dormant.condition))
+                 .select_from(Account).join(Unit, Account.unit_id == Unit.id)
+                 .outerjoin(dormant.figures, dormant.figures.c.account_id == Account.id)
+                 .group_by(Account.status, Account.platform, Unit.kind))
+        return policy.scope(user, Account, query)
+
+    return db.session.execute(statement(("accounts", *home_key(user, today), period), build)).all()
 
 
 def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool) -> list[tuple]:
+    key = ("records", *home_key(user, today), tuple(months), unit_role)
+    return db.session.execute(statement(key, lambda: _record_figures(user, today, months, unit_role)),
+                              {"now": utcnow()}).all()  # the time, bound at each run (the statement is kept)
+
+
+def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool):
     """(part, key, a, b, c) rows of one UNION ALL: change requests by status (count, overdue), open monthly
-    reports by status (count, 涉密), open violations (units), per month of the charts (posts, reports,
-    on time), and open 发布报批 by status (count, urgent, past the department's deadline)."""
+    reports by status (count) and the 涉密 ones among them, open violations (units), per month of the charts
+    (posts, reports, on time), and the years of the work calendar (a). A new count of records is one more part
+    here (no statement of its own). Open 发布报批 by status (count, urgent, past the
+    department's deadline); incidents being handled; units' governance gaps (units, no rules, no persons)."""
     def as_text(column):
-        return sa.cast(column, sa.String)
+        return sa.cast(column, TEXT)
 
     count, zero = sa.func.count, sa.literal(0)
     parts = [
@@ -49,9 +145,13 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
             count().filter(ChangeRecord.status.in_(RECORD_TO_SUBMIT), ChangeRecord.due_on < today), zero)
             .where(ChangeRecord.status.in_(RECORD_OPEN)).group_by(ChangeRecord.status)),
         policy.scope(user, MonthlyReport, sa.select(
-            sa.literal("report"), as_text(MonthlyReport.status), count(),
-            count().filter(MonthlyReport.involves_classified.is_(True)), zero)
+            sa.literal("report"), as_text(MonthlyReport.status), count(), zero, zero)
             .where(MonthlyReport.status.in_(RECORD_OPEN)).group_by(MonthlyReport.status)),
+        # 涉密 and not approved (red flags, 第十一条): few, found by their own index; the count per state above
+        # then reads only the (status, …) index, not every open report's row.
+        policy.scope(user, MonthlyReport, sa.select(
+            sa.literal("red_flags"), sa.literal(""), count(), zero, zero)
+            .where(MonthlyReport.involves_classified.is_(True), MonthlyReport.status.in_(RECORD_OPEN))),
         policy.scope(user, MonthlyReport, sa.select(
             sa.literal("month"), as_text(MonthlyReport.period),
             sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0),
@@ -60,7 +160,8 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
             .group_by(MonthlyReport.period)),
         policy.scope(user, Publication, sa.select(
             sa.literal("publication"), as_text(Publication.status), count(),
-            count().filter(Publication.urgency == Urgency.urgent), count().filter(Publication.due_at < utcnow()))
+            count().filter(Publication.urgency == Urgency.urgent),
+            count().filter(Publication.due_at < sa.bindparam("now", type_=sa.DateTime())))
             .where(Publication.status.in_(PUBLICATION_OPEN)).group_by(Publication.status)),
     ]
     parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents still being handled
@@ -70,7 +171,9 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
     if unit_role:
         parts.append(policy.scope(user, Violation, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
-    return db.session.execute(sa.union_all(*parts)).all()
+    years = workdays.scheduled_years_select().subquery("years")
+    parts.append(sa.select(sa.literal("year"), sa.literal(""), years.c.year, zero, zero))
+    return sa.union_all(*parts)
 
 
 ROW_COLUMNS = ("key", "id", "name", "unit", "day", "code", "extra", "flag")
@@ -80,35 +183,43 @@ def row(key: str, order, id_, name, unit, day=None, code=None, extra=None, flag=
     """One card row, in the columns every part of :func:`first_rows` shares, and the card's sort columns
     (``order``, as ``sort_<n>``: a UNION ALL keeps no order of its own, the rows are numbered by them)."""
     return (sa.literal(key).label("key"), id_.label("id"), name.label("name"), unit.label("unit"),
-            (sa.cast(sa.null(), sa.Date) if day is None else day).label("day"),
-            sa.cast(sa.null() if code is None else code, sa.String).label("code"),
-            sa.cast(sa.null() if extra is None else extra, sa.String).label("extra"),
+            (sa.cast(sa.null(), DATE) if day is None else day).label("day"),
+            sa.cast(sa.null() if code is None else code, TEXT).label("code"),
+            sa.cast(sa.null() if extra is None else extra, TEXT).label("extra"),
             (sa.literal(0) if flag is None else flag).label("flag"),
             *(column.label(f"sort_{n}") for n, column in enumerate(order)))
 
 
-def first_rows(user, parts: list) -> dict[str, list]:
-    """The first rows of every card, in one UNION ALL of ``parts`` (each a (key, select) sorted and limited);
-    each part's few rows are numbered by its sort columns after the limit (no window over every match)."""
+def first_rows(key: tuple, parts: list) -> dict[str, list]:
+    """The first rows of every card, in one UNION ALL of ``parts`` (each a (card key, function building its
+    select, sorted and limited)); each part's few rows are numbered by its sort columns after the limit (no window
+    over every match). ``key``: what the parts are made of (:func:`statement`); the card keys are added to it."""
     if not parts:
         return {}
-    selects = []
-    for key, part in parts:
-        first = part.subquery(key)
-        order = [column for column in first.c if column.name.startswith("sort_")]
-        selects.append(sa.select(*(first.c[name] for name in ROW_COLUMNS),
-                                 sa.func.row_number().over(order_by=order).label("position")))
+
+    def build():
+        selects = []
+        for name, build_part in parts:
+            first = build_part().subquery(name)
+            order = [column for column in first.c if column.name.startswith("sort_")]
+            selects.append(sa.select(*(first.c[column] for column in ROW_COLUMNS),
+                                     sa.func.row_number().over(order_by=order).label("position")))
+        return sa.union_all(*selects)
+
     rows: dict[str, list] = {}
-    for row in db.session.execute(sa.union_all(*selects)):
+    union = statement(("rows", *key, tuple(name for name, _build in parts)), build)
+    for row in db.session.execute(union):
         rows.setdefault(row.key, []).append(row)
     return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
 
 
 class Figures:
-    """The counts of the two summary statements, by what the page asks."""
+    """The counts of the two summary statements, by what the page asks (kept under :func:`figures_key` with the
+    cards' first rows: nothing in them but the scope's counts and rows)."""
 
-    def __init__(self, account_rows, record_rows):
+    def __init__(self, account_rows, record_rows, dormant: reports.DormantRule):
         self.accounts = account_rows
+        years: set[int] = set()
         self.by_status: dict[AccountStatus, int] = {}
         for status, _platform, _kind, n, *_rest in account_rows:
             self.by_status[status] = self.by_status.get(status, 0) + n
@@ -129,7 +240,8 @@ class Figures:
                 self.overdue_changes += b
             elif part == "report":
                 self.reports[key] = a
-                self.red_flags += b
+            elif part == "red_flags":
+                self.red_flags = a
             elif part == "month":
                 self.months[str(key)[:7]] = (a, b, c)
             elif part == "violation":
@@ -140,6 +252,12 @@ class Figures:
                 self.publications[key] = (a, b, c)
             elif part == "governance":
                 self.governance = (a, b, c)
+            elif part == "year":
+                years.add(int(a))
+        #: The years whose 调休 schedule has been entered (services.workdays.scheduled_years).
+        self.years = frozenset(years)
+        #: The dormant rule the counts were made with (its numbers of months name a row's reasons).
+        self.dormant_rule = dormant
 
     def approved_by_platform(self):
         counts: dict = {}

@@ -1,13 +1,14 @@
 """管理月报表 — monthly reports, one per account per month (第十五条)."""
 import datetime as dt
 
-from flask import Response, abort, flash, redirect, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
@@ -20,6 +21,7 @@ from services.snapshots import platform_code, staff_snapshot
 from services.text import export_cell_function, month_text, platform_text, text
 
 from .base import ScopedModelView
+from .exporting import uncounted
 from .fields import ScopedAjaxLoader
 from .formatters import badge, late_badge, status_badge
 from .labels import SEARCH_ACCOUNT, labels
@@ -90,8 +92,9 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         """The filtered reports' count and newest change, and the newest change of a unit and of an account:
         a cached .xlsx is served only while all of them are unchanged."""
         view_args = self._get_list_extra_args()
-        _count, query = self.get_list(0, None, False, view_args.search, view_args.filters, execute=False,
-                                      page_size=0)
+        with uncounted():  # counted below, with the newest change, in one statement
+            _count, query = self.get_list(0, None, False, view_args.search, view_args.filters, execute=False,
+                                          page_size=0)
         count, newest = query.with_entities(func.count(MonthlyReport.id), func.max(MonthlyReport.updated_at)) \
             .order_by(None).one()
         # Unit names are a column; account names decide what a search finds.
@@ -146,13 +149,18 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
             audit.record(AuditAction.export, note=f"missing reports {period:%Y-%m} ({fmt})")
             db.session.commit()
             return exports.table_response(f"missing_reports_{period:%Y%m}", fmt, _missing_rows(result))
-        units = db.session.query(Unit).order_by(Unit.name).all() if policy.sees_all_units(current_user) else []
+        units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all() \
+            if policy.sees_all_units(current_user) else []
         by_unit: dict = {}
         for account in result["missing"]:
             by_unit.setdefault(account.unit.name, []).append(account)
-        return self.render("admin/reports_missing.html", result=result, by_unit=by_unit, units=units,
+        can_remind = policy.can_remind(current_user)
+        account_url = url_for("accounts.details_view") + "?id="
+        groups = [(name, len(accounts), _missing_items(accounts, account_url, can_remind))
+                  for name, accounts in sorted(by_unit.items(), key=lambda item: item[0].lower())]
+        return self.render("admin/reports_missing.html", result=result, groups=groups, units=units,
                            unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period),
-                           can_remind=policy.can_remind(current_user))
+                           can_remind=can_remind, account_url=account_url)
 
     @expose("/missing/remind/", methods=("POST",))
     def remind_view(self):
@@ -234,6 +242,21 @@ def _month_arg(value) -> dt.date:
         return reports.parse_month(value) or reports.reporting_period()
     except ValueError as error:
         abort(Response(render_template("errors/error.html", code=400, message=str(error)), 400))
+
+
+def _missing_items(accounts, account_url: str, can_remind: bool) -> Markup:
+    """The ``<li>`` of each account of a unit that has not reported, with the department's tick box: made in one
+    pass with each text escaped once (the department's month lists hundreds; a template loop escaped every
+    attribute of every row, a third of the page's time)."""
+    url = escape(account_url)
+    items = []
+    for account in accounts:
+        name = escape(account.name)
+        box = (f'<input type="checkbox" name="account_id" value="{int(account.id)}" aria-label="{name}" '
+               'class="mr-1">') if can_remind else ""
+        items.append(f'<li>{box}<a href="{url}{int(account.id)}">{name}</a> '
+                     f'<small class="text-muted">{escape(account.platform_label)}</small></li>')
+    return Markup("".join(items))
 
 
 def _missing_rows(result) -> tuple[list, list[list]]:

@@ -45,6 +45,9 @@ class ChangeRecord(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
         sa.Index("ix_change_records_unit_id_status", "unit_id", "status"),
         # The department's queue by state and month (the list filtered by status and date counts here).
         sa.Index("ix_change_records_status_changed_on", "status", "changed_on"),
+        # The home page: requests waiting at a step, oldest submitted first; those to submit by their deadline.
+        sa.Index("ix_change_records_status_submitted_at_id", "status", "submitted_at", "id"),
+        sa.Index("ix_change_records_status_due_on_id", "status", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,6 +31,10 @@ class MonthlyReport(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
         # Month aggregates (charts, missing reports, dormant accounts) read only this index.
         sa.Index("ix_monthly_reports_period_covering", "period", "account_id", "submitted_at", "is_late",
                  "post_count"),
+        # The home page (issue 18 item 3): the reports waiting at a step, oldest submitted first, read off the
+        # index (the card's first five, and the count per step from the index alone); a unit's by step.
+        sa.Index("ix_monthly_reports_status_submitted_at_id", "status", "submitted_at", "id"),
+        sa.Index("ix_monthly_reports_unit_id_status", "unit_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

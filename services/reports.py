@@ -60,10 +60,14 @@ def must_report(period: dt.date) -> sa.ColumnElement:
     return (Account.status == AccountStatus.approved) & (Account.created_on <= month_end(period))
 
 
-def not_reported(period: dt.date) -> sa.ColumnElement:
-    """The accounts among :func:`must_report` with no submitted report for ``period`` (未报送)."""
+def not_reported(period: dt.date, user=None) -> sa.ColumnElement:
+    """The accounts among :func:`must_report` with no submitted report for ``period`` (未报送). Given the ``user``
+    whose accounts are asked, only their scope's reports are looked at (a report belongs to its account's unit:
+    services.bulk.move_to_unit carries it along), so a unit's count reads its own reports, not the month's."""
     submitted = sa.select(MonthlyReport.account_id).where(
         MonthlyReport.period == month_start(period), MonthlyReport.submitted_at.is_not(None))
+    if user is not None:
+        submitted = policy.scope(user, MonthlyReport, submitted)
     return must_report(period) & Account.id.not_in(submitted)
 
 
@@ -110,7 +114,7 @@ class UnitName:
 
 def _missing_query(user, period: dt.date, unit_id: int | None = None):
     """Active accounts of ``period`` in the user's scope with no submitted report, by unit and name."""
-    accounts = policy.scope(user, Account, db.session.query(Account).filter(not_reported(period)))
+    accounts = policy.scope(user, Account, db.session.query(Account).filter(not_reported(period, user)))
     if unit_id:
         accounts = accounts.filter(Account.unit_id == unit_id)
     return accounts.join(Unit, Account.unit_id == Unit.id) \

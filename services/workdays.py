@@ -77,10 +77,15 @@ def year_has_schedule(year: int) -> bool:
     return year in scheduled_years()
 
 
+def scheduled_years_select() -> sa.Select:
+    """The years whose holiday schedule has been entered (one column, one row a year), for a statement to
+    include (the home page folds it into its summary)."""
+    return sa.select(sa.cast(sa.extract("year", WorkCalendar.day), sa.Integer).label("year")).distinct()
+
+
 def scheduled_years() -> frozenset[int]:
     """The years whose holiday schedule has been entered, in one query (a few hundred calendar rows)."""
-    year = sa.extract("year", WorkCalendar.day)
-    return frozenset(int(y) for (y,) in db.session.execute(sa.select(year).distinct()))
+    return frozenset(int(y) for (y,) in db.session.execute(scheduled_years_select()))
 
 
 def is_provisional(day: dt.date | None, years: frozenset[int] | None = None) -> bool:

@@ -196,6 +196,11 @@ def clean_tables(app, request):
     from services.exports import file_cache
 
     file_cache.clear()
+    from admin.home_figures import bodies, figures_kept, statements
+
+    figures_kept.clear()  # the home pages' figures per data version (tables are emptied and put back by hand)
+    statements.clear()
+    bodies.clear()
     with app.app_context():
         db.session.remove()
     if not keeps:

@@ -84,3 +84,38 @@ def test_wrap_mounts_the_floor_beside_the_app(app, tmp_path, monkeypatch):
     assert served.get("/admin/").get_data() == b"app /admin/"
     assert served.get("/_floorx").get_data() == b"app /_floorx"
     assert "<td>42</td>" in served.get("/_floor/page/0").get_data(as_text=True)
+
+
+def test_the_month_list_export_is_judged_against_the_same_rows_bare(app, login_as):
+    """A month's reports exported (csv) has an SQL equivalent: its floor replays the export's own SELECT, which
+    brings every row the file has — and the pages computed from many rows are judged against the reference."""
+    from bench import scenarios
+    from bench.verdict import FLOOR, REFERENCE
+    from models import MonthlyReport, Unit, db
+    from services import reports
+
+    from .factories import make_account, make_report
+
+    period = reports.reporting_period()
+    with app.app_context():
+        for unit in db.session.query(Unit):
+            for n in range(3):
+                make_report(make_account(unit, f"{unit.name}月报帐号{n}"), period=period)
+        db.session.commit()
+        rows = db.session.query(MonthlyReport).filter(MonthlyReport.period == period).count()
+    with app.test_request_context():
+        month_filter = scenarios.month_filter_query()
+        pages = {s.name.rsplit(" ", 1)[0] if "export" in s.name else s.name: s
+                 for s in scenarios.other_scenarios("dept", None, month_filter)}
+    month = period.strftime("%Y-%m")
+    assert pages[f"month list export {month}"].rule is FLOOR  # the .csv (the last of the two)
+    assert {pages["home page"].rule, pages[f"missing reports {month}"].rule,
+            pages[f"month summary {month} .csv"].rule} == {REFERENCE}
+    client = login_as("dept_admin")
+    path = pages[f"month list export {month}"].path
+    csv_lines = client.get(path).get_data(as_text=True).strip().splitlines()
+    assert len(csv_lines) == rows + 1 and rows >= 6  # the header and every report of the month
+    statements, _ = floor.capture(app, {"dept": client}, [("dept", path)], None)
+    html = Client(floor.make_floor_app(plan_for(app, statements))).get("/page/0").get_data(as_text=True)
+    assert all(f"月报帐号{n}" in html for n in range(3))
+    assert html.count("<tr>") >= rows  # the same rows, bare

@@ -77,3 +77,63 @@ def test_date_text_is_kept_per_language(app):
     with app.test_request_context("/?lang=zh_Hans_CN"):
         assert date_text(day) == "2026年11月25日"
         assert "date_text" not in g  # nothing of it per request
+
+
+def test_home_figures_and_statements_are_kept_per_role_and_unit(app, world, login_as):
+    """The home page's figures and statements (admin/home_figures.py) are kept under the user's scope — role and
+    unit — the day and the data version: a unit user after another unit's, a leader after an editor of the same
+    unit, the auditor after the department each get their own, never the one the page before filled."""
+    from admin.home_figures import figures_kept, statements
+
+    def own_accounts(html):
+        return html.split('id="own-accounts"')[1].split("</table>")[0] if 'id="own-accounts"' in html else ""
+
+    def names(html):  # the accounts named by a link anywhere on the page
+        return set(re.findall(r'<a href="/admin/accounts/details/\?id=\d+">([^<]+)</a>', html))
+
+    editor = login_as("unit_editor").get("/admin/").get_data(as_text=True)
+    assert "本单位帐号" in names(own_accounts(editor)) and "外单位帐号" not in names(editor)
+    kept, made = len(figures_kept), len(statements)
+    other = login_as("other_editor").get("/admin/").get_data(as_text=True)
+    assert "外单位帐号" in names(own_accounts(other)) and "本单位帐号" not in names(other)
+    assert len(figures_kept) == kept + 1 and len(statements) > made  # another unit: its own figures and SQL
+    leader = login_as("unit_leader").get("/admin/").get_data(as_text=True)
+    assert "待您审核" in leader and "待您审核" not in editor  # the same unit, another role: its own cards
+    assert len(figures_kept) == kept + 2
+    dept = login_as("dept_admin").get("/admin/").get_data(as_text=True)
+    assert "待您处理" in dept and 'id="own-accounts"' not in dept
+    auditor = login_as("auditor").get("/admin/").get_data(as_text=True)
+    assert "待您处理" not in auditor and "需要关注" in auditor
+    assert len(figures_kept) == kept + 4
+    # and a unit user after the department still sees only their own unit
+    again = login_as("unit_editor").get("/admin/").get_data(as_text=True)
+    assert "本单位帐号" in names(own_accounts(again)) and "外单位帐号" not in names(again)
+    assert len(figures_kept) == kept + 4  # kept: the editor's own figures again
+
+
+def test_the_kept_home_body_follows_the_language_and_names_no_one(app, world, login_as):
+    """The home page's body is kept per scope, day, data version, language and site root: the user's own name is
+    in the page's first line, outside it — two users of one unit and role each see their own name."""
+    from models import Role, Unit, db
+
+    from .conftest import log_in
+    from .factories import make_user
+
+    with app.app_context():
+        second = make_user("editor2", Role.unit_editor, db.session.get(Unit, world["own_unit"]))
+        second.display_name = "第二编辑"
+        db.session.commit()
+
+    def page(client, lang):
+        return client.get(f"/admin/?lang={lang}").get_data(as_text=True)
+
+    def body(html):  # after the page's first line (the user's name and the day), before the layout's scripts
+        return html.split("</h1>", 1)[1].split("</span>", 1)[1].split("<script", 1)[0]
+
+    client = login_as("unit_editor")
+    zh, en = page(client, "zh_Hans_CN"), page(client, "en")
+    assert "本单位应办事项" in zh and "What your unit must do" in en and "本单位应办事项" not in en
+    assert body(page(client, "zh_Hans_CN")) == body(zh)  # kept (the layout's CSRF token moves with the clock)
+    other = page(log_in(app, "editor2"), "zh_Hans_CN")
+    assert "第二编辑" in other and "第二编辑" not in zh
+    assert body(other) == body(zh)  # the same scope: the same kept body

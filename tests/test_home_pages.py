@@ -8,10 +8,11 @@ import html as html_lib
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, Incident, IncidentStatus, MonthlyReport,
-                    Publication, PublicationStatus, ReviewStatus, Unit, UnitResponsibility, UnitRules, Urgency, User,
-                    Violation, db)
+                    Publication, PublicationStatus, ReviewStatus, Role, Unit, UnitResponsibility, UnitRules, Urgency,
+                    User, Violation, db)
 from services import reports
 
 from .conftest import (count_statements, make_account, make_change, make_incident, make_publication, make_report,
@@ -165,14 +166,128 @@ def test_cards_with_nothing_to_do_fold_into_one_line(app, world, login_as, role)
 # --- at most five statements, every count a plain recount ---------------------------------------------
 @pytest.mark.parametrize("role", ROLES)
 def test_the_home_page_counts_in_at_most_five_statements(app, busy, login_as, role):
+    """Counted anew (the figures kept for the scope were dropped): the settings, the data version, the accounts'
+    and the records' summaries, the cards' first rows. Kept (nothing changed since): the data version alone."""
+    from admin.home_figures import figures_kept
+
     client = login_as(role)
     client.get("/admin/")
     client.get("/account/password")
     with count_statements(app) as baseline:  # what any page of the user costs: the user (and the unit's name)
         assert client.get("/account/password").status_code == 200
-    with count_statements(app) as home:
+    figures_kept.clear()
+    with count_statements(app) as counted:
         assert client.get("/admin/").status_code == 200
-    assert len(home) - len(baseline) <= 5, home
+    assert len(counted) - len(baseline) <= 5, counted
+    with count_statements(app) as kept:
+        html = client.get("/admin/").get_data(as_text=True)
+    assert len(kept) - len(baseline) <= 1, kept
+    assert [s for s in kept if "data_version" in s], kept
+    assert count_links(html)  # the same page: every number still there
+
+
+# --- the figures are kept until the data changes ------------------------------------------------------------
+def _write_report_submitted(world):  # the account that had not reported now has
+    account = db.session.query(Account).filter_by(name="本单位未报送帐号").one()
+    report = make_report(account, period=reports.reporting_period(), status=ReviewStatus.unit_review)
+    report.submitted_at = dt.datetime(2026, 1, 3)
+
+
+def _write_new_account(world):
+    make_account(db.session.get(Unit, world["own_unit"]), "新登记帐号")
+
+
+def _write_delete_changes(world):
+    for change in db.session.query(ChangeRecord).filter(ChangeRecord.unit_id == world["own_unit"]):
+        db.session.delete(change)
+
+
+def _write_bulk_update(world):  # a statement executed by the session, no objects loaded
+    db.session.execute(sa.update(Account).where(Account.unit_id == world["own_unit"])
+                       .values(status=AccountStatus.returned, registration_due=LONG_AGO))
+
+
+def _write_manager_left(world):
+    for member in db.session.query(Account).filter_by(name="本单位已报送帐号").one().team:
+        member.manager.employment_status = EmploymentStatus.left
+
+
+def _write_violation_resolved(world):
+    for violation in db.session.query(Violation).filter(Violation.unit_id == world["own_unit"]):
+        violation.resolved_on = violation.occurred_on
+
+
+WRITES = [_write_report_submitted, _write_new_account, _write_delete_changes, _write_bulk_update,
+          _write_manager_left, _write_violation_resolved]
+USERNAMES = {"dept_admin": "dept", "auditor": "auditor", "unit_editor": "editor", "unit_leader": "leader"}
+
+
+def _page_and_recount(app, role: str, today: dt.date) -> tuple[dict, dict]:
+    """The counts the home page shows (cards and accounts by status) and the same by a plain recount."""
+    from admin.dashboard import home_context
+
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(username=USERNAMES[role]).one()
+        context = home_context(user, today)
+        expected = _recount(user, today)
+        page = {key: card.count for key, card in context["cards"].items()}
+        page.update({f"status:{status.name}": count for status, count, _url in context["by_status"]})
+        return page, {key: expected[key] for key in page}
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.__name__[len("_write_"):])
+@pytest.mark.parametrize("role", ROLES)
+def test_kept_figures_follow_every_committed_change(app, busy, role, write):
+    """The page kept from before a change is never shown after it: each count equals a recount again, and the
+    page changed exactly when the recount did."""
+    today = dt.date.today()
+    page_before, recount_before = _page_and_recount(app, role, today)
+    assert page_before == recount_before
+    with app.app_context():
+        write(busy)
+        db.session.commit()
+    page_after, recount_after = _page_and_recount(app, role, today)
+    assert page_after == recount_after, role
+    assert (page_after != page_before) == (recount_after != recount_before)
+
+
+def test_every_role_sees_the_changes_that_concern_it(app, busy):
+    """Positive control of the case above: each change moves some count of each role that sees its rows."""
+    today = dt.date.today()
+    for write in WRITES:
+        with app.app_context():
+            db.session.rollback()
+        before = {role: _page_and_recount(app, role, today)[0] for role in ROLES}
+        with app.app_context():
+            write(busy)
+            db.session.commit()
+        after = {role: _page_and_recount(app, role, today)[0] for role in ROLES}
+        moved = {role for role in ROLES if before[role] != after[role]}
+        sees = set(ROLES) if write is not _write_violation_resolved else {"unit_editor", "unit_leader"}
+        assert moved == sees, (write.__name__, moved)
+
+
+def test_the_data_version_moves_with_committed_changes_only(app, busy):
+    from models import AuditAction, data_version
+    from services import audit
+
+    with app.app_context():
+        start = data_version.current()
+        assert start is not None
+        _write_new_account(busy)
+        db.session.flush()
+        db.session.rollback()  # not committed: not a change
+        db.session.commit()
+        assert data_version.current() == start
+        audit.record(AuditAction.export, note="an export")  # the audit log is not what the page counts
+        db.session.commit()
+        assert data_version.current() == start
+        _write_report_submitted(busy)
+        db.session.commit()
+        assert data_version.current() == start + 1
+        _write_bulk_update(busy)
+        db.session.commit()
+        assert data_version.current() == start + 2
 
 
 def _recount(user: User, today: dt.date) -> dict[str, int]:
@@ -260,3 +375,21 @@ def test_a_card_lists_its_first_rows_in_its_order(app, world):
         rows = home_context(dept)["cards"]["overdue_accounts"].rows
     expected = [f"逾期{days.index(day)}号" for day in sorted(days)[:PREVIEW]]
     assert [row["name"] for row in rows] == expected
+
+
+def test_the_departments_kept_home_follows_the_clock_of_urgent_answers(app, busy, monkeypatch):
+    """发布报批 (第十二条): urgent answers are due in hours and the department's card shows the time left, so its kept
+    figures and page last one minute at most, even when no data changed; a unit's keep until the data changes."""
+    import admin.home_figures as home_figures
+
+    with app.test_request_context():
+        dept = db.session.query(User).filter_by(role=Role.dept_admin).first()
+        unit_user = db.session.query(User).filter_by(role=Role.unit_editor).first()
+        today = dt.date.today()
+        monkeypatch.setattr(home_figures, "utcnow", lambda: dt.datetime(2026, 12, 1, 8, 0, 5))
+        dept_first, unit_first = home_figures.figures_key(dept, today), home_figures.figures_key(unit_user, today)
+        monkeypatch.setattr(home_figures, "utcnow", lambda: dt.datetime(2026, 12, 1, 8, 0, 55))
+        assert home_figures.figures_key(dept, today) == dept_first  # the same minute
+        monkeypatch.setattr(home_figures, "utcnow", lambda: dt.datetime(2026, 12, 1, 8, 1, 0))
+        assert home_figures.figures_key(dept, today) != dept_first
+        assert home_figures.figures_key(unit_user, today) == unit_first
