@@ -97,6 +97,8 @@ LOADERS = {
     ("reports", "account"): Account,
     ("violations", "account"): Account,
 }
+#: The unit search box of the department's forms (admin/fields.py unit_lookup; 1,500 units at province scale).
+UNIT_LOADERS = (("accounts", "unit"), ("managers", "unit"), ("users", "unit"))
 BAD_IDS = ("abc", "999999", "-1", "1.5", "", "0x1f")
 EVIL_TARGETS = ("//evil.example", "http://evil.example", "/\\evil.example", "http:/evil.example",
                 "https:evil.example", "/\\/evil.example", "///evil.example", "javascript:alert('evil.example')",
