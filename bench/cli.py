@@ -76,6 +76,20 @@ def queries_command(role: str, name_filter: str, repeat: int, explain_plans: boo
     queries(role, name_filter, repeat, explain_plans, profile)
 
 
+@bench_cli.command("compare")
+@click.option("--other", "other_url", required=True,
+              help="The other database's URL (e.g. scale 1 when DATABASE_URL holds scale 10).")
+@click.option("--page", "name_filter", default="", help="Only the pages whose name contains one of these "
+                                                        "comma-separated words.")
+@click.option("--repeat", type=click.IntRange(1), default=10, show_default=True)
+def compare_command(other_url: str, name_filter: str, repeat: int) -> None:
+    """The pages on this database and on another, in-process, request by request in turn: the ratio of the
+    two medians, which a busy machine moves far less than two runs minutes apart (issue 18 item 4)."""
+    from .compare import compare
+
+    compare(other_url, name_filter, repeat)
+
+
 @bench_cli.command("load")
 @click.option("--users", type=click.IntRange(1), default=50, show_default=True, help="Virtual users at once.")
 @click.option("--seconds", type=click.IntRange(1), default=60, show_default=True, help="Run time.")
