@@ -20,6 +20,11 @@ class ViolationView(RecordPageMixin, ScopedModelView):
     column_list = ["account", "unit", "occurred_on", "kind", "measure", "rectification_due", "resolved_on"]
     column_labels = labels(kind=_l("Kind of violation"))
     column_searchable_list = ["account.name", "description", "responsible_persons"]
+    # The account's name through the accounts' trigram index (admin/search.py), not a join scanning 30,000
+    # accounts at province scale on every search; the violation's own texts as before.
+    account_search = True
+    account_search_columns = ("name",)
+    account_search_own_columns = ("description", "responsible_persons")
     column_filters = ["kind", "measure", "unit.name", "occurred_on", "resolved_on"]
     column_sortable_list = [("account", "account.name"), ("unit", "unit.name"), "occurred_on", "kind",
                             "measure", "resolved_on"]
