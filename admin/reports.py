@@ -135,22 +135,31 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         return redirect(self.get_url(".index_view", **{
             self.filter_url_arg("period", sqla_filters.DateEqualFilter): period.isoformat()}))
 
+    #: The missing-reports page lists at most this many accounts (and late reports); beyond, counts per unit.
+    MISSING_LIST_LIMIT = 300
+
     @expose("/missing/")
     def missing_view(self):
         """Which active accounts have no report for a month, and which reports came late."""
         period = _month_arg(request.args.get("month"))
         unit_id = to_id(request.args.get("unit")) if policy.sees_all_units(current_user) else None
-        result = reports.missing_and_late(current_user, period, unit_id)
         fmt = request.args.get("format")
         if fmt in ("csv", "xlsx"):
+            result = reports.missing_and_late(current_user, period, unit_id)  # (every row, whatever the count)
             audit.record(AuditAction.export, note=f"missing reports {period:%Y-%m} ({fmt})")
             db.session.commit()
             return exports.table_response(f"missing_reports_{period:%Y%m}", fmt, _missing_rows(result))
-        units = db.session.query(Unit).order_by(Unit.name).all() if policy.sees_all_units(current_user) else []
+        # Without a chosen unit, a list longer than MISSING_LIST_LIMIT is shown as counts per unit, each
+        # linking to its unit's list (a unit's whole list: a few hundred accounts at most).
+        result = reports.missing_and_late(current_user, period, unit_id,
+                                          limit=None if unit_id else self.MISSING_LIST_LIMIT)
+        units = db.session.query(Unit.id, Unit.name).order_by(Unit.name).all() \
+            if policy.sees_all_units(current_user) else []
         by_unit: dict = {}
         for account in result["missing"]:
             by_unit.setdefault(account.unit.name, []).append(account)
         return self.render("admin/reports_missing.html", result=result, by_unit=by_unit, units=units,
+                           list_limit=self.MISSING_LIST_LIMIT,
                            unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period),
                            can_remind=policy.can_remind(current_user))
 
