@@ -169,14 +169,16 @@ def missing_and_late(user, period: dt.date, unit_id: int | None = None, limit: i
                      snapshot_platform=platform, period=month, submitted_at=submitted)
                  for report_id, name, platform, month, submitted, unit_name
                  in (late_list.limit(limit + 1) if limit is not None else late_list)]
-    missing_rows = _missing_rows(missing.limit(limit + 1) if limit is not None else missing)
-    result = {"period": period, "missing": missing_rows, "late": late_rows, "missing_units": None, "late_units": None,
-              "missing_count": len(missing_rows), "late_count": len(late_rows),
-              "expected": expected.with_entities(sa.func.count()).scalar(),
+    # With a limit, the counts per unit first (one pass over the accounts); the rows only when they are few.
+    missing_units = _per_unit(missing.order_by(None), Account.unit_id) if limit is not None else None
+    missing_count = sum(n for _id, _name, n in missing_units) if missing_units is not None else None
+    summarised = missing_count is not None and missing_count > limit
+    missing_rows = [] if summarised else _missing_rows(missing)
+    result = {"period": period, "missing": missing_rows, "late": late_rows,
+              "missing_units": missing_units if summarised else None, "late_units": None,
+              "missing_count": len(missing_rows) if missing_count is None else missing_count,
+              "late_count": len(late_rows), "expected": expected.with_entities(sa.func.count()).scalar(),
               "window_end": report_window_end(period)}
-    if limit is not None and len(missing_rows) > limit:
-        result["missing"], result["missing_units"] = [], _per_unit(missing.order_by(None), Account.unit_id)
-        result["missing_count"] = sum(n for _id, _name, n in result["missing_units"])
     if limit is not None and len(late_rows) > limit:
         result["late"], result["late_units"] = [], _per_unit(late, MonthlyReport.unit_id)
         result["late_count"] = sum(n for _id, _name, n in result["late_units"])
