@@ -17,7 +17,7 @@ from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
 from .home_filters import StaffChangeFilter
-from .fields import Facts, RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary
+from .fields import Facts, RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary, unit_lookup
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import deadline_cell, late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
@@ -94,6 +94,7 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         "positioning_audience", "maintenance", "vendor", "homepage_url", "in_matrix",
     ]
     inline_models = [TeamInline(TeamMember)]
+    form_ajax_refs = {"unit": unit_lookup()}  # (1,500 units at province scale: a search box, not a drop-down)
     # Grouped as on the 备案审批表 (views/printing.py prints it): the account, who runs it, its positioning (注3),
     # its management team, the review. Two columns on a wide screen, one on a phone (admin.css).
     form_create_rules = form_edit_rules = [

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from models import TeamRole, policy
 from services import accounts, validators
 from .base import ScopedModelView
+from .fields import unit_lookup
 from .labels import labels
 from .roster import RosterMixin
 
@@ -22,6 +23,7 @@ class ManagerView(RosterMixin, ScopedModelView):
     column_sortable_list = ["name", "staff_no", ("unit", "unit.name"), "employment_status"]
     column_default_sort = "name"
     form_columns = ["name", "staff_no", "unit", "title", "phone", "email", "employment_status"]
+    form_ajax_refs = {"unit": unit_lookup()}
     form_args = {
         "name": {"validators": [InputRequired(), Length(max=50)]},
         "phone": {"validators": [validators.optional_phone]},

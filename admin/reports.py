@@ -138,17 +138,24 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         return redirect(self.get_url(".index_view", **{
             self.filter_url_arg("period", sqla_filters.DateEqualFilter): period.isoformat()}))
 
+    #: The missing-reports page lists at most this many accounts (and late reports); beyond, counts per unit.
+    MISSING_LIST_LIMIT = 300
+
     @expose("/missing/")
     def missing_view(self):
         """Which active accounts have no report for a month, and which reports came late."""
         period = _month_arg(request.args.get("month"))
         unit_id = to_id(request.args.get("unit")) if policy.sees_all_units(current_user) else None
-        result = reports.missing_and_late(current_user, period, unit_id)
         fmt = request.args.get("format")
         if fmt in ("csv", "xlsx"):
+            result = reports.missing_and_late(current_user, period, unit_id)  # (every row, whatever the count)
             audit.record(AuditAction.export, note=f"missing reports {period:%Y-%m} ({fmt})")
             db.session.commit()
             return exports.table_response(f"missing_reports_{period:%Y%m}", fmt, _missing_rows(result))
+        # Without a chosen unit, a list longer than MISSING_LIST_LIMIT is shown as counts per unit, each
+        # linking to its unit's list (a unit's whole list: a few hundred accounts at most).
+        result = reports.missing_and_late(current_user, period, unit_id,
+                                          limit=None if unit_id else self.MISSING_LIST_LIMIT)
         units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all() \
             if policy.sees_all_units(current_user) else []
         by_unit: dict = {}
@@ -159,6 +166,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         groups = [(name, len(accounts), _missing_items(accounts, account_url, can_remind))
                   for name, accounts in sorted(by_unit.items(), key=lambda item: item[0].lower())]
         return self.render("admin/reports_missing.html", result=result, groups=groups, units=units,
+                           list_limit=self.MISSING_LIST_LIMIT,
                            unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period),
                            can_remind=can_remind, account_url=account_url)
 

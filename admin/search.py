@@ -19,6 +19,9 @@ class SearchMixin:
     account_search_columns = ("name", "platform_account_id", "wechat_original_id")
     #: Up to this many matching accounts are passed to the list's queries as ids; more, as a subquery.
     account_search_inline = 200
+    #: The list's own text columns a word may also match (ORed with its accounts), e.g. a violation's
+    #: description: a small table scanned, the accounts looked up by their trigram indexes.
+    account_search_own_columns: tuple[str, ...] = ()
 
     #: A search uses its first this many different words (each one is a condition, or a look-up in the
     #: accounts: a pasted paragraph must not become thousands of them and overflow the bind parameters).
@@ -53,9 +56,12 @@ class SearchMixin:
             ids = db.session.scalars(accounts.limit(self.account_search_inline + 1)).all()
             if len(ids) <= self.account_search_inline:
                 accounts = ids
-            query = query.filter(key.in_(accounts))
+            like = tools.parse_like_term(term)
+            condition = sa.or_(key.in_(accounts), *(getattr(self.model, name).ilike(like)
+                                                    for name in self.account_search_own_columns))
+            query = query.filter(condition)
             if count_query is not None:
-                count_query = count_query.filter(key.in_(accounts))
+                count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
 
 

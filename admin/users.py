@@ -12,6 +12,7 @@ from services import sessions, validators
 from services.passwords import password_problem
 
 from .base import ScopedModelView
+from .fields import unit_lookup
 from .labels import labels
 
 
@@ -28,6 +29,7 @@ class UserView(ScopedModelView):
     column_sortable_list = ["username", "display_name", "role", ("unit", "unit.name"), "last_login_at"]
     column_default_sort = "username"
     form_columns = ["username", "display_name", "role", "unit", "email", "staff_no", "active", "new_password"]
+    form_ajax_refs = {"unit": unit_lookup()}
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),

@@ -80,6 +80,11 @@ class ViolationView(AttachmentsMixin, RecordPageMixin, ScopedModelView):
         accountability_outcome=_l("Accountability outcome"), accountability_decided_on=_l("Decided on"),
         accountability_body=_l("Deciding body"), accountability_doc_no=_l("Document number"))
     column_searchable_list = ["account.name", "description", "responsible_persons", "accountability_doc_no"]
+    # The account's name through the accounts' trigram index (admin/search.py), not a join scanning 30,000
+    # accounts at province scale on every search; the violation's own texts as before.
+    account_search = True
+    account_search_columns = ("name",)
+    account_search_own_columns = ("description", "responsible_persons", "accountability_doc_no")
     column_filters = [YearFilter(), "kind", "measure", "accountability_outcome", "unit.name", "occurred_on",
                       "resolved_on"]
     column_sortable_list = [("account", "account.name"), ("unit", "unit.name"), "occurred_on", "kind",

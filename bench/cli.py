@@ -16,13 +16,19 @@ bench_cli = AppGroup("bench", help="Generate benchmark data and measure the page
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Reference day (default: today); the reports run for the 120 months before it.")
 @click.option("--yes", is_flag=True, help="Delete data that the benchmark did not make, then load.")
-def seed_command(scale: float, today, yes: bool) -> None:
+@click.option("--resume", is_flag=True, help="Keep the tables an earlier, stopped seed of the same scale finished "
+                                             "(each table is committed on its own) and load the rest.")
+@click.option("--rows-in-python", is_flag=True,
+              help="PostgreSQL: build the reports, assessments and audit rows in Python and COPY them, as on SQLite, "
+                   "instead of INSERT … SELECT generate_series inside the database (the default there).")
+def seed_command(scale: float, today, yes: bool, resume: bool, rows_in_python: bool) -> None:
     """Fill the configured database with deterministic benchmark data (empties earlier benchmark data)."""
     from .seed import print_logins, seed
 
     if scale <= 0:
         raise click.BadParameter("must be positive", param_hint="--scale")
-    result = seed(scale, today.date() if today else dt.date.today(), yes)
+    result = seed(scale, today.date() if today else dt.date.today(), yes, resume=resume,
+                  in_database=not rows_in_python and None)
     print_logins(result["world"])
 
 
@@ -68,6 +74,20 @@ def queries_command(role: str, name_filter: str, repeat: int, explain_plans: boo
     from .profile import queries
 
     queries(role, name_filter, repeat, explain_plans, profile)
+
+
+@bench_cli.command("compare")
+@click.option("--other", "other_url", required=True,
+              help="The other database's URL (e.g. scale 1 when DATABASE_URL holds scale 10).")
+@click.option("--page", "name_filter", default="", help="Only the pages whose name contains one of these "
+                                                        "comma-separated words.")
+@click.option("--repeat", type=click.IntRange(1), default=10, show_default=True)
+def compare_command(other_url: str, name_filter: str, repeat: int) -> None:
+    """The pages on this database and on another, in-process, request by request in turn: the ratio of the
+    two medians, which a busy machine moves far less than two runs minutes apart (issue 18 item 4)."""
+    from .compare import compare
+
+    compare(other_url, name_filter, repeat)
 
 
 @bench_cli.command("load")

@@ -29,7 +29,7 @@ def _picker(rng, pairs):
 def audit_rows(world: World):
     cols = ("id", "at", "user_id", "username", "ip", "action", "object_type", "object_id", "object_label", "unit_id",
             "changes", "note")
-    rng, n = world.rng, world.size["audit"]
+    rng, n = world.rng_for("audit_log"), world.size["audit"]
     accounts, managers, users = world.accounts, world.managers, world.users
     n_accounts, n_changes = len(accounts), world.size["changes"]
     n_reports = n_accounts * MONTHS

@@ -8,6 +8,7 @@ audit hooks and the per-row rules are bypassed on purpose; the generator keeps t
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -17,10 +18,10 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from models import db
+from models import data_version, db
 from models.base import SQLITE_SEARCH_TABLE
 
-from . import data
+from . import data, sqlgen
 from .history import audit_rows, calendar_rows
 from .world import World
 
@@ -51,6 +52,29 @@ class Loader:
                                        f"{sorted(unknown)}, missing required columns {sorted(required)}).")
         return table
 
+    def insert_select(self, name: str, cols: tuple, sql: str) -> int:
+        """PostgreSQL: the rows made by one INSERT … SELECT (bench/sqlgen.py), the indexes built afterwards."""
+        self.check(name, cols)
+        rebuild = self.drop_secondary_indexes(name)
+        with self.without_triggers(), self.conn.connection.driver_connection.cursor() as cursor:
+            cursor.execute(sql)  # (no parameters: psycopg leaves the % of the SQL alone)
+            count = cursor.rowcount
+        for definition in rebuild:
+            self.conn.exec_driver_sql(definition)
+        return count
+
+    @contextlib.contextmanager
+    def without_triggers(self):
+        """PostgreSQL, as a superuser: the foreign keys' per-row checks off during a load (the generator makes the
+        references itself: every id it writes is one it loaded before). Otherwise they stay on."""
+        superuser = self.postgres and self.conn.exec_driver_sql(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
+        if superuser:
+            self.conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        yield  # (an error aborts the transaction, and SET LOCAL ends with it)
+        if superuser:
+            self.conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
+
     def load(self, name: str, cols: tuple, rows, batch: int = 10_000) -> int:
         table = self.check(name, cols)
         json_at = [i for i, c in enumerate(cols) if isinstance(table.c[c].type, sa.JSON)]
@@ -58,7 +82,7 @@ class Loader:
         if self.postgres:
             rebuild = self.drop_secondary_indexes(name)
             column_list = ", ".join(self.quote(c) for c in cols)
-            with self.conn.connection.driver_connection.cursor() as cursor:
+            with self.without_triggers(), self.conn.connection.driver_connection.cursor() as cursor:
                 with cursor.copy(f"COPY {self.quote(name)} ({column_list}) FROM STDIN") as copy:
                     for row in rows:
                         if json_at:
@@ -87,15 +111,26 @@ class Loader:
         """PostgreSQL: drop the table's indexes that no constraint owns (the trigram GIN indexes, the list
         indexes) and return their definitions, to be built again once the rows are in. Updating eight indexes
         (two of them GIN) row by row made the 10 million audit rows of scale 10 a matter of hours; building
-        them afterwards takes minutes. Inside the seed's transaction: a failure leaves them as they were."""
+        them afterwards takes minutes. Inside the table's transaction: a failure leaves them as they were. The
+        unique constraints other than the primary key (and that no foreign key refers to) go the same way."""
+        table = self.quote(name)
         rows = self.conn.exec_driver_sql(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indrelid = %(table)s::regclass "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-            {"table": self.quote(name)}).all()
+            {"table": table}).all()
+        unique = self.conn.exec_driver_sql(
+            "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.conrelid = %(table)s::regclass AND c.contype = 'u' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
+            {"table": table}).all()
         for index, _definition in rows:
             self.conn.exec_driver_sql(f"DROP INDEX {index}")
-        return [definition for _index, definition in rows]
+        for constraint, _definition in unique:
+            self.conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {self.quote(constraint)}")
+        return ([definition for _index, definition in rows]
+                + [f"ALTER TABLE {table} ADD CONSTRAINT {self.quote(constraint)} {definition}"
+                   for constraint, definition in unique])
 
     def app_tables(self) -> list[sa.Table]:
         # The SQLite search index (an FTS5 table and its shadow tables) is kept by triggers on audit_log.
@@ -110,8 +145,9 @@ class Loader:
         users = self.meta.tables["users"]
         return self.conn.execute(sa.select(users.c.id).where(users.c.username == data.DEPT_LOGIN)).first() is not None
 
-    def wipe(self) -> None:
-        tables = self.app_tables()
+    def wipe(self, names: list[str] | None = None) -> None:
+        """Every table of the app, or only ``names`` (a resumed seed: the tables from the first incomplete one)."""
+        tables = self.app_tables() if names is None else [t for t in self.app_tables() if t.name in names]
         if self.postgres:
             self.conn.exec_driver_sql("TRUNCATE " + ", ".join(self.quote(t.name) for t in tables)
                                       + " RESTART IDENTITY CASCADE")
@@ -140,7 +176,12 @@ def holidays() -> dict[dt.date, tuple[str, str | None]]:
     return days
 
 
-def seed(scale: float, today: dt.date, yes: bool, echo=click.echo) -> dict:
+def seed(scale: float, today: dt.date, yes: bool, echo=click.echo, resume: bool = False,
+         in_database: bool | None = None) -> dict:
+    """Load the world table by table, each table in a transaction of its own: a stopped seed keeps the tables it
+    finished, and ``resume`` goes on from the first table that is not complete (empties it and the ones after it).
+    ``in_database`` (PostgreSQL only, the default there): the big tables (bench/sqlgen.TABLES) are made by
+    ``INSERT … SELECT … generate_series`` inside PostgreSQL instead of rows built in Python and COPYed."""
     started = time.perf_counter()
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     world = World(scale, today, generate_password_hash(data.PASSWORD, method=method), holidays())
@@ -148,50 +189,95 @@ def seed(scale: float, today: dt.date, yes: bool, echo=click.echo) -> dict:
          f"managers, {len(world.accounts) * data.MONTHS} reports ({world.first_month:%Y-%m}–{world.anchor:%Y-%m}), "
          f"{world.size['changes']} changes, {world.size['audit']} audit rows.")
     timings = {}
+    expected = world.expected_counts()
     with db.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
+        postgres = conn.dialect.name == "postgresql"
+        in_database = postgres if in_database is None else in_database and postgres
+        if postgres:
+            # Session settings only: a lost commit of a benchmark seed costs nothing (it is re-run), and the index
+            # builds after each table sort in memory.
+            conn.exec_driver_sql("SET synchronous_commit = off")
+            conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+            conn.exec_driver_sql("SET work_mem = '64MB'")
+        else:
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
-            conn.commit()
-        with conn.begin():
-            loader = Loader(conn)
-            for name in ORDER:
-                loader.check(name)
-            counts = loader.row_counts()
-            if any(counts.values()):
-                if not loader.is_benchmark() and not yes:
+        conn.commit()
+        loader = Loader(conn)
+        for name in ORDER:
+            loader.check(name)
+        counts = loader.row_counts()
+        conn.commit()
+        start_at = 0
+        if any(counts.values()):
+            if not loader.is_benchmark() and not yes:
+                raise click.ClickException(
+                    "The database holds data that the benchmark did not make ("
+                    + ", ".join(f"{k}: {v}" for k, v in counts.items() if v)
+                    + "). Point DATABASE_URL at an empty database, or pass --yes to DELETE ALL OF IT.")
+            if resume and loader.is_benchmark():
+                if counts["units"] != expected["units"] or counts["accounts"] not in (0, expected["accounts"]):
                     raise click.ClickException(
-                        "The database holds data that the benchmark did not make ("
-                        + ", ".join(f"{k}: {v}" for k, v in counts.items() if v)
-                        + "). Point DATABASE_URL at an empty database, or pass --yes to DELETE ALL OF IT.")
-                echo("Emptying the database (earlier benchmark data" + ("" if loader.is_benchmark() else
-                                                                         ", --yes given") + ") …")
-                t0 = time.perf_counter()
-                loader.wipe()
-                timings["(wipe)"] = (0, time.perf_counter() - t0)
-                echo(f"  emptied in {timings['(wipe)'][1]:.1f} s")
-            tables = {
-                "units": world.unit_rows, "users": world.user_rows, "managers": world.manager_rows,
-                "work_calendar": lambda: calendar_rows(world.holidays), "accounts": world.account_rows,
-                "account_team": world.team_rows, "monthly_reports": world.report_rows,
-                "change_records": world.change_rows, "violations": world.violation_rows,
-                "assessments": world.assessment_rows, "attachments": world.attachment_rows,
-                "audit_log": lambda: audit_rows(world),
-            }
-            for name in ORDER:
-                t0 = time.perf_counter()
-                cols, rows = tables[name]()
-                count = loader.load(name, cols, rows)
-                timings[name] = (count, time.perf_counter() - t0)
-                echo(f"  {name:<16} {count:>9,} rows  {timings[name][1]:6.1f} s")
+                        f"The database holds another scale's benchmark ({counts['units']} units, {counts['accounts']} "
+                        f"accounts; scale {scale:g} has {expected['units']} and {expected['accounts']}): "
+                        "seed again without --resume.")
+                while start_at < len(ORDER) and counts[ORDER[start_at]] == expected[ORDER[start_at]]:
+                    start_at += 1
+                echo(f"Resuming: {', '.join(ORDER[:start_at]) or 'no table'} complete, kept.")
+            t0 = time.perf_counter()
+            conn.commit()
+            with conn.begin():
+                if start_at == 0:
+                    echo("Emptying the database (earlier benchmark data"
+                         + ("" if loader.is_benchmark() else ", --yes given") + ") …")
+                    loader.wipe()
+                else:
+                    loader.wipe(ORDER[start_at:])
+            timings["(wipe)"] = (0, time.perf_counter() - t0)
+            echo(f"  emptied in {timings['(wipe)'][1]:.1f} s")
+        tables = {
+            "units": world.unit_rows, "users": world.user_rows, "managers": world.manager_rows,
+            "work_calendar": lambda: calendar_rows(world.holidays), "accounts": world.account_rows,
+            "account_team": world.team_rows, "monthly_reports": world.report_rows,
+            "change_records": world.change_rows, "violations": world.violation_rows,
+            "assessments": world.assessment_rows, "attachments": world.attachment_rows,
+            "audit_log": lambda: audit_rows(world),
+        }
+        made_in_database = {"monthly_reports": sqlgen.reports_sql, "assessments": sqlgen.assessments_sql,
+                            "audit_log": sqlgen.audit_sql}
+        helpers = False
+        conn.commit()
+        for name in ORDER[start_at:]:
+            t0 = time.perf_counter()
+            with conn.begin():  # one transaction per table: what is committed stays
+                if in_database and name in made_in_database:
+                    if not helpers:
+                        with conn.connection.driver_connection.cursor() as cursor:
+                            sqlgen.make_helpers(cursor, world)
+                        helpers = True
+                    cols, sql = made_in_database[name](world)
+                    count = loader.insert_select(name, cols, sql)
+                else:
+                    cols, rows = tables[name]()
+                    count = loader.load(name, cols, rows)
+            if count != expected[name]:
+                raise click.ClickException(f"{name}: {count} rows loaded, {expected[name]} expected.")
+            timings[name] = (count, time.perf_counter() - t0)
+            echo(f"  {name:<16} {count:>10,} rows  {timings[name][1]:7.1f} s"
+                 + ("  (in the database)" if in_database and name in made_in_database else ""))
+        with conn.begin():
             loader.after_load()
+            # The rows came by COPY and INSERT … SELECT, not through a session: what was kept under the data
+            # version (the home pages, models/data_version.py) is to be counted again.
+            data_version.raise_number(conn)
     if db.engine.dialect.name == "postgresql":
         # What autovacuum would do in the next minutes: fresh statistics and a visibility map.
         t0 = time.perf_counter()
         with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
             conn.exec_driver_sql("VACUUM ANALYZE")
         timings["(vacuum analyze)"] = (0, time.perf_counter() - t0)
-        echo(f"  VACUUM ANALYZE             {timings['(vacuum analyze)'][1]:6.1f} s")
+        echo(f"  VACUUM ANALYZE               {timings['(vacuum analyze)'][1]:7.1f} s")
     total = time.perf_counter() - started
     echo(f"Loaded in {total:.1f} s.")
     return {"world": world, "timings": timings, "total": total}

@@ -158,11 +158,26 @@ class World:
         return current
 
     # --- tables ------------------------------------------------------------------------------------
+    def rng_for(self, table: str) -> random.Random:
+        """Each table draws from a generator of its own, so a table's rows do not depend on whether the tables
+        before it were generated in this process (a resumed seed skips the tables already loaded)."""
+        return random.Random(f"{data.SEED}:{table}")
+
+    def expected_counts(self) -> dict[str, int]:
+        """The rows each table gets (bench/seed.py: a resumed seed keeps a table that has exactly these)."""
+        n = len(self.accounts)
+        attachments = sum((a["in_matrix"] and a["id"] % 5 == 0) + (a["id"] % 2 == 0) for a in self.accounts)
+        return {"units": len(self.units), "users": len(self.users), "managers": len(self.managers),
+                "work_calendar": len(self.holidays), "accounts": n, "account_team": len(self.team),
+                "monthly_reports": n * data.MONTHS, "change_records": self.size["changes"],
+                "violations": self.size["violations"], "assessments": 10 * (n + len(self.units)),
+                "attachments": attachments, "audit_log": self.size["audit"]}
+
     def unit_rows(self):
         cols = ("id", "code", "name", "kind", "leader_name", "leader_title", "phone", "active", "established_on",
                 "created_at", "updated_at")
-        stamp = dt.datetime(2016, 1, 4, 9)
-        rows = [(u["id"], u["code"], u["name"], u["kind"], data.person_name(self.rng), "负责人",
+        stamp, rng = dt.datetime(2016, 1, 4, 9), self.rng_for("units")
+        rows = [(u["id"], u["code"], u["name"], u["kind"], data.person_name(rng), "负责人",
                  f"0871-6502{u['id']:04d}", True, dt.date(1990 + u["id"] % 15, 9, 1) if u["id"] % 10 < 7 else None,
                  stamp, stamp) for u in self.units]
         return cols, rows
@@ -170,11 +185,11 @@ class World:
     def user_rows(self):
         cols = ("id", "username", "display_name", "password_hash", "role", "unit_id", "email", "active",
                 "failed_logins", "last_login_at", "created_at", "updated_at")
-        stamp = dt.datetime(2016, 1, 4, 9)
+        stamp, rng = dt.datetime(2016, 1, 4, 9), self.rng_for("users")
         # Everybody logged in during the last month (`flask users deactivate-idle` keeps them).
         return cols, [(u["id"], u["username"], u["display_name"], self.password_hash, u["role"], u["unit_id"],
                        f"{u['username']}@example.edu.cn", True, 0,
-                       self.now - dt.timedelta(days=self.rng.randrange(30), minutes=self.rng.randrange(600)),
+                       self.now - dt.timedelta(days=rng.randrange(30), minutes=rng.randrange(600)),
                        stamp, stamp) for u in self.users]
 
     def manager_rows(self):
@@ -191,16 +206,16 @@ class World:
                 "unit_opinion", "unit_signed_by_id", "unit_signed_at", "dept_opinion", "approved_by_id",
                 "approved_at", "submitted_at", "return_reason", "registration_due", "is_late", "version",
                 "created_at", "updated_at")
-        rows = []
+        rows, rng = [], self.rng_for("accounts")
         for a in self.accounts:
             signed = a["signed_at"] is not None
             created_at = dt.datetime.combine(a["created_on"], dt.time(10))
             rows.append((
                 a["id"], a["name"], a["platform"], a["platform_other"], a["platform_account_id"],
                 a["wechat_original_id"], a["unit_name"], a["unit_id"], a["created_on"], a["verified"],
-                "发布本单位工作动态、通知公告", "、".join(self.rng.sample(data.TOPIC_PHRASES, 3)), "本单位师生及校友",
+                "发布本单位工作动态、通知公告", "、".join(rng.sample(data.TOPIC_PHRASES, 3)), "本单位师生及校友",
                 "outsourced" if a["outsourced"] else "self_run",
-                self.rng.choice(data.VENDORS) if a["outsourced"] else None,
+                rng.choice(data.VENDORS) if a["outsourced"] else None,
                 a["homepage_url"], a["status"], a["in_matrix"], data.OPINIONS_UNIT[0] if signed else None,
                 self.leader_of[a["unit_id"]] if signed else None, a["signed_at"],
                 "同意备案。" if a["registered"] else None, self.dept_ids[0] if a["registered"] else None,
@@ -231,7 +246,7 @@ class World:
                 "involves_classified", "classified_handling", "status", "submitted_at", "is_late", "unit_opinion",
                 "unit_signed_by_id", "unit_signed_at", "dept_opinion", "approved_by_id", "approved_at",
                 "return_reason", "version", "created_at", "updated_at")
-        rng, phrases = self.rng, data.TOPIC_PHRASES
+        rng, phrases = self.rng_for("monthly_reports"), data.TOPIC_PHRASES
         dept, now = self.dept_ids[0], self.now
         versions = {"draft": 1, "unit_review": 2, "dept_review": 3, "returned": 3, "approved": 4}
 
@@ -273,7 +288,7 @@ class World:
                 "closure_notice_on", "status", "due_on", "is_late", "submitted_at", "unit_opinion",
                 "unit_signed_by_id", "unit_signed_at", "dept_opinion", "approved_by_id", "approved_at",
                 "return_reason", "version", "created_at", "updated_at")
-        rng, n = self.rng, self.size["changes"]
+        rng, n = self.rng_for("change_records"), self.size["changes"]
         start = self.first_month
         span = (self.today - start).days - 3
         plans = []
@@ -330,7 +345,7 @@ class World:
     def violation_rows(self):
         cols = ("id", "account_id", "unit_id", "occurred_on", "kind", "description", "measure", "responsible_persons",
                 "rectification_due", "rectification", "resolved_on", "version", "created_at", "updated_at")
-        rng, rows = self.rng, []
+        rng, rows = self.rng_for("violations"), []
         suspended = [a for a in self.accounts if a["status"] == "suspended"]
         registered = [a for a in self.accounts if a["registered"]] or self.accounts
         for vid in range(1, self.size["violations"] + 1):
@@ -352,7 +367,7 @@ class World:
     def assessment_rows(self):
         cols = ("id", "year", "unit_id", "account_id", "registered_on_time", "reports_expected", "reports_on_time",
                 "posts", "violations", "score", "rank", "grade", "commended", "version", "created_at", "updated_at")
-        rng, rows, aid = self.rng, [], 0
+        rng, rows, aid = self.rng_for("assessments"), [], 0
         for year in range(self.anchor.year - 10, self.anchor.year):
             stamp = dt.datetime(year + 1, 1, 20, 10)
             scored = []

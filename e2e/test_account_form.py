@@ -77,3 +77,26 @@ def test_new_person_from_a_team_row(server, page_as):
     with server["app"].app_context():
         account = db.session.get(Account, account_id)
         assert "对话框新人" in [m.manager.name for m in account.team]
+
+
+def test_the_department_finds_the_unit_by_searching(server, page_as):
+    """The unit of the department's account form is a search box (1,500 units at province scale, issue 18): opened
+    it offers units without typing, a part of the name narrows them, the choice is saved with the account."""
+    from models import Unit, db
+
+    page = page_as("dept")
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(server["url"] + "/admin/accounts/new/")
+    page.click("#s2id_unit")
+    drop = page.locator(".select2-drop-active").first
+    drop.wait_for(state="visible")
+    page.locator(".select2-drop-active .select2-result-label").first.wait_for(state="visible")
+    assert page.locator(".select2-drop-active .select2-result-label").count() >= 2  # offered without typing
+    page.keyboard.type("会计")
+    page.locator(".select2-drop-active .select2-result-label", has_text="会计学院").first.wait_for(state="visible")
+    page.locator(".select2-drop-active .select2-result-label", has_text="会计学院").first.click()
+    with server["app"].app_context():
+        unit_id = db.session.query(Unit.id).filter(Unit.name == "会计学院").scalar()
+    assert page.input_value("#unit") == str(unit_id)
+    assert not problems, problems  # no script refused by the Content-Security-Policy

@@ -33,6 +33,8 @@ class AuditLog(db.Model):
     __table_args__ = (
         sa.Index("ix_audit_log_object", "object_type", "object_id"),
         sa.Index("ix_audit_log_unit_id_id", "unit_id", "id"),
+        # A unit's log of a period (its list filtered by time): its own rows of those days, not every unit's.
+        sa.Index("ix_audit_log_unit_id_at", "unit_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)

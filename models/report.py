@@ -26,6 +26,9 @@ class MonthlyReport(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
             name="classified_needs_handling",
         ),
         sa.Index("ix_monthly_reports_period_id", "period", "id"),
+        # The department's list filtered by state and month (e.g. 待审核 of the reporting month), newest first:
+        # the page's 20 rows and its count read off this index (16,000 matching rows at province scale).
+        sa.Index("ix_monthly_reports_status_period_id", "status", "period", "id"),
         # A unit's reports newest first (its list, page after page): the sort is read off the index.
         sa.Index("ix_monthly_reports_unit_id_period_id", "unit_id", "period", "id"),
         # Month aggregates (charts, missing reports, dormant accounts) read only this index.

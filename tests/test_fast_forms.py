@@ -24,18 +24,34 @@ def unit_options(html: str) -> list[tuple[str, str, bool]]:
     return result
 
 
-def test_the_unit_drop_down_lists_every_unit_by_code_with_the_accounts_own_selected(app, world, login_as):
+def unit_box(html: str) -> dict:
+    """The unit search box of the department's form (admin/fields.py unit_lookup): its attributes."""
+    box = re.search(r'<input([^>]*name="unit"[^>]*)>', html)
+    assert box, "no unit search box"
+    return {name: unescape(value) for name, value in re.findall(r'([\w-]+)="([^"]*)"', box.group(1))}
+
+
+def test_the_unit_search_box_shows_the_accounts_own_and_looks_up_every_unit_by_code(app, world, login_as):
+    """Province scale (issue 18): the unit is a search box, not a drop-down of every unit (1,500 options); the
+    account's own unit is shown chosen, and the look-up offers the units in the order of their codes, escaped."""
+    import json
+
     with app.app_context():
         extra = make_unit("AAA", "甲<乙>单位")
         db.session.commit()
-        units = [(str(u.id), u.name) for u in db.session.query(Unit).order_by(Unit.code)]
+        units = [[u.id, u.name] for u in db.session.query(Unit).order_by(Unit.code)]
+        own_name = db.session.get(Unit, world["own_unit"]).name
         assert extra.id
-    html = login_as("dept_admin").get(f"/admin/accounts/edit/?id={world['own_account']}").get_data(as_text=True)
-    options = unit_options(html)
-    shown = [(value, label) for value, label, _selected in options if value != "__None"]
-    assert shown == units
-    assert [value for value, _label, selected in options if selected] == [str(world["own_unit"])]
-    assert "甲&lt;乙&gt;单位" in html  # escaped
+    client = login_as("dept_admin")
+    html = client.get(f"/admin/accounts/edit/?id={world['own_account']}").get_data(as_text=True)
+    assert not re.search(r'<select[^>]*name="unit"', html)  # no drop-down of every unit
+    box = unit_box(html)
+    assert box["value"] == str(world["own_unit"]) and box["data-role"] == "select2-ajax"
+    assert json.loads(box["data-json"]) == [world["own_unit"], own_name]
+    assert box["data-placeholder"] == "输入单位名称或代码搜索" and box["data-minimum-input-length"] == "0"
+    found = client.get("/admin/accounts/ajax/lookup/?name=unit&query=")
+    assert json.loads(found.get_data(as_text=True)) == units[:20]
+    assert "甲<乙>单位" not in client.get(f"/admin/accounts/edit/?id={world['own_account']}").get_data(as_text=True)
 
 
 def test_a_posted_unit_is_checked_against_the_units(app, world, login_as):
@@ -53,8 +69,10 @@ def test_a_posted_unit_is_checked_against_the_units(app, world, login_as):
     refused = client.post(url, data={**form, "unit": "999999"})
     errors = re.findall(r"<li>([^<]*)</li>", refused.get_data(as_text=True)); print(errors)
     assert refused.status_code == 200 and errors
-    # The re-shown form still lists the units (from the loaded rows).
-    assert len(unit_options(refused.get_data(as_text=True))) >= 2
+    # The re-shown form still has the unit search box.
+    assert unit_box(refused.get_data(as_text=True))["data-role"] == "select2-ajax"
+    with app.app_context():
+        assert db.session.get(Account, world["own_account"]).unit_id == world["own_unit"]
     moved = client.post(url, data={**form, "unit": str(world["other_unit"])})
     assert moved.status_code == 302, moved.get_data(as_text=True)[:2000]
     with app.app_context():

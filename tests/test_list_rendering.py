@@ -118,6 +118,28 @@ def test_the_reports_search_finds_accounts_by_original_id(app, world, login_as):
     assert "本单位帐号" in html
 
 
+@pytest.mark.parametrize("term, found", [("规帐号甲", True), ("图片未注明", True), ("张三丰", True),
+                                         ("规帐号乙", False), ("不存在", False)])
+@pytest.mark.parametrize("role", ["dept_admin", "unit_editor"])
+def test_the_violations_search_finds_the_account_name_and_its_own_texts(app, world, login_as, role, term, found):
+    """The account's name through the accounts' look-up (admin/search.py ``account_search``), the description
+    and the responsible persons in the violation itself; a unit user finds only their unit's."""
+    from .conftest import make_violation
+
+    with app.app_context():
+        own, other = db.session.get(Unit, world["own_unit"]), db.session.get(Unit, world["other_unit"])
+        mine = make_violation(make_account(own, name="违规帐号甲", account_id="vsearch-1"))
+        mine.description, mine.responsible_persons = "转载图片未注明来源", "张三丰"
+        make_violation(make_account(other, name="违规帐号乙", account_id="vsearch-2"))
+        db.session.commit()
+    html = unescape(login_as(role).get("/admin/violations/", query_string={"search": term}).get_data(as_text=True))
+    # (the page repeats the term in its search box: the rows are found by the account's whole name)
+    assert ("违规帐号甲" in html) == found
+    assert "违规帐号乙" not in html or role == "dept_admin"
+    if role == "dept_admin" and term == "规帐号乙":
+        assert "违规帐号乙" in html  # positive control: the department finds the other unit's violation
+
+
 @pytest.mark.parametrize("view", VIEWS)
 def test_filter_choices_are_labels_not_codes(app, access_world, login_as, view):
     """The filter menu's choices (status, platform, kind …) are the Chinese labels, not the stored codes."""
@@ -148,7 +170,7 @@ def test_ilike_on_sqlite_is_like(app):
             assert db.session.execute(sa.select(text.not_ilike(pattern))).scalar() == (not found), pattern
 
 
-@pytest.mark.parametrize("view", ["accounts", "reports", "managers", "audit"])
+@pytest.mark.parametrize("view", ["accounts", "reports", "managers", "audit", "violations"])
 def test_a_pasted_paragraph_searches_its_first_words(app, world, login_as, view):
     """Each search word is a condition (or a look-up of accounts): a search uses its first ten different
     words, so thousands of words cannot overflow the database's bind parameters (65,535 on PostgreSQL)."""

@@ -70,6 +70,45 @@ def test_missing_and_late_view(app, registered, login_as):
     assert f"{submitted:%Y-%m-%d} 08:00" in csv_text and f"{submitted:%Y-%m-%d} 00:00" not in csv_text  # Beijing time
 
 
+def test_a_long_missing_list_is_counted_per_unit(app, registered, login_as, monkeypatch):
+    """Beyond ReportView.MISSING_LIST_LIMIT accounts (or late reports) the page gives the number per unit, each
+    linking to its unit's list (3,672 accounts without a report in a month at province scale); a chosen unit
+    and the exports still list every row; the remind button stays."""
+    from admin.reports import ReportView
+
+    with app.app_context():
+        own, other = (db.session.get(Account, registered[k]) for k in ("own_account", "other_account"))
+        late = make_report(other, period=LAST, status=ReviewStatus.dept_review)
+        late.submitted_at, late.is_late = dt.datetime.combine(LAST, dt.time()) + dt.timedelta(days=40), True
+        db.session.commit()
+        own_name, own_unit, own_unit_name = own.name, own.unit_id, own.unit.name
+        other_unit, other_unit_name = other.unit_id, other.unit.name
+    monkeypatch.setattr(ReportView, "MISSING_LIST_LIMIT", 0)
+    dept = login_as("dept_admin")
+    html = dept.get(f"/admin/reports/missing/?month={LAST:%Y-%m}").get_data(as_text=True)
+    assert 'id="missing-units"' in html and 'id="late-units"' in html
+    assert f'?month={LAST:%Y-%m}&amp;unit={own_unit}">{own_unit_name}</a></td><td>1</td>' in html
+    assert f'?month={LAST:%Y-%m}&amp;unit={other_unit}">{other_unit_name}</a></td><td>1</td>' in html
+    assert own_name not in html and "外单位帐号" not in html  # counted, not listed
+    assert "超过 0 个帐号，按单位列出数量" in html and 'id="remind-form"' in html
+    chosen = dept.get(f"/admin/reports/missing/?month={LAST:%Y-%m}&unit={own_unit}").get_data(as_text=True)
+    assert own_name in chosen and 'id="missing-units"' not in chosen  # a chosen unit: its accounts
+    csv_text = dept.get(f"/admin/reports/missing/?month={LAST:%Y-%m}&format=csv").get_data(as_text=True)
+    assert own_name in csv_text and "外单位帐号" in csv_text
+    editor = login_as("unit_editor").get(f"/admin/reports/missing/?month={LAST:%Y-%m}").get_data(as_text=True)
+    assert own_unit_name in editor and other_unit_name not in editor and "外单位帐号" not in editor
+    with app.app_context():
+        from models import User
+
+        user = db.session.query(User).filter_by(role="dept_admin").first()
+        result = reports.missing_and_late(user, LAST, limit=0)
+        assert (result["missing"], result["late"]) == ([], [])
+        assert result["missing_count"] == 1 and result["late_count"] == 1
+        assert [name for _id, name, _n in result["missing_units"]] == [own_unit_name]
+        whole = reports.missing_and_late(user, LAST)
+        assert [row.name for row in whole["missing"]] == [own_name] and whole["missing_units"] is None
+
+
 @pytest.mark.parametrize("month", ["", "2026-10"])
 def test_missing_view_survives_bad_units(app, registered, login_as, month):
     # Bad months are a 400 with a message: tests/test_month_parameter.py.

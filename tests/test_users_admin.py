@@ -81,9 +81,15 @@ def test_the_password_help_says_what_the_form_does(app, world, login_as):
     assert "留空则不修改当前密码" in edit and "必填。至少 10 个字符" not in edit
 
 
-def test_the_unit_drop_down_has_a_chinese_blank_choice(app, world, login_as):
+def test_the_unit_search_box_may_be_left_empty_and_speaks_chinese(app, world, login_as):
+    """The unit of a user is a search box (1,500 units at province scale, issue 18), empty for the department's
+    own logins: blank allowed, the prompt in Chinese, no "__None" shown."""
+    import re
+
     page = login_as("dept_admin").get("/admin/users/new/").get_data(as_text=True)
-    assert "__None\">（无）</option>" in page and ">__None<" not in page
+    box = re.search(r'<input([^>]*name="unit"[^>]*)>', page).group(1)
+    assert 'data-role="select2-ajax"' in box and "data-allow-blank" in box
+    assert 'data-placeholder="输入单位名称或代码搜索"' in box and ">__None<" not in page
 
 
 def test_a_new_password_from_the_department_unlocks_the_login(app, world, login_as):

@@ -117,6 +117,8 @@ LOADERS = {
     ("responsibles", "first_manager"): Manager,
     ("responsibles", "media_leader_manager"): Manager,
 }
+#: The unit search box of the department's forms (admin/fields.py unit_lookup; 1,500 units at province scale).
+UNIT_LOADERS = (("accounts", "unit"), ("managers", "unit"), ("users", "unit"))
 BAD_IDS = ("abc", "999999", "-1", "1.5", "", "0x1f")
 EVIL_TARGETS = ("//evil.example", "http://evil.example", "/\\evil.example", "http:/evil.example",
                 "https:evil.example", "/\\/evil.example", "///evil.example", "javascript:alert('evil.example')",

@@ -7,7 +7,9 @@ import pytest
 
 from models import db
 
-from .matrix import ALL_SEEING, LOADERS, ROLES, VIEWS, VIEW_NAMES, body, leaks, may_open, snapshot
+from models import Unit
+
+from .matrix import ALL_SEEING, LOADERS, ROLES, UNIT_LOADERS, VIEWS, VIEW_NAMES, body, leaks, may_open, snapshot
 
 
 @pytest.mark.parametrize("query", ["外", "帐号", ""])
@@ -31,9 +33,31 @@ def test_ajax_lookup(app, access_world, login_as, role, view, loader, query):
             assert own_ids <= set(found)  # positive control
 
 
+@pytest.mark.parametrize("query", ["", "校团", "会计"])
+@pytest.mark.parametrize("view, loader", UNIT_LOADERS, ids=[f"{v}-{n}" for v, n in UNIT_LOADERS])
+@pytest.mark.parametrize("role", ROLES)
+def test_unit_lookup(app, access_world, login_as, role, view, loader, query):
+    """The unit search box: every unit for the department and the auditor; nothing of another unit for a unit
+    user (whose forms have no unit field; models/policy.py lets them read no unit rows through the admin)."""
+    response = login_as(role).get(f"/admin/{view}/ajax/lookup/?name={loader}&query={query}&limit=100")
+    if not may_open(role, view):
+        assert response.status_code == 403 and not leaks(body(response))
+        return
+    assert response.status_code == 200
+    found = {pk for pk, _label in json.loads(body(response))}
+    own, other = access_world["own_unit"], access_world["other_unit"]
+    with app.app_context():
+        assert {own, other} <= {row.id for row in db.session.query(Unit)}
+    if role in ALL_SEEING:
+        assert (other in found) == (query in ("", "校团")), found  # positive control
+        assert (own in found) == (query in ("", "会计"))
+    else:
+        assert found <= {own} and not leaks(body(response)), f"{view} unit look-up offers the other unit to {role}"
+
+
 #: Loader names that do not exist on a view: 404 (403 where the view is closed), never data.
 UNKNOWN_LOADERS = [(v, n) for v in VIEW_NAMES for n in ("account", "manager", "teammember-manager", "unit")
-                   if (v, n) not in LOADERS]
+                   if (v, n) not in LOADERS and (v, n) not in UNIT_LOADERS]
 
 
 @pytest.mark.parametrize("view, loader", UNKNOWN_LOADERS, ids=[f"{v}-{n}" for v, n in UNKNOWN_LOADERS])

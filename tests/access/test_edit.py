@@ -120,8 +120,15 @@ def test_form_pages_show_no_foreign_choices(access_world, login_as, role, page):
 
 @pytest.mark.parametrize("page", ["/admin/accounts/new/", "/admin/managers/new/"])
 def test_department_form_offers_every_unit(access_world, login_as, page):
-    """Positive control: the same drop-downs list the other unit (or its people) for the department."""
-    assert leaks(body(login_as("dept_admin").get(page)))
+    """Positive control: the department's form has the unit search box (admin/fields.py unit_lookup: 1,500 units
+    at province scale), and its look-up lists the other unit."""
+    import json
+
+    client = login_as("dept_admin")
+    html = body(client.get(page))
+    assert 'name="unit"' in html and "ajax/lookup/?name=unit" in html.replace("&amp;", "&")
+    found = json.loads(body(client.get(f"/admin/{page.split('/')[2]}/ajax/lookup/?name=unit&query=")))
+    assert access_world["other_unit"] in {pk for pk, _label in found}
 
 
 #: The department's decisions on a record, forged into a unit user's allowed edit of their own draft.
