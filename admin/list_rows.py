@@ -39,9 +39,8 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     delete_tail = Markup('">%s\n    <button type="submit" data-confirm="%s" title="%s">'
                          '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button>\n  </form>') % (
         links.delete_fields, confirm, delete_title)
-    columns = [(name, f'<td class="col-{escape(name)}">') for name, _label in list_columns]
-    formatters, type_formatters = view.column_formatters, view.column_type_formatters
-    get_value, get_pk = view._get_list_value, view.get_pk_value
+    columns = [(f'<td class="col-{escape(name)}">', cell_function(view, name)) for name, _label in list_columns]
+    get_pk = view.get_pk_value
     show_actions = view.column_display_actions
 
     out = []
@@ -65,13 +64,61 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
                 elif may_delete and policy.can_delete(user, row):
                     out.append(f"{delete_head}{pk}{delete_tail}")
             out.append("</td>")
-        for name, cell in columns:
-            value = get_value(None, row, name, formatters, type_formatters)
-            if isinstance(value, enum.Enum):  # a column with choices returns the member itself
-                value = text(value)
-            out.append(f"{cell}{escape(value)}</td>")
+        for cell, value_of in columns:
+            out.append(f"{cell}{escape(value_of(row))}</td>")
         out.append("</tr>\n")
     return Markup("".join(out))
+
+
+def cell_function(view, name: str):
+    """``row -> value`` of a column as Flask-Admin's ``_get_list_value`` gives it (its column formatter, else the
+    attribute, dotted names followed; the column's choices; then the first type formatter whose type the value
+    is an instance of), with the choice of type formatter made once per type of value instead of by a loop over
+    the formatters in every cell. An enum member (a column with choices returns it) as its translated label.
+
+    Made per page and column: ``column_formatters`` and ``column_type_formatters`` may be per-request properties."""
+    column_fmt = view.column_formatters.get(name)
+    choices_map = view._column_choices_map.get(name, {})
+    type_formatters = view.column_type_formatters
+    by_type: dict[type, object] = _type_formatters_by_type(view, type_formatters)
+    path = name.split(".")
+
+    def value_of(row):
+        if column_fmt is not None:
+            value = column_fmt(view, None, row, name)
+        else:
+            try:
+                value = row
+                for part in path:
+                    value = getattr(value, part)
+            except AttributeError:
+                value = None
+        if choices_map:
+            value = choices_map.get(value) or value
+        else:
+            kind = type(value)
+            try:
+                type_fmt = by_type[kind]
+            except KeyError:
+                type_fmt = by_type[kind] = next((formatter for typeobj, formatter in type_formatters.items()
+                                                 if isinstance(value, typeobj)), None)
+            if type_fmt is not None:
+                value = type_fmt(view, value, name)
+        if isinstance(value, enum.Enum):
+            value = text(value)
+        return value
+
+    return value_of
+
+
+def _type_formatters_by_type(view, type_formatters) -> dict:
+    """The view's type formatter for each type of value met so far (kept per view and formatters dict)."""
+    cache = view.__dict__.setdefault("_type_formatter_by_type", {})
+    key = id(type_formatters)
+    entry = cache.get(key)
+    if entry is None or entry[0] is not type_formatters:
+        entry = cache[key] = (type_formatters, {})
+    return entry[1]
 
 
 def _urlencode(value) -> str:

@@ -123,8 +123,28 @@ def text(label) -> str:
     try:
         return memo[key]
     except KeyError:
-        memo[key] = result = str(getattr(label, "label", label))
+        memo[key] = result = translated(label)
         return result
+
+
+def translated(label) -> str:
+    """A lazy string or an enum member in the request's language, translated once per language for the process:
+    the catalogs do not change while it runs, and the text depends on nothing but the label and the language.
+    The label is kept beside its text, so that an id reused by another object is never taken for it."""
+    if not has_app_context():
+        return str(getattr(label, "label", label))
+    key = (str(get_locale()), label if isinstance(label, enum.Enum) else id(label))
+    entry = _TRANSLATED.get(key)
+    if entry is None or entry[0] is not label:
+        if len(_TRANSLATED) >= _TRANSLATED_MAX:
+            _TRANSLATED.clear()
+        entry = _TRANSLATED[key] = (label, str(getattr(label, "label", label)))
+    return entry[1]
+
+
+#: (language, label or id of a lazy string) -> (label, text); bounded (a few hundred labels in two languages).
+_TRANSLATED: dict[tuple, tuple] = {}
+_TRANSLATED_MAX = 10_000
 
 
 def export_cell_function(column, value_formatter=None):
