@@ -125,3 +125,68 @@ def _urlencode(value) -> str:
     from jinja2.filters import do_urlencode
 
     return do_urlencode(value)
+
+
+def render_header(view, list_columns, sort_column, sort_desc, sort_url, has_actions: bool) -> Markup:
+    """The ``<th>`` cells of the list's header, as Flask-Admin's ``list.html`` writes them (the select-all box,
+    the icons' column, each column's label, sort link and description), in one call instead of a template loop
+    with a translation and a URL per column."""
+    out = []
+    if has_actions:
+        out.append('<th class="list-checkbox-column">\n<input type="checkbox" name="rowtoggle" '
+                   f'class="action-rowtoggle" title="{escape(admin_gettext("Select all records"))}" />\n</th>')
+    if view.column_display_actions:
+        out.append('<th class="">&nbsp;</th>')
+    descriptions = view.column_descriptions or {}
+    for column, (name, label) in enumerate(list_columns):
+        label_html = escape(label)
+        out.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">')
+        if view.is_sortable(name):
+            title = escape(admin_gettext("Sort by %(name)s", name=str(label)))
+            if sort_column == column:
+                chevron = "down" if sort_desc else "up"
+                out.append(f'<a href="{escape(sort_url(column, True))}" title="{title}">{label_html}'
+                           f' <span class="fa fa-chevron-{chevron} glyphicon glyphicon-chevron-{chevron}"></span></a>')
+            else:
+                out.append(f'<a href="{escape(sort_url(column))}" title="{title}">{label_html}</a>')
+        else:
+            out.append(str(label_html))
+        description = descriptions.get(name)
+        if description:
+            out.append(' <span class="fa fa-question-circle glyphicon glyphicon-question-sign" '
+                       f'title="{escape(description)}" data-role="tooltip"></span>')
+        out.append("</th>\n")
+    return Markup("".join(out))
+
+
+def render_pager(page: int, pages: int, url_of) -> Markup:
+    """Flask-Admin's pager (templates/admin/lib.html ``pager``: seven page numbers around the current one, first,
+    previous, next, last), written in one call instead of a macro call and a URL per entry."""
+    if pages <= 1:
+        return Markup("")
+    low, high = page - 3, page + 3 + 1
+    if low < 0:
+        high -= low
+    if high >= pages:
+        low = low - high + pages
+    if low < 0:
+        low = 0
+    if high >= pages:
+        high = pages
+    out = ['<ul class="pagination">']
+
+    def entry(target, label, state=""):
+        if state:
+            current = ' aria-current="page"' if state == "active" else ""
+            out.append(f'<li class="page-item {state}"><span class="page-link"{current}>{label}</span></li>')
+        else:
+            out.append(f'<li class="page-item "><a class="page-link" href="{escape(url_of(target))}">{label}</a></li>')
+
+    entry(0, "&laquo;", "" if low > 0 else "disabled")
+    entry(page - 1, "&lt;", "" if page > 0 else "disabled")
+    for p in range(low, high):
+        entry(p, p + 1, "active" if page == p else "")
+    entry(page + 1, "&gt;", "" if page + 1 < pages else "disabled")
+    entry(pages - 1, "&raquo;", "" if high < pages else "disabled")
+    out.append("</ul>")
+    return Markup("\n".join(out))

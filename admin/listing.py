@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from models.base import MAX_ID
 from services.text import stored_time
 
-from .list_rows import render_rows
+from .list_rows import render_header, render_pager, render_rows
 from .row_links import RowLinks
 
 
@@ -88,6 +88,14 @@ class ListPageMixin:
         """The list's ``<tr>`` elements (admin/list_rows.py): icons shown as row_can_edit and the delete check
         decide, cells formatted as Flask-Admin's ``get_value`` does."""
         return render_rows(self, data, list_columns, list_row_actions, bool(actions), return_url, delete_form)
+
+    def render_header(self, list_columns, sort_column, sort_desc, sort_url, actions):
+        """The list's header cells (admin/list_rows.py), as Flask-Admin's template writes them."""
+        return render_header(self, list_columns, sort_column, sort_desc, sort_url, bool(actions))
+
+    def render_pager(self, page, pages, url_of):
+        """The list's pager (admin/list_rows.py), as templates/admin/lib.html ``pager`` writes it."""
+        return render_pager(page, pages, url_of)
 
     #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
     deadline_columns: tuple[str, ...] = ()
