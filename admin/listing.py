@@ -7,13 +7,15 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
 
 from models.base import MAX_ID
-from services.text import stored_time
+from services.text import stored_time, translated
 
 from .list_rows import render_header, render_pager, render_rows
 from .row_links import RowLinks
@@ -49,6 +51,26 @@ class ListPageMixin:
         if groups is None:
             groups = cache[key] = super()._get_filter_groups()
         return groups
+
+    def filter_groups_json(self, groups) -> Markup:
+        """``groups|tojson`` for the list's filter menu, made once per cached groups (per view and language)."""
+        cache = self.__dict__.setdefault("_filter_groups_json", {})
+        entry = cache.get(id(groups))
+        if entry is None or entry[0] is not groups:
+            entry = cache[id(groups)] = (groups, htmlsafe_json_dumps(groups, dumps=current_app.json.dumps))
+        return entry[1]
+
+    def get_actions_list(self):
+        """Flask-Admin's allowed actions (``is_action_allowed`` asked on every request, as before), with their names
+        and confirmations translated once per language (services/text.py ``translated``) instead of on every page."""
+        actions, confirmations = [], {}
+        for name, label in self._actions:
+            if self.is_action_allowed(name):
+                actions.append((name, translated(label)))
+                confirmation = self._actions_data[name][2]
+                if confirmation:
+                    confirmations[name] = translated(confirmation)
+        return actions, confirmations
 
     def _get_list_url(self, view_args):
         """Flask-Admin's list URL (sort headers, pager, page sizes: some twenty a page), the same text, without

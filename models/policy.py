@@ -8,6 +8,7 @@ is :class:`NotAllowed`, which the app turns into a 403 (or a 404 for a record th
 from __future__ import annotations
 
 import sqlalchemy as sa
+from werkzeug.local import LocalProxy
 
 from models import (
     Account,
@@ -90,6 +91,9 @@ DELETERS = {model: roles for model, roles in WRITERS.items() if model in DELETAB
 
 
 def _role(user) -> Role | None:
+    # current_user is a context-local proxy: resolved once here rather than on each of the three reads below.
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return user.role
