@@ -18,7 +18,7 @@ from models.base import MAX_ID
 from services.text import stored_time, translated
 
 from .list_rows import render_header, render_pager, render_rows
-from .row_links import RowLinks
+from .row_links import RowLinks, hidden_input
 
 
 class ListPageMixin:
@@ -118,6 +118,20 @@ class ListPageMixin:
     def render_pager(self, page, pages, url_of):
         """The list's pager (admin/list_rows.py), as templates/admin/lib.html ``pager`` writes it."""
         return render_pager(page, pages, url_of)
+
+    def render_action_form(self, actions, action_form, url, return_url) -> Markup:
+        """Flask-Admin's hidden action form (actions.html ``form``: the CSRF token, the return URL, the chosen
+        action), the same HTML without three widget renderings."""
+        if not actions:
+            return Markup("")
+        fields = []
+        csrf = getattr(action_form, "csrf_token", None)
+        if csrf is not None:
+            fields.append(hidden_input(csrf, csrf.current_token))
+        fields.append(hidden_input(action_form.url, return_url if return_url else action_form.url.data))
+        fields.append(hidden_input(action_form.action, action_form.action.data))
+        return Markup('<form id="action_form" action="{}" method="POST" class="d-none">{}</form>').format(
+            url, Markup("").join(fields))
 
     #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
     deadline_columns: tuple[str, ...] = ()
