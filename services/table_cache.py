@@ -35,14 +35,15 @@ log = logging.getLogger(__name__)
 #: Every cache made, by name (init_app watches their tables on each app's engine).
 CACHES: dict[str, "TableCache"] = {}
 
-_LOCAL: dict[tuple[str, str], tuple[int, float, object]] = {}  # (database, name) -> (generation, expires, value)
+_LOCAL: dict[tuple[str, str], tuple[int, float, dict]] = {}  # (database, name) -> (generation, expires, {key: value})
 _GENERATION: dict[tuple[str, str], int] = {}  # (database, name) -> commits that dropped it in this process
 _LOCK = threading.Lock()
 
-#: Stores the value read at generation ARGV[1] unless a commit moved the generation on since.
+#: Stores the value (field ARGV[2] of the hash) read at generation ARGV[1] unless a commit moved it on since.
 _SET_IF_SAME_GENERATION = """
 if (redis.call('GET', KEYS[1]) or '') == ARGV[1] then
-  redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3]))
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4])) end
   return 1
 end
 return 0
@@ -50,26 +51,27 @@ return 0
 
 
 class TableCache:
-    """``read()`` (a JSON-able value from ``tables``), kept until a write to one of them is committed."""
+    """``read(*key)`` (a JSON-able value from ``tables``), kept per key until a write to one of the tables is
+    committed. ``key``: a tuple of JSON-able parts (e.g. whose rows: policy.scope_key), or none."""
 
-    def __init__(self, name: str, tables: tuple[str, ...], read: Callable[[], object],
+    def __init__(self, name: str, tables: tuple[str, ...], read: Callable[..., object],
                  load: Callable[[object], object] = lambda value: value):
         self.name, self.tables, self.read, self.load = name, tables, read, load
         CACHES[name] = self
 
-    def get(self):
+    def get(self, *key):
         app = current_app._get_current_object()
         if self._written_here():
-            return self.load(self.read())  # this transaction changed the table: its own rows, not the cache
+            return self.load(self.read(*key))  # this transaction changed the table: its own rows, not the cache
         database = _database_key(app)
         redis = shared_redis(app)
         if redis is not None:
             try:
-                return self._get_shared(app, redis, database)
+                return self._get_shared(app, redis, database, key)
             except Exception as exc:  # noqa: BLE001 — any Redis failure: read the database, as without a cache
                 log.warning("table cache %s: Redis unavailable (%s); reading the database", self.name, exc)
-                return self.load(self.read())
-        return self._get_local(app, database)
+                return self.load(self.read(*key))
+        return self._get_local(app, database, key)
 
     def _written_here(self) -> bool:
         """Whether the session's open transaction has written to one of the tables (not committed yet)."""
@@ -81,34 +83,43 @@ class TableCache:
         written = session.connection().info.get("xmt_written_tables")
         return bool(written and written.intersection(self.tables))
 
-    def _get_local(self, app, database: str):
-        key = (database, self.name)
+    def _get_local(self, app, database: str, key: tuple):
+        slot = (database, self.name)
         now = time.monotonic()
-        entry = _LOCAL.get(key)
-        if entry is not None and entry[0] == _GENERATION.get(key, 0) and entry[1] > now:
-            return entry[2]
-        generation = _GENERATION.get(key, 0)
-        value = self.load(self.read())
+        generation = _GENERATION.get(slot, 0)
+        entry = _LOCAL.get(slot)
+        if entry is not None and entry[0] == generation and entry[1] > now and key in entry[2]:
+            return entry[2][key]
+        value = self.load(self.read(*key))
         if self._written_here():  # the read flushed this transaction's own changes: not for others
             return value
         with _LOCK:
-            if _GENERATION.get(key, 0) == generation:  # no commit dropped it while it was read
-                seconds = min(app.config["TABLE_CACHE_SECONDS"], app.config["TABLE_CACHE_LOCAL_SECONDS"])
-                _LOCAL[key] = (generation, now + seconds, value)
+            if _GENERATION.get(slot, 0) == generation:  # no commit dropped it while it was read
+                entry = _LOCAL.get(slot)
+                if entry is None or entry[0] != generation or entry[1] <= now:
+                    seconds = min(app.config["TABLE_CACHE_SECONDS"], app.config["TABLE_CACHE_LOCAL_SECONDS"])
+                    entry = _LOCAL[slot] = (generation, now + seconds, {})
+                if len(entry[2]) < _MAX_KEYS:
+                    entry[2][key] = value
         return value
 
-    def _get_shared(self, app, redis, database: str):
+    def _get_shared(self, app, redis, database: str, key: tuple):
         value_key, generation_key = _redis_keys(database, self.name)
-        stored = redis.get(value_key)
+        field = json.dumps(key)
+        stored = redis.hget(value_key, field)
         if stored is not None:
             return self.load(json.loads(stored))
         generation = redis.get(generation_key) or b""
-        raw = self.read()
+        raw = self.read(*key)
         if self._written_here():
             return self.load(raw)
-        redis.eval(_SET_IF_SAME_GENERATION, 2, generation_key, value_key, generation,
+        redis.eval(_SET_IF_SAME_GENERATION, 2, generation_key, value_key, generation, field,
                    json.dumps(raw), int(app.config["TABLE_CACHE_SECONDS"]))
         return self.load(raw)
+
+
+#: Keys one cache keeps at most in this process (units' scopes: one per unit and one for the department).
+_MAX_KEYS = 5000
 
 
 def invalidate(app, tables) -> None:
