@@ -159,6 +159,18 @@ def render_header(view, list_columns, sort_column, sort_desc, sort_url, has_acti
     return Markup("".join(out))
 
 
+def render_simple_pager(page: int, have_next: bool, url_of) -> Markup:
+    """templates/admin/lib.html ``simple_pager`` (previous, next: a list without a count), in one call."""
+    out = ['<ul class="pagination">']
+    for target, label, enabled in ((page - 1, "&lt;", page > 0), (page + 1, "&gt;", have_next)):
+        if enabled:
+            out.append(f'<li class="page-item "><a class="page-link" href="{escape(url_of(target))}">{label}</a></li>')
+        else:
+            out.append(f'<li class="page-item disabled"><span class="page-link">{label}</span></li>')
+    out.append("</ul>")
+    return Markup("\n".join(out))
+
+
 def render_pager(page: int, pages: int, url_of) -> Markup:
     """Flask-Admin's pager (templates/admin/lib.html ``pager``: seven page numbers around the current one, first,
     previous, next, last), written in one call instead of a macro call and a URL per entry."""

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from models.base import MAX_ID
 from services.text import stored_time, translated
 
-from .list_rows import render_header, render_pager, render_rows
+from .list_rows import render_header, render_pager, render_rows, render_simple_pager
 from .row_links import RowLinks, hidden_input
 
 
@@ -114,6 +114,10 @@ class ListPageMixin:
     def render_header(self, list_columns, sort_column, sort_desc, sort_url, actions):
         """The list's header cells (admin/list_rows.py), as Flask-Admin's template writes them."""
         return render_header(self, list_columns, sort_column, sort_desc, sort_url, bool(actions))
+
+    def render_simple_pager(self, page, have_next, url_of):
+        """The pager of a list without a count (admin/list_rows.py), as lib.html ``simple_pager`` writes it."""
+        return render_simple_pager(page, have_next, url_of)
 
     def render_pager(self, page, pages, url_of):
         """The list's pager (admin/list_rows.py), as templates/admin/lib.html ``pager`` writes it."""
