@@ -50,11 +50,13 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .users import UserView
     from .violations import ViolationView
 
+    from . import list_bar
     from .menu import cached_menu, cached_static_url
 
     _supplement_overrides_flask_admin()
     app.add_template_global(cached_menu, "cached_menu")
     app.add_template_global(cached_static_url, "cached_static_url")
+    list_bar.init_app(app)
     admin = Admin(
         app,
         name=_l("New-Media Account Registry"),
