@@ -16,7 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models import policy
-from services.text import text
+from services.text import text, translated_with
 
 from .row_links import RowLinks
 
@@ -31,9 +31,9 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     titles = [escape(action.title or "") for action in list_row_actions]
     may_edit = view.can_edit and "edit" in kinds
     may_delete = view.can_delete and "delete" in kinds
-    select_title = escape(admin_gettext("Select record"))
-    confirm = escape(admin_gettext("Are you sure you want to delete this record?"))
-    delete_title = escape(admin_gettext("Delete Record"))
+    select_title = escape(translated_with(admin_gettext, "Select record"))
+    confirm = escape(translated_with(admin_gettext, "Are you sure you want to delete this record?"))
+    delete_title = escape(translated_with(admin_gettext, "Delete Record"))
     details_url, edit_url = escape(links.details), escape(links.edit)
     delete_head = Markup('<form class="icon" method="POST" action="%s">\n    <input type="hidden" name="id" value="') % links.delete
     delete_tail = Markup('">%s\n    <button type="submit" data-confirm="%s" title="%s">'
@@ -134,7 +134,7 @@ def render_header(view, list_columns, sort_column, sort_desc, sort_url, has_acti
     out = []
     if has_actions:
         out.append('<th class="list-checkbox-column">\n<input type="checkbox" name="rowtoggle" '
-                   f'class="action-rowtoggle" title="{escape(admin_gettext("Select all records"))}" />\n</th>')
+                   f'class="action-rowtoggle" title="{escape(translated_with(admin_gettext, "Select all records"))}" />\n</th>')
     if view.column_display_actions:
         out.append('<th class="">&nbsp;</th>')
     descriptions = view.column_descriptions or {}
@@ -142,7 +142,7 @@ def render_header(view, list_columns, sort_column, sort_desc, sort_url, has_acti
         label_html = escape(label)
         out.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">')
         if view.is_sortable(name):
-            title = escape(admin_gettext("Sort by %(name)s", name=str(label)))
+            title = escape(translated_with(admin_gettext, "Sort by %(name)s", name=str(label)))
             if sort_column == column:
                 chevron = "down" if sort_desc else "up"
                 out.append(f'<a href="{escape(sort_url(column, True))}" title="{title}">{label_html}'

@@ -72,6 +72,19 @@ class ListPageMixin:
                     confirmations[name] = translated(confirmation)
         return actions, confirmations
 
+    def fast_url(self, endpoint: str, query: dict | None = None, **path_values) -> str:
+        """``self.get_url(endpoint, **path_values, **query)``, the same text, with the path made once per view,
+        endpoint, path values and site root (``path_values``: the route's own arguments, e.g. ``export_type``) and
+        the query string joined as werkzeug joins it (see ``_get_list_url``). Nothing of the user is in it."""
+        paths: dict = current_app.extensions.setdefault("xmt_list_paths", {})
+        key = (self.endpoint, endpoint, tuple(sorted(path_values.items())), request.script_root)
+        path = paths.get(key)
+        if path is None:
+            path = paths[key] = url_for(f"{self.endpoint}{endpoint}" if endpoint.startswith(".") else endpoint,
+                                        **path_values)
+        items = [item for item in iter_multi_items(query or {}) if item[1] is not None]
+        return f"{path}?{urlencode(items, safe=_URL_SAFE)}" if items else path
+
     def _get_list_url(self, view_args):
         """Flask-Admin's list URL (sort headers, pager, page sizes: some twenty a page), the same text, without
         a ``url_for`` each: the list's path is made once per site root, the query string as werkzeug makes it

@@ -142,6 +142,22 @@ def translated(label) -> str:
     return entry[1]
 
 
+def translated_with(gettext, msgid: str, **variables) -> str:
+    """``gettext(msgid, **variables)`` (Flask-Babel's or Flask-Admin's, of a fixed msgid), with the catalog looked up
+    once per language and function for the process: the text is then formatted as Flask-Babel formats it."""
+    if not has_app_context():
+        return gettext(msgid, **variables)
+    key = (str(get_locale()), gettext, msgid)
+    text = _MSGIDS.get(key)
+    if text is None:
+        if len(_MSGIDS) >= _TRANSLATED_MAX:
+            _MSGIDS.clear()
+        text = _MSGIDS[key] = gettext(msgid)
+    return text % variables if variables else text
+
+
+_MSGIDS: dict[tuple, str] = {}
+
 #: (language, label or id of a lazy string) -> (label, text); bounded (a few hundred labels in two languages).
 _TRANSLATED: dict[tuple, tuple] = {}
 _TRANSLATED_MAX = 10_000
