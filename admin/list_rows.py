@@ -43,10 +43,13 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     get_pk = view.get_pk_value
     show_actions = view.column_display_actions
 
+    check_edit = may_edit or may_delete
     out = []
     for row in data:
-        pk = escape(get_pk(row))
-        quoted = escape(_urlencode(get_pk(row)))
+        row_pk = get_pk(row)
+        pk = escape(row_pk)
+        quoted = escape(_urlencode(row_pk))
+        editable = check_edit and policy.can_edit(user, row)
         out.append("<tr>")
         if has_actions:
             out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk}" '
@@ -58,10 +61,10 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
                     out.append(f'<a class="icon" href="{details_url}{quoted}" title="{title}">'
                                '<span class="fa fa-eye glyphicon glyphicon-eye-open"></span></a>')
                 elif kind == "edit":
-                    if may_edit and policy.can_edit(user, row):
+                    if may_edit and editable:
                         out.append(f'<a class="icon" href="{edit_url}{quoted}" title="{title}">'
                                    '<span class="fa fa-pencil glyphicon glyphicon-pencil"></span></a>')
-                elif may_delete and policy.can_delete(user, row):
+                elif may_delete and policy.can_delete(user, row, editable=editable):
                     out.append(f"{delete_head}{pk}{delete_tail}")
             out.append("</td>")
         for cell, value_of in columns:
