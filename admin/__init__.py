@@ -51,7 +51,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .violations import ViolationView
 
     from . import list_bar
-    from .menu import cached_menu, cached_static_url
+    from .menu import StaticUrls, cached_menu, cached_static_url
 
     _supplement_overrides_flask_admin()
     app.add_template_global(cached_menu, "cached_menu")
@@ -66,6 +66,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     _expose_original_templates(app, admin)
+    app.add_template_global(StaticUrls(admin.endpoint), "admin_static")
     register = _l("Register")
     oversight = _l("Oversight")
     system = _l("System")

@@ -118,8 +118,9 @@ def text(label) -> str:
     if not has_app_context():
         return str(getattr(label, "label", label))
     memo = g.setdefault("label_text", {})
-    # Enum members by themselves; lazy strings (unhashable) by identity: they are module constants.
-    key = label if isinstance(label, enum.Enum) else id(label)
+    # Enum members with their class (two str enums' "approved" are equal, their labels are not); lazy strings
+    # (unhashable) by identity: they are module constants.
+    key = (type(label), label) if isinstance(label, enum.Enum) else id(label)
     try:
         return memo[key]
     except KeyError:
@@ -133,7 +134,7 @@ def translated(label) -> str:
     The label is kept beside its text, so that an id reused by another object is never taken for it."""
     if not has_app_context():
         return str(getattr(label, "label", label))
-    key = (str(get_locale()), label if isinstance(label, enum.Enum) else id(label))
+    key = (str(get_locale()), type(label), label) if isinstance(label, enum.Enum) else (str(get_locale()), id(label))
     entry = _TRANSLATED.get(key)
     if entry is None or entry[0] is not label:
         if len(_TRANSLATED) >= _TRANSLATED_MAX:
