@@ -200,3 +200,19 @@ def test_list_labels_follow_the_language(app, world, login_as):
     assert "With selected" in en and "Sort by" in en and "Status" in en
     assert "With selected" not in zh and "Sort by" not in zh and "状态" in zh
     assert client.get("/admin/accounts/?lang=en").get_data(as_text=True).count("Sort by") == en.count("Sort by")
+
+
+def test_equal_members_of_two_enums_keep_their_own_labels(app):
+    """Two str enums' "approved" are equal (and hash alike): the labels kept per request, per language and per badge
+    are each class's own (备案 已备案 for an account, 已通过 for a report), in whichever order they are asked."""
+    from admin.formatters import badge
+    from models import AccountStatus, ReviewStatus
+    from services.text import text
+
+    assert AccountStatus.approved == ReviewStatus.approved
+    for order in ((AccountStatus, ReviewStatus), (ReviewStatus, AccountStatus)):
+        with app.test_request_context("/?lang=zh_Hans_CN"):
+            first, second = (text(cls.approved) for cls in order)
+            assert first != second
+            assert {first, second} == {str(AccountStatus.approved.label), str(ReviewStatus.approved.label)}
+            assert badge("success", AccountStatus.approved) != badge("success", ReviewStatus.approved)
