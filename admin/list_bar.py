@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from services.text import translated_with
 
 
-def _(msgid: str, **variables) -> str:
+def admin_text(msgid: str, **variables) -> str:
     """Flask-Admin's own messages (its "admin" catalog), looked up once per language."""
     return translated_with(admin_gettext, msgid, **variables)
 
@@ -34,20 +34,20 @@ def list_menu_bar_start(context) -> Markup:
     view = context["admin_view"]
     count = context.get("count")
     out = ['<li class="nav-item">\n<a class="nav-link active" aria-current="page">'
-           f'{escape(_("List"))}{f" ({escape(count)})" if count else ""}</a>\n</li>']
+           f'{escape(admin_text("List"))}{f" ({escape(count)})" if count else ""}</a>\n</li>']
     if view.can_create:
         create_url = view.fast_url(".create_view", {"url": context.get("return_url")})
         out.append(f'<li class="nav-item">\n<a href="{escape(create_url)}" '
-                   f'title="{escape(_("Create New Record"))}" class="nav-link">'
-                   f'{escape(_("Create"))}</a>\n</li>')
+                   f'title="{escape(admin_text("Create New Record"))}" class="nav-link">'
+                   f'{escape(admin_text("Create"))}</a>\n</li>')
     if view.can_export:
-        export = escape(_("Export"))
+        export = escape(admin_text("Export"))
         args = request.args.to_dict()
         types = view.export_types
         if len(types) > 1:
             links = "".join(
                 f'<a class="dropdown-item" href="{escape(view.fast_url(".export", args, export_type=kind))}" '
-                f'title="{export}">{escape(_("Export") + " " + kind.upper())}</a>\n' for kind in types)
+                f'title="{export}">{escape(admin_text("Export") + " " + kind.upper())}</a>\n' for kind in types)
             out.append('<li class="dropdown">\n<a class="nav-link dropdown-toggle" data-toggle="dropdown" href="#" '
                        f'role="button" aria-haspopup="true" aria-expanded="false">{export}</a>\n'
                        f'<div class="dropdown-menu">\n{links}</div>\n</li>')
@@ -66,7 +66,7 @@ def list_menu_bar_end(context) -> Markup:
         entries = "".join(f'<a href="#" class="dropdown-item filter" role="button">{escape(name)}</a>\n'
                           for name in context.get("filter_groups") or ())
         out.append('<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle" data-toggle="dropdown" '
-                   f'href="#" role="button">{escape(_("Add Filter"))}</a>\n'
+                   f'href="#" role="button">{escape(admin_text("Add Filter"))}</a>\n'
                    f'<div class="dropdown-menu field-filters">\n{entries}</div>\n</li>')
     if context.get("can_set_page_size"):
         page_size, url_of = context.get("page_size"), context["page_size_url"]
@@ -75,15 +75,15 @@ def list_menu_bar_end(context) -> Markup:
             f'{escape(admin_ngettext("{} item".format(option), "{} items".format(option), option))}</a>\n'
             for option in view.page_size_options)
         out.append('<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle" data-toggle="dropdown" '
-                   f'href="#" role="button">\n{escape(page_size)} {escape(_("items"))}\n</a>\n'
+                   f'href="#" role="button">\n{escape(page_size)} {escape(admin_text("items"))}\n</a>\n'
                    f'<div class="dropdown-menu">\n{entries}</div>\n</li>')
     actions = context.get("actions")
     if actions:
         entries = "".join(f'<a class="dropdown-item" href="#" role="button" data-model-action="{escape(name)}">'
-                          f'{escape(_(label))}</a>\n' for name, label in actions)
+                          f'{escape(admin_text(label))}</a>\n' for name, label in actions)
         out.append('<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle" data-toggle="dropdown" '
                    'href="#" role="button" aria-haspopup="true"\n       aria-expanded="false">'
-                   f'{escape(_("With selected"))}</a>\n<div class="dropdown-menu">\n{entries}</div>\n</li>')
+                   f'{escape(admin_text("With selected"))}</a>\n<div class="dropdown-menu">\n{entries}</div>\n</li>')
     if context.get("search_supported"):
         out.append(f'<li class="nav-item ml-2">\n{_search_form(context)}\n</li>')
     return Markup("\n".join(out))
@@ -106,9 +106,9 @@ def _list_state(context, with_filters: bool) -> list[str]:
 
 def _search_form(context) -> str:
     search = context.get("search")
-    placeholder = escape(_("%(placeholder)s", placeholder=context.get("search_placeholder")))
+    placeholder = escape(admin_text("%(placeholder)s", placeholder=context.get("search_placeholder")))
     button = (f'<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">'
-              f'{escape(_("Search"))}</button>')
+              f'{escape(admin_text("Search"))}</button>')
     fields = _list_state(context, with_filters=True)
     if search:
         box = ('<div class="form-inline input-group">\n<input  class="form-control col-auto" size="30" type="text" '
@@ -134,11 +134,11 @@ def list_filter_form(context) -> Markup:
     if context.get("page_size") != context.get("default_page_size"):
         fields.append(_hidden("page_size", context.get("page_size")))
     reset = (f'<a href="{escape(context.get("clear_search_url"))}" class="btn btn-secondary">'
-             f'{escape(_("Reset Filters"))}</a>\n' if context.get("active_filters") else "")
+             f'{escape(admin_text("Reset Filters"))}</a>\n' if context.get("active_filters") else "")
     return Markup(f'<form id="filter_form" method="GET" action="{escape(context.get("return_url"))}">\n'
                   + "\n".join(fields)
                   + '\n<div class="pull-right">\n<button type="submit" class="btn btn-primary d-none">'
-                  f'{escape(_("Apply"))}</button>\n{reset}</div>\n\n<table class="filters"></table>\n'
+                  f'{escape(admin_text("Apply"))}</button>\n{reset}</div>\n\n<table class="filters"></table>\n'
                   '</form>\n<div class="clearfix"></div>')
 
 
