@@ -172,6 +172,8 @@ def init_app(app) -> None:
             invalidate(app, tables)
 
     def rolled_back(conn):
+        if conn.invalidated:  # a cut connection: its info went with it (reading it would raise)
+            return
         conn.info.pop("xmt_written_tables", None)
 
     sa.event.listen(engine, "after_cursor_execute", note_write)
