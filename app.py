@@ -13,6 +13,7 @@ from flask_babel import get_locale
 import config
 from extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from models.base import include_object
+from services import table_cache
 from views import metrics, request_log
 from views.auth import is_safe_redirect
 
@@ -40,6 +41,7 @@ def create_app(config_override: dict | None = None) -> Flask:
     request_log.init_app(app, enabled=app.config["REQUEST_LOG"] and not app.testing)
     metrics.init_app(app)
     db.init_app(app)
+    table_cache.init_app(app)
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"), render_as_batch=True,
                      include_object=include_object)
     babel.init_app(app, locale_selector=select_locale,

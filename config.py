@@ -74,6 +74,13 @@ class Config:
     #: server runs: the per-address login limit is then counted once for all of them. Without it each worker
     #: process counts on its own. (Lock-outs and sessions live in the database: shared in any case.)
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: Values read from rarely changed tables (the calendar's scheduled years) are kept between requests, in Redis
+    #: when REDIS_URL is set (a change committed on one server drops them on all), else in each process; at most
+    #: this many seconds in either (services/table_cache.py).
+    TABLE_CACHE_SECONDS = int(os.environ.get("TABLE_CACHE_SECONDS", 3600))
+    #: Without Redis, another process's change is seen after at most this many seconds (a change made by this
+    #: process is seen at once): several workers or servers need REDIS_URL.
+    TABLE_CACHE_LOCAL_SECONDS = int(os.environ.get("TABLE_CACHE_LOCAL_SECONDS", 60))
     #: Where the login limit is counted; empty: REDIS_URL, else memory:// (extensions.init_limiter).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     #: With Redis unreachable, each worker counts in its memory instead of refusing every login.

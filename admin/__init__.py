@@ -53,11 +53,13 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .users import UserView
     from .violations import ViolationView
 
-    from .menu import cached_menu, cached_static_url
+    from . import list_bar
+    from .menu import StaticUrls, cached_menu, cached_static_url
 
     _supplement_overrides_flask_admin()
     app.add_template_global(cached_menu, "cached_menu")
     app.add_template_global(cached_static_url, "cached_static_url")
+    list_bar.init_app(app)
     admin = Admin(
         app,
         name=_l("New-Media Account Registry"),
@@ -67,6 +69,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     _expose_original_templates(app, admin)
+    app.add_template_global(StaticUrls(admin.endpoint), "admin_static")
     register = _l("Register")
     oversight = _l("Oversight")
     system = _l("System")

@@ -16,6 +16,7 @@ from wtforms import validators
 from models import LabeledEnum, Unit, db
 
 from models import policy
+from services.table_cache import TableCache
 
 
 class FastSelect2Widget(Select2Widget):
@@ -75,6 +76,13 @@ def _choices_query(model):
     return query.order_by(Unit.code) if model is Unit else query
 
 
+def _default_factory(model):
+    return lambda: _choices_query(model)
+
+
+_DEFAULT_FACTORY_CODE = _default_factory(Unit).__code__
+
+
 class NamedRowsSelectField(QuerySelectField):
     """The drop-down of a related row whose option text is one column (a unit: its name).
 
@@ -82,9 +90,12 @@ class NamedRowsSelectField(QuerySelectField):
     ORM objects; a posted choice is checked against the loaded rows exactly as Flask-Admin's field does.
     """
 
-    def __init__(self, *args, label_column, **kwargs):
+    def __init__(self, *args, label_column, scoped_model=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.label_column = label_column
+        #: The model whose in-scope rows the default query lists (admin/fields.py ``_choices_query``): its pairs
+        #: are then kept between requests per scope (``policy.scope_key``), dropped when its table changes.
+        self.scoped_model = scoped_model
 
     def iter_choices(self):
         if self._formdata is not None or self._object_list is not None:
@@ -93,10 +104,32 @@ class NamedRowsSelectField(QuerySelectField):
         selected = getattr(self.data, "id", None)
         if self.allow_blank:
             yield ("__None", self.blank_text, self.data is None, {})
-        query = self.query or self.query_factory()
-        entity = self.label_column.class_
-        for pk, label in query.with_entities(entity.id, self.label_column):
+        for pk, label in self._pairs():
             yield (str(pk), label, pk == selected, {})
+
+    def _pairs(self):
+        """The (id, name) pairs of the drop-down: read from the query, or, for the default scoped query, kept
+        between requests for everyone who sees the same rows (the department: every unit; a unit user: theirs)."""
+        entity = self.label_column.class_
+        if self.query is None and self.scoped_model is not None:
+            return _NAMED_ROWS.get(self.scoped_model.__tablename__, self.label_column.key,
+                                   policy.scope_key(current_user))
+        query = self.query or self.query_factory()
+        return query.with_entities(entity.id, self.label_column)
+
+
+def _read_named_rows(table: str, column: str, scope: tuple) -> list:
+    """The in-scope rows' (id, label) pairs of a drop-down (for _NAMED_ROWS; ``scope`` is the reader's scope key,
+    checked against the signed-in user's: a cached list is only ever made from that user's own query)."""
+    if policy.scope_key(current_user) != tuple(scope):
+        raise RuntimeError("a drop-down's rows read for another scope")
+    model = next(m for m in db.Model.registry.mappers if m.class_.__tablename__ == table).class_
+    label = getattr(model, column)
+    return [[pk, name] for pk, name in _choices_query(model).with_entities(model.id, label)]
+
+
+#: The named rows of the relationship drop-downs (the department's 150 units), per table, column and scope.
+_NAMED_ROWS = TableCache("named_rows", ("units",), _read_named_rows, lambda rows: [tuple(row) for row in rows])
 
 
 class ScopedModelConverter(AdminModelConverter):
@@ -114,7 +147,7 @@ class ScopedModelConverter(AdminModelConverter):
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
         # Flask-Admin's default lists every unit's rows; WTForms then also accepts any posted id.
         if prop.key not in getattr(self.view, "_form_ajax_refs", {}):
-            kwargs.setdefault("query_factory", lambda: _choices_query(remote_model))
+            kwargs.setdefault("query_factory", _default_factory(remote_model))
             kwargs.setdefault("widget", FastSelect2Widget(multiple=bool(multiple)))
             # Every model's key is its integer ``id``: read it directly (Flask-Admin asks SQLAlchemy for the
             # identity key of each of the 150 units, ~10 µs each).
@@ -122,7 +155,8 @@ class ScopedModelConverter(AdminModelConverter):
             if not multiple:
                 kwargs.setdefault("blank_text", NO_CHOICE)
             if remote_model is Unit and not multiple:
-                return NamedRowsSelectField(label_column=Unit.name, **kwargs)
+                ours = kwargs["query_factory"].__code__ is _DEFAULT_FACTORY_CODE
+                return NamedRowsSelectField(label_column=Unit.name, scoped_model=Unit if ours else None, **kwargs)
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 

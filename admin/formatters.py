@@ -58,7 +58,7 @@ def badge(colour: str, label) -> Markup:
     if not has_app_context():
         return Markup('<span class="badge badge-{}">{}</span>').format(colour, text(label))
     memo = g.setdefault("badges", {})
-    key = (colour, label if isinstance(label, enum.Enum) else id(label))
+    key = (colour, type(label), label) if isinstance(label, enum.Enum) else (colour, id(label))
     try:
         return memo[key]
     except KeyError:

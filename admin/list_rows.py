@@ -16,7 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models import policy
-from services.text import text
+from services.text import text, translated_with
 
 from .row_links import RowLinks
 
@@ -31,23 +31,25 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     titles = [escape(action.title or "") for action in list_row_actions]
     may_edit = view.can_edit and "edit" in kinds
     may_delete = view.can_delete and "delete" in kinds
-    select_title = escape(admin_gettext("Select record"))
-    confirm = escape(admin_gettext("Are you sure you want to delete this record?"))
-    delete_title = escape(admin_gettext("Delete Record"))
+    select_title = escape(translated_with(admin_gettext, "Select record"))
+    confirm = escape(translated_with(admin_gettext, "Are you sure you want to delete this record?"))
+    delete_title = escape(translated_with(admin_gettext, "Delete Record"))
     details_url, edit_url = escape(links.details), escape(links.edit)
     delete_head = Markup('<form class="icon" method="POST" action="%s">\n    <input type="hidden" name="id" value="') % links.delete
     delete_tail = Markup('">%s\n    <button type="submit" data-confirm="%s" title="%s">'
                          '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button>\n  </form>') % (
         links.delete_fields, confirm, delete_title)
-    columns = [(name, f'<td class="col-{escape(name)}">') for name, _label in list_columns]
-    formatters, type_formatters = view.column_formatters, view.column_type_formatters
-    get_value, get_pk = view._get_list_value, view.get_pk_value
+    columns = [(f'<td class="col-{escape(name)}">', cell_function(view, name)) for name, _label in list_columns]
+    get_pk = view.get_pk_value
     show_actions = view.column_display_actions
 
+    check_edit = may_edit or may_delete
     out = []
     for row in data:
-        pk = escape(get_pk(row))
-        quoted = escape(_urlencode(get_pk(row)))
+        row_pk = get_pk(row)
+        pk = escape(row_pk)
+        quoted = escape(_urlencode(row_pk))
+        editable = check_edit and policy.can_edit(user, row)
         out.append("<tr>")
         if has_actions:
             out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk}" '
@@ -59,22 +61,147 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
                     out.append(f'<a class="icon" href="{details_url}{quoted}" title="{title}">'
                                '<span class="fa fa-eye glyphicon glyphicon-eye-open"></span></a>')
                 elif kind == "edit":
-                    if may_edit and policy.can_edit(user, row):
+                    if may_edit and editable:
                         out.append(f'<a class="icon" href="{edit_url}{quoted}" title="{title}">'
                                    '<span class="fa fa-pencil glyphicon glyphicon-pencil"></span></a>')
-                elif may_delete and policy.can_delete(user, row):
+                elif may_delete and policy.can_delete(user, row, editable=editable):
                     out.append(f"{delete_head}{pk}{delete_tail}")
             out.append("</td>")
-        for name, cell in columns:
-            value = get_value(None, row, name, formatters, type_formatters)
-            if isinstance(value, enum.Enum):  # a column with choices returns the member itself
-                value = text(value)
-            out.append(f"{cell}{escape(value)}</td>")
+        for cell, value_of in columns:
+            out.append(f"{cell}{escape(value_of(row))}</td>")
         out.append("</tr>\n")
     return Markup("".join(out))
+
+
+def cell_function(view, name: str):
+    """``row -> value`` of a column as Flask-Admin's ``_get_list_value`` gives it (its column formatter, else the
+    attribute, dotted names followed; the column's choices; then the first type formatter whose type the value
+    is an instance of), with the choice of type formatter made once per type of value instead of by a loop over
+    the formatters in every cell. An enum member (a column with choices returns it) as its translated label.
+
+    Made per page and column: ``column_formatters`` and ``column_type_formatters`` may be per-request properties."""
+    column_fmt = view.column_formatters.get(name)
+    choices_map = view._column_choices_map.get(name, {})
+    type_formatters = view.column_type_formatters
+    by_type: dict[type, object] = _type_formatters_by_type(view, type_formatters)
+    path = name.split(".")
+
+    def value_of(row):
+        if column_fmt is not None:
+            value = column_fmt(view, None, row, name)
+        else:
+            try:
+                value = row
+                for part in path:
+                    value = getattr(value, part)
+            except AttributeError:
+                value = None
+        if choices_map:
+            value = choices_map.get(value) or value
+        else:
+            kind = type(value)
+            try:
+                type_fmt = by_type[kind]
+            except KeyError:
+                type_fmt = by_type[kind] = next((formatter for typeobj, formatter in type_formatters.items()
+                                                 if isinstance(value, typeobj)), None)
+            if type_fmt is not None:
+                value = type_fmt(view, value, name)
+        if isinstance(value, enum.Enum):
+            value = text(value)
+        return value
+
+    return value_of
+
+
+def _type_formatters_by_type(view, type_formatters) -> dict:
+    """The view's type formatter for each type of value met so far (kept per view and formatters dict)."""
+    cache = view.__dict__.setdefault("_type_formatter_by_type", {})
+    key = id(type_formatters)
+    entry = cache.get(key)
+    if entry is None or entry[0] is not type_formatters:
+        entry = cache[key] = (type_formatters, {})
+    return entry[1]
 
 
 def _urlencode(value) -> str:
     from jinja2.filters import do_urlencode
 
     return do_urlencode(value)
+
+
+def render_header(view, list_columns, sort_column, sort_desc, sort_url, has_actions: bool) -> Markup:
+    """The ``<th>`` cells of the list's header, as Flask-Admin's ``list.html`` writes them (the select-all box,
+    the icons' column, each column's label, sort link and description), in one call instead of a template loop
+    with a translation and a URL per column."""
+    out = []
+    if has_actions:
+        out.append('<th class="list-checkbox-column">\n<input type="checkbox" name="rowtoggle" '
+                   f'class="action-rowtoggle" title="{escape(translated_with(admin_gettext, "Select all records"))}" />\n</th>')
+    if view.column_display_actions:
+        out.append('<th class="">&nbsp;</th>')
+    descriptions = view.column_descriptions or {}
+    for column, (name, label) in enumerate(list_columns):
+        label_html = escape(label)
+        out.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">')
+        if view.is_sortable(name):
+            title = escape(translated_with(admin_gettext, "Sort by %(name)s", name=str(label)))
+            if sort_column == column:
+                chevron = "down" if sort_desc else "up"
+                out.append(f'<a href="{escape(sort_url(column, True))}" title="{title}">{label_html}'
+                           f' <span class="fa fa-chevron-{chevron} glyphicon glyphicon-chevron-{chevron}"></span></a>')
+            else:
+                out.append(f'<a href="{escape(sort_url(column))}" title="{title}">{label_html}</a>')
+        else:
+            out.append(str(label_html))
+        description = descriptions.get(name)
+        if description:
+            out.append(' <span class="fa fa-question-circle glyphicon glyphicon-question-sign" '
+                       f'title="{escape(description)}" data-role="tooltip"></span>')
+        out.append("</th>\n")
+    return Markup("".join(out))
+
+
+def render_simple_pager(page: int, have_next: bool, url_of) -> Markup:
+    """templates/admin/lib.html ``simple_pager`` (previous, next: a list without a count), in one call."""
+    out = ['<ul class="pagination">']
+    for target, label, enabled in ((page - 1, "&lt;", page > 0), (page + 1, "&gt;", have_next)):
+        if enabled:
+            out.append(f'<li class="page-item "><a class="page-link" href="{escape(url_of(target))}">{label}</a></li>')
+        else:
+            out.append(f'<li class="page-item disabled"><span class="page-link">{label}</span></li>')
+    out.append("</ul>")
+    return Markup("\n".join(out))
+
+
+def render_pager(page: int, pages: int, url_of) -> Markup:
+    """Flask-Admin's pager (templates/admin/lib.html ``pager``: seven page numbers around the current one, first,
+    previous, next, last), written in one call instead of a macro call and a URL per entry."""
+    if pages <= 1:
+        return Markup("")
+    low, high = page - 3, page + 3 + 1
+    if low < 0:
+        high -= low
+    if high >= pages:
+        low = low - high + pages
+    if low < 0:
+        low = 0
+    if high >= pages:
+        high = pages
+    out = ['<ul class="pagination">']
+
+    def entry(target, label, state=""):
+        if state:
+            current = ' aria-current="page"' if state == "active" else ""
+            out.append(f'<li class="page-item {state}"><span class="page-link"{current}>{label}</span></li>')
+        else:
+            out.append(f'<li class="page-item "><a class="page-link" href="{escape(url_of(target))}">{label}</a></li>')
+
+    entry(0, "&laquo;", "" if low > 0 else "disabled")
+    entry(page - 1, "&lt;", "" if page > 0 else "disabled")
+    for p in range(low, high):
+        entry(p, p + 1, "active" if page == p else "")
+    entry(page + 1, "&gt;", "" if page + 1 < pages else "disabled")
+    entry(pages - 1, "&raquo;", "" if high < pages else "disabled")
+    out.append("</ul>")
+    return Markup("\n".join(out))

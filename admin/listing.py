@@ -7,16 +7,18 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
 
 from models.base import MAX_ID
-from services.text import stored_time
+from services.text import stored_time, translated
 
-from .list_rows import render_rows
-from .row_links import RowLinks
+from .list_rows import render_header, render_pager, render_rows, render_simple_pager
+from .row_links import RowLinks, hidden_input
 
 
 class ListPageMixin:
@@ -49,6 +51,39 @@ class ListPageMixin:
         if groups is None:
             groups = cache[key] = super()._get_filter_groups()
         return groups
+
+    def filter_groups_json(self, groups) -> Markup:
+        """``groups|tojson`` for the list's filter menu, made once per cached groups (per view and language)."""
+        cache = self.__dict__.setdefault("_filter_groups_json", {})
+        entry = cache.get(id(groups))
+        if entry is None or entry[0] is not groups:
+            entry = cache[id(groups)] = (groups, htmlsafe_json_dumps(groups, dumps=current_app.json.dumps))
+        return entry[1]
+
+    def get_actions_list(self):
+        """Flask-Admin's allowed actions (``is_action_allowed`` asked on every request, as before), with their names
+        and confirmations translated once per language (services/text.py ``translated``) instead of on every page."""
+        actions, confirmations = [], {}
+        for name, label in self._actions:
+            if self.is_action_allowed(name):
+                actions.append((name, translated(label)))
+                confirmation = self._actions_data[name][2]
+                if confirmation:
+                    confirmations[name] = translated(confirmation)
+        return actions, confirmations
+
+    def fast_url(self, endpoint: str, query: dict | None = None, **path_values) -> str:
+        """``self.get_url(endpoint, **path_values, **query)``, the same text, with the path made once per view,
+        endpoint, path values and site root (``path_values``: the route's own arguments, e.g. ``export_type``) and
+        the query string joined as werkzeug joins it (see ``_get_list_url``). Nothing of the user is in it."""
+        paths: dict = current_app.extensions.setdefault("xmt_list_paths", {})
+        key = (self.endpoint, endpoint, tuple(sorted(path_values.items())), request.script_root)
+        path = paths.get(key)
+        if path is None:
+            path = paths[key] = url_for(f"{self.endpoint}{endpoint}" if endpoint.startswith(".") else endpoint,
+                                        **path_values)
+        items = [item for item in iter_multi_items(query or {}) if item[1] is not None]
+        return f"{path}?{urlencode(items, safe=_URL_SAFE)}" if items else path
 
     def _get_list_url(self, view_args):
         """Flask-Admin's list URL (sort headers, pager, page sizes: some twenty a page), the same text, without
@@ -88,6 +123,32 @@ class ListPageMixin:
         """The list's ``<tr>`` elements (admin/list_rows.py): icons shown as row_can_edit and the delete check
         decide, cells formatted as Flask-Admin's ``get_value`` does."""
         return render_rows(self, data, list_columns, list_row_actions, bool(actions), return_url, delete_form)
+
+    def render_header(self, list_columns, sort_column, sort_desc, sort_url, actions):
+        """The list's header cells (admin/list_rows.py), as Flask-Admin's template writes them."""
+        return render_header(self, list_columns, sort_column, sort_desc, sort_url, bool(actions))
+
+    def render_simple_pager(self, page, have_next, url_of):
+        """The pager of a list without a count (admin/list_rows.py), as lib.html ``simple_pager`` writes it."""
+        return render_simple_pager(page, have_next, url_of)
+
+    def render_pager(self, page, pages, url_of):
+        """The list's pager (admin/list_rows.py), as templates/admin/lib.html ``pager`` writes it."""
+        return render_pager(page, pages, url_of)
+
+    def render_action_form(self, actions, action_form, url, return_url) -> Markup:
+        """Flask-Admin's hidden action form (actions.html ``form``: the CSRF token, the return URL, the chosen
+        action), the same HTML without three widget renderings."""
+        if not actions:
+            return Markup("")
+        fields = []
+        csrf = getattr(action_form, "csrf_token", None)
+        if csrf is not None:
+            fields.append(hidden_input(csrf, csrf.current_token))
+        fields.append(hidden_input(action_form.url, return_url if return_url else action_form.url.data))
+        fields.append(hidden_input(action_form.action, action_form.action.data))
+        return Markup('<form id="action_form" action="{}" method="POST" class="d-none">{}</form>').format(
+            url, Markup("").join(fields))
 
     #: Date columns holding deadlines counted in working days (warn when a year has no schedule).
     deadline_columns: tuple[str, ...] = ()

@@ -35,3 +35,14 @@ def cached_static_url(endpoint: str, **values) -> str:
     if url is None:
         url = urls[key] = url_for(endpoint, **values)
     return url
+
+
+class StaticUrls:
+    """``admin_static.url(filename=…, v=…)`` for the templates that use the name Flask-Admin's base.html imported
+    (templates/admin/base.html no longer imports admin/static.html "with context" on every page)."""
+
+    def __init__(self, admin_endpoint: str):
+        self.endpoint = f"{admin_endpoint}.static"
+
+    def url(self, **values) -> str:
+        return cached_static_url(self.endpoint, **values)

@@ -21,12 +21,19 @@ class RowLinks:
         self.details = with_id(".details_view")
         self.edit = with_id(".edit_view")
         self.delete = view.get_url(".delete_view")
-        fields = [delete_form.url(value=return_url)] if delete_form is not None else []
+        fields = [hidden_input(delete_form.url, return_url)] if delete_form is not None else []
         if delete_form is not None and getattr(delete_form, "csrf_token", None) is not None:
-            fields.append(delete_form.csrf_token())
+            fields.append(hidden_input(delete_form.csrf_token, delete_form.csrf_token.current_token))
         self.delete_fields = Markup("").join(fields)
 
     @classmethod
     def kind(cls, action) -> str | None:
         """'details', 'edit' or 'delete' for Flask-Admin's standard icons (exact types: popups differ)."""
         return next((name for kind, name in cls.KINDS if type(action) is kind), None)
+
+
+def hidden_input(field, value) -> Markup:
+    """``field(value=value)`` of a WTForms hidden field, as WTForms writes it (attributes sorted, escaped), without
+    its widget machinery: a list page writes two or three of them."""
+    return Markup('<input id="{}" name="{}" type="hidden" value="{}">').format(
+        field.id, field.name, "" if value is None else value)

@@ -1,5 +1,6 @@
 """`flask --app wsgi bench …`: `seed` loads the benchmark data (bench/seed.py), `run` measures the pages
-(bench/run.py), `queries` counts the SQL statements of each page in-process (bench/profile.py), `load` runs
+(bench/run.py), `queries` counts the SQL statements of each page in-process (bench/profile.py), `fixedcost` measures what a
+page costs outside SQL (bench/fixedcost.py), `load` runs
 many users of the four roles at once and checks that no write was lost (bench/load.py)."""
 import datetime as dt
 
@@ -88,6 +89,23 @@ def compare_command(other_url: str, name_filter: str, repeat: int) -> None:
     from .compare import compare
 
     compare(other_url, name_filter, repeat)
+
+
+@bench_cli.command("fixedcost")
+@click.option("--role", type=click.Choice(["all", "dept", "unit"]), default="all", show_default=True)
+@click.option("--pages", "name_filter", default="",
+              help="Only the pages whose name or kind (list, details, edit, form) contains one of these "
+                   "comma-separated words.")
+@click.option("--repeat", type=click.IntRange(1), default=10, show_default=True, help="Timed requests per page.")
+@click.option("--out", default=None, help="Write the figures to this JSON file.")
+@click.option("--against", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A JSON file of an earlier run (e.g. main's): print the change page by page and of the medians.")
+def fixedcost_command(role: str, name_filter: str, repeat: int, out: str | None, against: str | None) -> None:
+    """The fixed cost of the list, details and edit pages and the account form, in-process and warm: Python
+    function calls (deterministic), CPU and wall time outside SQL, statements (issue 18 item 2)."""
+    from .fixedcost import fixedcost
+
+    fixedcost(role, name_filter, repeat, out, against)
 
 
 @bench_cli.command("load")

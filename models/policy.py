@@ -8,6 +8,7 @@ is :class:`NotAllowed`, which the app turns into a 403 (or a 404 for a record th
 from __future__ import annotations
 
 import sqlalchemy as sa
+from werkzeug.local import LocalProxy
 
 from models import (
     Account,
@@ -110,6 +111,9 @@ DELETERS = {model: roles for model, roles in WRITERS.items() if model in DELETAB
 
 
 def _role(user) -> Role | None:
+    # current_user is a context-local proxy: resolved once here rather than on each of the three reads below.
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return user.role
@@ -246,9 +250,10 @@ def can_attach(user, owner) -> bool:
     return True
 
 
-def can_delete(user, obj) -> bool:
+def can_delete(user, obj, editable: bool | None = None) -> bool:
+    """``editable``: :func:`can_edit` of the same user and record, when the caller has just asked it (a list row)."""
     model = type(obj)
-    if model not in DELETABLE or not can_edit(user, obj):
+    if model not in DELETABLE or not (can_edit(user, obj) if editable is None else editable):
         return False
     if model is Violation and _role(user) not in DEPT:
         return False

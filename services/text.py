@@ -118,13 +118,50 @@ def text(label) -> str:
     if not has_app_context():
         return str(getattr(label, "label", label))
     memo = g.setdefault("label_text", {})
-    # Enum members by themselves; lazy strings (unhashable) by identity: they are module constants.
-    key = label if isinstance(label, enum.Enum) else id(label)
+    # Enum members with their class (two str enums' "approved" are equal, their labels are not); lazy strings
+    # (unhashable) by identity: they are module constants.
+    key = (type(label), label) if isinstance(label, enum.Enum) else id(label)
     try:
         return memo[key]
     except KeyError:
-        memo[key] = result = str(getattr(label, "label", label))
+        memo[key] = result = translated(label)
         return result
+
+
+def translated(label) -> str:
+    """A lazy string or an enum member in the request's language, translated once per language for the process:
+    the catalogs do not change while it runs, and the text depends on nothing but the label and the language.
+    The label is kept beside its text, so that an id reused by another object is never taken for it."""
+    if not has_app_context():
+        return str(getattr(label, "label", label))
+    key = (str(get_locale()), type(label), label) if isinstance(label, enum.Enum) else (str(get_locale()), id(label))
+    entry = _TRANSLATED.get(key)
+    if entry is None or entry[0] is not label:
+        if len(_TRANSLATED) >= _TRANSLATED_MAX:
+            _TRANSLATED.clear()
+        entry = _TRANSLATED[key] = (label, str(getattr(label, "label", label)))
+    return entry[1]
+
+
+def translated_with(gettext, msgid: str, **variables) -> str:
+    """``gettext(msgid, **variables)`` (Flask-Babel's or Flask-Admin's, of a fixed msgid), with the catalog looked up
+    once per language and function for the process: the text is then formatted as Flask-Babel formats it."""
+    if not has_app_context():
+        return gettext(msgid, **variables)
+    key = (str(get_locale()), gettext, msgid)
+    text = _MSGIDS.get(key)
+    if text is None:
+        if len(_MSGIDS) >= _TRANSLATED_MAX:
+            _MSGIDS.clear()
+        text = _MSGIDS[key] = gettext(msgid)
+    return text % variables if variables else text
+
+
+_MSGIDS: dict[tuple, str] = {}
+
+#: (language, label or id of a lazy string) -> (label, text); bounded (a few hundred labels in two languages).
+_TRANSLATED: dict[tuple, tuple] = {}
+_TRANSLATED_MAX = 10_000
 
 
 def export_cell_function(column, value_formatter=None):

@@ -15,6 +15,8 @@ from flask_babel import gettext
 
 from models import DayKind, WorkCalendar, db
 
+from .table_cache import TableCache
+
 
 def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, DayKind]:
     with db.session.no_autoflush:  # called while a form's changes are pending: one audit entry, not two
@@ -84,8 +86,17 @@ def scheduled_years_select() -> sa.Select:
 
 
 def scheduled_years() -> frozenset[int]:
-    """The years whose holiday schedule has been entered, in one query (a few hundred calendar rows)."""
-    return frozenset(int(y) for (y,) in db.session.execute(scheduled_years_select()))
+    """The years whose holiday schedule has been entered. Kept between requests (services/table_cache.py: in
+    Redis for every server, or in this process) and dropped when a change of the calendar is committed."""
+    return _SCHEDULED_YEARS.get()
+
+
+def _read_scheduled_years() -> list[int]:
+    """The years of the calendar's rows, in one query (a few hundred rows)."""
+    return sorted(int(y) for (y,) in db.session.execute(scheduled_years_select()))
+
+
+_SCHEDULED_YEARS = TableCache("scheduled_years", (WorkCalendar.__tablename__,), _read_scheduled_years, frozenset)
 
 
 def is_provisional(day: dt.date | None, years: frozenset[int] | None = None) -> bool:

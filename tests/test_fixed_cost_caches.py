@@ -6,7 +6,10 @@ import datetime as dt
 import json
 import re
 
+import sqlalchemy as sa
 from flask import g
+
+from models import db
 
 
 FILTERS = re.compile(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', re.S)
@@ -137,3 +140,140 @@ def test_the_kept_home_body_follows_the_language_and_names_no_one(app, world, lo
     other = page(log_in(app, "editor2"), "zh_Hans_CN")
     assert "第二编辑" in other and "第二编辑" not in zh
     assert body(other) == body(zh)  # the same scope: the same kept body
+
+
+# --- issue 18 item 2, second round: what else is kept between requests -------------------------------------------
+
+UNIT_OPTION = re.compile(r'<select[^>]*id="unit"[^>]*>(.*?)</select>', re.S)
+
+
+def unit_options(html: str) -> list[str]:
+    match = UNIT_OPTION.search(html)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", match.group(1)) if match else []
+
+
+def test_the_unit_drop_down_is_kept_per_scope_and_never_crosses_units(app, world, login_as):
+    """The department's 发布报批 form lists every unit (kept between requests; the account form's unit is a search box
+    since the province-scale work); a unit user's drop-down of units,
+    made from the same cache afterwards, holds only their own unit, whichever user filled it first."""
+    from flask_login import login_user
+
+    from admin.fields import _NAMED_ROWS
+    from models import Unit, User, policy
+
+    dept = login_as("dept_admin").get("/admin/publications/new/").get_data(as_text=True)
+    assert {"会计学院", "校团委"} <= set(unit_options(dept))
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "publications")
+    seen = {}
+    for username in ("editor", "other_editor", "dept", "editor"):
+        with app.test_request_context("/admin/publications/new/"):
+            user = db.session.query(User).filter_by(username=username).one()
+            login_user(user)
+            form = view._create_form_class()  # the class's own unit field, before the policy removes it
+            names = [label for _value, label, _selected, _kw in form.unit.iter_choices() if _value != "__None"]
+            seen[(username, user.unit_id)] = names
+            in_scope = [u.name for u in policy.scope(user, Unit, db.session.query(Unit)).order_by(Unit.code)]
+            assert names == in_scope  # what the user's own query gives, though the department's list is cached
+            if policy.sees_all_units(user):
+                assert {"会计学院", "校团委"} <= set(names)
+            else:
+                assert "校团委" not in names and "会计学院" not in names or names == [db.session.get(
+                    Unit, user.unit_id).name]
+            assert [name for _id, name in _NAMED_ROWS.get("units", "name", policy.scope_key(user))] == in_scope
+    assert seen[("dept", None)] != seen[("editor", world["own_unit"])]
+
+
+def test_a_cached_drop_down_is_read_only_for_its_own_scope(app, world):
+    """The read behind the cache refuses to fill a scope other than the signed-in user's."""
+    import pytest
+    from flask_login import login_user
+
+    from admin.fields import _read_named_rows
+    from models import User
+
+    with app.test_request_context("/"):
+        login_user(db.session.query(User).filter_by(username="editor").one())
+        with pytest.raises(RuntimeError):
+            _read_named_rows("units", "name", ("dept_admin", None))
+
+
+def test_a_renamed_unit_shows_at_once_in_the_drop_down(app, world, login_as):
+    from models import Unit
+
+    client = login_as("dept_admin")
+    assert "会计学院" in unit_options(client.get("/admin/publications/new/").get_data(as_text=True))
+    with app.app_context():
+        db.session.get(Unit, world["own_unit"]).name = "会计学院（新）"
+        db.session.commit()
+    options = unit_options(client.get("/admin/publications/new/").get_data(as_text=True))
+    assert "会计学院（新）" in options and "会计学院" not in options
+
+
+def _provisional_marks(html: str) -> int:
+    return html.count('class="badge badge-warning provisional"')
+
+
+def test_the_calendar_years_follow_a_committed_change_at_once(app, world, login_as):
+    """The scheduled years are kept between requests (no statement), and a calendar change committed by any code
+    of the process — a form, the ORM, raw SQL — drops them: the 暂定 mark goes and comes back at once."""
+    from models import Account
+    from tests.conftest import count_statements
+
+    from .factories import make_calendar_day
+
+    with app.app_context():
+        db.session.get(Account, world["own_account"]).registration_due = dt.date(2031, 1, 6)
+        db.session.commit()
+    client = login_as("dept_admin")
+    assert _provisional_marks(client.get("/admin/accounts/").get_data(as_text=True)) == 1
+    with count_statements(app) as statements:
+        client.get("/admin/accounts/")
+    assert not [s for s in statements if "work_calendar" in s]  # kept: no statement
+    with app.app_context():
+        make_calendar_day(dt.date(2031, 1, 1))
+        db.session.commit()
+    assert _provisional_marks(client.get("/admin/accounts/").get_data(as_text=True)) == 0
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM work_calendar"))
+    assert _provisional_marks(client.get("/admin/accounts/").get_data(as_text=True)) == 1
+
+
+def test_an_uncommitted_calendar_change_is_not_kept_for_others(app, world):
+    """A transaction that wrote to the calendar reads its own rows, and what it read is not kept for others."""
+    from services import workdays
+
+    from .factories import make_calendar_day
+
+    with app.test_request_context("/"):
+        before = workdays.scheduled_years()
+        make_calendar_day(dt.date(2033, 1, 1))
+        assert 2033 in workdays.scheduled_years()  # its own change
+        db.session.rollback()
+    with app.test_request_context("/"):
+        assert workdays.scheduled_years() == before and 2033 not in before
+
+
+def test_list_labels_follow_the_language(app, world, login_as):
+    """Flask-Admin's messages and the column labels, looked up once per language, are each language's own."""
+    client = login_as("dept_admin")
+    en = client.get("/admin/accounts/?lang=en").get_data(as_text=True)
+    zh = client.get("/admin/accounts/?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "With selected" in en and "Sort by" in en and "Status" in en
+    assert "With selected" not in zh and "Sort by" not in zh and "状态" in zh
+    assert client.get("/admin/accounts/?lang=en").get_data(as_text=True).count("Sort by") == en.count("Sort by")
+
+
+def test_equal_members_of_two_enums_keep_their_own_labels(app):
+    """Two enums' "approved" hash alike: the labels kept per request, per language and per badge are each class's
+    own (已备案 for an account, 已通过 for a report), in whichever order they are asked."""
+    from admin.formatters import badge
+    from models import AccountStatus, ReviewStatus
+    from services.text import text
+
+    assert hash(AccountStatus.approved) == hash(ReviewStatus.approved)
+    for order in ((AccountStatus, ReviewStatus), (ReviewStatus, AccountStatus)):
+        with app.test_request_context("/?lang=zh_Hans_CN"):
+            first, second = (text(cls.approved) for cls in order)
+            assert first != second
+            assert {first, second} == {str(AccountStatus.approved.label), str(ReviewStatus.approved.label)}
+            assert badge("success", AccountStatus.approved) != badge("success", ReviewStatus.approved)

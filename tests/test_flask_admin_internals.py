@@ -55,10 +55,20 @@ Undocumented public methods we override, and why:
 
 Private methods and attributes we call without overriding them: ``_get_list_extra_args`` and
 ``_get_column_by_idx`` (exporting, admin/reports.py: the list's sort, search and filters for an export),
-``_get_list_value`` (admin/list_rows.py: each cell formatted as list.html does), ``_export_columns``,
+``_get_list_value`` (admin/list_rows.py ``cell_function`` does what it does, with the type formatter chosen once per
+type of value; tests/test_list_rendering.py compares the cells with list.html's, which calls it), ``_column_choices_map``
+(list_rows: a column's choices, as ``_get_list_value`` reads them), ``_export_columns``,
 ``_filter_args`` (listing ``filter_url_arg``), ``_filters`` (bench), ``_form_ajax_refs`` (fields),
 ``_create_form_class`` (admin/managers.py ``blank_create_form``: the new-person dialog on the account form),
 ``Admin._views`` (tests; admin/dashboard.py ``list_url``: the view of an endpoint) and ``QuerySelectField._formdata``/``_object_list`` (fields ``iter_choices``).
+
+Flask-Admin templates we reproduce (issue 18 item 2: their macros, imported "with context", were a good part of a
+list page's time), pinned by their text in ``PINNED_TEMPLATES``: bootstrap4 ``admin/base.html`` (copied as
+templates/admin/base.html without its two imports), ``admin/model/layout.html`` and ``admin/actions.html`` (their
+macros written in Python by admin/list_bar.py), ``admin/lib.html`` (``form_css``/``form_js`` written out in
+templates/admin/scoped_list.html) and ``admin/model/list.html`` (the header cells, admin/list_rows.py
+``render_header``). A changed template fails ``test_the_reproduced_templates_are_the_pinned_ones``: compare the new
+text with ours, then update the pin.
 """
 from __future__ import annotations
 
@@ -120,7 +130,17 @@ PINNED_CALLS = {
 }
 
 #: Private attributes of a model view that admin/ (and bench/) read.
-VIEW_ATTRIBUTES = ("_export_columns", "_filter_args", "_filters", "_form_ajax_refs", "_create_form_class")
+VIEW_ATTRIBUTES = ("_export_columns", "_filter_args", "_filters", "_form_ajax_refs", "_create_form_class",
+                   "_column_choices_map")
+
+#: Flask-Admin's bootstrap4 templates that admin/ and templates/admin/ reproduce: path -> start of its SHA-256.
+PINNED_TEMPLATES = {
+    "admin/base.html": "a6add6a45c2ac3c5",
+    "admin/model/layout.html": "9801f7f6e21b6dfe",
+    "admin/actions.html": "685288ebd9108462",
+    "admin/lib.html": "21a2c36fee3e1984",
+    "admin/model/list.html": "21003d92feb9a75c",
+}
 
 LIBRARIES = ("flask_admin", "wtforms")
 
@@ -260,3 +280,14 @@ def test_query_select_field_keeps_its_posted_value_and_rows_where_iter_choices_r
 
     field = OneField().choice
     assert field._formdata is None and field._object_list is None
+
+
+@pytest.mark.parametrize("path", sorted(PINNED_TEMPLATES))
+def test_the_reproduced_templates_are_the_pinned_ones(path):
+    import hashlib
+
+    import flask_admin
+
+    text = (pathlib.Path(flask_admin.__file__).parent / "templates" / "bootstrap4" / path).read_bytes()
+    assert hashlib.sha256(text).hexdigest()[:16] == PINNED_TEMPLATES[path], (
+        f"Flask-Admin's {path} changed: compare it with what we reproduce (this module's docstring says where)")

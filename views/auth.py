@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length
 
 from extensions import limiter, login_manager
 from models import AuditAction, User, db, utcnow
+from models.base import MAX_ID
 from services import audit, cas, sessions
 from services.passwords import password_problem
 
@@ -61,18 +62,33 @@ def load_user(user_id: str):
     if since + current_app.permanent_session_lifetime.total_seconds() < time.time():
         return _end_session()
     try:
-        # The unit comes in the same statement: every page's header names it (a second query per page otherwise).
-        query = (sa.select(User, sessions.is_revoked(session_id)).where(User.id == int(ident))
-                 .options(sa.orm.joinedload(User.unit)))
+        user_id = int(ident)
     except (TypeError, ValueError, OverflowError):
         return None
-    row = db.session.execute(query).one_or_none()
+    if not 0 < user_id <= MAX_ID:
+        return None
+    row = db.session.execute(_user_statement(), {"user_id": user_id, "session_id": session_id}).one_or_none()
     if row is None or row[1]:
         return _end_session()
     user = row[0]
     if not user.active or not hmac.compare_digest(user.session_fingerprint, fingerprint):
         return _end_session()
     return user
+
+
+def _user_statement() -> sa.Select:
+    """The session's user with its unit, and whether the session was signed out, as one statement. The unit comes
+    in the same statement: every page's header names it (a second query per page otherwise). Built once, with the
+    two values as bound parameters (building it was a third of the user's load on every request)."""
+    global _USER_STATEMENT
+    if _USER_STATEMENT is None:
+        _USER_STATEMENT = (sa.select(User, sessions.is_revoked(sa.bindparam("session_id", type_=sa.String)))
+                           .where(User.id == sa.bindparam("user_id", type_=sa.Integer))
+                           .options(sa.orm.joinedload(User.unit)))
+    return _USER_STATEMENT
+
+
+_USER_STATEMENT: sa.Select | None = None
 
 
 def _end_session() -> None:
