@@ -8,8 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from models import (Account, AccountStatus, ChangeRecord, Incident, IncidentStatus, MonthlyReport, Platform, ReviewStatus,
-                    Unit, UnitKind, Violation, db, policy)
+from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeRecord, Incident, MonthlyReport, Platform,
+                    ReviewStatus, Unit, UnitKind, Violation, db, policy)
 from services import charts, reports, staff
 
 ACCOUNT_TO_SUBMIT = (AccountStatus.draft, AccountStatus.returned)
@@ -57,8 +57,8 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool)
             .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
             .group_by(MonthlyReport.period)),
     ]
-    parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents still being handled
-        sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status == IncidentStatus.open)))
+    parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents neither handled nor escalated
+        sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status.in_(OPEN_INCIDENT_STATES))))
     if unit_role:
         parts.append(policy.scope(user, Violation, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))

@@ -64,7 +64,7 @@ WRITERS = {
     ChangeRecord: UNIT_ROLES | DEPT,
     MonthlyReport: UNIT_ROLES | DEPT,
     Violation: UNIT_ROLES | DEPT,  # units only record their rectification (see admin/violations.py)
-    Incident: UNIT_ROLES | DEPT,  # 第十四条: the unit records and handles; the department escalates
+    Incident: UNIT_ROLES | DEPT,  # 第十四条: the unit records and handles; the department accepts or escalates
     Assessment: DEPT,
     Attachment: UNIT_ROLES | DEPT,
     Setting: DEPT,
@@ -77,7 +77,7 @@ UNIT_EDITABLE = {
     Account: {AccountStatus.draft, AccountStatus.returned},
     ChangeRecord: {ReviewStatus.draft, ReviewStatus.returned},
     MonthlyReport: {ReviewStatus.draft, ReviewStatus.returned},
-    Incident: {IncidentStatus.open},
+    Incident: {IncidentStatus.draft, IncidentStatus.returned},
 }
 #: Records that may be deleted at all, and in which states: nothing the rules need later goes.
 DELETABLE = {
@@ -201,8 +201,9 @@ def can_edit(user, obj) -> bool:
         return owner is not None and type(owner) in UNIT_EDITABLE and owner.status in UNIT_EDITABLE[type(owner)]
     if isinstance(obj, Account) and obj.status == AccountStatus.closed:
         return False  # a closed account keeps its history as it was
-    if isinstance(obj, Incident) and obj.status == IncidentStatus.escalated:
-        return False  # escalated: the violation record carries it on; the incident stays as it was
+    if isinstance(obj, Incident) and obj.status in (IncidentStatus.handled, IncidentStatus.escalated):
+        # accepted as handled, or carried on by its violation record: only the steps change it now
+        return False
     return True
 
 

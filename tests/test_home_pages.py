@@ -46,7 +46,8 @@ def busy(app, world):
                 report.submitted_at = dt.datetime(2026, 1, 3)
                 report.involves_classified = status == ReviewStatus.dept_review
             make_violation(quiet)
-            make_incident(quiet)  # 第十四条: one being handled, one handled
+            make_incident(quiet)  # 第十四条: open ones (a draft, one the department reviews), one handled
+            make_incident(quiet, status=IncidentStatus.dept_review)
             make_incident(reported, status=IncidentStatus.handled)
         db.session.commit()
     return world
@@ -185,7 +186,8 @@ def _recount(user: User, today: dt.date) -> dict[str, int]:
         "dormant": len(reports.dormant_accounts(user, today)),
         "red_flags": sum(r.involves_classified and r.status != ReviewStatus.approved for r in monthly),
         "violations": len(mine(db.session.query(Violation).filter(Violation.resolved_on.is_(None)).all())),
-        "incidents": len(mine(db.session.query(Incident).filter(Incident.status == IncidentStatus.open).all())),
+        "incidents": len(mine(db.session.query(Incident).filter(
+            Incident.status.not_in((IncidentStatus.handled, IncidentStatus.escalated))).all())),
     }
     for prefix, states in (("pending", ("dept_review",)), ("review", ("unit_review",)),
                            ("submit", ("draft", "returned"))):
