@@ -86,7 +86,7 @@ def upgrade():
                                   "impersonation", "other", name="incident_kind", native_enum=False,
                                   create_constraint=True, length=24), nullable=False),
         sa.Column("status", sa.Enum("draft", "unit_review", "dept_review", "handled", "returned", "escalated",
-                                    name="incident_status", native_enum=False, create_constraint=True, length=17),
+                                    name="incident_status", native_enum=False, create_constraint=True, length=19),
                   nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("link", sa.String(length=500), nullable=True),
