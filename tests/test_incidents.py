@@ -392,3 +392,20 @@ def test_the_list_reads_the_same_statements_for_3_or_15_rows(app, world, login_a
     with count_statements(app) as many:
         assert client.get("/admin/incidents/").get_data(as_text=True).count("个工作日") == 15
     assert len(many) == len(few), (len(few), len(many))
+
+
+@pytest.mark.parametrize("role, offered, not_offered", [
+    ("unit_editor", {"submit"}, {"confirm", "approve", "reject"}),
+    ("unit_leader", {"submit", "confirm", "reject"}, {"approve"}),
+    ("dept_admin", {"approve", "reject"}, {"submit", "confirm"}),
+    ("auditor", set(), {"submit", "confirm", "approve", "reject"}),
+])
+def test_the_list_offers_the_bulk_steps_of_the_role(app, world, login_as, role, offered, not_offered):
+    """The step bar above the list (templates/admin/bulk_steps.html) runs the standard actions, as on the other
+    reviewed records' lists."""
+    _incident(app, world, IncidentStatus.dept_review)
+    page = login_as(role).get("/admin/incidents/").get_data(as_text=True)
+    for step in offered:
+        assert f'data-model-action="{step}"' in page, step
+    for step in not_offered:
+        assert f'data-model-action="{step}"' not in page, step
