@@ -305,6 +305,7 @@ def load_demo(today: dt.date | None = None, now: dt.datetime | None = None) -> l
             review = {"submitted_at": past(found + dt.timedelta(hours=1))}
             if handled:
                 review.update(unit_opinion="情况属实，已按规定处置。", unit_signed_at=past(handled + dt.timedelta(hours=1)),
+                              unit_signed_by=db.session.query(User).filter_by(username="tw_leader").one(),
                               dept_opinion="处置及时，同意。", approved_by=dept,
                               approved_at=past(handled + dt.timedelta(hours=3)))
             db.session.add(Incident(account=account, unit=account.unit, kind=kind, found_at=found, found_by="值班员",
