@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from models import (Account, AccountStatus, AuditLog, Incident, IncidentStatus, Measure, Unit, Violation, ViolationKind, db,
-                    utcnow)
+from models import (Account, AccountStatus, AuditLog, Incident, IncidentStatus, Measure, Unit, Violation, ViolationKind,
+                    db)
 from services import incidents
 
 from .conftest import TINY_PDF, make_incident
@@ -34,7 +34,8 @@ TARGET = {"submit": IncidentStatus.unit_review, "confirm": IncidentStatus.dept_r
 def _allowed(role, step, state) -> bool:
     roles, sources = ALLOWED[step]
     if step == "reject":
-        return (role, state) in {("unit_leader", IncidentStatus.unit_review), ("dept_admin", IncidentStatus.dept_review)}
+        return (role, state) in {("unit_leader", IncidentStatus.unit_review),
+                                 ("dept_admin", IncidentStatus.dept_review)}
     return role in roles and state in sources
 
 
