@@ -22,8 +22,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from models import UNIT_ROLES
-from models import (Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus, Incident, IncidentKind,
-                    IncidentStatus, Manager, Measure, MonthlyReport, Platform, Publication, PublicationStatus,
+from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeKind, ChangeRecord, EmploymentStatus,
+                    Incident, IncidentKind, Manager, Measure, MonthlyReport, Platform, Publication, PublicationStatus,
                     ReviewStatus, Role, TeamMember, Unit, Urgency, Violation, policy)
 from services import governance, publications, reports, staff, workdays
 from services.accounts import breaks_article_8
@@ -387,15 +387,15 @@ class _Home:
         return Card(key, gettext("Violations to rectify"), self.figures.open_violations, url, danger=True)
 
     def incidents(self) -> Card:
-        """第十四条: 不良信息 / 舆情 incidents still being handled, the longest-open first."""
+        """第十四条: 不良信息 / 舆情 incidents not yet handled (nor escalated), the longest-open first."""
         key = "incidents"
         order = (Incident.found_at, Incident.id)
         select = lambda: policy.scope(self.user, Incident, sa.select(*_row(  # noqa: E731
             key, order, Incident.id, Account.name, Unit.name, code=Incident.found_at, extra=Incident.kind))
             .join(Account, Incident.account_id == Account.id).join(Unit, Incident.unit_id == Unit.id)
-            .where(Incident.status == IncidentStatus.open).order_by(*order).limit(PREVIEW))
+            .where(Incident.status.in_(OPEN_INCIDENT_STATES)).order_by(*order).limit(PREVIEW))
         self._add(key, select, self._incident_row)
-        url = list_url("incidents", ("status", f.EnumEqualFilter, IncidentStatus.open.name))
+        url = list_url("incidents", self._status_filter(OPEN_INCIDENT_STATES))
         return Card(key, gettext("Incidents being handled (Article 14)"), self.figures.open_incidents, url,
                     danger=True)
 

@@ -101,7 +101,9 @@ def deadline_cell(_view, _context, model, name):
 
 #: Colours of the workflow states: grey before submission, blue under review, green done, red stopped.
 STATUS_COLOURS = {"draft": "secondary", "unit_review": "info", "dept_review": "primary", "approved": "success",
-                  "returned": "warning", "suspended": "danger", "closed": "dark"}
+                  "returned": "warning", "suspended": "danger", "closed": "dark",
+                  # an incident (第十四条): accepted as handled, or escalated to a violation (第十三条)
+                  "handled": "success", "escalated": "danger"}
 
 
 def status_badge(_view, _context, model, name):

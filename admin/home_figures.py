@@ -16,7 +16,7 @@ from typing import Callable
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from models import (Account, AccountStatus, ChangeRecord, Incident, IncidentStatus, MonthlyReport, Platform,
+from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeRecord, Incident, MonthlyReport, Platform,
                     Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation, data_version, db,
                     policy, utcnow)
 from services import charts, governance, reports, settings, staff, workdays
@@ -164,8 +164,8 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
             count().filter(Publication.due_at < sa.bindparam("now", type_=sa.DateTime())))
             .where(Publication.status.in_(PUBLICATION_OPEN)).group_by(Publication.status)),
     ]
-    parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents still being handled
-        sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status == IncidentStatus.open)))
+    parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents neither handled nor escalated
+        sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status.in_(OPEN_INCIDENT_STATES))))
     # Units with accounts but no 新媒体管理制度 or no named 第一责任人/责任领导 (第九条, 第十条): (units, no rules, no persons).
     parts.append(governance.gap_counts(user, sa.literal("governance"), sa.literal("")))
     if unit_role:

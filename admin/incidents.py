@@ -1,8 +1,11 @@
-"""不良信息 / 舆情 incidents (第十四条): the unit records what it found on one of its accounts and how it handled it;
-the department watches the open ones and may escalate one into a violation record (第十三条).
+"""不良信息 / 舆情 incidents (第十四条): the unit records what it found on one of its accounts and how it handled it,
+and sends it up the review every reviewed record has (``submit``, ``confirm``, ``approve`` = 已处置, ``reject``:
+the standard actions of admin/workflow.py); the department watches the open ones and may escalate one into a
+violation record (第十三条).
 
-The rules are services/incidents.py (times: ``timing_problems``; the steps ``handle`` and ``escalate``); this
-view shows them next to the fields, offers the steps the role and state allow, and exports the list."""
+The rules are services/incidents.py (times: ``timing_problems``; what the acceptance needs:
+``approval_problems``; the step ``escalate``); this view shows them next to the fields, offers the steps the role
+and state allow, and exports the list."""
 from __future__ import annotations
 
 from flask import request, url_for
@@ -23,16 +26,11 @@ from services.text import local_time, stored_time
 
 from .base import ScopedModelView
 from .fields import RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary
-from .formatters import badge
+from .formatters import status_badge
 from .labels import SEARCH_ACCOUNT, labels
 from .workflow import WorkflowMixin
 
-STATE_COLOURS = {IncidentStatus.open: "warning", IncidentStatus.handled: "success", IncidentStatus.escalated: "danger"}
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def state_badge(_view, _context, model, _name):
-    return badge(STATE_COLOURS[model.status], model.status) if model.status else ""
 
 
 def _time_to_handle(_view, _context, model, _name):
@@ -65,13 +63,15 @@ class IncidentView(WorkflowMixin, ScopedModelView):
     column_sortable_list = [("account", "account.name"), ("unit", "unit.name"), "kind", "found_at", "status",
                             "handled_at"]
     column_default_sort = [("found_at", True), ("id", True)]
-    column_formatters = {"status": state_badge, "time_to_handle": _time_to_handle}
-    column_formatters_detail = {"status": state_badge, "time_to_handle": _time_to_handle}
+    column_formatters = {"status": status_badge, "time_to_handle": _time_to_handle}
+    column_formatters_detail = {"status": status_badge, "time_to_handle": _time_to_handle}
     column_formatters_export = {"time_to_handle": _time_to_handle}
     column_export_list = ["account", "unit", "kind", "description", "link", "found_at", "found_by", "action_taken",
                           "handled_at", "time_to_handle", "status"]
     column_details_list = ["account", "unit", "kind", "description", "link", "found_at", "found_by", "status",
-                           "action_taken", "handled_at", "time_to_handle", "violation"]
+                           "action_taken", "handled_at", "time_to_handle", "submitted_at", "unit_opinion",
+                           "unit_signed_by", "unit_signed_at", "dept_opinion", "approved_by", "approved_at",
+                           "return_reason", "violation"]
     form_columns = ["account", "kind", "found_at", "found_by", "description", "link", "screenshot", "action_taken",
                     "handled_at"]
     form_overrides = {"found_at": DateTimeLocalField, "handled_at": DateTimeLocalField}
@@ -83,8 +83,9 @@ class IncidentView(WorkflowMixin, ScopedModelView):
         "account": {"validators": [InputRequired()], "render_kw": SEARCH_ACCOUNT},
         "found_at": {"validators": [InputRequired()], "format": TIME_FORMAT},
         "handled_at": {"validators": [Optional()], "format": TIME_FORMAT,
-                       "description": _l("Leave empty while it is being handled; “Record as handled” on the "
-                                         "record's page takes the present time.")},
+                       "description": _l("May be left empty when it is submitted at once; the Propaganda "
+                                         "Department accepts it as handled only with this time and the action "
+                                         "taken.")},
         "found_by": {"validators": [InputRequired(), Length(max=100)],
                      "description": _l("The person on duty who found it, or who reported it.")},
         "description": {"validators": [InputRequired(), Length(max=10000)],
@@ -126,10 +127,6 @@ class IncidentView(WorkflowMixin, ScopedModelView):
             return super().history_url(model)
         return url_for("audit.index_view", object=f"Incident:{model.id},Violation:{violation.id}")
 
-    @action("handle", _l("Record as handled"), _l("Record the selected incidents as handled?"))
-    def action_handle(self, ids):
-        return self._run_step("handle", ids)
-
     @action("escalate", _l("Escalate to a violation"),
             _l("Escalate the selected incidents into violation records (Article 13)? This cannot be undone."))
     def action_escalate(self, ids):
@@ -166,7 +163,7 @@ class IncidentView(WorkflowMixin, ScopedModelView):
                 add_error(form[problem.field], problem.message)
             raise ValidationError(gettext("Please correct the problems marked below."))
         if is_created:
-            model.status = IncidentStatus.open
+            model.status = IncidentStatus.draft
         upload = form.screenshot.data if "screenshot" in form else None
         if getattr(upload, "filename", None):
             db.session.flush()  # the incident's id, which the attachment names as its owner

@@ -15,7 +15,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from models import (Account, AccountStatus, ChangeKind, ChangeRecord, Incident, IncidentStatus, MonthlyReport,
+from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeKind, ChangeRecord, Incident, MonthlyReport,
                     Publication, PublicationStatus, ReviewStatus, Violation, db, policy)
 from services import incidents, publications, reports, workflow
 from services.text import date_text, datetime_text, month_text
@@ -234,10 +234,9 @@ def report_header(view, user, report: MonthlyReport, today: dt.date) -> RecordHe
 
 def incident_header(view, user, incident: Incident, today: dt.date) -> RecordHeader:
     """第十四条: the state, how long it took (or has taken so far), and the violation it became (第十三条)."""
-    colour = {IncidentStatus.open: "warning", IncidentStatus.handled: "success"}.get(incident.status, "danger")
-    header = RecordHeader(state_badge(colour, str(incident.status.label)))
+    header = RecordHeader(status_badge(None, None, incident, "status"))
     took = incidents.time_to_handle(incident)
-    if incident.status == IncidentStatus.open:
+    if incident.status in OPEN_INCIDENT_STATES:
         header.deadlines.append(Deadline(gettext("Being handled for %(time)s", time=took)))
     elif took:
         header.deadlines.append(Deadline(gettext("Handled in %(time)s", time=took), done=True))

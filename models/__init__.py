@@ -7,7 +7,7 @@ from .account import Account, AccountStatus, Maintenance, Platform, TeamMember, 
 from .change import ChangeKind, ChangeRecord, ReviewStatus  # noqa: F401
 from .report import MonthlyReport  # noqa: F401
 from .violation import AccountabilityOutcome, Measure, Violation, ViolationKind  # noqa: F401
-from .incident import Incident, IncidentKind, IncidentStatus  # noqa: F401
+from .incident import OPEN_INCIDENT_STATES, Incident, IncidentKind, IncidentStatus  # noqa: F401
 from .assessment import Assessment, Grade  # noqa: F401
 from .publication import Publication, PublicationStatus, PublicationTopic, Urgency  # noqa: F401
 from .audit import AuditAction, AuditLog  # noqa: F401

@@ -1,7 +1,10 @@
 """不良信息 / 舆情 incidents on an account (第十四条: 专人负责，实时监控，一旦发现……应及时处理).
 
-A unit records what it found on one of its accounts, when and by whom, what it did and when it was handled.
-The department may escalate an incident into a violation record (第十三条); the incident then points to it.
+A unit records what it found on one of its accounts, when and by whom, what it did and when it was handled, and
+sends it up the same review as every reviewed record (SPEC, interface contract): the editor submits (as soon as
+it is found: 舆情 must reach the department quickly), the unit leader gives the unit's opinion, the department
+accepts the handling as done (``approve`` → 已处置) or returns it. The department may escalate an incident into
+a violation record (第十三条); the incident then points to it.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .account import Account
 from .base import LabeledEnum, TimestampMixin, VersionedMixin, db, enum_column
+from .review import ReviewMixin
 from .unit import Unit
 from .violation import Violation
 
@@ -30,17 +34,28 @@ class IncidentKind(LabeledEnum):
 
 
 class IncidentStatus(LabeledEnum):
-    open = "open", _l("Being handled")
+    draft = "draft", _l("Draft")
+    unit_review = "unit_review", _l("Awaiting unit review")
+    dept_review = "dept_review", _l("Awaiting department review")
+    #: 已处置: the department accepted the handling as done (``approve``).
     handled = "handled", _l("Handled")
+    returned = "returned", _l("Returned for revision")
     #: 已转为违规记录 (第十三条), by the department.
     escalated = "escalated", _l("Escalated to a violation")
 
 
-class Incident(VersionedMixin, TimestampMixin, db.Model):
+#: Incidents still open: neither handled nor escalated (the home card, the list's filter).
+OPEN_INCIDENT_STATES = (IncidentStatus.draft, IncidentStatus.unit_review, IncidentStatus.dept_review,
+                        IncidentStatus.returned)
+
+
+class Incident(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
         sa.CheckConstraint("handled_at IS NULL OR handled_at >= found_at", name="handled_after_found"),
         sa.CheckConstraint("status <> 'handled' OR handled_at IS NOT NULL", name="handled_has_time"),
+        # 已处置 is the department's acceptance (approve), which sets approved_at.
+        sa.CheckConstraint("status <> 'handled' OR approved_at IS NOT NULL", name="handled_is_approved"),
         sa.CheckConstraint("(status = 'escalated') = (violation_id IS NOT NULL)", name="escalated_has_violation"),
         sa.CheckConstraint("description <> ''", name="description_not_empty"),
         sa.Index("ix_incidents_found_at_id", "found_at", "id"),
@@ -54,7 +69,7 @@ class Incident(VersionedMixin, TimestampMixin, db.Model):
     unit: Mapped[Unit] = relationship()
     kind: Mapped[IncidentKind] = mapped_column(enum_column(IncidentKind, "incident_kind"), index=True)
     status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, "incident_status"),
-                                                   default=IncidentStatus.open, index=True)
+                                                   default=IncidentStatus.draft, index=True)
     #: What was found (the post, the comment, the news item).
     description: Mapped[str] = mapped_column(sa.Text)
     link: Mapped[str | None] = mapped_column(sa.String(500))
@@ -79,7 +94,7 @@ class Incident(VersionedMixin, TimestampMixin, db.Model):
 
     @property
     def hours_to_handle(self) -> float | None:
-        """Hours from finding to handling (None while open)."""
+        """Hours from finding to handling (None while it has no handled time)."""
         if self.handled_at is None or self.found_at is None:
             return None
         return (self.handled_at - self.found_at).total_seconds() / 3600

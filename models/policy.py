@@ -72,7 +72,7 @@ WRITERS = {
     ChangeRecord: UNIT_ROLES | DEPT,
     MonthlyReport: UNIT_ROLES | DEPT,
     Violation: UNIT_ROLES | DEPT,  # units only record their rectification (see admin/violations.py)
-    Incident: UNIT_ROLES | DEPT,  # 第十四条: the unit records and handles; the department escalates
+    Incident: UNIT_ROLES | DEPT,  # 第十四条: the unit records and handles; the department accepts or escalates
     Assessment: DEPT,
     Attachment: UNIT_ROLES | DEPT,
     Publication: UNIT_ROLES | DEPT,
@@ -88,7 +88,7 @@ UNIT_EDITABLE = {
     Account: {AccountStatus.draft, AccountStatus.returned},
     ChangeRecord: {ReviewStatus.draft, ReviewStatus.returned},
     MonthlyReport: {ReviewStatus.draft, ReviewStatus.returned},
-    Incident: {IncidentStatus.open},
+    Incident: {IncidentStatus.draft, IncidentStatus.returned},
     Publication: {PublicationStatus.draft, PublicationStatus.returned},
 }
 #: States in which anyone edits a 发布报批: with the unit, or the department's own finding (a request on its way
@@ -231,8 +231,9 @@ def can_edit(user, obj) -> bool:
         return owner is not None and type(owner) in UNIT_EDITABLE and owner.status in UNIT_EDITABLE[type(owner)]
     if isinstance(obj, Account) and obj.status == AccountStatus.closed:
         return False  # a closed account keeps its history as it was
-    if isinstance(obj, Incident) and obj.status == IncidentStatus.escalated:
-        return False  # escalated: the violation record carries it on; the incident stays as it was
+    if isinstance(obj, Incident) and obj.status in (IncidentStatus.handled, IncidentStatus.escalated):
+        # accepted as handled, or carried on by its violation record: only the steps change it now
+        return False
     if isinstance(obj, Publication):
         return obj.status in PUBLICATION_EDITABLE
     return True

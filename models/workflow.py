@@ -44,13 +44,13 @@ STEPS: dict[type, dict[str, Step]] = {
     },
     ChangeRecord: _review_steps(ReviewStatus, ReviewStatus.approved),
     MonthlyReport: _review_steps(ReviewStatus, ReviewStatus.approved),
-    # 第十四条: the unit (or the department) records what was done; the department may escalate (第十三条).
-    # The audit log has no action of their own for these two: the entry is an update, named in its note.
+    # 第十四条: the same review as every reviewed record (approve: the department accepts the handling as
+    # done, 已处置); the department may escalate it into a violation (第十三条), once. The audit log has no action
+    # of its own for escalating: the entry is an update, named in its note.
     Incident: {
-        "handle": Step(frozenset({IncidentStatus.open}), IncidentStatus.handled, UNIT_ROLES | {Role.dept_admin},
-                       AuditAction.update),
-        "escalate": Step(frozenset({IncidentStatus.open, IncidentStatus.handled}), IncidentStatus.escalated,
-                         frozenset({Role.dept_admin}), AuditAction.update),
+        **_review_steps(IncidentStatus, IncidentStatus.handled),
+        "escalate": Step(frozenset({IncidentStatus.unit_review, IncidentStatus.dept_review, IncidentStatus.handled}),
+                         IncidentStatus.escalated, frozenset({Role.dept_admin}), AuditAction.update),
     },
     # 发布报批 (第十二条): the department authorises, returns, or refuses (不予授权, final).
     Publication: {

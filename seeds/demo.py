@@ -294,16 +294,24 @@ def load_demo(today: dt.date | None = None, now: dt.datetime | None = None) -> l
             measure=Measure.suspend, responsible_persons="陈晨（校团委新媒体中心负责人）",
             responsible_people=[{"name": "陈晨", "post": "校团委新媒体中心负责人"}],
             rectification_due=occurred + dt.timedelta(days=31)))
-    # 第十四条: an incident 会计学院 is handling now, and one 校团委 handled within hours.
+    # 第十四条: an incident 会计学院 found hours ago and submitted at once (awaiting its leader's opinion), and one
+    # 校团委 handled within hours, confirmed by its leader and accepted by the department (已处置).
     for account, kind, found, handled, text, action in (
             (accounts["会计学院微博"], IncidentKind.public_opinion, past(now - dt.timedelta(hours=5)), None,
              "微博评论区出现关于学校食堂的不实传言，转发量上升。", None),
             (accounts["云财青年"], IncidentKind.harmful_content, past(now - dt.timedelta(days=3, hours=6)),
              past(now - dt.timedelta(days=3, hours=2)), "公众号留言区出现违反规定的广告信息。", "已删除留言并关闭该文章留言功能。")):
         if not db.session.query(Incident).filter_by(account_id=account.id, description=text).first():
+            review = {"submitted_at": past(found + dt.timedelta(hours=1))}
+            if handled:
+                review.update(unit_opinion="情况属实，已按规定处置。", unit_signed_at=past(handled + dt.timedelta(hours=1)),
+                              unit_signed_by=db.session.query(User).filter_by(username="tw_leader").one(),
+                              dept_opinion="处置及时，同意。", approved_by=dept,
+                              approved_at=past(handled + dt.timedelta(hours=3)))
             db.session.add(Incident(account=account, unit=account.unit, kind=kind, found_at=found, found_by="值班员",
                                     description=text, action_taken=action, handled_at=handled,
-                                    status=IncidentStatus.handled if handled else IncidentStatus.open))
+                                    status=IncidentStatus.handled if handled else IncidentStatus.unit_review,
+                                    **review))
     # 发布报批 (第十二条): a request the department authorised with a condition, published a week ago.
     youth = accounts["云财青年"]
     headline = "校运会期间交通管制安排"

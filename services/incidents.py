@@ -9,7 +9,7 @@ import datetime as dt
 
 from flask_babel import gettext
 
-from models import Incident, IncidentStatus, db, utcnow
+from models import OPEN_INCIDENT_STATES, Incident, db, utcnow
 from services import violations, workdays, workflow
 from services.problems import Problem, raise_first
 from services.text import date_text, local_time
@@ -38,18 +38,25 @@ def timing_problems(account, found_at: dt.datetime | None, handled_at: dt.dateti
     return problems
 
 
-def handle(incident: Incident, actor, note: str | None = None) -> None:
-    """已处置: the unit (or the department) records what was done and when (now, unless a time was entered)."""
-    action = (incident.action_taken or "").strip() or (note or "").strip()
-    if not action:
-        raise workflow.TransitionError(gettext("“%(record)s”: write down what was done (处置措施) before recording it "
-                                               "as handled.", record=str(incident)))
-    handled_at = incident.handled_at or utcnow().replace(microsecond=0)
-    raise_first(timing_problems(incident.account, incident.found_at, handled_at), workflow.TransitionError,
-                record=incident)
-    # Checked before anything changes: a refused step leaves the incident as it was.
-    workflow.move(incident, actor, "handle", gettext("Handled: %(action)s", action=action[:500]))
-    incident.action_taken, incident.handled_at = action, handled_at
+def approval_problems(incident: Incident) -> list[Problem]:
+    """What the department's acceptance (``approve`` → 已处置) needs: what was done (处置措施) and when it was
+    handled (处置完成时间), with the times' rules. Submitting needs neither: an incident goes up as soon as it
+    is found."""
+    problems = []
+    if not (incident.action_taken or "").strip():
+        problems.append(Problem("action_taken", gettext(
+            "Write down what was done (处置措施) before it is accepted as handled.")))
+    if incident.handled_at is None:
+        problems.append(Problem("handled_at", gettext(
+            "Enter when it was handled (处置完成时间) before it is accepted as handled.")))
+    return problems + timing_problems(incident.account, incident.found_at, incident.handled_at)
+
+
+def approve(incident: Incident, actor, opinion: str | None = None) -> None:
+    """已处置: the department accepts the handling as done (宣传部意见). Checked before anything changes: a
+    refused step leaves the incident as it was."""
+    raise_first(approval_problems(incident), workflow.TransitionError, record=incident)
+    workflow.approve(incident, actor, opinion)
 
 
 def escalate(incident: Incident, actor, note: str | None = None) -> None:
@@ -65,18 +72,15 @@ def escalate(incident: Incident, actor, note: str | None = None) -> None:
         incident.violation = violations.from_incident(incident, actor, note)
 
 
-TRANSITIONS = {"handle": handle, "escalate": escalate}
-
-
-def take_step(name: str, records, actor, note: str | None = None):
-    """A step on several incidents (services.workflow.take_step with the incidents' steps)."""
-    return workflow.take_step(name, records, actor, note, transitions=TRANSITIONS)
+#: The incidents' steps: the review of every reviewed record, its acceptance checked here, and the escalation.
+TRANSITIONS = {"submit": workflow.submit, "confirm": workflow.confirm, "approve": approve,
+               "reject": workflow.reject, "escalate": escalate}
 
 
 def time_to_handle(incident: Incident) -> str:
     """How long it took (or has taken so far, while open): hours, and working days once it is more than a day
     (services/workdays.py), e.g. "30.5 小时（2 个工作日）"."""
-    end = incident.handled_at or (utcnow() if incident.status == IncidentStatus.open else None)
+    end = incident.handled_at or (utcnow() if incident.status in OPEN_INCIDENT_STATES else None)
     if end is None or incident.found_at is None:
         return ""
     hours = max((end - incident.found_at).total_seconds() / 3600, 0)

@@ -35,7 +35,6 @@ STEP_LABELS = {
     "reject": _l("Return for revision"),
     "suspend": _l("Suspend"),
     "reinstate": _l("Reinstate"),
-    "handle": _l("Record as handled"),
     "escalate": _l("Escalate to a violation"),
     "refuse": _l("Refuse authorisation"),
 }
@@ -216,7 +215,9 @@ def is_late(obj, when: dt.datetime) -> bool:
         return obj.due_on is not None and day > obj.due_on
     if isinstance(obj, Publication):
         return False  # asked before publishing (the planned time is checked): never late, but refused if after
-    return day > report_window_end(obj.period)
+    if isinstance(obj, MonthlyReport):
+        return day > report_window_end(obj.period)
+    return False  # an incident (第十四条) has no deadline of days: it is sent up as soon as it is found
 
 
 def _check_submittable(obj) -> None:

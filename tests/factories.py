@@ -90,11 +90,13 @@ def make_violation(account: Account, kind=ViolationKind.late_report, measure=Mea
 
 
 def make_incident(account: Account, kind=IncidentKind.harmful_content, found_at=dt.datetime(2026, 10, 12, 1, 30),
-                  status=IncidentStatus.open, **kwargs) -> Incident:
-    """An incident (第十四条) on ``account``; a handled one was handled six hours after it was found."""
+                  status=IncidentStatus.draft, **kwargs) -> Incident:
+    """An incident (第十四条) on ``account``; a handled one was handled six hours after it was found and accepted
+    by the department (approved_at) a day later."""
     if status == IncidentStatus.handled:
         kwargs.setdefault("handled_at", found_at + dt.timedelta(hours=6))
         kwargs.setdefault("action_taken", f"{account.name}已删除")
+        kwargs.setdefault("approved_at", found_at + dt.timedelta(days=1))
     kwargs.setdefault("description", f"{account.name}评论区不良信息")
     incident = Incident(account=account, unit=account.unit, kind=kind, status=status, found_at=found_at,
                         found_by=f"{account.name}值班员", **kwargs)

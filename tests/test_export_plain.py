@@ -72,7 +72,7 @@ def test_every_export_holds_plain_values(flagged, login_as, role, view, fmt):
         assert "逾期" in cells and "是" in cells
         assert {"已备案", "退回修改", "待宣传部审核"} & set(cells)
     if view == "incidents":
-        assert "处理中" in cells and "违反规定的不良信息" in cells  # the state and the kind as their labels
+        assert "草稿" in cells and "违反规定的不良信息" in cells  # the state and the kind as their labels
     if view == "assessments":
         assert "（单位汇总）" in cells  # the list's own plain formatter, kept for the export
 

@@ -52,7 +52,8 @@ def busy(app, world):
                 report.submitted_at = dt.datetime(2026, 1, 3)
                 report.involves_classified = status == ReviewStatus.dept_review
             make_violation(quiet)
-            make_incident(quiet)  # 第十四条: one being handled, one handled
+            make_incident(quiet)  # 第十四条: open ones (a draft, one the department reviews), one handled
+            make_incident(quiet, status=IncidentStatus.dept_review)
             make_incident(reported, status=IncidentStatus.handled)
             for status, urgency in ((PublicationStatus.dept_review, Urgency.urgent),  # 发布报批 (第十二条)
                                     (PublicationStatus.dept_review, Urgency.normal),
@@ -320,7 +321,8 @@ def _recount(user: User, today: dt.date) -> dict[str, int]:
         "dormant": len(reports.dormant_accounts(user, today)),
         "red_flags": sum(r.involves_classified and r.status != ReviewStatus.approved for r in monthly),
         "violations": len(mine(db.session.query(Violation).filter(Violation.resolved_on.is_(None)).all())),
-        "incidents": len(mine(db.session.query(Incident).filter(Incident.status == IncidentStatus.open).all())),
+        "incidents": len(mine(db.session.query(Incident).filter(
+            Incident.status.not_in((IncidentStatus.handled, IncidentStatus.escalated))).all())),
     }
     # 第九条, 第十条: units with an account not closed, lacking rules on file or named persons.
     with_rules = {r.unit_id for r in db.session.query(UnitRules)}

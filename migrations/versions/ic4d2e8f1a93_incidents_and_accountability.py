@@ -1,6 +1,7 @@
 """incidents (第十四条) and accountability on violations (第十七条): the incidents table; a violation's 责任人 as
 persons with their posts and its 问责 outcome, date, deciding body and 文号; attachments of incidents (screenshots)
-and violations (the decision document)
+and violations (the decision document). Incidents go through the review of every reviewed record (draft →
+unit_review → dept_review → handled, returned) and may be escalated.
 
 Revision ID: ic4d2e8f1a93
 Revises: ca3f8e1d27b4
@@ -84,8 +85,9 @@ def upgrade():
         sa.Column("kind", sa.Enum("harmful_content", "reputation", "public_opinion", "account_security",
                                   "impersonation", "other", name="incident_kind", native_enum=False,
                                   create_constraint=True, length=24), nullable=False),
-        sa.Column("status", sa.Enum("open", "handled", "escalated", name="incident_status", native_enum=False,
-                                    create_constraint=True, length=17), nullable=False),
+        sa.Column("status", sa.Enum("draft", "unit_review", "dept_review", "handled", "returned", "escalated",
+                                    name="incident_status", native_enum=False, create_constraint=True, length=19),
+                  nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("link", sa.String(length=500), nullable=True),
         sa.Column("found_at", sa.DateTime(), nullable=False),
@@ -93,6 +95,16 @@ def upgrade():
         sa.Column("action_taken", sa.Text(), nullable=True),
         sa.Column("handled_at", sa.DateTime(), nullable=True),
         sa.Column("violation_id", sa.Integer(), nullable=True),
+        # the review columns of every reviewed record (models/review.py)
+        sa.Column("submitted_at", sa.DateTime(), nullable=True),
+        sa.Column("is_late", sa.Boolean(), nullable=False),
+        sa.Column("unit_opinion", sa.Text(), nullable=True),
+        sa.Column("unit_signed_by_id", sa.Integer(), nullable=True),
+        sa.Column("unit_signed_at", sa.DateTime(), nullable=True),
+        sa.Column("dept_opinion", sa.Text(), nullable=True),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(), nullable=True),
+        sa.Column("return_reason", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
@@ -100,10 +112,14 @@ def upgrade():
                            name=op.f("ck_incidents_escalated_has_violation")),
         sa.CheckConstraint("description <> ''", name=op.f("ck_incidents_description_not_empty")),
         sa.CheckConstraint("status <> 'handled' OR handled_at IS NOT NULL", name=op.f("ck_incidents_handled_has_time")),
+        sa.CheckConstraint("status <> 'handled' OR approved_at IS NOT NULL",
+                           name=op.f("ck_incidents_handled_is_approved")),
         sa.CheckConstraint("handled_at IS NULL OR handled_at >= found_at", name=op.f("ck_incidents_handled_after_found")),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_incidents_account_id_accounts")),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_incidents_unit_id_units")),
         sa.ForeignKeyConstraint(["violation_id"], ["violations.id"], name=op.f("fk_incidents_violation_id_violations")),
+        sa.ForeignKeyConstraint(["unit_signed_by_id"], ["users.id"], name=op.f("fk_incidents_unit_signed_by_id_users")),
+        sa.ForeignKeyConstraint(["approved_by_id"], ["users.id"], name=op.f("fk_incidents_approved_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
         sa.UniqueConstraint("violation_id", name=op.f("uq_incidents_violation_id")),
     )
@@ -113,6 +129,9 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_incidents_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_incidents_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_incidents_unit_id"), ["unit_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_incidents_is_late"), ["is_late"], unique=False)
+        batch_op.create_index(batch_op.f("ix_incidents_unit_signed_by_id"), ["unit_signed_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_incidents_approved_by_id"), ["approved_by_id"], unique=False)
 
     with op.batch_alter_table("attachments", schema=None, recreate="always") as batch_op:
         batch_op.add_column(sa.Column("incident_id", sa.Integer(), nullable=True))
@@ -145,6 +164,9 @@ def downgrade():
         batch_op.create_check_constraint("attachment_kind", _kind_check(OLD_KINDS))
 
     with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incidents_approved_by_id"))
+        batch_op.drop_index(batch_op.f("ix_incidents_unit_signed_by_id"))
+        batch_op.drop_index(batch_op.f("ix_incidents_is_late"))
         batch_op.drop_index(batch_op.f("ix_incidents_unit_id"))
         batch_op.drop_index(batch_op.f("ix_incidents_status"))
         batch_op.drop_index(batch_op.f("ix_incidents_kind"))

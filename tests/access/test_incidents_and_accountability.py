@@ -103,3 +103,36 @@ def test_the_yearly_list_and_the_incident_exports_are_scoped(app, access_world, 
         assert not leaks(text)
     elif "accountability" not in path:
         assert "外单位帐号" in text
+
+
+#: The state each incident step leaves from (reject: the leader's from 待单位审核, the department's from 待宣传部审核).
+STEP_SOURCES = {"submit": "draft", "confirm": "unit_review", "approve": "dept_review", "escalate": "dept_review"}
+STEP_ROLES = {"submit": {"unit_editor", "unit_leader"}, "confirm": {"unit_leader"}, "approve": {"dept_admin"},
+              "reject": {"unit_leader", "dept_admin"}, "escalate": {"dept_admin"}}
+
+
+@pytest.mark.parametrize("which", ["other", "own"])
+@pytest.mark.parametrize("step", ["submit", "confirm", "approve", "reject", "escalate"])
+@pytest.mark.parametrize("role", ROLES)
+def test_incident_steps_forged_or_allowed(app, access_world, login_as, role, step, which):
+    """The standard actions on /admin/incidents/action/, each from a state it leaves from: taken only by a role that
+    takes it on a record in its scope (positive control), refused and changing nothing otherwise."""
+    from models import IncidentStatus
+
+    row_id = access_world["rows"]["incidents"][which]
+    source = STEP_SOURCES.get(step) or ("unit_review" if role == "unit_leader" else "dept_review")
+    with app.app_context():
+        incident = db.session.get(Incident, row_id)
+        incident.status, incident.action_taken = IncidentStatus[source], "已删除"
+        incident.handled_at = incident.found_at
+        db.session.commit()
+    before = snapshot(app, Incident, row_id)
+    response = login_as(role).post("/admin/incidents/action/", {
+        "action": step, "rowid": row_id, "opinion": "伪造", "url": "/admin/incidents/"})
+    assert response.status_code in (302, 403, 404)
+    after = snapshot(app, Incident, row_id)
+    in_scope = which == "own" or role in ALL_SEEING
+    if role in STEP_ROLES[step] and in_scope:
+        assert after["status"] != before["status"], "positive control: the allowed step is taken"
+    else:
+        assert after == before, f"{role} took {step} on a {which} incident"
