@@ -106,7 +106,9 @@ class PublicationView(WorkflowMixin, ScopedModelView):
     form_ajax_refs = {"accounts": ScopedAjaxLoader("accounts", Account, fields=["name"], order_by="name")}
     form_args = {
         "accounts": {"validators": [InputRequired()], "render_kw": SEARCH_ACCOUNT},
-        "headline": {"validators": [InputRequired(), Length(max=200)]},
+        # One line: a headline pasted with line breaks becomes one line (it is also the notice e-mail's subject).
+        "headline": {"validators": [InputRequired(), Length(max=200)],
+                     "filters": [lambda value: " ".join(value.split()) if isinstance(value, str) else value]},
         "body": {"validators": [Length(max=50000)], "render_kw": {"rows": 10},
                     "description": _l("The text as it will be published; attach images and documents on the "
                                       "request's page after saving.")},

@@ -8,7 +8,7 @@ accountability list (问责清单) is this list filtered by year, exported (``ac
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import url_for
 from flask_admin import expose
 from flask_admin.babel import lazy_gettext as admin_gettext
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter

@@ -18,7 +18,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from models import Account, AccountStatus, EmploymentStatus, Maintenance, Manager, Platform, TeamMember, TeamRole
 from models.account import WECHAT_ORIGINAL_ID_PATTERN
 from services.problems import Problem
-from services.text import date_text
+from services.text import date_text, local_time
 from services.workdays import add_working_days
 
 #: The message of a malformed 原始ID (WECHAT_ORIGINAL_ID_PATTERN).
@@ -141,6 +141,14 @@ def created_on_problems(created_on: dt.date | None, unit_established_on: dt.date
         return [Problem("created_on", gettext("The account cannot have been created before its unit was "
                                               "established (%(day)s).", day=date_text(unit_established_on)))]
     return []
+
+
+def created_after(accounts: Iterable, when: dt.datetime) -> list:
+    """The accounts whose 创建时间 comes after the day of the stored time ``when`` (naive UTC; its day in the
+    configured zone): a record of what happened on an account cannot be older than the account (the incidents of
+    第十四条, the publications of 第十二条)."""
+    day = local_time(when).date()
+    return [account for account in accounts if account.created_on and day < account.created_on]
 
 
 def matrix_problems(status, in_matrix: bool) -> list[Problem]:

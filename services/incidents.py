@@ -11,6 +11,7 @@ from flask_babel import gettext
 
 from models import OPEN_INCIDENT_STATES, Incident, db, utcnow
 from services import violations, workdays, workflow
+from services.accounts import created_after
 from services.problems import Problem, raise_first
 from services.text import date_text, local_time
 from services.validators import in_future
@@ -30,7 +31,7 @@ def timing_problems(account, found_at: dt.datetime | None, handled_at: dt.dateti
             continue
         if in_future(value):
             problems.append(Problem(field, gettext("This time is in the future.")))
-        elif created_on and local_time(value).date() < created_on:
+        elif created_on and created_after([account], value):
             problems.append(Problem(field, gettext("The account was created on %(day)s; this time is before it "
                                                    "existed.", day=date_text(created_on))))
     if found_at and handled_at and handled_at < found_at and not any(p.field == "handled_at" for p in problems):

@@ -19,9 +19,10 @@ from flask_babel import force_locale, gettext
 from models import (Account, AuditAction, Publication, PublicationStatus, Role, Urgency, User, db, policy,
                     utcnow)
 from services import audit, notify, reminders, settings
+from services.accounts import created_after
 from services.problems import Problem
 from services.text import datetime_text, local_time, stored_time
-from services.validators import in_future, local_day, web_address_problem
+from services.validators import in_future, web_address_problem
 from services.workdays import add_working_days
 
 #: States in which the request waits for someone (its deadline matters).
@@ -56,7 +57,7 @@ def published_problems(accounts: list[Account], url: str | None, when: dt.dateti
     elif in_future(when):
         found.append(Problem("published_at", gettext("The publication time is in the future.")))
     else:
-        younger = [a.name for a in accounts if a.created_on and local_day(when) < a.created_on]
+        younger = [a.name for a in created_after(accounts, when)]
         if younger:
             found.append(Problem("published_at", gettext(
                 "The publication time is before the account existed: %(names)s.", names="、".join(younger))))
@@ -76,7 +77,7 @@ def request_problems(unit_id: int | None, accounts: list[Account], body: str | N
         found.append(Problem("planned_at", gettext(
             "The planned publication time has passed: a request is made before publishing.")))
     else:
-        younger = [a.name for a in accounts if a.created_on and local_day(planned) < a.created_on]
+        younger = [a.name for a in created_after(accounts, planned)]
         if younger:
             found.append(Problem("planned_at", gettext(
                 "The planned publication time is before the account existed: %(names)s.", names="、".join(younger))))
@@ -164,11 +165,13 @@ def notify_urgent(publication: Publication, actor=None) -> tuple[int, list[str]]
     sent, failed = 0, []
     for user in approvers():
         message = EmailMessage()
-        message["Subject"], message["From"], message["To"] = title, config["MAIL_SENDER"], user.email
-        message.set_content("\n".join(lines))
         try:
+            # A subject is one line (a headline typed before this rule, or imported, may hold a line break).
+            message["Subject"], message["From"], message["To"] = " ".join(title.split()), config["MAIL_SENDER"], \
+                user.email
+            message.set_content("\n".join(lines))
             reminders.deliver(message)
-        except (OSError, smtplib.SMTPException):
+        except (OSError, ValueError, smtplib.SMTPException):
             failed.append(user.display_name)
             _note(publication, actor, f"notify mail {user.email} failed")
             continue

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 from wtforms.validators import URL, Email, Regexp
 
-from services.text import local_time, local_today
+from services.text import local_today
 
 #: Mainland mobile (1[3-9]xxxxxxxxx) or landline with area code (0871-65023456, extension optional).
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
@@ -59,8 +59,3 @@ FUTURE_DATE = _l("This date is in the future.")
 def not_in_future(form, field):
     if in_future(field.data):
         raise ValidationError(FUTURE_DATE)
-
-
-def local_day(value: dt.datetime) -> dt.date:
-    """The day (in the configured zone) of a stored time."""
-    return local_time(value).date()

@@ -226,6 +226,25 @@ def test_urgent_submission_mails_the_department_at_once(app, world, login_as, mo
     assert len(sent) == 1 and "校庆通稿" in sent[0] and "紧急" in sent[0]
 
 
+
+def test_a_headline_with_a_line_break_still_notifies_and_never_500s(app, world, login_as, monkeypatch):
+    """Found in review: a headline holding a line break (stored before the form made it one line, or forged) went
+    into the notice e-mail's subject, which the mail library refuses (ValueError): a 500 after the submission was
+    saved, and no approver told. The subject is one line; the form makes a pasted headline one line."""
+    with app.app_context():
+        dept = db.session.query(User).filter_by(username="dept").one()
+        dept.email = "dept@example.edu.cn"
+        publication_id = _own(world, urgency=Urgency.urgent, headline="校庆\r\nBcc: x@example.com").id
+        db.session.commit()
+    sent = []
+    monkeypatch.setattr("services.reminders._deliver", lambda message: sent.append(str(message["Subject"])))
+    response = login_as("unit_editor").post("/admin/publications/action/", data={
+        "action": "submit", "rowid": str(publication_id), "url": "/admin/publications/"})
+    assert response.status_code == 302
+    assert len(sent) == 1 and "\n" not in sent[0] and "校庆 Bcc: x@example.com" in sent[0]
+    with app.app_context():
+        assert db.session.get(Publication, publication_id).status == PublicationStatus.unit_review
+
 # --- the annual assessment --------------------------------------------------------------------------------------
 def test_assessment_deducts_unauthorised_publications(app, world, ctx):
     account = db.session.get(Account, world["own_account"])
