@@ -198,6 +198,8 @@ REMIND_NOTE = re.compile(r"^remind (?P<month>\d{4}-\d{2}) (?P<email>\S+)$")
 #: A group notice's note (services/reminders.py notify_units): the platform, sent or failed and why.
 NOTIFY_NOTE = re.compile(r"^notify (?P<platform>wecom|dingtalk) (?:(?P<ok>ok)|failed after \d+ tries: (?P<reason>.*))$")
 PLATFORMS = {"wecom": _l("WeCom"), "dingtalk": _l("DingTalk")}
+#: The notice of an urgent 发布报批 (services/publications.py notify_urgent): the e-mail to an approver, sent or not.
+URGENT_MAIL_NOTE = re.compile(r"^notify mail (?P<email>\S+) (?P<state>ok|failed)$")
 
 
 def _note(_view, _context, model, _name):
@@ -221,6 +223,20 @@ def _note(_view, _context, model, _name):
             return gettext("Group notice to the unit's %(platform)s group: sent", platform=platform)
         return gettext("Group notice to the unit's %(platform)s group: failed (%(reason)s)", platform=platform,
                        reason=notified["reason"])
+    if model.object_type == "Publication":  # the notices of an urgent 发布报批 (第十二条)
+        mailed = URGENT_MAIL_NOTE.match(note)
+        if mailed is not None:
+            if mailed["state"] == "ok":
+                return gettext("Urgent publication request: notice e-mailed to %(email)s", email=mailed["email"])
+            return gettext("Urgent publication request: the notice e-mail to %(email)s failed", email=mailed["email"])
+        notified = NOTIFY_NOTE.match(note)
+        if notified is not None:
+            platform = PLATFORMS[notified["platform"]]
+            if notified["ok"]:
+                return gettext("Urgent publication request: group notice to the department's %(platform)s group "
+                               "sent", platform=platform)
+            return gettext("Urgent publication request: group notice to the department's %(platform)s group "
+                           "failed (%(reason)s)", platform=platform, reason=notified["reason"])
     match = EXPORT_NOTE.match(note) if model.action == AuditAction.export else None
     if match is None:
         return note

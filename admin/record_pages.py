@@ -158,7 +158,7 @@ def account_header(view, user, account: Account, today: dt.date) -> RecordHeader
                                    "outline-danger"))
     if owner and status != AccountStatus.closed and policy.can_create(user, Incident):
         header.actions.append(Link(gettext("Record an incident (Article 14)"),
-                                   url_for("incidents.create_view", account_id=account.id), "outline-warning"))
+                                   url_for("incidents.create_view", account_id=account.id), "outline-secondary"))
     if owner and period is not None:
         if report is None and policy.can_create(user, MonthlyReport):
             header.actions.append(Link(gettext("File the monthly report (%(month)s)", month=month_text(period)),

@@ -125,7 +125,8 @@ def test_monthly_report_from_prepare_to_approval(page_as, server):
         db.session.commit()
     editor = page_as("kj_editor")
     editor.goto(server["url"] + "/admin/reports/")
-    editor.click("text=生成本月报表")
+    with editor.expect_navigation():  # the button posts a form: read the page it leads to, not the one it leaves
+        editor.click("text=生成本月报表")
     assert "月报表草稿" in editor.content() or "均已有" in editor.content()
     shot(editor, "reports-prepared")
     from models import MonthlyReport, ReviewStatus, Unit, db
