@@ -400,3 +400,21 @@ def test_the_assessment_list_and_export_show_the_figure(app, world, login_as):
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     column = rows[0].index("未经授权发布")
     assert sorted(row[column] for row in rows[1:]) == ["1", "1"]  # the account and its unit
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("notify mail dept@example.edu.cn ok", "紧急发布报批：已向 dept@example.edu.cn 发送通知邮件"),
+    ("notify mail dept@example.edu.cn failed", "紧急发布报批：向 dept@example.edu.cn 发送通知邮件失败"),
+    ("notify wecom ok", "紧急发布报批：已在宣传部企业微信群发送通知"),
+    ("notify dingtalk failed after 3 tries: timeout", "紧急发布报批：在宣传部钉钉群发送通知失败（timeout）"),
+])
+def test_the_notices_audit_notes_read_as_chinese_sentences(app, note, expected):
+    """Unit users read their requests' history: the notes written for the record are shown in their language."""
+    from types import SimpleNamespace
+
+    from admin.audit import _note
+    from models import AuditAction
+
+    with app.test_request_context():
+        entry = SimpleNamespace(note=note, object_type="Publication", action=AuditAction.create)
+        assert _note(None, None, entry, "note") == expected
