@@ -356,6 +356,48 @@ def attachment_world(app, access_world):
     return build_attachment_world(app, access_world)
 
 
+# --- other app servers and Redis -------------------------------------------------------------------------
+#: What another app server shares with the test app: the same database, key and test settings.
+SERVER_SHARED = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED", "SERVER_NAME",
+                 "PASSWORD_HASH_METHOD")
+
+
+@pytest.fixture
+def app_servers(app):
+    """``app_servers(**config)`` → another app server: its own process state (Flask app, engine, pool, caches),
+    the same database, key and test settings as ``app``, with ``config`` on top; disposed of afterwards."""
+    made = []
+
+    def make(**config):
+        server = create_app({**{key: app.config[key] for key in SERVER_SHARED}, **config})
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        with server.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    from extensions import limiter
+
+    limiter.init_app(app)  # the limiter object is shared: back to the test app's own storage
+
+
+def redis_database(url: str, variable: str):
+    """For a fixture (``yield from``): a client of the Redis database ``url`` (a test's own number), emptied
+    before and after; the test is skipped when no Redis answers there (``variable`` names the setting)."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url} (set {variable})")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
 # --- logging in ---------------------------------------------------------------------------------------
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 USERNAMES = {"unit_editor": "editor", "unit_leader": "leader", "dept_admin": "dept", "auditor": "auditor",

@@ -4,7 +4,6 @@ import time
 
 import pytest
 
-from app import create_app
 from models import AuditLog, User, db
 from views.auth import SESSION_ID_KEY, SESSION_SINCE_KEY, load_user
 
@@ -31,18 +30,9 @@ def _signed_in(client) -> bool:
 
 
 @pytest.fixture
-def second_server(app):
+def second_server(app, app_servers):
     """Another app server: its own process state (Flask app, engine, pool), the same database and key."""
-    other = create_app({key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED", "SERVER_NAME",
-        "PASSWORD_HASH_METHOD", "LOGIN_RATE_LIMIT")})
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    from extensions import limiter
-
-    limiter.init_app(app)  # the limiter object is shared: back to the test app's own storage
+    return app_servers(LOGIN_RATE_LIMIT=app.config["LOGIN_RATE_LIMIT"])
 
 
 def test_a_cookie_copied_before_sign_out_does_not_work_after_it(app, world):

@@ -9,48 +9,23 @@ import os
 
 import pytest
 
-from app import create_app
-from extensions import limiter
 from models import User, db
 
-from .conftest import csrf_from
+from .conftest import csrf_from, redis_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 @pytest.fixture
 def redis_db():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    yield from redis_database(REDIS_URL, "TEST_REDIS_URL")
 
 
 @pytest.fixture
-def servers(app):
-    """``make(redis_url)`` → a new app server on the test database with a limit of 5 logins a minute."""
-    made = []
-
-    def make(redis_url):
-        server = create_app({
-            **{key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
-                                                "WTF_CSRF_ENABLED", "SERVER_NAME", "PASSWORD_HASH_METHOD")},
-            "LOGIN_RATE_LIMIT": "5 per minute", "REDIS_URL": redis_url, "RATELIMIT_STORAGE_URI": None})
-        made.append(server)
-        return server
-
-    yield make
-    for server in made:
-        with server.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    limiter.init_app(app)  # back to the test app's own (memory) storage
+def servers(app_servers):
+    """``servers(redis_url)`` → a new app server on the test database with a limit of 5 logins a minute."""
+    return lambda redis_url: app_servers(LOGIN_RATE_LIMIT="5 per minute", REDIS_URL=redis_url,
+                                         RATELIMIT_STORAGE_URI=None)
 
 
 def _attempts(server, n, username="nobody"):

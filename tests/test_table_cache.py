@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from app import create_app
 from models import db
 from services import table_cache, workdays
 
+from .conftest import redis_database
 from .factories import make_calendar_day
 
 REDIS_URL = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -18,35 +18,12 @@ REDIS_URL = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/8")
 
 @pytest.fixture
 def redis_db():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL} (set TEST_CACHE_REDIS_URL)")
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    yield from redis_database(REDIS_URL, "TEST_CACHE_REDIS_URL")
 
 
 @pytest.fixture
-def servers(app):
-    made = []
-
-    def make(redis_url):
-        server = create_app({
-            **{key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
-                                                "WTF_CSRF_ENABLED", "SERVER_NAME", "PASSWORD_HASH_METHOD")},
-            "REDIS_URL": redis_url, "RATELIMIT_STORAGE_URI": "memory://"})
-        made.append(server)
-        return server
-
-    yield make
-    for server in made:
-        with server.app_context():
-            db.session.remove()
-            db.engine.dispose()
+def servers(app_servers):
+    return lambda redis_url: app_servers(REDIS_URL=redis_url, RATELIMIT_STORAGE_URI="memory://")
 
 
 def years(server):
