@@ -4,11 +4,11 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
-from wtforms import FileField, StringField, ValidationError
+from wtforms import FileField, StringField
 from wtforms.validators import InputRequired, Length, Optional, URL
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 
-from models import Account, AttachmentKind, db, ChangeKind, ChangeRecord, Maintenance, Manager, ReviewStatus, policy
+from models import Account, AttachmentKind, ChangeKind, ChangeRecord, Maintenance, Manager, ReviewStatus, policy
 from services import accounts, attachments, changes
 
 from services import validators
@@ -252,13 +252,7 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
             # another kind or account, so that the department compares with the right values.
             model.before = (changes.public_snapshot(account) if model.kind == ChangeKind.public_info
                             else account_snapshot(account))
-        upload = form.new_qr.data if "new_qr" in form else None
-        if getattr(upload, "filename", None):
-            db.session.flush()  # the change's id, which the attachment names as its owner
-            try:
-                attachments.save(model, upload, current_user._get_current_object(), AttachmentKind.qr_code)
-            except attachments.AttachmentError as exc:
-                raise ValidationError(str(exc)) from exc
+        self.save_form_upload(model, form.new_qr.data if "new_qr" in form else None, AttachmentKind.qr_code)
 
 
 def _changed(model) -> set[str]:

@@ -20,7 +20,7 @@ from wtforms import FileField, ValidationError
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional, URL
 
-from models import Account, AttachmentKind, Incident, IncidentStatus, db, policy
+from models import Account, AttachmentKind, Incident, IncidentStatus, policy
 from services import attachments, incidents
 from services.text import local_time, stored_time
 
@@ -164,10 +164,4 @@ class IncidentView(WorkflowMixin, ScopedModelView):
             raise ValidationError(gettext("Please correct the problems marked below."))
         if is_created:
             model.status = IncidentStatus.draft
-        upload = form.screenshot.data if "screenshot" in form else None
-        if getattr(upload, "filename", None):
-            db.session.flush()  # the incident's id, which the attachment names as its owner
-            try:
-                attachments.save(model, upload, current_user._get_current_object(), AttachmentKind.screenshot)
-            except attachments.AttachmentError as exc:
-                raise ValidationError(str(exc)) from exc
+        self.save_form_upload(model, form.screenshot.data if "screenshot" in form else None, AttachmentKind.screenshot)

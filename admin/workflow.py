@@ -34,6 +34,21 @@ class AttachmentsMixin:
                 "title": ATTACHMENT_TITLES.get(type(model)),
                 "max_mb": current_app.config["MAX_ATTACHMENT_SIZE"] // (1024 * 1024)}
 
+    def save_form_upload(self, model, upload, kind) -> None:
+        """A file chosen on the record's own form (an incident's screenshot, a change's new QR code) saved as the
+        record's attachment of ``kind``, checked by content like every upload; a refusal is the form's error."""
+        from wtforms import ValidationError
+
+        from services import attachments
+
+        if not getattr(upload, "filename", None):
+            return
+        db.session.flush()  # the record's id, which the attachment names as its owner
+        try:
+            attachments.save(model, upload, current_user._get_current_object(), kind)
+        except attachments.AttachmentError as exc:
+            raise ValidationError(str(exc)) from exc
+
 
 #: The attachments' heading where it is not the signed and sealed scans.
 ATTACHMENT_TITLES = {Incident: _l("Attachments (screenshots and evidence)"),
