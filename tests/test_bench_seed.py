@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from bench import data as bench_data
 from bench.seed import ORDER, seed
 from models import db
 
@@ -166,3 +167,22 @@ def test_resume_refuses_another_scale(app):
         seed(SCALE, TODAY, False, echo=quiet)
         with pytest.raises(click.ClickException, match="another scale"):
             seed(0.02, TODAY, False, echo=quiet, resume=True)
+
+
+def test_a_freshly_migrated_database_is_empty_but_real_data_is_refused(app):
+    """The migration leaves one bookkeeping row (the data version); that is no one's data. A unit is."""
+    import click
+
+    from models import data_version
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            data_version.raise_number(conn)
+        seed(SCALE, TODAY, False, echo=quiet)
+        assert counts()["units"] == 2
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE users SET username = 'someone' WHERE username = :u"),
+                         {"u": bench_data.DEPT_LOGIN})
+        with pytest.raises(click.ClickException, match="did not make") as refused:
+            seed(SCALE, TODAY, False, echo=quiet)
+        assert "data_version" not in str(refused.value)
