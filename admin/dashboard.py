@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from flask_admin.contrib.sqla import filters as f
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -27,7 +27,7 @@ from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeKind, Ch
                     ReviewStatus, Role, TeamMember, Unit, Urgency, Violation, policy)
 from services import governance, publications, reports, staff, workdays
 from services.accounts import breaks_article_8
-from services.text import date_text, datetime_text, month_text, text
+from services.text import date_text, datetime_text, locale_name, month_text, text
 
 from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies, dormant_rule,
                            figures_key, figures_kept, first_rows, home_key, record_figures, row as _row)
@@ -123,7 +123,7 @@ def home_page(user, today: dt.date | None = None) -> dict:
     root, which are all it is made of: the user's name is in the page's first line, outside the body."""
     today = today or dt.date.today()
     key = figures_key(user, today)
-    body_key = None if key is None else (key, str(get_locale()), request.script_root)
+    body_key = None if key is None else (key, locale_name(), request.script_root)
     body = bodies.get(body_key) if body_key is not None else None
     if body is None:
         context = home_context(user, today, key)

@@ -8,7 +8,7 @@ import io
 import sqlalchemy as sa
 from flask import Response, current_app, flash, g, redirect, request, stream_with_context
 from flask_admin import expose
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, aliased
@@ -18,7 +18,7 @@ from werkzeug.utils import secure_filename
 from models import AuditAction, db, policy, utcnow
 from services import audit, exports
 from services.exports import neutralise
-from services.text import export_cell_function, local_time
+from services.text import export_cell_function, local_time, locale_name
 
 from .counting import UNCOUNTED
 
@@ -191,7 +191,7 @@ class StreamedExportMixin:
         planned = self._plan_query()
         stamp = self.export_stamp() if planned is not None else None
         key = None if stamp is None else (
-            self.endpoint, request.query_string, policy.scope_key(current_user), str(get_locale()), stamp)
+            self.endpoint, request.query_string, policy.scope_key(current_user), locale_name(), stamp)
         body = exports.file_cache.get(key) if key else None
         if body is None and planned is not None:
             query, cells = planned

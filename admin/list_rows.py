@@ -13,10 +13,10 @@ import enum
 
 from flask_admin.babel import gettext as admin_gettext
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup, _escape_inner, escape
 
 from models import policy
-from services.text import text, translated_with
+from services.text import text, translated, translated_with
 
 from .row_links import RowLinks
 
@@ -47,8 +47,8 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     out = []
     for row in data:
         row_pk = get_pk(row)
-        pk = escape(row_pk)
-        quoted = escape(_urlencode(row_pk))
+        pk = html_text(row_pk)
+        quoted = html_text(row_pk if type(row_pk) is int else _urlencode(row_pk))
         editable = check_edit and policy.can_edit(user, row)
         out.append("<tr>")
         if has_actions:
@@ -68,9 +68,20 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
                     out.append(f"{delete_head}{pk}{delete_tail}")
             out.append("</td>")
         for cell, value_of in columns:
-            out.append(f"{cell}{escape(value_of(row))}</td>")
+            out.append(f"{cell}{html_text(value_of(row))}</td>")
         out.append("</tr>\n")
     return Markup("".join(out))
+
+
+def html_text(value) -> str:
+    """``str(escape(value))`` without a ``Markup`` object made for each cell (markupsafe's own escaping: a string
+    escaped, an object with ``__html__`` as it says, anything else as its text escaped)."""
+    if type(value) is str:
+        return _escape_inner(value)
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return html()
+    return _escape_inner(str(value))
 
 
 def cell_function(view, name: str):
@@ -142,22 +153,23 @@ def render_header(view, list_columns, sort_column, sort_desc, sort_url, has_acti
         out.append('<th class="">&nbsp;</th>')
     descriptions = view.column_descriptions or {}
     for column, (name, label) in enumerate(list_columns):
+        label = translated(label)  # lazy labels: translated once per language, not twice a column a page
         label_html = escape(label)
         out.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">')
         if view.is_sortable(name):
-            title = escape(translated_with(admin_gettext, "Sort by %(name)s", name=str(label)))
+            title = escape(translated_with(admin_gettext, "Sort by %(name)s", name=label))
             if sort_column == column:
                 chevron = "down" if sort_desc else "up"
-                out.append(f'<a href="{escape(sort_url(column, True))}" title="{title}">{label_html}'
+                out.append(f'<a href="{html_text(sort_url(column, True))}" title="{title}">{label_html}'
                            f' <span class="fa fa-chevron-{chevron} glyphicon glyphicon-chevron-{chevron}"></span></a>')
             else:
-                out.append(f'<a href="{escape(sort_url(column))}" title="{title}">{label_html}</a>')
+                out.append(f'<a href="{html_text(sort_url(column))}" title="{title}">{label_html}</a>')
         else:
             out.append(str(label_html))
         description = descriptions.get(name)
         if description:
             out.append(' <span class="fa fa-question-circle glyphicon glyphicon-question-sign" '
-                       f'title="{escape(description)}" data-role="tooltip"></span>')
+                       f'title="{escape(translated(description))}" data-role="tooltip"></span>')
         out.append("</th>\n")
     return Markup("".join(out))
 
@@ -167,7 +179,7 @@ def render_simple_pager(page: int, have_next: bool, url_of) -> Markup:
     out = ['<ul class="pagination">']
     for target, label, enabled in ((page - 1, "&lt;", page > 0), (page + 1, "&gt;", have_next)):
         if enabled:
-            out.append(f'<li class="page-item "><a class="page-link" href="{escape(url_of(target))}">{label}</a></li>')
+            out.append(f'<li class="page-item "><a class="page-link" href="{html_text(url_of(target))}">{label}</a></li>')
         else:
             out.append(f'<li class="page-item disabled"><span class="page-link">{label}</span></li>')
     out.append("</ul>")
@@ -195,7 +207,7 @@ def render_pager(page: int, pages: int, url_of) -> Markup:
             current = ' aria-current="page"' if state == "active" else ""
             out.append(f'<li class="page-item {state}"><span class="page-link"{current}>{label}</span></li>')
         else:
-            out.append(f'<li class="page-item "><a class="page-link" href="{escape(url_of(target))}">{label}</a></li>')
+            out.append(f'<li class="page-item "><a class="page-link" href="{html_text(url_of(target))}">{label}</a></li>')
 
     entry(0, "&laquo;", "" if low > 0 else "disabled")
     entry(page - 1, "&lt;", "" if page > 0 else "disabled")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
-from flask_babel import get_locale
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from werkzeug.datastructures import iter_multi_items
@@ -15,10 +14,14 @@ from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
 
 from models.base import MAX_ID
-from services.text import stored_time, translated
+from services.text import locale_name, stored_time, translated
 
 from .list_rows import render_header, render_pager, render_rows, render_simple_pager
-from .row_links import RowLinks, hidden_input
+from .row_links import RowLinks, hidden_input, page_forms
+
+
+def _list_page_get(view) -> bool:
+    return request.method == "GET" and request.endpoint == f"{view.endpoint}.index_view"
 
 
 class ListPageMixin:
@@ -46,7 +49,7 @@ class ListPageMixin:
         lists: enum labels, yes/no), so translated once per view and language instead of on every list page
         (some 100 lazy strings). Nothing of the user, the unit or the request is in them."""
         cache = self.__dict__.setdefault("_filter_groups_by_locale", {})
-        key = (str(get_locale()), id(self._filter_groups))
+        key = (locale_name(), id(self._filter_groups))
         groups = cache.get(key)
         if groups is None:
             groups = cache[key] = super()._get_filter_groups()
@@ -114,6 +117,19 @@ class ListPageMixin:
             if getattr(getattr(flt, "column", None), "key", None) == column_name and type(flt) is operation:
                 return f"flt0_{arg}"
         raise LookupError(f"{self.endpoint} has no {operation.__name__} filter on {column_name}")
+
+    def delete_form(self):
+        """On a GET of the list: the hidden fields the rows' delete icons write (admin/row_links.py page_forms),
+        not a WTForms form bound and processed for it. Elsewhere Flask-Admin's form, which validates."""
+        if _list_page_get(self):
+            return page_forms()[0]
+        return super().delete_form()
+
+    def action_form(self, obj=None):
+        """On a GET of the list: the hidden fields of the action form (admin/row_links.py page_forms)."""
+        if obj is None and _list_page_get(self):
+            return page_forms()[1]
+        return super().action_form(obj)
 
     def row_links(self, return_url, delete_form):
         """The list's row URLs, built once per page; the rows append each row's id."""

@@ -7,18 +7,18 @@ depends only on the role (models.policy: READERS), so the HTML is kept per app f
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
 from models import policy
+from services.text import locale_name
 
 
 def cached_menu(render, admin_view) -> Markup:
     """``render()`` (the menu macro) for this role, language, page and site root, made once."""
     # Kept in the app: two apps in one process (tests, an app factory) each have their own menus.
     menus: dict[tuple, Markup] = current_app.extensions.setdefault("xmt_menus", {})
-    key = (policy.role_of(current_user._get_current_object()), str(get_locale()),
+    key = (policy.role_of(current_user._get_current_object()), locale_name(),
            getattr(admin_view, "endpoint", None), request.script_root)
     html = menus.get(key)
     if html is None:

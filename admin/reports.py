@@ -4,7 +4,7 @@ import datetime as dt
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters as sqla_filters
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -18,7 +18,7 @@ from models import Account, AuditAction, MonthlyReport, ReviewStatus, Setting, U
 from models.base import YES_NO, to_id
 from services import audit, exports, reminders, reports, settings
 from services.snapshots import platform_code, staff_snapshot
-from services.text import export_cell_function, month_text, platform_text, text
+from services.text import export_cell_function, locale_name, month_text, platform_text, text
 
 from .base import ScopedModelView
 from .exporting import uncounted
@@ -200,7 +200,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")
         db.session.commit()
         return exports.table_response(f"monthly_summary_{period:%Y%m}", fmt, lambda: reports.summary_table(period),
-                                      stamp=("summary", period, str(get_locale()), reports.month_stamp(period)))
+                                      stamp=("summary", period, locale_name(), reports.month_stamp(period)))
 
     @expose("/dormant/")
     def dormant_view(self):

@@ -4,7 +4,11 @@ Flask-Admin builds each row's details, edit and delete URLs with url_for, quotin
 every time — about half of a list page's render time; here they are built once per page."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from flask import current_app
 from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 
@@ -37,3 +41,38 @@ def hidden_input(field, value) -> Markup:
     its widget machinery: a list page writes two or three of them."""
     return Markup('<input id="{}" name="{}" type="hidden" value="{}">').format(
         field.id, field.name, "" if value is None else value)
+
+
+class PageField:
+    """A hidden field of :func:`page_forms`, written as WTForms writes a ``HiddenField``: called with ``value=``
+    (Flask-Admin's templates do) or as it is (the CSRF token)."""
+
+    def __init__(self, name, data=None):
+        self.id = self.name = name
+        self.data = data
+
+    @property
+    def current_token(self):
+        return self.data
+
+    def __call__(self, value=None, **_kwargs):
+        return hidden_input(self, self.data if value is None else value)
+
+    def __html__(self):
+        return hidden_input(self, self.data)
+
+    def __bool__(self):
+        return True
+
+
+def page_forms() -> tuple[SimpleNamespace, SimpleNamespace]:
+    """(delete form, action form) of a list page as the page writes them: Flask-Admin makes both WTForms forms on
+    every list page (fields bound, CSRF set up, data processed) only for the page to write their hidden fields.
+    On a GET of the list there is no submitted data, so the fields' ids, names and values are known: ``url``,
+    ``id`` and ``action`` empty, the session's CSRF token under the configured name (admin/fields.py
+    ``AdminForm.Meta``, made by the same Flask-WTF function). A POST still gets Flask-Admin's forms (they validate)."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    csrf = PageField(name, generate_csrf(secret_key=secret, token_key=name))
+    return (SimpleNamespace(csrf_token=csrf, url=PageField("url"), id=PageField("id")),
+            SimpleNamespace(csrf_token=csrf, url=PageField("url"), action=PageField("action")))

@@ -192,9 +192,16 @@ def can_write(user, model) -> bool:
 
 def owns(user, obj) -> bool:
     """Whether ``obj`` is inside the user's scope (department roles see every unit)."""
-    if not can_read(user, type(obj)):
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()
+    return _owns(_role(user), user, obj)
+
+
+def _owns(role, user, obj) -> bool:
+    """:func:`owns` with the user's role already resolved (a list asks it for every row)."""
+    if role not in READERS.get(type(obj), frozenset()):
         return False
-    if sees_all_units(user) or isinstance(obj, WorkCalendar):
+    if role in (Role.dept_admin, Role.auditor) or isinstance(obj, WorkCalendar):
         return True
     if isinstance(obj, User):
         return False
@@ -221,11 +228,15 @@ def can_create(user, model) -> bool:
 
 
 def can_edit(user, obj) -> bool:
-    if not (can_write(user, type(obj)) and owns(user, obj)):
+    # The role is resolved once: a list asks this for each of its rows.
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()
+    role = _role(user)
+    if role not in WRITERS.get(type(obj), frozenset()) or not _owns(role, user, obj):
         return False
-    if _role(user) in UNIT_ROLES and type(obj) in UNIT_EDITABLE:
+    if role in UNIT_ROLES and type(obj) in UNIT_EDITABLE:
         return obj.status in UNIT_EDITABLE[type(obj)]
-    if isinstance(obj, Attachment) and _role(user) in UNIT_ROLES:
+    if isinstance(obj, Attachment) and role in UNIT_ROLES:
         # A unit removes a scan only while its record is still with the unit.
         owner = obj.account or obj.change or obj.report or obj.incident or obj.violation or obj.publication
         return owner is not None and type(owner) in UNIT_EDITABLE and owner.status in UNIT_EDITABLE[type(owner)]

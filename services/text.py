@@ -22,6 +22,19 @@ from models.base import YES_NO
 from services.exports import FORMULA_START, neutralise
 
 
+def locale_name() -> str:
+    """``str(get_locale())`` ("zh_Hans_CN", "en"): the request's language as a key, without Babel building the
+    identifier on every call (a list page asks some 60 times). The name is kept per Locale object, which
+    Flask-Babel keeps per request (and ``force_locale`` swaps), so a forced language gives its own name."""
+    locale = get_locale()
+    entry = _LOCALE_NAMES.get(id(locale))
+    if entry is None or entry[0] is not locale:
+        if len(_LOCALE_NAMES) >= _TRANSLATED_MAX:
+            _LOCALE_NAMES.clear()
+        entry = _LOCALE_NAMES[id(locale)] = (locale, "" if locale is None else str(locale))
+    return entry[1]
+
+
 def date_text(value) -> str:
     """2026年11月25日 (a datetime is first moved to the user's time zone)."""
     if value is None:
@@ -32,7 +45,7 @@ def date_text(value) -> str:
         return format_date(value, "long")
     # A day's text in a language is the same for everyone and for ever: kept for the process (a list shows
     # some 40 dates; Babel's formatting of each was a good part of the page's time).
-    key = (str(get_locale()), value)
+    key = (locale_name(), value)
     text = _DATE_TEXTS.get(key)
     if text is None:
         if len(_DATE_TEXTS) >= _DATE_TEXTS_MAX:
@@ -95,7 +108,7 @@ def month_text(value) -> str:
     if not has_app_context():
         return format_skeleton("yMMM", value, locale=get_locale())
     memo = g.setdefault("month_text", {})  # a list shows the same few months on every row
-    key = (str(get_locale()), value)
+    key = (locale_name(), value)
     if key not in memo:
         memo[key] = format_skeleton("yMMM", value, locale=get_locale())
     return memo[key]
@@ -106,7 +119,7 @@ def register_filters(app) -> None:
     app.add_template_filter(date_text, "date_text")
     app.add_template_filter(datetime_text, "datetime_text")
     app.add_template_filter(month_text, "month_text")
-    app.add_template_global(lambda: str(get_locale() or "").startswith("zh"), "chinese_page")
+    app.add_template_global(lambda: locale_name().startswith("zh"), "chinese_page")
 
 
 def text(label) -> str:
@@ -134,7 +147,7 @@ def translated(label) -> str:
     The label is kept beside its text, so that an id reused by another object is never taken for it."""
     if not has_app_context():
         return str(getattr(label, "label", label))
-    key = (str(get_locale()), type(label), label) if isinstance(label, enum.Enum) else (str(get_locale()), id(label))
+    key = (locale_name(), type(label), label) if isinstance(label, enum.Enum) else (locale_name(), id(label))
     entry = _TRANSLATED.get(key)
     if entry is None or entry[0] is not label:
         if len(_TRANSLATED) >= _TRANSLATED_MAX:
@@ -148,7 +161,7 @@ def translated_with(gettext, msgid: str, **variables) -> str:
     once per language and function for the process: the text is then formatted as Flask-Babel formats it."""
     if not has_app_context():
         return gettext(msgid, **variables)
-    key = (str(get_locale()), gettext, msgid)
+    key = (locale_name(), gettext, msgid)
     text = _MSGIDS.get(key)
     if text is None:
         if len(_MSGIDS) >= _TRANSLATED_MAX:
@@ -158,6 +171,7 @@ def translated_with(gettext, msgid: str, **variables) -> str:
 
 
 _MSGIDS: dict[tuple, str] = {}
+_LOCALE_NAMES: dict[int, tuple] = {}
 
 #: (language, label or id of a lazy string) -> (label, text); bounded (a few hundred labels in two languages).
 _TRANSLATED: dict[tuple, tuple] = {}

@@ -73,6 +73,7 @@ text with ours, then update the pin.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import importlib
 import importlib.metadata
 import inspect
@@ -80,6 +81,7 @@ import pathlib
 import re
 
 import pytest
+from markupsafe import Markup, escape
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -291,3 +293,13 @@ def test_the_reproduced_templates_are_the_pinned_ones(path):
     text = (pathlib.Path(flask_admin.__file__).parent / "templates" / "bootstrap4" / path).read_bytes()
     assert hashlib.sha256(text).hexdigest()[:16] == PINNED_TEMPLATES[path], (
         f"Flask-Admin's {path} changed: compare it with what we reproduce (this module's docstring says where)")
+
+
+@pytest.mark.parametrize("value", ['<b>"粗体"</b> & \'x\'', "plain", 12, None, 3.5, Markup("<i>kept</i>"),
+                                   dt.date(2026, 12, 2)])
+def test_a_cells_html_is_markupsafes_escape(value):
+    """admin/list_rows.py ``html_text`` uses markupsafe's private ``_escape_inner`` (no Markup object per cell):
+    an upgrade that changes it fails here."""
+    from admin.list_rows import html_text
+
+    assert html_text(value) == str(escape(value))

@@ -238,3 +238,32 @@ def test_every_row_action_is_one_the_rows_can_write(app):
             if hasattr(view, "get_list_row_actions"):
                 kinds = [RowLinks.kind(action) for action in view.get_list_row_actions()]
                 assert None not in kinds, view.endpoint
+
+
+@pytest.mark.parametrize("view", ["managers", "reports", "audit"])
+def test_a_list_gets_the_hidden_fields_flask_admins_forms_would_write(app, view):
+    """On a GET of a list, the delete and action forms are their hidden fields only (admin/row_links.py
+    page_forms): each writes what the WTForms form Flask-Admin makes would write, the same CSRF token included.
+    A POST (a delete, an action) still gets Flask-Admin's forms, which validate."""
+    from flask import request
+    from markupsafe import Markup
+
+    from admin.row_links import PageField
+
+    target = admin_view(app, view)
+    with app.test_request_context(f"/admin/{view}/?page=1&url=/elsewhere"):
+        assert request.endpoint == f"{view}.index_view"
+        light_delete, light_action = target.delete_form(), target.action_form()
+        assert isinstance(light_delete.url, PageField) and isinstance(light_action.action, PageField)
+        real_delete, real_action = target._delete_form_class(), target._action_form_class()
+        for light, real in ((light_delete, real_delete), (light_action, real_action)):
+            assert str(light.url(value="/admin/x/?a=1&b=<2>")) == str(real.url(value="/admin/x/?a=1&b=<2>"))
+            assert str(light.url()) == str(real.url())
+            assert Markup(light.csrf_token).__html__() == Markup(real.csrf_token).__html__()
+            assert light.csrf_token.current_token == real.csrf_token.current_token
+        assert str(light_delete.id(value=7)) == str(real_delete.id(value=7))
+        assert str(light_action.action()) == str(real_action.action())
+    with app.test_request_context(f"/admin/{view}/delete/", method="POST", data={"id": "1"}):
+        assert not isinstance(target.delete_form().url, PageField)
+    with app.test_request_context(f"/admin/{view}/details/?id=1"):
+        assert not isinstance(target.delete_form().url, PageField)
