@@ -48,7 +48,8 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     for row in data:
         row_pk = get_pk(row)
         pk = html_text(row_pk)
-        quoted = html_text(row_pk if type(row_pk) is int else _urlencode(row_pk))
+        # A number (most keys) is its own URL form; anything else quoted as Flask-Admin's template quotes it.
+        quoted = pk if type(row_pk) is str and row_pk.isascii() and row_pk.isdigit() else html_text(_urlencode(row_pk))
         editable = check_edit and policy.can_edit(user, row)
         out.append("<tr>")
         if has_actions:

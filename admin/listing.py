@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from werkzeug.datastructures import iter_multi_items
@@ -91,18 +91,26 @@ class ListPageMixin:
     def _get_list_url(self, view_args):
         """Flask-Admin's list URL (sort headers, pager, page sizes: some twenty a page), the same text, without
         a ``url_for`` each: the list's path is made once per site root, the query string as werkzeug makes it
-        (None dropped, the same safe characters). Nothing of the user is in it."""
-        kwargs = dict(page=view_args.page or None, sort=view_args.sort, desc=1 if view_args.sort_desc else None,
-                      search=view_args.search)
-        kwargs.update(view_args.extra_args)
-        kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
-        kwargs.update(self._get_filters(view_args.filters))
+        (None dropped, the same safe characters). The pager's URLs differ only in the page, which comes first:
+        the rest of the query is made once per request and set of arguments. Nothing of the user is in it."""
         paths: dict = current_app.extensions.setdefault("xmt_list_paths", {})
         key = (self.endpoint, request.script_root)
         path = paths.get(key)
         if path is None:
             path = paths[key] = url_for(f"{self.endpoint}.index_view")
-        query = urlencode([item for item in iter_multi_items(kwargs) if item[1] is not None], safe=_URL_SAFE)
+        rests = g.setdefault("list_url_rests", {})
+        rest_key = (self.endpoint, view_args.sort, view_args.sort_desc, view_args.search,
+                    repr(view_args.extra_args), view_args.page_size, repr(view_args.filters))
+        rest = rests.get(rest_key)
+        if rest is None:
+            kwargs = dict(sort=view_args.sort, desc=1 if view_args.sort_desc else None, search=view_args.search)
+            kwargs.update(view_args.extra_args)
+            kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
+            kwargs.update(self._get_filters(view_args.filters))
+            rest = rests[rest_key] = urlencode(
+                [item for item in iter_multi_items(kwargs) if item[1] is not None], safe=_URL_SAFE)
+        page = view_args.page or None
+        query = f"page={page}&{rest}" if page is not None and rest else (f"page={page}" if page is not None else rest)
         return f"{path}?{query}" if query else path
 
     def scaffold_auto_joins(self):
