@@ -6,7 +6,7 @@ depends only on the role (models.policy: READERS), so the HTML is kept per app f
 """
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -24,6 +24,31 @@ def cached_menu(render, admin_view) -> Markup:
     if html is None:
         html = menus[key] = Markup(render())
     return html
+
+
+#: Stands for the request's Content-Security-Policy nonce in a kept block (never a nonce: those are url-safe base64).
+NONCE_MARK = "\x00nonce\x00"
+
+
+def kept_block(name: str, admin_view, caller) -> Markup:
+    """``{% call kept_block('tail_js', admin_view) %}…{% endcall %}``: a block of the layout whose HTML depends on
+    nothing but the page's view, the language and the site root (static files' URLs, titles, scripts), rendered
+    once per app for each of those and written again on every page with the request's CSP nonce in it. Only
+    blocks without anything of the user, the request's data or a form token may be kept: the templates say which
+    (templates/admin/master.html, scoped_list.html); tests/test_list_rendering.py compares the pages with the
+    blocks rendered each time."""
+    blocks: dict[tuple, str] = current_app.extensions.setdefault("xmt_kept_blocks", {})
+    key = (name, getattr(admin_view, "endpoint", None), locale_name(), request.script_root)
+    html = blocks.get(key)
+    if html is None:
+        html = str(caller())
+        nonce = g.get("csp_nonce")
+        if nonce:
+            html = html.replace(nonce, NONCE_MARK)
+        blocks[key] = html
+    if NONCE_MARK in html:
+        html = html.replace(NONCE_MARK, admin_view.admin.csp_nonce_generator())
+    return Markup(html)
 
 
 def cached_static_url(endpoint: str, **values) -> str:

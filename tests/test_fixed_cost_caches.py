@@ -277,3 +277,45 @@ def test_equal_members_of_two_enums_keep_their_own_labels(app):
             assert first != second
             assert {first, second} == {str(AccountStatus.approved.label), str(ReviewStatus.approved.label)}
             assert badge("success", AccountStatus.approved) != badge("success", ReviewStatus.approved)
+
+
+NONCES = re.compile(r'nonce="([^"]+)"')
+TOKEN = re.compile(r'(csrf_token[^>]*value=")[^"]*"')
+
+
+def _normal(html: str) -> str:
+    return TOKEN.sub(r'\1T"', NONCES.sub('nonce="N"', html))
+
+
+def test_kept_layout_blocks_carry_each_requests_nonce_and_nothing_of_another_user(app, login_as):
+    """admin/menu.py ``kept_block``: the layout's static blocks (title, styles, scripts) are rendered once per view,
+    language and site root, then written with the request's own CSP nonce: every script of every page carries the
+    nonce its Content-Security-Policy header allows, and a page made from kept blocks is the page made afresh."""
+    app.extensions.pop("xmt_kept_blocks", None)
+    dept, unit = login_as("dept_admin"), login_as("unit_editor")
+    pages = []
+    for client in (dept, unit, dept):
+        response = client.get("/admin/reports/")
+        html = response.get_data(as_text=True)
+        header = response.headers["Content-Security-Policy"]
+        nonces = set(NONCES.findall(html))
+        assert len(nonces) == 1 and f"'nonce-{nonces.pop()}'" in header
+        pages.append(html)
+    assert NONCES.findall(pages[0])[0] != NONCES.findall(pages[2])[0]  # a nonce per request, never a kept one
+    assert app.extensions["xmt_kept_blocks"]
+    assert _normal(pages[0]) == _normal(pages[2])
+    # the unit user's page after the department's: their own name and unit, the same kept styles and scripts
+    assert "会计学院" in pages[1] and _normal(pages[1]).count("<script") == _normal(pages[0]).count("<script")
+    kept = "".join(app.extensions["xmt_kept_blocks"].values())
+    assert "csrf_token" not in kept and "会计学院" not in kept and "nonce=\"" + NONCES.findall(pages[2])[0] not in kept
+    app.extensions.pop("xmt_kept_blocks")
+    assert _normal(dept.get("/admin/reports/").get_data(as_text=True)) == _normal(pages[2])
+
+
+def test_kept_layout_blocks_follow_the_language(app, login_as):
+    client = login_as("dept_admin")
+    zh = client.get("/admin/reports/?lang=zh_Hans_CN").get_data(as_text=True)
+    en = client.get("/admin/reports/?lang=en").get_data(as_text=True)
+    assert "<title>" in zh and zh.split("<title>")[1].split("</title>")[0] != en.split("<title>")[1].split("</title>")[0]
+    assert "moment-zh-cn.js" in zh and "moment-zh-cn.js" not in en
+    assert "moment-zh-cn.js" in client.get("/admin/reports/?lang=zh_Hans_CN").get_data(as_text=True)
