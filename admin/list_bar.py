@@ -16,7 +16,7 @@ from jinja2 import pass_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from services.text import translated_with
+from services.text import locale_name, translated_with
 
 
 def admin_text(msgid: str, **variables) -> str:
@@ -59,7 +59,25 @@ def list_menu_bar_start(context) -> Markup:
 
 @pass_context
 def list_menu_bar_end(context) -> Markup:
-    """The filter menu, the page sizes, the "with selected" actions and the search box."""
+    """The filter menu, the page sizes, the "with selected" actions and the search box: a function of the list's
+    arguments (the query string), the actions the user is offered, the language and the site root, kept per app
+    for each of those (nothing of a row, a unit or a user is in it; at most ``_KEPT_MAX`` kept)."""
+    kept: dict = current_app.extensions.setdefault("xmt_list_menu_bar_end", {})
+    key = (context["admin_view"].endpoint, locale_name(), request.script_root, request.query_string,
+           tuple(context.get("actions") or ()), bool(context.get("filters")), bool(context.get("can_set_page_size")),
+           bool(context.get("search_supported")), context.get("return_url"))
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= _KEPT_MAX:
+            kept.clear()
+        html = kept[key] = _menu_bar_end(context)
+    return html
+
+
+_KEPT_MAX = 2_000
+
+
+def _menu_bar_end(context) -> Markup:
     view = context["admin_view"]
     out = []
     if context.get("filters"):

@@ -20,6 +20,9 @@ from .list_rows import render_header, render_pager, render_rows, render_simple_p
 from .row_links import RowLinks, hidden_input, page_forms
 
 
+_HEADERS_MAX = 2_000
+
+
 def _list_page_get(view) -> bool:
     return request.method == "GET" and request.endpoint == f"{view.endpoint}.index_view"
 
@@ -149,8 +152,19 @@ class ListPageMixin:
         return render_rows(self, data, list_columns, list_row_actions, bool(actions), return_url, delete_form)
 
     def render_header(self, list_columns, sort_column, sort_desc, sort_url, actions):
-        """The list's header cells (admin/list_rows.py), as Flask-Admin's template writes them."""
-        return render_header(self, list_columns, sort_column, sort_desc, sort_url, bool(actions))
+        """The list's header cells (admin/list_rows.py), as Flask-Admin's template writes them. The header is a
+        function of the list's arguments (all in the query string: sort, search, filters, page size), the
+        columns shown, whether there are actions, the language and the site root, and of nothing else — no row,
+        unit or user — so it is made once per app for each of those (at most ``_HEADERS_MAX`` kept)."""
+        headers: dict = current_app.extensions.setdefault("xmt_list_headers", {})
+        key = (self.endpoint, locale_name(), request.script_root, request.query_string, bool(actions),
+               tuple(name for name, _label in list_columns), sort_column, bool(sort_desc))
+        html = headers.get(key)
+        if html is None:
+            if len(headers) >= _HEADERS_MAX:
+                headers.clear()
+            html = headers[key] = render_header(self, list_columns, sort_column, sort_desc, sort_url, bool(actions))
+        return html
 
     def render_simple_pager(self, page, have_next, url_of):
         """The pager of a list without a count (admin/list_rows.py), as lib.html ``simple_pager`` writes it."""

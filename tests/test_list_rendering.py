@@ -280,3 +280,37 @@ def test_the_row_icons_urls_are_the_ones_get_url_makes(app, return_url):
         assert links.details == target.get_url(".details_view", url=return_url, id=7)[:-1]
         assert links.edit == target.get_url(".edit_view", url=return_url, id=7)[:-1]
         assert links.delete == target.get_url(".delete_view")
+
+
+def test_a_kept_header_is_the_header_made_afresh(app, login_as):
+    """admin/listing.py keeps a list's header per query string, columns, actions, language and site root: the same
+    header cells as made afresh, for each role (the unit user's list has no bulk actions' checkbox column)."""
+    header = re.compile(r"<thead>(.*?)</thead>", re.S)
+    pages = ["/admin/reports/", "/admin/reports/?sort=1&desc=1&search=公众号", "/admin/reports/?page=2"]
+    for role in ("dept_admin", "unit_editor", "auditor"):
+        client = login_as(role)
+        kept = [header.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
+        app.extensions.pop("xmt_list_headers", None)
+        fresh = [header.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
+        assert kept == fresh
+    dept = header.search(login_as("dept_admin").get(pages[0]).get_data(as_text=True)).group(1)
+    auditor = header.search(login_as("auditor").get(pages[0]).get_data(as_text=True)).group(1)
+    assert ("action-rowtoggle" in dept) != ("action-rowtoggle" in auditor)
+
+
+def test_a_kept_menu_bar_is_the_menu_bar_made_afresh(app, login_as):
+    """admin/list_bar.py keeps the menu bar's filters, page sizes, actions and search box per query string,
+    actions offered, language and site root: the same HTML as made afresh, and a role's actions stay its own."""
+    bar = re.compile(r'(<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle" data-toggle="dropdown" '
+                     r'href="#" role="button">.*?role="search">.*?</form>)', re.S)
+    pages = ["/admin/reports/", "/admin/reports/?search=公众号&page_size=50", "/admin/accounts/?sort=1"]
+    seen = {}
+    for role in ("dept_admin", "unit_editor", "auditor"):
+        client = login_as(role)
+        kept = [bar.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
+        app.extensions.pop("xmt_list_menu_bar_end", None)
+        fresh = [bar.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
+        assert kept == fresh
+        seen[role] = kept[0]
+    assert 'data-model-action="approve"' in seen["dept_admin"]
+    assert 'data-model-action="approve"' not in seen["unit_editor"] + seen["auditor"]
