@@ -54,12 +54,13 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .violations import ViolationView
 
     from . import list_bar
-    from .menu import StaticUrls, cached_menu, cached_static_url, kept_block
+    from .menu import StaticUrls, cached_menu, cached_static_url, kept_block, user_menu
 
     _supplement_overrides_flask_admin()
     app.add_template_global(cached_menu, "cached_menu")
     app.add_template_global(cached_static_url, "cached_static_url")
     app.add_template_global(kept_block, "kept_block")
+    app.add_template_global(user_menu, "user_menu")
     list_bar.init_app(app)
     admin = Admin(
         app,

@@ -30,17 +30,33 @@ def _hidden(name, value) -> str:
 
 @pass_context
 def list_menu_bar_start(context) -> Markup:
-    """The list tab with its count, the create link and the export links (before the view's own links)."""
+    """The list tab with its count, the create link and the export links (before the view's own links): a function
+    of the list's arguments, its count, whether the user may create and export, the language and the site root,
+    kept per app for each of those like the end of the bar."""
+    view = context["admin_view"]
+    can_create, can_export = view.can_create, view.can_export
+    kept: dict = current_app.extensions.setdefault("xmt_list_menu_bar_start", {})
+    key = (view.endpoint, locale_name(), request.script_root, request.query_string, context.get("count"),
+           bool(can_create), bool(can_export), context.get("return_url"))
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= _KEPT_MAX:
+            kept.clear()
+        html = kept[key] = _menu_bar_start(context, can_create, can_export)
+    return html
+
+
+def _menu_bar_start(context, can_create: bool, can_export: bool) -> Markup:
     view = context["admin_view"]
     count = context.get("count")
     out = ['<li class="nav-item">\n<a class="nav-link active" aria-current="page">'
            f'{escape(admin_text("List"))}{f" ({escape(count)})" if count else ""}</a>\n</li>']
-    if view.can_create:
+    if can_create:
         create_url = view.fast_url(".create_view", {"url": context.get("return_url")})
         out.append(f'<li class="nav-item">\n<a href="{escape(create_url)}" '
                    f'title="{escape(admin_text("Create New Record"))}" class="nav-link">'
                    f'{escape(admin_text("Create"))}</a>\n</li>')
-    if view.can_export:
+    if can_export:
         export = escape(admin_text("Export"))
         args = request.args.to_dict()
         types = view.export_types

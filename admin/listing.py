@@ -74,8 +74,10 @@ class ListPageMixin:
             if self.is_action_allowed(name):
                 actions.append((name, translated(label)))
                 confirmation = self._actions_data[name][2]
-                if confirmation:
-                    confirmations[name] = translated(confirmation)
+                if confirmation is not None:
+                    confirmation = translated(confirmation)  # a lazy string's truth would translate it again
+                    if confirmation:
+                        confirmations[name] = confirmation
         return actions, confirmations
 
     def fast_url(self, endpoint: str, query: dict | None = None, **path_values) -> str:

@@ -7,11 +7,13 @@ depends only on the role (models.policy: READERS), so the HTML is kept per app f
 from __future__ import annotations
 
 from flask import current_app, g, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from models import policy
-from services.text import locale_name
+from services.text import locale_name, translated, translated_with
 
 
 def cached_menu(render, admin_view) -> Markup:
@@ -24,6 +26,46 @@ def cached_menu(render, admin_view) -> Markup:
     if html is None:
         html = menus[key] = Markup(render())
     return html
+
+
+def user_menu() -> Markup:
+    """The navigation bar's user menu (templates/admin/master.html ``access_control``): the signed-in user's name,
+    role and unit, the password and language links and the sign-out form with the session's CSRF token — the
+    HTML the template wrote, in one call instead of some 400 (the user resolved once, the words translated once
+    per language, the two URLs made once per site root)."""
+    user = current_user._get_current_object()
+    if not getattr(user, "is_authenticated", False):
+        return Markup("")
+    urls: dict[tuple, str] = current_app.extensions.setdefault("xmt_static_urls", {})
+    key = ("user_menu", request.script_root)
+    links = urls.get(key)
+    if links is None:
+        links = urls[key] = (url_for("auth.change_password"), url_for("auth.logout"))
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    unit = user.unit
+    where = f" · {escape(unit.name)}" if unit else ""
+    return Markup(
+        '<ul class="navbar-nav ml-auto">\n'
+        '  <li class="nav-item dropdown">\n'
+        '    <a class="nav-link dropdown-toggle" href="#" id="user-menu" role="button" data-toggle="dropdown" '
+        'aria-haspopup="true" aria-expanded="false">\n'
+        f'      <i class="fa fa-user"></i> {escape(user.display_name)}\n'
+        f'      <small class="text-white-50">{escape(translated(user.role))}{where}</small>\n'
+        '    </a>\n'
+        '    <div class="dropdown-menu dropdown-menu-right" aria-labelledby="user-menu">\n'
+        f'      <a class="dropdown-item" href="{escape(links[0])}">{escape(translated_with(gettext, "Change password"))}</a>\n'
+        '      <div class="dropdown-divider"></div>\n'
+        '      <a class="dropdown-item" href="?lang=zh_Hans_CN">简体中文</a>\n'
+        '      <a class="dropdown-item" href="?lang=en">English</a>\n'
+        '      <div class="dropdown-divider"></div>\n'
+        f'      <form method="post" action="{escape(links[1])}" class="px-3">\n'
+        f'        <input type="hidden" name="csrf_token" value="{escape(generate_csrf(secret_key=secret, token_key=name))}">\n'
+        f'        <button type="submit" class="btn btn-link p-0">{escape(translated_with(gettext, "Log out"))}</button>\n'
+        '      </form>\n'
+        '    </div>\n'
+        '  </li>\n'
+        '</ul>\n')
 
 
 #: Stands for the request's Content-Security-Policy nonce in a kept block (never a nonce: those are url-safe base64).

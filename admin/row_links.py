@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from flask import current_app
 from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 class RowLinks:
@@ -42,8 +42,8 @@ class RowLinks:
 def hidden_input(field, value) -> Markup:
     """``field(value=value)`` of a WTForms hidden field, as WTForms writes it (attributes sorted, escaped), without
     its widget machinery: a list page writes two or three of them."""
-    return Markup('<input id="{}" name="{}" type="hidden" value="{}">').format(
-        field.id, field.name, "" if value is None else value)
+    value = "" if value is None else escape(value)
+    return Markup(f'<input id="{escape(field.id)}" name="{escape(field.name)}" type="hidden" value="{value}">')
 
 
 class PageField:

@@ -319,3 +319,30 @@ def test_kept_layout_blocks_follow_the_language(app, login_as):
     assert "<title>" in zh and zh.split("<title>")[1].split("</title>")[0] != en.split("<title>")[1].split("</title>")[0]
     assert "moment-zh-cn.js" in zh and "moment-zh-cn.js" not in en
     assert "moment-zh-cn.js" in client.get("/admin/reports/?lang=zh_Hans_CN").get_data(as_text=True)
+
+
+def test_the_user_menu_is_the_signed_in_users_own(app, login_as):
+    """admin/menu.py ``user_menu`` writes the navigation bar's user menu per request: each user's own name, role and
+    unit, the words in the page's language, and a sign-out form whose token signs out."""
+    from models import User
+
+    from .conftest import USERNAMES
+
+    menu = re.compile(r'id="user-menu".*?</ul>', re.S)
+    with app.app_context():
+        people = {role: db.session.query(User).filter_by(username=USERNAMES[role]).one()
+                  for role in ("dept_admin", "unit_editor", "other_editor")}
+        expected = {role: (u.display_name, str(u.role.label), u.unit.name if u.unit else None)
+                    for role, u in people.items()}
+    for role in ("unit_editor", "dept_admin", "other_editor"):
+        client = login_as(role)
+        html = menu.search(client.get("/admin/reports/").get_data(as_text=True)).group(0)
+        name, label, unit = expected[role]
+        assert name in html and label in html and "退出登录" in html
+        assert (f" · {unit}" in html) if unit else (" · " not in html)
+        assert f'<i class="fa fa-user"></i> {name}\n' in html
+        english = menu.search(client.get("/admin/reports/?lang=en").get_data(as_text=True)).group(0)
+        assert "Log out" in english and "Change password" in english
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code in (302, 303)
+    assert client.get("/admin/reports/").status_code in (302, 401, 403)

@@ -289,28 +289,37 @@ def test_a_kept_header_is_the_header_made_afresh(app, login_as):
     pages = ["/admin/reports/", "/admin/reports/?sort=1&desc=1&search=公众号", "/admin/reports/?page=2"]
     for role in ("dept_admin", "unit_editor", "auditor"):
         client = login_as(role)
-        kept = [header.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
-        app.extensions.pop("xmt_list_headers", None)
-        fresh = [header.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
-        assert kept == fresh
+        for page in pages:
+            client.get(page)
+            app.extensions.pop("xmt_list_headers", None)
+            fresh = header.search(client.get(page).get_data(as_text=True)).group(1)
+            kept = header.search(client.get(page).get_data(as_text=True)).group(1)
+            assert kept == fresh, page
     dept = header.search(login_as("dept_admin").get(pages[0]).get_data(as_text=True)).group(1)
     auditor = header.search(login_as("auditor").get(pages[0]).get_data(as_text=True)).group(1)
     assert ("action-rowtoggle" in dept) != ("action-rowtoggle" in auditor)
 
 
 def test_a_kept_menu_bar_is_the_menu_bar_made_afresh(app, login_as):
-    """admin/list_bar.py keeps the menu bar's filters, page sizes, actions and search box per query string,
-    actions offered, language and site root: the same HTML as made afresh, and a role's actions stay its own."""
-    bar = re.compile(r'(<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle" data-toggle="dropdown" '
-                     r'href="#" role="button">.*?role="search">.*?</form>)', re.S)
+    """admin/list_bar.py keeps the menu bar (count, create and export links, filters, page sizes, actions, search
+    box) per query string, count, what the user may do, language and site root: the same HTML as made afresh, and
+    a role's actions, links and count stay its own."""
+    bar = re.compile(r'(<ul class="nav nav-tabs">.*?role="search">.*?</form>)', re.S)
     pages = ["/admin/reports/", "/admin/reports/?search=公众号&page_size=50", "/admin/accounts/?sort=1"]
     seen = {}
     for role in ("dept_admin", "unit_editor", "auditor"):
         client = login_as(role)
-        kept = [bar.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
-        app.extensions.pop("xmt_list_menu_bar_end", None)
-        fresh = [bar.search(client.get(p).get_data(as_text=True)).group(1) for p in pages]
-        assert kept == fresh
-        seen[role] = kept[0]
+        for page in pages:
+            client.get(page)
+            app.extensions.pop("xmt_list_menu_bar_end", None)
+            app.extensions.pop("xmt_list_menu_bar_start", None)
+            fresh = bar.search(client.get(page).get_data(as_text=True)).group(1)
+            kept = bar.search(client.get(page).get_data(as_text=True)).group(1)
+            assert kept == fresh, page
+            seen.setdefault(role, kept)
     assert 'data-model-action="approve"' in seen["dept_admin"]
     assert 'data-model-action="approve"' not in seen["unit_editor"] + seen["auditor"]
+    assert "/admin/reports/new/" in seen["unit_editor"] and "/admin/reports/new/" not in seen["auditor"]
+    # the count is the user's own: the department's list counts every unit's reports, the unit's its own
+    counts = {role: re.search(r'aria-current="page">[^<(]*\((\d+)\)', html).group(1) for role, html in seen.items()}
+    assert int(counts["dept_admin"]) > int(counts["unit_editor"])
