@@ -97,6 +97,9 @@ def cell_function(view, name: str):
     type_formatters = view.column_type_formatters
     by_type: dict[type, object] = _type_formatters_by_type(view, type_formatters)
     path = name.split(".")
+    # per page (this function is made per page and column, so in the request's language)
+    enum_texts: dict = {}
+    enum_kinds: dict = {}
 
     def value_of(row):
         if column_fmt is not None:
@@ -112,13 +115,26 @@ def cell_function(view, name: str):
             value = choices_map.get(value) or value
         else:
             kind = type(value)
+            is_enum = enum_kinds.get(kind)
+            if is_enum is None:
+                is_enum = enum_kinds[kind] = issubclass(kind, enum.Enum)
+            if is_enum:
+                # A state column shows the same few members on every row: each member's text once per page.
+                try:
+                    return enum_texts[value]
+                except KeyError:
+                    pass
             try:
                 type_fmt = by_type[kind]
             except KeyError:
                 type_fmt = by_type[kind] = next((formatter for typeobj, formatter in type_formatters.items()
                                                  if isinstance(value, typeobj)), None)
             if type_fmt is not None:
-                value = type_fmt(view, value, name)
+                shown = type_fmt(view, value, name)
+                if is_enum:
+                    enum_texts[value] = shown = text(shown) if isinstance(shown, enum.Enum) else shown
+                    return shown
+                value = shown
         if isinstance(value, enum.Enum):
             value = text(value)
         return value
