@@ -131,6 +131,17 @@ class ListPageMixin:
                 return f"flt0_{arg}"
         raise LookupError(f"{self.endpoint} has no {operation.__name__} filter on {column_name}")
 
+    def get_list_row_actions(self):
+        """Flask-Admin's row icons for what the user may do (details, edit, delete): the same objects for every user
+        who may do the same, so made once per view for each such combination (Flask-Admin made three objects and
+        three lazy titles on every list page). The icons hold nothing of the user or the rows."""
+        key = (bool(self.can_view_details), bool(self.can_edit), bool(self.can_delete))
+        kept = self.__dict__.setdefault("_row_actions", {})
+        actions = kept.get(key)
+        if actions is None:
+            actions = kept[key] = tuple(super().get_list_row_actions())
+        return list(actions)
+
     def delete_form(self):
         """On a GET of the list: the hidden fields the rows' delete icons write (admin/row_links.py page_forms),
         not a WTForms form bound and processed for it. Elsewhere Flask-Admin's form, which validates."""
