@@ -113,14 +113,16 @@ def content_security_policy(nonce: str | None, form_targets: str = "") -> str:
 
 
 def _security_headers(response):
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy",
-                                content_security_policy(g.get("csp_nonce"), _cas_form_target()))
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if "Cache-Control" not in response.headers and _signed_in():
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # one pass: werkzeug's setdefault scans the list each time
+    added = [(name, value) for name, value in (("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
+                                               ("Referrer-Policy", "same-origin")) if name.lower() not in present]
+    if "content-security-policy" not in present:
+        added.append(("Content-Security-Policy", content_security_policy(g.get("csp_nonce"), _cas_form_target())))
+    if request.is_secure and "strict-transport-security" not in present:
+        added.append(("Strict-Transport-Security", "max-age=31536000"))
+    headers.extend(added)
+    if "cache-control" not in present and _signed_in():
         # Pages, exports and scans of a signed-in user stay out of shared caches and the back-button cache.
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
