@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from models import Unit, data_version, db, policy
 from services import reports
-from services.text import month_text
+from services.text import datetime_text, month_text
 
 from .home_figures import bodies
 
@@ -59,9 +59,34 @@ def _context(view, user, period: dt.date, unit_id: int | None) -> dict:
     account_url = url_for("accounts.details_view") + "?id="
     groups = [(name, len(accounts), _missing_items(accounts, account_url, can_remind))
               for name, accounts in sorted(by_unit.items(), key=lambda item: item[0].lower())]
-    return {"result": result, "groups": groups, "units": units, "list_limit": limit,
-            "unit_id": unit_id, "month": period.strftime("%Y-%m"), "months": _month_choices(period), "can_remind": can_remind,
-            "account_url": account_url, "remind_url": view.get_url(".remind_view")}
+    month = period.strftime("%Y-%m")
+    return {"result": result, "groups": groups, "units": units, "list_limit": limit, "unit_id": unit_id,
+            "month": month, "can_remind": can_remind, "remind_url": view.get_url(".remind_view"),
+            "month_options": _options(_month_choices(period), month),
+            "unit_options": _options(units, unit_id),
+            "missing_unit_rows": _unit_counts(result["missing_units"], month),
+            "late_unit_rows": _unit_counts(result["late_units"], month),
+            "late_rows": _late_rows(result["late"], url_for("reports.details_view") + "?id=")}
+
+
+def _options(pairs, selected) -> Markup:
+    """A drop-down's ``<option>``s of (value, label) pairs, ``selected`` marked."""
+    return Markup("".join(f'<option value="{escape(value)}" {"selected" if value == selected else ""}>'
+                          f'{escape(label)}</option>' for value, label in pairs))
+
+
+def _unit_counts(rows, month: str) -> Markup:
+    """The rows of a count per unit ((unit id, name, count)), each linking to that unit's list."""
+    month = escape(month)
+    return Markup("".join(f'<tr><td><a href="?month={month}&amp;unit={escape(unit_id)}">{escape(name)}</a></td>'
+                          f'<td>{escape(count)}</td></tr>' for unit_id, name, count in rows or ()))
+
+
+def _late_rows(rows, report_url: str) -> Markup:
+    url = escape(report_url)
+    return Markup("".join(f'<tr><td>{escape(r.unit.name)}</td><td><a href="{url}{escape(r.id)}">'
+                          f'{escape(r.snapshot_account_name)}</a></td><td>{escape(datetime_text(r.submitted_at))}</td>'
+                          '</tr>' for r in rows))
 
 
 def _missing_items(accounts, account_url: str, can_remind: bool) -> Markup:
