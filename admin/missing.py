@@ -31,9 +31,9 @@ MONTH_CHOICES = 36
 
 def missing_body(view, user, period: dt.date, unit_id: int | None) -> tuple:
     """The page's body as kept parts, the CSRF token to be written between them (none or one)."""
-    version = data_version.current()  # read before the rows: what is kept under it is never older than it
+    version = data_version.key()  # read before the rows: what is kept under it is never older than it
     key = None if version is None else (
-        "missing", policy.scope_key(user), period, unit_id, dt.date.today(), version, str(get_locale()),
+        "missing", *version, policy.scope_key(user), period, unit_id, dt.date.today(), str(get_locale()),
         request.script_root)
     parts = bodies.get(key) if key is not None else None
     if parts is None:

@@ -184,12 +184,12 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         fmt = request.args.get("format") if request.args.get("format") in ("csv", "xlsx") else "xlsx"
         # Kept per scope, month and language under the data version (models/data_version.py), which every
         # committed change of a report raises: one small statement instead of counting the month's reports.
-        version = data_version.current()
+        version = data_version.key()
         audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")
         response = exports.table_response(f"monthly_summary_{period:%Y%m}", fmt,
                                           lambda: reports.summary_table(period),
                                           stamp=None if version is None else ("summary", period, str(get_locale()),
-                                                                              version))
+                                                                              *version))
         # Committed after the file is made (its rows read in the audit entry's transaction): the signed-in
         # user is then not read again for the file's key. A failed commit still sends no file.
         db.session.commit()

@@ -46,6 +46,15 @@ def current(session=None) -> int | None:
 _CURRENT = sa.select(DataVersion.__table__.c.number).where(DataVersion.__table__.c.id == 1)
 
 
+def key(session=None) -> tuple | None:
+    """What a piece computed from the data is kept under: the database and the number now (None without a number).
+    The database is part of it because one process may serve two (``flask bench compare`` opens two apps on two
+    databases, whose numbers may be equal)."""
+    connection = (session or db.session).connection()
+    number = connection.execute(_CURRENT).scalar()
+    return None if number is None else (str(connection.engine.url), number)
+
+
 def raise_number(connection) -> None:
     """Raise the number on ``connection`` (inside the writing transaction); the row is made if missing."""
     table = DataVersion.__table__

@@ -192,3 +192,12 @@ def test_the_summary_is_kept_per_scope_and_made_again_after_a_change(app, month,
         db.session.commit()
     assert _summary_rows(dept)[1][6] == "41" and _summary_rows(auditor)[1][6] == "41"
     assert _summary_rows(dept, "csv") == _summary_rows(dept, "csv")
+
+
+def test_the_kept_pieces_name_their_database(app, month):
+    """One process may serve two databases (`flask bench compare`): what is kept under the data version is kept
+    under the database's address too, so equal numbers of two databases never share a piece."""
+    from models import data_version
+
+    with app.app_context():
+        assert data_version.key() == (str(db.engine.url), data_version.current())
