@@ -186,12 +186,13 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         # committed change of a report raises: one small statement instead of counting the month's reports.
         version = data_version.key()
         audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")
-        response = exports.table_response(f"monthly_summary_{period:%Y%m}", fmt,
-                                          lambda: reports.summary_table(period),
-                                          stamp=None if version is None else ("summary", period, str(get_locale()),
-                                                                              *version))
-        # Committed after the file is made (its rows read in the audit entry's transaction): the signed-in
-        # user is then not read again for the file's key. A failed commit still sends no file.
+        name, table = f"monthly_summary_{period:%Y%m}", lambda: reports.summary_table(period)
+        if version is None:  # nothing to keep the file under (no change committed yet): made and streamed
+            db.session.commit()
+            return exports.table_response(name, fmt, table)
+        response = exports.table_response(name, fmt, table, stamp=("summary", period, str(get_locale()), *version))
+        # Committed after the kept file is taken (or made, its rows read in the audit entry's transaction): the
+        # signed-in user is then not read again for the file's key. A failed commit still sends no file.
         db.session.commit()
         return response
 
