@@ -82,14 +82,15 @@ def statement(key: tuple, build: Callable[[], object]):
 def figures_key(user, today: dt.date) -> tuple | None:
     """Under what the home page's figures are kept: the user's scope (role and unit: who would read the very
     same rows), the day, and the data version, which every committed change of the data the page reads
-    (settings and calendar included) raises. None when there is no version to keep them under."""
-    version = data_version.current()
+    (settings and calendar included) raises, with its database (``data_version.key``). None when there is no
+    version to keep them under."""
+    version = data_version.key()
     if version is None:
         return None
     # The department's cards count 发布报批 answers due in hours (第十二条: urgent requests) and show the time
     # left: its figures and page are kept for the current minute at most, whatever the data version.
     clock = utcnow().replace(second=0, microsecond=0) if policy.sees_all_units(user) else None
-    return ("home", policy.scope_key(user), today, version, clock)
+    return ("home", policy.scope_key(user), today, *version, clock)
 
 
 def home_key(user, today: dt.date) -> tuple:

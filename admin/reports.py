@@ -1,20 +1,19 @@
 """管理月报表 — monthly reports, one per account per month (第十五条)."""
 import datetime as dt
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
-import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from models import Account, AuditAction, MonthlyReport, ReviewStatus, Setting, Unit, db, policy
+from models import Account, AuditAction, MonthlyReport, ReviewStatus, Setting, Unit, data_version, db, policy
 from models.base import YES_NO, to_id
 from services import audit, exports, reminders, reports, settings
 from services.snapshots import platform_code, staff_snapshot
@@ -25,6 +24,7 @@ from .exporting import uncounted
 from .fields import ScopedAjaxLoader
 from .formatters import badge, late_badge, status_badge
 from .labels import SEARCH_ACCOUNT, labels
+from .missing import missing_body
 from .workflow import LatenessMixin, WorkflowMixin
 
 HANDLED, NOT_HANDLED, CLASSIFIED = _l("Handling recorded"), _l("No handling recorded yet"), _l("Classified")
@@ -152,23 +152,8 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
             audit.record(AuditAction.export, note=f"missing reports {period:%Y-%m} ({fmt})")
             db.session.commit()
             return exports.table_response(f"missing_reports_{period:%Y%m}", fmt, _missing_rows(result))
-        # Without a chosen unit, a list longer than MISSING_LIST_LIMIT is shown as counts per unit, each
-        # linking to its unit's list (a unit's whole list: a few hundred accounts at most).
-        result = reports.missing_and_late(current_user, period, unit_id,
-                                          limit=None if unit_id else self.MISSING_LIST_LIMIT)
-        units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all() \
-            if policy.sees_all_units(current_user) else []
-        by_unit: dict = {}
-        for account in result["missing"]:
-            by_unit.setdefault(account.unit.name, []).append(account)
-        can_remind = policy.can_remind(current_user)
-        account_url = url_for("accounts.details_view") + "?id="
-        groups = [(name, len(accounts), _missing_items(accounts, account_url, can_remind))
-                  for name, accounts in sorted(by_unit.items(), key=lambda item: item[0].lower())]
-        return self.render("admin/reports_missing.html", result=result, groups=groups, units=units,
-                           list_limit=self.MISSING_LIST_LIMIT,
-                           unit_id=unit_id, month=period.strftime("%Y-%m"), months=_month_choices(period),
-                           can_remind=can_remind, account_url=account_url)
+        return self.render("admin/reports_missing.html",
+                           body=missing_body(self, current_user._get_current_object(), period, unit_id))
 
     @expose("/missing/remind/", methods=("POST",))
     def remind_view(self):
@@ -197,10 +182,19 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
         policy.require(policy.sees_all_units(current_user))
         period = _month_arg(request.args.get("month"))
         fmt = request.args.get("format") if request.args.get("format") in ("csv", "xlsx") else "xlsx"
+        # Kept per scope, month and language under the data version (models/data_version.py), which every
+        # committed change of a report raises: one small statement instead of counting the month's reports.
+        version = data_version.key()
         audit.record(AuditAction.export, note=f"monthly summary {period:%Y-%m} ({fmt})")
+        name, table = f"monthly_summary_{period:%Y%m}", lambda: reports.summary_table(period)
+        if version is None:  # nothing to keep the file under (no change committed yet): made and streamed
+            db.session.commit()
+            return exports.table_response(name, fmt, table)
+        response = exports.table_response(name, fmt, table, stamp=("summary", period, locale_name(), *version))
+        # Committed after the kept file is taken (or made, its rows read in the audit entry's transaction): the
+        # signed-in user is then not read again for the file's key. A failed commit still sends no file.
         db.session.commit()
-        return exports.table_response(f"monthly_summary_{period:%Y%m}", fmt, lambda: reports.summary_table(period),
-                                      stamp=("summary", period, locale_name(), reports.month_stamp(period)))
+        return response
 
     @expose("/dormant/")
     def dormant_view(self):
@@ -229,20 +223,6 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
             model.status = ReviewStatus.draft
 
 
-#: How many months back the missing-reports page offers (older ones by ?month=YYYY-MM).
-MONTH_CHOICES = 36
-
-
-def _month_choices(chosen) -> list[tuple[str, str]]:
-    """The month drop-down: (2026-10, 2026年10月), newest first; a drop-down rather than the browser's month
-    input, which writes the month in the browser's language ("November 2026")."""
-    latest = reports.reporting_period()
-    months = [reports.add_months(latest, -i) for i in range(MONTH_CHOICES)]
-    if chosen not in months:
-        months = sorted({*months, chosen}, reverse=True)
-    return [(m.strftime("%Y-%m"), month_text(m)) for m in months]
-
-
 def _month_arg(value) -> dt.date:
     """?month=YYYY-MM, or the month now due when none is given; a malformed month or one far outside the
     registry's years is a 400 that says what to write (never a 500 from a date past year 9999)."""
@@ -250,21 +230,6 @@ def _month_arg(value) -> dt.date:
         return reports.parse_month(value) or reports.reporting_period()
     except ValueError as error:
         abort(Response(render_template("errors/error.html", code=400, message=str(error)), 400))
-
-
-def _missing_items(accounts, account_url: str, can_remind: bool) -> Markup:
-    """The ``<li>`` of each account of a unit that has not reported, with the department's tick box: made in one
-    pass with each text escaped once (the department's month lists hundreds; a template loop escaped every
-    attribute of every row, a third of the page's time)."""
-    url = escape(account_url)
-    items = []
-    for account in accounts:
-        name = escape(account.name)
-        box = (f'<input type="checkbox" name="account_id" value="{int(account.id)}" aria-label="{name}" '
-               'class="mr-1">') if can_remind else ""
-        items.append(f'<li>{box}<a href="{url}{int(account.id)}">{name}</a> '
-                     f'<small class="text-muted">{escape(account.platform_label)}</small></li>')
-    return Markup("".join(items))
 
 
 def _missing_rows(result) -> tuple[list, list[list]]:

@@ -37,9 +37,22 @@ class DataVersion(db.Model):
 
 
 def current(session=None) -> int | None:
-    """The number now (None when its row is missing: nothing may then be kept under it)."""
+    """The number now (None when its row is missing: nothing may then be kept under it). Read on every request of a
+    kept page: a Core statement, made once, on the session's connection (in its transaction)."""
     session = session or db.session
-    return session.execute(sa.select(DataVersion.number).where(DataVersion.id == 1)).scalar()
+    return session.connection().execute(_CURRENT).scalar()
+
+
+_CURRENT = sa.select(DataVersion.__table__.c.number).where(DataVersion.__table__.c.id == 1)
+
+
+def key(session=None) -> tuple | None:
+    """What a piece computed from the data is kept under: the database and the number now (None without a number).
+    The database is part of it because one process may serve two (``flask bench compare`` opens two apps on two
+    databases, whose numbers may be equal)."""
+    connection = (session or db.session).connection()
+    number = connection.execute(_CURRENT).scalar()
+    return None if number is None else (str(connection.engine.url), number)
 
 
 def raise_number(connection) -> None:

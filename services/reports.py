@@ -261,13 +261,6 @@ def dormant_accounts(user, today: dt.date | None = None, limit: int | None = Non
             for account, no_report, no_posts in query]
 
 
-def month_stamp(period: dt.date) -> tuple:
-    """Count and newest change of a month's reports: changes whenever the month's summary may change."""
-    count, newest = db.session.execute(sa.select(sa.func.count(MonthlyReport.id), sa.func.max(MonthlyReport.updated_at))
-                                       .where(MonthlyReport.period == month_start(period))).one()
-    return count, str(newest)
-
-
 def summary_table(period: dt.date) -> tuple[list, list[list]]:
     """One row per report of the month with the 管理月报表 fields, read as plain columns (fast)."""
     from models.base import YES_NO

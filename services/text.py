@@ -107,11 +107,19 @@ def month_text(value) -> str:
         return ""
     if not has_app_context():
         return format_skeleton("yMMM", value, locale=get_locale())
-    memo = g.setdefault("month_text", {})  # a list shows the same few months on every row
+    # Kept for the process as a day's text is (date_text): a list shows the same few months on every row, the
+    # missing-reports page 36 in its drop-down.
     key = (locale_name(), value)
-    if key not in memo:
-        memo[key] = format_skeleton("yMMM", value, locale=get_locale())
-    return memo[key]
+    text = _MONTH_TEXTS.get(key)
+    if text is None:
+        if len(_MONTH_TEXTS) >= _DATE_TEXTS_MAX:
+            _MONTH_TEXTS.clear()
+        text = _MONTH_TEXTS[key] = format_skeleton("yMMM", value, locale=get_locale())
+    return text
+
+
+#: (language, first day of a month) -> the month's text (month_text); bounded as the days' texts.
+_MONTH_TEXTS: dict[tuple[str, dt.date], str] = {}
 
 
 def register_filters(app) -> None:

@@ -105,3 +105,18 @@ def test_a_request_id_is_made_when_none_or_a_bad_one_is_given(app, world, logged
     assert len(ids) == 2 and len(set(ids)) == 2 and all(len(i) == 32 for i in ids)
     assert [first.headers["X-Request-ID"], second.headers["X-Request-ID"]] == ids
     assert [line["user_id"] for line in _log_lines(logged)] == [None, None]
+
+
+def test_the_log_line_names_the_user_without_reading_them_again_after_a_commit(app, world, login_as, logged):
+    """An export commits its audit entry, which expires the signed-in user: the line takes the id from the
+    session's identity map instead of reading the user's row again (the database may be what is failing)."""
+    from .conftest import count_statements
+
+    client = login_as("dept_admin")
+    with count_statements(app) as statements:
+        assert client.get("/admin/reports/summary/?format=csv").status_code == 200
+    assert sum(s.lstrip().startswith("SELECT users.") for s in statements) == 1, statements
+    with app.app_context():
+        from models import User
+
+        assert _log_lines(logged)[-1]["user_id"] == db.session.query(User).filter_by(username="dept").one().id

@@ -15,6 +15,7 @@ import time
 import uuid
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
 
 log = logging.getLogger("xmt.request")
@@ -62,6 +63,11 @@ def _user_id() -> int | None:
     here: the database may be the very thing that is down)."""
     user = g.get("_login_user")
     if user is not None:
+        # A signed-in user's id from the session's identity map: after a commit its attributes are expired, and
+        # reading ``is_authenticated`` (``active``) or ``id`` would read the user's row again.
+        state = sa.inspect(user, raiseerr=False)
+        if state is not None and state.identity is not None:
+            return state.identity[0]
         return user.id if getattr(user, "is_authenticated", False) else None
     ident = str(session.get("_user_id") or "").partition(":")[0]
     return int(ident) if ident.isdigit() else None
