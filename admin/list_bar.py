@@ -36,7 +36,9 @@ def list_menu_bar_start(context) -> Markup:
     view = context["admin_view"]
     can_create, can_export = view.can_create, view.can_export
     kept: dict = current_app.extensions.setdefault("xmt_list_menu_bar_start", {})
-    key = (view.endpoint, locale_name(), request.script_root, request.query_string, context.get("count"),
+    count = context.get("count")
+    # The count's type too: an estimate (admin/counting.py ApproximateCount, "约 N") equals the plain number N.
+    key = (view.endpoint, locale_name(), request.script_root, request.query_string, type(count), count,
            bool(can_create), bool(can_export), context.get("return_url"))
     html = kept.get(key)
     if html is None:

@@ -338,3 +338,16 @@ def test_the_row_icons_follow_what_each_role_may_do(app, login_as):
         assert "/admin/reports/edit/" not in auditor and "fa-trash" not in auditor
         assert "/admin/reports/details/" in auditor and "/admin/reports/details/" in editor
         assert "/admin/reports/edit/" in editor
+
+
+def test_an_estimated_count_is_not_taken_for_the_same_exact_count(app):
+    """The menu bar is kept per count and the count's type: 约 5 (an estimate) and 5 are different bars."""
+    from flask import render_template_string
+
+    from admin.counting import ApproximateCount
+
+    target = admin_view(app, "reports")
+    with app.test_request_context("/admin/reports/"):
+        bars = [render_template_string("{{ list_menu_bar_start() }}", admin_view=target, count=count,
+                                       return_url="/admin/reports/") for count in (5, ApproximateCount(5), 5)]
+    assert "约" not in bars[0] and "约" in bars[1] and bars[2] == bars[0]
