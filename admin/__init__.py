@@ -53,12 +53,15 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .users import UserView
     from .violations import ViolationView
 
-    from . import list_bar
+    from . import form_render, list_bar
     from .menu import StaticUrls, cached_menu, cached_static_url
 
     _supplement_overrides_flask_admin()
     app.add_template_global(cached_menu, "cached_menu")
     app.add_template_global(cached_static_url, "cached_static_url")
+    # templates/admin/lib.html: the form macros written in Python (admin/form_render.py).
+    app.add_template_global(form_render, "form_render")
+    app.add_template_global(form_render.enabled, "python_forms")
     list_bar.init_app(app)
     admin = Admin(
         app,

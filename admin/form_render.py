@@ -1,0 +1,239 @@
+"""The create and edit forms written in Python (issue 18 items 1–2), with exactly the HTML of Flask-Admin's macros.
+
+Flask-Admin draws a form with Jinja macros of its ``admin/lib.html`` — ``render_form``, ``render_form_fields`` and,
+for every field, ``render_field`` (called by each form rule) — and the management team of the account form with
+two more templates per row (``inline_field_list.html``, ``inline_form.html``), each of which imports ``lib.html``
+"with context" again: a copy of the whole template context and three template modules made for every row. That
+was most of an edit page's time outside SQL (the account form's team editor alone some 60 %). Here the same
+macros are plain functions; templates/admin/lib.html hands them to the templates (and to the form rules, which
+look up ``lib.render_field`` in the page's context) under the macros' names.
+
+The HTML is the macros' own, whitespace included (tests/test_form_rendering.py renders every edit and create form
+of both roles both ways, with and without errors, and compares them byte for byte; the templates reproduced are
+pinned in tests/test_flask_admin_internals.py). Nothing is kept between requests: a form is drawn from its fields
+as the macros draw it.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_admin import helpers as h
+from flask_admin.babel import gettext as admin_gettext
+from flask_admin.model.fields import InlineFieldList
+from flask_admin.model.widgets import InlineFieldListWidget, InlineFormWidget
+from markupsafe import Markup, escape
+from wtforms.fields import FormField
+
+from services.text import translated_with
+
+#: Set to False (tests) to draw forms with Flask-Admin's own macros and templates, to compare the two.
+ENABLED = True
+
+
+def enabled() -> bool:
+    return ENABLED
+
+
+def _input_type(field):
+    return getattr(field.widget, "input_type", None)
+
+
+def render_field(form, field, kwargs=None, caller=None) -> Markup:
+    """lib.html ``render_field``: a field's label, widget, errors and description in a ``form-group``."""
+    if kwargs is None:
+        kwargs = {}
+    direct_error = h.is_field_error(field.errors)
+    prepend = kwargs.pop("prepend", None)
+    append = kwargs.pop("append", None)
+    input_type = _input_type(field)
+    checkbox = input_type == "checkbox"
+    out = ['\n  \n  \n  \n  <div class="form-group ', escape(kwargs.get("column_class", "")),
+           '">\n    <label for="', escape(field.id), '" class="col-form-label ', "d-block mb-0" if checkbox else "",
+           '">', escape(field.label.text), "\n        ",
+           '\n          <strong class="text-danger">&#42;</strong>' if h.is_required_form_field(field) else "&nbsp;",
+           "\n    </label>\n    "]
+    grouped = prepend or append
+    if grouped:
+        out.append('\n    <div class="input-group">')
+        if prepend:
+            out += ['<div class="input-group-prepend">\n        ', escape(prepend), "\n      </div>"]
+    if checkbox:
+        kwargs.setdefault("class", "")
+    elif input_type == "file":
+        kwargs.setdefault("class", "form-control-file")
+    else:
+        kwargs.setdefault("class", "form-control")
+    out.append("\n      \n        \n      ")
+    if direct_error:
+        kwargs.update({"class": kwargs["class"] + " is-invalid"})
+        out.append("  ")
+    out.append(str(_widget(field, kwargs)))
+    if append:
+        out += ['<div class="input-group-append">\n        ', escape(append), "\n      </div>"]
+    if direct_error:
+        out += ['\n        <div class="invalid-feedback">\n          <ul class="form-text text-danger ',
+                "mt-0" if checkbox else "", '">\n          ']
+        for error in field.errors:
+            if isinstance(error, str):
+                out += ["\n            <li>", escape(error), "</li>\n          "]
+        out.append("\n          </ul>\n        </div>\n      ")
+    elif field.description:
+        out += ['\n        <small class="form-text text-muted ', "mt-0" if checkbox else "", '">\n            ',
+                str(field.description), "\n        </small>\n      "]
+    out.append("\n    ")
+    if grouped:
+        out.append("\n    </div>\n    ")
+    out.append("\n    ")
+    if caller:
+        out += ["\n      ", escape(caller(form, field, direct_error, kwargs)), "\n    "]
+    out.append("\n  </div>\n")
+    return Markup("".join(out))
+
+
+def _widget(field, kwargs):
+    """``field(**kwargs)``; the team editor (an inline list) drawn here instead of by its two templates."""
+    if type(field.widget) is InlineFieldListWidget and isinstance(field, InlineFieldList):
+        return render_inline_list(field)
+    return field(**kwargs)
+
+
+def render_form_fields(form, form_opts=None) -> Markup:
+    """lib.html ``render_form_fields``: the hidden fields (and the session's CSRF token), then the form's rules, or
+    else every visible field."""
+    out = ["\n    "]
+    hidden_tag = getattr(form, "hidden_tag", None)
+    if hidden_tag is not None:
+        out += ["\n        ", escape(hidden_tag()), "\n    "]
+    else:
+        out.append("\n        ")
+        csrf_token = current_app.jinja_env.globals.get("csrf_token")
+        if csrf_token:
+            out += ['\n        <input type="hidden" name="csrf_token" value="', escape(csrf_token()), '"/>\n        ']
+        out.append("\n        ")
+        for field in form:
+            if _input_type(field) == "hidden":
+                out += ["\n            ", escape(field), "\n        "]
+        out.append("\n    ")
+    out.append("\n\n    ")
+    if form_opts and form_opts.form_rules:
+        out.append("\n        ")
+        for rule in form_opts.form_rules:
+            out += ["\n            ", escape(rule(form, form_opts=form_opts)), "\n        "]
+        out.append("\n    ")
+    else:
+        out.append("\n        ")
+        for field in form:
+            if _input_type(field) != "hidden":
+                # The macro passes the view's own dict (render_field pops and sets keys in it, as there).
+                kwargs = form_opts.widget_args.get(field.short_name, {}) if form_opts else {}
+                out += ["\n          ", "\n            \n          ", "\n          ",
+                        render_field(form, field, kwargs), "\n        "]
+        out.append("\n    ")
+    out.append("\n")
+    return Markup("".join(out))
+
+
+def render_form_buttons(cancel_url, extra=None, is_modal=False) -> Markup:
+    """lib.html ``render_form_buttons``: Save, the extra buttons, Cancel."""
+    save = escape(translated_with(admin_gettext, "Save"))
+    cancel = escape(translated_with(admin_gettext, "Cancel"))
+    if is_modal:
+        out = ['\n  \n        <input type="submit" class="btn btn-primary" value="', save, '" />\n        ']
+        if extra:
+            out += ["\n        ", escape(extra), "\n        "]
+        out.append("\n        ")
+        if cancel_url:
+            out += ['\n          <a href="', escape(cancel_url), '" class="btn btn-danger" role="button" '
+                    'data-dismiss="modal">', cancel, "</a>\n        "]
+        out.append("\n  \n")
+        return Markup("".join(out))
+    out = ['\n  \n    <hr>\n    <div class="form-group">\n      <div class="col-md-offset-2 col-md-10 submit-row">\n'
+           '        <input type="submit" class="btn btn-primary" value="', save, '" />\n        ']
+    if extra:
+        out += ["\n        ", escape(extra), "\n        "]
+    out.append("\n        ")
+    if cancel_url:
+        out += ['\n          <a href="', escape(cancel_url), '" class="btn btn-danger" role="button" >', cancel,
+                "</a>\n        "]
+    out.append("\n      </div>\n    </div>\n  \n")
+    return Markup("".join(out))
+
+
+def render_form(form, cancel_url, extra=None, form_opts=None, action=None, is_modal=False) -> Markup:
+    """lib.html ``render_form``: ``form_tag`` around the fields and the buttons."""
+    return Markup("".join((
+        '\n    <form action="', escape(action or ""), '" method="POST" role="form" class="admin-form" '
+        'enctype="multipart/form-data">\n    <fieldset>\n      ',
+        "\n        ", render_form_fields(form, form_opts=form_opts), "\n        ",
+        render_form_buttons(cancel_url, extra, is_modal), "\n    ",
+        "\n    </fieldset>\n    </form>\n", "\n")))
+
+
+# --- the inline lists (the account form's management team) ---------------------------------------------------
+def render_inline_list(field) -> Markup:
+    """``field()`` of an inline list (Flask-Admin's ``InlineFieldList.__call__``: a blank row as the template of
+    "Add"), drawn as admin/model/inline_field_list.html with our inline_list_base.html draws it."""
+    meta = getattr(field, "meta", None)
+    if meta:
+        template = field.unbound_field.bind(form=None, name="", _meta=meta)
+    else:
+        template = field.unbound_field.bind(form=None, name="")
+    if isinstance(template, FormField):
+        template.separator = ""
+    template.process(None)
+    return Markup("\n\n\n\n" + _inline_fields(field, template))
+
+
+def _inline_fields(field, template) -> str:
+    """inline_list_base.html ``render_inline_fields`` (ours) with inline_field_list.html's ``render_field``."""
+    field_id = escape(field.id)
+    label = escape(field.label.text)
+    delete = escape(translated_with(admin_gettext, "Delete?"))
+    confirm = escape(translated_with(admin_gettext, "Are you sure you want to delete this record?"))
+    out = ['\n<div class="inline-field" id="', field_id, '">\n    \n    <div class="inline-field-list">\n        ']
+    for number, subfield in enumerate(field, start=1):
+        sub_id = escape(subfield.id)
+        out += ['\n        <div id="', sub_id, '" class="inline-field card card-body bg-light mb-3"><legend>\n'
+                "                <small>\n                    ", label, " #", str(number),
+                '\n                    <div class="pull-right">\n                        ']
+        get_pk = getattr(subfield, "get_pk", None)
+        if get_pk and get_pk():
+            out += ['\n                        <input type="checkbox" name="del-', sub_id, '" id="del-', sub_id,
+                    '" />\n                        <label for="del-', sub_id, '" class="d-inline">', delete,
+                    "</label>\n                        "]
+        else:
+            out += ['\n                        <a href="#" role="button" value="', confirm,
+                    '" class="inline-remove-field" title="', delete,
+                    '"><i class="fa fa-times glyphicon glyphicon-remove"></i></a>\n                        ']
+        out += ["\n                    </div>\n                </small>\n            </legend>\n"
+                "            <div class='clearfix'></div>\n            ", _inline_row(subfield), "\n        </div>\n        "]
+    new = escape(translated_with(admin_gettext, "New"))
+    blank = ('\n        <div class="inline-field card card-body bg-light mb-3">\n            <legend>\n'
+             f"                <small>{new} {label}</small>\n"
+             '                <div class="pull-right">\n'
+             f'                    <a href="#" role="button" value="{confirm}" class="inline-remove-field" '
+             f'title="{delete}"><span class="fa fa-times glyphicon glyphicon-remove"></span></a>\n'
+             "                </div>\n            </legend>\n            <div class='clearfix'></div>\n            "
+             f"{_inline_row(template)}\n        </div>\n        ")
+    add = escape(translated_with(admin_gettext, "Add"))
+    out += ['\n    </div>\n\n    \n    <div class="inline-field-template d-none">\n        ', escape(blank),
+            '\n    </div>\n    <a id="', field_id, '-button" href="#" class="btn btn-primary" role="button" '
+            'data-inline-add="', field_id, '">', add, " ", label, "</a>\n</div>\n"]
+    return "".join(out)
+
+
+def _inline_row(subfield) -> str:
+    """inline_field_list.html ``render_field``: the row's form, then its own errors."""
+    if type(subfield.widget) is InlineFormWidget:
+        html = ('\n<div class="inline-form-field">\n  '
+                f'{render_form_fields(subfield.form, form_opts=getattr(subfield, "form_opts", None))}\n</div>')
+    else:
+        html = escape(subfield)
+    out = ["\n    ", html, "\n\n    "]
+    if h.is_field_error(subfield.errors):
+        out.append('\n    <ul class="form-text input-errors">\n      ')
+        for error in subfield.errors:
+            if isinstance(error, str):
+                out += ["\n        <li>", escape(error), "</li>\n      "]
+        out.append("\n    </ul>\n    ")
+    out.append("\n")
+    return "".join(out)
