@@ -17,6 +17,7 @@ from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
 from .home_filters import StaffChangeFilter
+from .form_render import speed_up
 from .fields import Facts, RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary, unit_lookup
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import deadline_cell, late_badge, status_badge
@@ -166,7 +167,9 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         people (admin/_new_person.html; it posts to the manager view's team_person endpoint)."""
         if self.people_view is None or not self.people_view.can_create:
             return None
-        return self.people_view.blank_create_form()
+        form = self.people_view.blank_create_form()
+        speed_up(form)  # its fields are drawn one by one by the dialog's template
+        return form
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
