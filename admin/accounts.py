@@ -1,5 +1,5 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
-from flask import flash, request, url_for
+from flask import flash, g, request, url_for
 from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
@@ -32,7 +32,10 @@ class NewPersonButton:
     only to a user who may create people; its words are translated when the form is drawn."""
 
     def __bool__(self):
-        return policy.can_create(self_user(), Manager)
+        # Asked for every team row (and the blank one) of a form: answered once per request.
+        if "may_create_people" not in g:
+            g.may_create_people = policy.can_create(self_user(), Manager)
+        return g.may_create_people
 
     def __html__(self):
         if not self:

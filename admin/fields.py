@@ -8,6 +8,7 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm, Select2Field, Select2Widget, rules
 from flask_admin.model.form import converts
 from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from markupsafe import Markup, escape
@@ -17,6 +18,7 @@ from models import LabeledEnum, Unit, db
 
 from models import policy
 from services.table_cache import TableCache
+from services.text import translated
 
 
 class FastSelect2Widget(Select2Widget):
@@ -31,8 +33,11 @@ class FastSelect2Widget(Select2Widget):
         value = choice.value
         if isinstance(value, bool):
             value = str(value)
-        # The blank choice shows its own text, never its value ("__None").
-        label = escape(choice.label if value == "__None" else (choice.label or choice.value))
+        # The blank choice shows its own text, never its value ("__None"); a lazy label translated once per language.
+        label = choice.label
+        if isinstance(label, LazyString):
+            label = translated(label)
+        label = escape(label if value == "__None" else (label or choice.value))
         return Markup(f'<option {"selected " if choice.selected else ""}value="{escape(value)}">{label}</option>')
 
 
@@ -240,7 +245,7 @@ class GroupTitle(rules.BaseRule):
         self.title = title
 
     def __call__(self, form, form_opts=None, field_args=None):
-        return Markup('<h5 class="mt-4 mb-2 border-bottom pb-1">{}</h5>').format(str(self.title))
+        return Markup('<h5 class="mt-4 mb-2 border-bottom pb-1">{}</h5>').format(translated(self.title))
 
 
 def group(title, *names) -> list:
@@ -294,7 +299,7 @@ class Section(rules.NestedRule):
         if not str(inner).strip():
             return ""
         return Markup('<fieldset class="form-section" id="section-{}"><legend class="form-section-title">{}</legend>'
-                      '<div class="form-section-grid">{}</div></fieldset>').format(self.key, str(self.title), inner)
+                      '<div class="form-section-grid">{}</div></fieldset>').format(self.key, translated(self.title), inner)
 
 
 def error_summary(form) -> list[tuple[str, str, str]]:
@@ -309,8 +314,10 @@ def error_summary(form) -> list[tuple[str, str, str]]:
         for number, entry in enumerate(getattr(field, "entries", None) or [], start=1):
             subform = getattr(entry, "form", None)
             for subfield in subform or ():
-                where = f"{field.label.text} #{number} · {subfield.label.text}"
-                found += [(subfield.id, where, error) for error in subfield.errors if isinstance(error, str)]
+                errors = [error for error in subfield.errors if isinstance(error, str)]
+                if errors:
+                    where = f"{field.label.text} #{number} · {subfield.label.text}"
+                    found += [(subfield.id, where, error) for error in errors]
     found += [("", "", message) for message in getattr(form, "problems", ())]
     return found
 
