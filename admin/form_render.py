@@ -16,6 +16,7 @@ as the macros draw it.
 from __future__ import annotations
 
 from flask import current_app, json
+from jinja2 import pass_context
 from flask_admin import helpers as h
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.form import widgets as admin_widgets
@@ -30,6 +31,7 @@ from wtforms.widgets.core import clean_key
 from services.text import translated, translated_with
 
 from .fields import FastSelect2Widget
+from .menu import cached_static_url
 
 #: Set to False (tests) to draw forms with Flask-Admin's own macros and templates, to compare the two.
 ENABLED = True
@@ -180,6 +182,62 @@ def render_form(form, cancel_url, extra=None, form_opts=None, action=None, is_mo
         "\n        ", render_form_fields(form, form_opts=form_opts), "\n        ",
         render_form_buttons(cancel_url, extra, is_modal), "\n    ",
         "\n    </fieldset>\n    </form>\n", "\n")))
+
+
+# --- lib.html's other macros of a form page: its scripts and stylesheets, the extra buttons --------------------
+def _static(context, filename: str, version: str) -> str:
+    return escape(cached_static_url(f"{context['admin_view'].admin.endpoint}.static", filename=filename, v=version))
+
+
+def _plain_page(context) -> bool:
+    """No map widgets (FLASK_ADMIN_MAPS) and no inline list editing: the pages form_css/form_js write here."""
+    config = context.get("config") or {}
+    return not config.get("FLASK_ADMIN_MAPS") and not context.get("editable_columns")
+
+
+def _original(context):
+    """Flask-Admin's lib.html as a module of this context (for the pages this module does not write)."""
+    return context.environment.get_template("flask_admin/admin/lib.html").make_module(context.get_all())
+
+
+@pass_context
+def form_css(context) -> Markup:
+    """lib.html ``form_css``: the stylesheets of select2 and the date picker."""
+    if not _plain_page(context):
+        return _original(context).form_css()
+    return Markup("".join((
+        '\n  <link href="', _static(context, "vendor/select2/select2.css", "4.2.1"), '" rel="stylesheet">\n'
+        '  <link href="', _static(context, "vendor/select2/select2-bootstrap4.css", "1.4.6"), '" rel="stylesheet">\n'
+        '  <link href="', _static(context, "vendor/bootstrap-daterangepicker/daterangepicker-bs4.css", "1.3.22"),
+        '" rel="stylesheet">\n  \n  \n')))
+
+
+@pass_context
+def form_js(context) -> Markup:
+    """lib.html ``form_js``: the scripts of the date picker and of Flask-Admin's forms, with the page's nonce."""
+    if not _plain_page(context):
+        return _original(context).form_js()
+    nonce = escape(context.get("admin_csp_nonce_attribute", ""))
+    return Markup("".join((
+        "\n  \n  <script ", nonce, ' src="',
+        _static(context, "vendor/bootstrap-daterangepicker/daterangepicker.js", "1.3.22"), '"></script>\n  \n'
+        "  <script ", nonce, ' src="', _static(context, "admin/js/form.js", "1.0.1"), '"></script>\n')))
+
+
+@pass_context
+def extra(context) -> Markup:
+    """lib.html ``extra``: "Save and Add Another" and "Save and Continue Editing", as the view allows."""
+    view = context["admin_view"]
+    out = ["\n  "]
+    if view.can_create:
+        out += ['\n  <input name="_add_another" type="submit" class="btn btn-secondary" value="',
+                escape(translated_with(admin_gettext, "Save and Add Another")), '" />\n  ']
+    out.append("\n  ")
+    if view.can_edit:
+        out += ['\n  <input name="_continue_editing" type="submit" class="btn btn-secondary" value="',
+                escape(translated_with(admin_gettext, "Save and Continue Editing")), '" />\n  ']
+    out.append("\n")
+    return Markup("".join(out))
 
 
 # --- the inline lists (the account form's management team) ---------------------------------------------------

@@ -63,6 +63,13 @@ def test_every_form_is_flask_admins_byte_for_byte(app, access_world, login_as, m
         assert drawn == 2, f"{view}: not both forms drawn"
 
 
+def test_the_calendars_holiday_form_is_flask_admins(app, world, login_as, monkeypatch):
+    """Another page with lib.html's scripts (form_js) around a form of its own."""
+    status, ours, theirs = both_ways(monkeypatch, lambda: login_as("dept_admin").get("/admin/calendar/batch/"))
+    assert status == 200 and "admin/js/form.js" in ours
+    assert_same(ours, theirs)
+
+
 @pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("role", ("unit_editor", "dept_admin"))
 def test_a_form_sent_back_with_errors_is_flask_admins(app, access_world, login_as, monkeypatch, role, view):
