@@ -277,7 +277,8 @@ def _inline_fields(field, template) -> str:
                     '" class="inline-remove-field" title="', delete,
                     '"><i class="fa fa-times glyphicon glyphicon-remove"></i></a>\n                        ']
         out += ["\n                    </div>\n                </small>\n            </legend>\n"
-                "            <div class='clearfix'></div>\n            ", _inline_row(subfield), "\n        </div>\n        "]
+                "            <div class='clearfix'></div>\n            ", _inline_row(subfield),
+                "\n        </div>\n        "]
     new = escape(translated_with(admin_gettext, "New"))
     blank = ('\n        <div class="inline-field card card-body bg-light mb-3">\n            <legend>\n'
              f"                <small>{new} {label}</small>\n"

@@ -110,8 +110,8 @@ def test_a_new_account_form_starts_with_two_team_rows_and_a_blank_one(app, world
 def test_forms_follow_the_language(app, world, login_as, monkeypatch):
     client = login_as("dept_admin")
     for lang in ("en", "zh_Hans_CN"):
-        status, ours, theirs = both_ways(monkeypatch,
-                                         lambda: client.get(f"/admin/accounts/edit/?id={world['own_account']}&lang={lang}"))
+        url = f"/admin/accounts/edit/?id={world['own_account']}&lang={lang}"
+        status, ours, theirs = both_ways(monkeypatch, lambda: client.get(url))
         assert_same(ours, theirs)
         assert ("Management team" in ours) == (lang == "en")
 
@@ -126,7 +126,8 @@ def test_nothing_of_one_users_form_shows_on_anothers(app, world, login_as):
         other_unit = db.session.get(Unit, world["other_unit"]).name
     for _ in range(2):
         own = login_as("unit_editor").get(f"/admin/accounts/edit/?id={world['own_account']}").get_data(as_text=True)
-        other = login_as("other_editor").get(f"/admin/accounts/edit/?id={world['other_account']}").get_data(as_text=True)
+        other = login_as("other_editor").get(f"/admin/accounts/edit/?id={world['other_account']}")
+        other = other.get_data(as_text=True)
         dept = login_as("dept_admin").get(f"/admin/accounts/edit/?id={world['other_account']}").get_data(as_text=True)
         assert own_name in own and other_name not in own and other_unit not in own
         assert other_name in other and own_name not in other and own_person not in other
