@@ -62,6 +62,8 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     # templates/admin/lib.html: the form macros written in Python (admin/form_render.py).
     app.add_template_global(form_render, "form_render")
     app.add_template_global(form_render.enabled, "python_forms")
+    app.add_template_filter(form_render.label, "label")
+    app.add_template_global(form_render.admin_text, "admin_text")
     list_bar.init_app(app)
     admin = Admin(
         app,

@@ -46,6 +46,20 @@ def _text(label):
     return translated(label) if isinstance(label, LazyString) else label
 
 
+def label(text):
+    """Jinja filter ``|label``: a lazy label (a view's name, a field's label) written as ``{{ text }}`` writes it —
+    its translation, unescaped, as its ``__html__`` gives it — translated once per language for the process instead
+    of by Flask-Babel on every page (a page's title asks three times); any other value is returned as it is."""
+    if isinstance(text, LazyString):
+        return Markup(translated(text))
+    return text
+
+
+def admin_text(msgid: str) -> str:
+    """``_gettext(msgid)`` of a template (Flask-Admin's catalog: "List", "Create", …), looked up once per language."""
+    return translated_with(admin_gettext, msgid)
+
+
 def _input_type(field):
     return getattr(field.widget, "input_type", None)
 
