@@ -15,13 +15,14 @@ as the macros draw it.
 """
 from __future__ import annotations
 
-from flask import current_app, json
+from flask import current_app, json, url_for
 from jinja2 import pass_context
 from flask_admin import helpers as h
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.form import widgets as admin_widgets
 from flask_admin.model.fields import InlineFieldList
 from flask_admin.model.widgets import AjaxSelect2Widget, InlineFieldListWidget, InlineFormWidget
+from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import widgets
@@ -251,6 +252,41 @@ def extra(context) -> Markup:
         out += ['\n  <input name="_continue_editing" type="submit" class="btn btn-secondary" value="',
                 escape(translated_with(admin_gettext, "Save and Continue Editing")), '" />\n  ']
     out.append("\n")
+    return Markup("".join(out))
+
+
+# --- the account form's "new person" dialog (templates/admin/_new_person.html) -----------------------------------
+def new_person_dialog(view) -> Markup:
+    """templates/admin/_new_person.html (which tests draw to compare): the manager form in a dialog beside the
+    account form, for the views that offer it (``new_person_form``), as the template writes it."""
+    new_person_form = getattr(view, "new_person_form", None)
+    form = new_person_form() if new_person_form is not None else None
+    if not form:
+        return Markup("\n")
+    csrf_token = current_app.jinja_env.globals["csrf_token"]
+    out = ['\n\n<dialog id="new-person-dialog" class="new-person-dialog" aria-labelledby="new-person-title">\n'
+           '  <form method="post" action="', escape(url_for("managers.team_person")),
+           '" data-new-person-form novalidate>\n    <h5 id="new-person-title">',
+           translated_with(gettext, "New person for the management team"),
+           '</h5>\n    <p class="small text-muted">',
+           translated_with(gettext, "The person is added to Managers with the same checks as there, and chosen in the "
+                                    "team row."),
+           '</p>\n    <input type="hidden" name="csrf_token" value="', escape(csrf_token()), '">\n'
+           '    <input type="hidden" name="team_role" value="">\n'
+           '    <input type="hidden" name="account_verified" value="">\n'
+           '    <div class="alert alert-danger d-none" data-errors-for="" role="alert"></div>\n    ']
+    for field in form:
+        if field.name in ("csrf_token", "row_version"):
+            continue
+        out += ['\n    <div class="form-group">\n      <label for="person-', escape(field.id), '">',
+                escape(label(field.label.text)),
+                ' <strong class="text-danger">*</strong>' if h.is_required_form_field(field) else "",
+                "</label>\n      ", escape(field(id="person-" + field.id, class_="form-control", **{"data-role": ""})),
+                '\n      <div class="invalid-feedback" data-errors-for="', escape(field.name), '"></div>\n    </div>\n    ']
+    out += ['\n    <div class="d-flex justify-content-end">\n'
+            '      <button type="button" class="btn btn-outline-secondary mr-2" data-close-dialog>',
+            translated_with(gettext, "Cancel"), '</button>\n      <button type="submit" class="btn btn-primary">',
+            translated_with(gettext, "Add and choose"), "</button>\n    </div>\n  </form>\n</dialog>\n"]
     return Markup("".join(out))
 
 
