@@ -369,12 +369,21 @@ def html_params(**kwargs) -> Markup:
     edit page's calls)."""
     params = []
     for key, value in sorted(kwargs.items()):
-        key = clean_key(key)
+        name = _NAMES.get(key)
+        if name is None:
+            name = _NAMES[key] = str(escape(clean_key(key)))
         if value is True:
-            params.append(str(escape(key)))
+            params.append(name)
         elif value is not False:
-            params.append(f'{escape(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+            value = escape(value)
+            if '"' in value:  # only Markup keeps a quote through escape()
+                value = str.replace(value, '"', "&quot;")
+            params.append(f'{name}="{value}"')
     return Markup(" ".join(params))
+
+
+#: Attribute names as html_params writes them (``class_`` → ``class``, ``data_role`` → ``data-role``), by keyword.
+_NAMES: dict[str, str] = {}
 
 
 class _FastParams:
