@@ -76,8 +76,8 @@ The forms (issue 18 items 1–2, admin/form_render.py) reproduce more: ``admin/l
 templates/admin/model/inline_list_base.html, itself a copy of Flask-Admin's ``inline_list_base.html``), and
 ``admin/static.html`` (its ``url`` macro is admin/menu.py's ``StaticUrls``). Their functions are pinned by the text
 of their source in ``PINNED_SOURCES``: WTForms' ``html_params`` and the ``__call__`` of ``Input``, ``Select`` and
-``TextArea``, Flask-Admin's ``Select2Widget``, ``AjaxSelect2Widget`` (form_render's fast widget twins copy them with
-a faster ``html_params``), ``InlineFieldList.__call__`` and ``InlineFormWidget.__call__`` (the team editor's blank row
+``TextArea``, Flask-Admin's ``Select2Widget``, ``AjaxSelect2Widget`` (the fast widget twins of
+admin/form_widgets.py copy them with a faster ``html_params``), ``InlineFieldList.__call__`` and ``InlineFormWidget.__call__`` (the team editor's blank row
 and form options), and the form rules' ``Field.__call__``/``Macro.__call__`` (they look up ``lib.render_field`` in
 the page's context, where templates/admin/lib.html puts form_render's). tests/test_form_rendering.py compares every
 form with Flask-Admin's own, byte for byte; a changed source fails
@@ -159,7 +159,8 @@ PINNED_TEMPLATES = {
     "admin/static.html": "efbdfee9e7f4eef8",
 }
 
-#: Library functions that admin/form_render.py reproduces: ``module:qualified name`` -> start of the SHA-256 of their source.
+#: Library functions that admin/form_render.py and form_widgets.py reproduce: ``module:qualified name`` -> start of the
+#: SHA-256 of their source.
 PINNED_SOURCES = {
     "wtforms.widgets.core:html_params": "f28059bcfea2b629",
     "wtforms.widgets.core:Input.__call__": "03277d8bf6a958af",
@@ -334,4 +335,5 @@ def test_the_reproduced_functions_are_the_pinned_ones(path):
         obj = getattr(obj, name)
     source = inspect.getsource(obj).encode()
     assert hashlib.sha256(source).hexdigest()[:16] == PINNED_SOURCES[path], (
-        f"{path} changed: compare it with what admin/form_render.py reproduces (this module's docstring says where)")
+        f"{path} changed: compare it with what admin/form_render.py or form_widgets.py reproduces (this module's "
+        "docstring says where)")

@@ -4,7 +4,7 @@ Every create and edit form of every view, as every role that may open it, is dra
 admin/form_render.py and by Flask-Admin's own macros and templates (``form_render.ENABLED = False``); the two
 pages must be the same text but for the CSRF tokens and the script nonces (both are made per request). The same
 for forms sent back with errors (an empty create form, an account whose team breaks the rules), and the fast
-widgets' attributes against WTForms' own.
+widgets' attributes (admin/form_widgets.py) against WTForms' own.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from markupsafe import Markup
 from wtforms import widgets as wt_widgets
 
-from admin import form_render
+from admin import form_render, form_widgets
 from flask_babel import lazy_gettext
 
 from models import Account, Manager, Unit, db
@@ -141,12 +141,12 @@ def test_html_params_writes_what_wtforms_writes(app, value):
     with app.test_request_context("/?lang=zh_Hans_CN"):
         arguments = {"class_": value, "data_role": value, "aria_label": value, "id": "x", "checked": True,
                      "disabled": False, "data-json": value}
-        assert str(form_render.html_params(**arguments)) == str(wt_widgets.html_params(**arguments))
+        assert str(form_widgets.html_params(**arguments)) == str(wt_widgets.html_params(**arguments))
 
 
 def test_every_fast_widget_is_its_original_with_fewer_calls():
     """A fast twin adds nothing but speed: same class hierarchy below it, no method but __call__/html_params."""
-    for original, twin in form_render.FAST_WIDGETS.items():
+    for original, twin in form_widgets.FAST_WIDGETS.items():
         assert issubclass(twin, original) and twin.__mro__[2] is original
         own = {name for name in vars(twin.__mro__[1]) if not name.startswith("__") or name == "__call__"}
         assert own <= {"__call__", "html_params"}, (twin, own)
