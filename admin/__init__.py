@@ -53,7 +53,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     from .users import UserView
     from .violations import ViolationView
 
-    from . import list_bar
+    from . import form_render, list_bar
     from .menu import StaticUrls, cached_menu, cached_static_url, kept_block, user_menu
 
     _supplement_overrides_flask_admin()
@@ -61,6 +61,11 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     app.add_template_global(cached_static_url, "cached_static_url")
     app.add_template_global(kept_block, "kept_block")
     app.add_template_global(user_menu, "user_menu")
+    # templates/admin/lib.html: the form macros written in Python (admin/form_render.py).
+    app.add_template_global(form_render, "form_render")
+    app.add_template_global(form_render.enabled, "python_forms")
+    app.add_template_filter(form_render.label, "label")
+    app.add_template_global(form_render.admin_text, "admin_text")
     list_bar.init_app(app)
     admin = Admin(
         app,

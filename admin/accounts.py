@@ -1,5 +1,5 @@
 """新媒体帐号 — the register of accounts, with the management team edited on the account's page."""
-from flask import flash, request, url_for
+from flask import flash, g, request, url_for
 from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
@@ -17,6 +17,7 @@ from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin
 from .home_filters import StaffChangeFilter
+from .form_render import speed_up
 from .fields import Facts, RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary, unit_lookup
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import deadline_cell, late_badge, status_badge
@@ -31,7 +32,10 @@ class NewPersonButton:
     only to a user who may create people; its words are translated when the form is drawn."""
 
     def __bool__(self):
-        return policy.can_create(self_user(), Manager)
+        # Asked for every team row (and the blank one) of a form: answered once per request.
+        if "may_create_people" not in g:
+            g.may_create_people = policy.can_create(self_user(), Manager)
+        return g.may_create_people
 
     def __html__(self):
         if not self:
@@ -166,7 +170,9 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
         people (admin/_new_person.html; it posts to the manager view's team_person endpoint)."""
         if self.people_view is None or not self.people_view.can_create:
             return None
-        return self.people_view.blank_create_form()
+        form = self.people_view.blank_create_form()
+        speed_up(form)  # its fields are drawn one by one by the dialog's template
+        return form
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)

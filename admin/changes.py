@@ -12,6 +12,7 @@ from models import Account, AttachmentKind, ChangeKind, ChangeRecord, Maintenanc
 from services import accounts, attachments, changes
 
 from services import validators
+from services.text import translated
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
 from .formatters import deadline_cell, late_badge, status_badge
@@ -182,8 +183,10 @@ class ChangeView(LatenessMixin, WorkflowMixin, ScopedModelView):
         # Only the form's own parameters: url_for's (_scheme, _external, endpoint …) would break the link or the page.
         args = {key: value for key, value in request.args.items() if key in ("id", "account_id", "account", "url")}
         current = chosen_kind(obj) or (ChangeKind.name if obj is None else None)
-        return [(str(kind.label), url_for(request.endpoint, **args, kind=kind.name), kind == current)
-                for kind in ChangeKind]
+        # One url_for: ``kind`` comes last in url_for's query string, and a kind's name needs no quoting.
+        base = url_for(request.endpoint, **args)
+        base += "&kind=" if "?" in base else "?kind="
+        return [(translated(kind.label), base + kind.name, kind == current) for kind in ChangeKind]
 
     def validate_form(self, form):
         valid = super().validate_form(form)

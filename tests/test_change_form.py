@@ -205,3 +205,16 @@ def test_saving_a_new_change_opens_its_record_page_where_it_is_submitted(app, wo
     with app.app_context():
         change = db.session.query(ChangeRecord).one()
     assert response.headers["Location"].endswith(f"/admin/changes/details/?id={change.id}")
+
+
+@pytest.mark.parametrize("query", ["", "?account_id=7", "?id=3&url=/admin/changes/?search=a%26b+c&flt1_0=x",
+                                   "?account_id=7&url=/admin/accounts/details/?id=7&lang=en&_external=1"])
+def test_the_kind_links_are_url_fors(app, query):
+    """kind_links builds one URL and appends each kind (issue 18): the links url_for would give."""
+    from flask import request, url_for
+
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "changes")
+    with app.test_request_context(f"/admin/changes/new/{query}"):
+        args = {k: v for k, v in request.args.items() if k in ("id", "account_id", "account", "url")}
+        assert [href for _label, href, _current in view.kind_links()] == [
+            url_for("changes.create_view", **args, kind=kind.name) for kind in ChangeKind]

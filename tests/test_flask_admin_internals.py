@@ -69,6 +69,19 @@ macros written in Python by admin/list_bar.py), ``admin/lib.html`` (``form_css``
 templates/admin/scoped_list.html) and ``admin/model/list.html`` (the header cells, admin/list_rows.py
 ``render_header``). A changed template fails ``test_the_reproduced_templates_are_the_pinned_ones``: compare the new
 text with ours, then update the pin.
+
+The forms (issue 18 items 1–2, admin/form_render.py) reproduce more: ``admin/lib.html``'s ``render_field``,
+``render_form_fields`` and ``render_form`` (written in Python; its other macros copied into templates/admin/lib.html),
+``admin/model/inline_field_list.html`` and ``inline_form.html`` (the team editor, in Python, with our
+templates/admin/model/inline_list_base.html, itself a copy of Flask-Admin's ``inline_list_base.html``), and
+``admin/static.html`` (its ``url`` macro is admin/menu.py's ``StaticUrls``). Their functions are pinned by the text
+of their source in ``PINNED_SOURCES``: WTForms' ``html_params`` and the ``__call__`` of ``Input``, ``Select`` and
+``TextArea``, Flask-Admin's ``Select2Widget``, ``AjaxSelect2Widget`` (the fast widget twins of
+admin/form_widgets.py copy them with a faster ``html_params``), ``InlineFieldList.__call__`` and ``InlineFormWidget.__call__`` (the team editor's blank row
+and form options), and the form rules' ``Field.__call__``/``Macro.__call__`` (they look up ``lib.render_field`` in
+the page's context, where templates/admin/lib.html puts form_render's). tests/test_form_rendering.py compares every
+form with Flask-Admin's own, byte for byte; a changed source fails
+``test_the_reproduced_functions_are_the_pinned_ones``: compare it with form_render's copy, then update the pin.
 """
 from __future__ import annotations
 
@@ -142,6 +155,25 @@ PINNED_TEMPLATES = {
     "admin/actions.html": "685288ebd9108462",
     "admin/lib.html": "21a2c36fee3e1984",
     "admin/model/list.html": "21003d92feb9a75c",
+    "admin/model/inline_field_list.html": "67e95cc8006c11c5",
+    "admin/model/inline_form.html": "7c67695b482cae3d",
+    "admin/model/inline_list_base.html": "9385d36000f838cd",
+    "admin/static.html": "efbdfee9e7f4eef8",
+}
+
+#: Library functions that admin/form_render.py and form_widgets.py reproduce: ``module:qualified name`` -> start of the
+#: SHA-256 of their source.
+PINNED_SOURCES = {
+    "wtforms.widgets.core:html_params": "f28059bcfea2b629",
+    "wtforms.widgets.core:Input.__call__": "03277d8bf6a958af",
+    "wtforms.widgets.core:Select.__call__": "ec3d8f914cfe7893",
+    "wtforms.widgets.core:TextArea.__call__": "066bca361ae1b5c0",
+    "flask_admin.form.widgets:Select2Widget.__call__": "9ab1241ff8b56b0c",
+    "flask_admin.model.widgets:AjaxSelect2Widget.__call__": "d9994397b49cb3b6",
+    "flask_admin.model.fields:InlineFieldList.__call__": "5071eb32a4613576",
+    "flask_admin.model.widgets:InlineFormWidget.__call__": "c8d81ad5ff3a7dc0",
+    "flask_admin.form.rules:Field.__call__": "0f253c3eea958977",
+    "flask_admin.form.rules:Macro.__call__": "17c3c50ed2dcf8da",
 }
 
 LIBRARIES = ("flask_admin", "wtforms")
@@ -303,3 +335,17 @@ def test_a_cells_html_is_markupsafes_escape(value):
     from admin.list_rows import html_text
 
     assert html_text(value) == str(escape(value))
+
+
+@pytest.mark.parametrize("path", sorted(PINNED_SOURCES))
+def test_the_reproduced_functions_are_the_pinned_ones(path):
+    import hashlib
+
+    module_name, names = path.split(":")
+    obj = importlib.import_module(module_name)
+    for name in names.split("."):
+        obj = getattr(obj, name)
+    source = inspect.getsource(obj).encode()
+    assert hashlib.sha256(source).hexdigest()[:16] == PINNED_SOURCES[path], (
+        f"{path} changed: compare it with what admin/form_render.py or form_widgets.py reproduces (this module's "
+        "docstring says where)")
