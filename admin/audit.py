@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_admin.contrib.sqla import tools
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
@@ -317,12 +318,18 @@ class AuditView(ScopedModelView):
             query = query.filter(sa.or_(*wanted))
         return query
 
+    #: A unit user's search word matching at most this many entries (of every unit) is passed to the list's
+    #: query as their ids (see :meth:`_apply_search`); a more common word, as the ILIKE condition.
+    search_ids_inline = 1000
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """On SQLite, words of three characters or more are looked up in the FTS5 trigram index of
         ``object_label`` and ``username`` (a million rows: a scan takes ~100 ms); PostgreSQL's trigram
         indexes serve the ordinary ILIKE search."""
         if db.engine.dialect.name != "sqlite":
-            return super()._apply_search(query, count_query, joins, count_joins, search)
+            if policy.sees_all_units(current_user):
+                return super()._apply_search(query, count_query, joins, count_joins, search)
+            return self._search_by_ids_first(query, count_query, joins, count_joins, search)
         short = []
         for n, term in enumerate(self.search_words(search)):
             if len(term) >= 3:
@@ -334,6 +341,24 @@ class AuditView(ScopedModelView):
                 short.append(term)
         if short:
             return super()._apply_search(query, count_query, joins, count_joins, " ".join(short))
+        return query, count_query, joins, count_joins
+
+    def _search_by_ids_first(self, query, count_query, joins, count_joins, search):
+        """A unit user's search on PostgreSQL: each word's matching entries (of any unit) looked up first, in the
+        trigram indexes alone, and passed on as ids when they are few; the unit's condition (models.policy) stays
+        in the list's query and keeps only the unit's own. Otherwise PostgreSQL estimates a word's matches at
+        0.01 % of the log at least (its floor for ``ILIKE '%…%'``: 1,000 entries at 10 million) and ANDs them
+        with every index entry of the unit (117,682 for the largest unit at province scale) — four times the
+        work of reading the few hundred matches (docs/benchmarks.md, "Province scale"). A common word (more
+        than ``search_ids_inline`` entries) stays the ILIKE condition, planned as before."""
+        for term in self.search_words(search):
+            like = tools.parse_like_term(term)
+            matches = sa.or_(*(getattr(AuditLog, name).ilike(like) for name in self.column_searchable_list))
+            ids = db.session.scalars(sa.select(AuditLog.id).where(matches).limit(self.search_ids_inline + 1)).all()
+            condition = AuditLog.id.in_(ids) if len(ids) <= self.search_ids_inline else matches
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
 
     def history_url(self, model):
