@@ -136,7 +136,7 @@ def test_deep_pages_by_ids_first_stay_scoped(app, access_world, login_as, monkey
 
 
 @pytest.mark.parametrize("inline", [0, 1, 1000], ids=["as-ilike", "one-id", "as-ids"])
-@pytest.mark.parametrize("term", ["外单位帐号", "单位帐号", "外单位"])
+@pytest.mark.parametrize("term", ["外单位帐号", "单位帐号", "外单位", "帐号 单位帐号 本单位"])
 @pytest.mark.parametrize("role", UNIT_ROLES)
 def test_a_unit_users_audit_search_returns_only_its_units_rows(app, access_world, login_as, monkeypatch, role, term,
                                                                 inline):
@@ -146,6 +146,8 @@ def test_a_unit_users_audit_search_returns_only_its_units_rows(app, access_world
     from admin.audit import AuditView
 
     monkeypatch.setattr(AuditView, "search_ids_inline", inline)
+    monkeypatch.setattr(AuditView, "search_lookup_min_length", 1)  # every word looked up (their ids: both units')
+    monkeypatch.setattr(AuditView, "search_lookup_above", -2)  # whatever the log's size (-1: never analysed)
     html = body(login_as(role).get("/admin/audit/?search=" + term))
     rows = " ".join(re.findall(r'<td class="col-[a-z_]+">(.*?)</td>', html, re.S))
     assert not leaks(rows), f"the audit search {term!r} shows the other unit's entries to {role} (inline {inline})"
