@@ -19,8 +19,8 @@ from services import settings
 from services.text import date_text, datetime_text, platform_text
 
 from .base import ScopedModelView
-from .counting import table_estimate
 from .calendar import source_text
+from .counting import table_estimate
 from .labels import LABELS, labels
 
 #: What each kind of record is called in the interface.
@@ -366,10 +366,9 @@ class AuditView(ScopedModelView):
         with every index entry of the unit (117,682 for the largest unit at province scale): 45-60 ms where the
         222 matches take 10 (docs/benchmarks.md, "Province scale"). A common word (more than
         ``search_ids_inline`` matches) stays the ILIKE condition, planned as before; its look-up is what the rule
-        costs it. So only words of ``search_lookup_min_length`` characters or
-        more are looked up (short words are the common ones: a unit's name is in most of its entries' labels),
-        the longest ``search_lookups_max`` of them, and none after the first that goes as ids (the other words
-        then filter those few rows)."""
+        costs it. So only words of ``search_lookup_min_length`` characters or more are looked up (short words are
+        the common ones: a unit's name is in most of its entries' labels), the longest ``search_lookups_max`` of
+        them, and none after the first that goes as ids (the other words then filter those few rows)."""
         words = self.search_words(search)
         conditions = {term: sa.or_(*(getattr(AuditLog, name).ilike(tools.parse_like_term(term))
                                      for name in self.column_searchable_list)) for term in words}

@@ -8,9 +8,9 @@ The units list's deep page finds its 20 ids first (admin/paging.py): with 1,500 
 code for page 75; an index of (code, id) gives them by an index-only scan (1.7 → 0.4 ms in EXPLAIN ANALYZE,
 docs/benchmarks.md "Province scale").
 
-The home page's red flags (涉密 reports not approved) read every classified report's row to keep the few open
-ones (7,216 rows for 93 at 3.6 million reports, twice: the count and the first five): a partial index of the
-classified reports by (status, period, id) holds just them.
+The home page's red flags (涉密 reports not approved) were counted by reading every classified report's row to keep
+the few open ones (7,216 rows for 93 at 3.6 million reports): a partial index of the classified reports by
+(status, period, id) counts them from 100 index entries.
 """
 import sqlalchemy as sa
 from alembic import op
