@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_admin.contrib.sqla import tools
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
@@ -19,6 +20,7 @@ from services.text import date_text, datetime_text, platform_text
 
 from .base import ScopedModelView
 from .calendar import source_text
+from .counting import table_estimate
 from .labels import LABELS, labels
 
 #: What each kind of record is called in the interface.
@@ -317,12 +319,32 @@ class AuditView(ScopedModelView):
             query = query.filter(sa.or_(*wanted))
         return query
 
+    #: A unit user's search words are looked up first only in a log larger than this (PostgreSQL's estimate):
+    #: PostgreSQL's floor for an ``ILIKE '%…%'`` is 0.01 % of the table, and below a few million entries (a few
+    #: hundred rows) it reads the matches first by itself (a million entries: 3.7 ms), so a look-up would only
+    #: repeat that work.
+    search_lookup_above = 3_000_000
+    #: A unit user's search word of at least this many characters (an account's name, not a surname or a word every
+    #: entry of the unit has) is looked up first (:meth:`_search_by_ids_first`) ...
+    search_lookup_min_length = 5
+    #: ... and, matching at most this many entries of the whole log, passed to the list's query as their ids (an
+    #: account has ~330 entries in ten years at province scale). A word with more pays its look-up for nothing:
+    #: up to ~400 ms at 10 million entries (a unit's name, 46,000 matches); the look-up is bounded, where a
+    #: fence of all the matches in one statement would read every one of them.
+    search_ids_inline = 1000
+    #: At most this many words of a search are looked up so (the longest first): a common word's look-up reads
+    #: its first ``search_ids_inline`` matches for nothing.
+    search_lookups_max = 2
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """On SQLite, words of three characters or more are looked up in the FTS5 trigram index of
         ``object_label`` and ``username`` (a million rows: a scan takes ~100 ms); PostgreSQL's trigram
         indexes serve the ordinary ILIKE search."""
         if db.engine.dialect.name != "sqlite":
-            return super()._apply_search(query, count_query, joins, count_joins, search)
+            if policy.sees_all_units(current_user) or \
+                    (table_estimate(AuditLog.__tablename__) or 0) <= self.search_lookup_above:
+                return super()._apply_search(query, count_query, joins, count_joins, search)
+            return self._search_by_ids_first(query, count_query, joins, count_joins, search)
         short = []
         for n, term in enumerate(self.search_words(search)):
             if len(term) >= 3:
@@ -334,6 +356,33 @@ class AuditView(ScopedModelView):
                 short.append(term)
         if short:
             return super()._apply_search(query, count_query, joins, count_joins, " ".join(short))
+        return query, count_query, joins, count_joins
+
+    def _search_by_ids_first(self, query, count_query, joins, count_joins, search):
+        """A unit user's search on PostgreSQL: a word's matching entries (of any unit) looked up first, in the
+        trigram indexes alone, and passed on as ids when they are few; the unit's condition (models.policy) stays
+        in the list's query and keeps only the unit's own. Otherwise PostgreSQL estimates a word's matches at
+        0.01 % of the log at least (its floor for ``ILIKE '%…%'``: 1,000 entries at 10 million) and ANDs them
+        with every index entry of the unit (117,682 for the largest unit at province scale): 45-60 ms where the
+        222 matches take 10 (docs/benchmarks.md, "Province scale"). A common word (more than
+        ``search_ids_inline`` matches) stays the ILIKE condition, planned as before; its look-up is what the rule
+        costs it. So only words of ``search_lookup_min_length`` characters or more are looked up (short words are
+        the common ones: a unit's name is in most of its entries' labels), the longest ``search_lookups_max`` of
+        them, and none after the first that goes as ids (the other words then filter those few rows)."""
+        words = self.search_words(search)
+        conditions = {term: sa.or_(*(getattr(AuditLog, name).ilike(tools.parse_like_term(term))
+                                     for name in self.column_searchable_list)) for term in words}
+        longest = sorted((w for w in words if len(w) >= self.search_lookup_min_length), key=len, reverse=True)
+        for term in longest[:self.search_lookups_max]:
+            ids = db.session.scalars(sa.select(AuditLog.id).where(conditions[term])
+                                     .limit(self.search_ids_inline + 1)).all()
+            if len(ids) <= self.search_ids_inline:
+                conditions[term] = AuditLog.id.in_(ids)
+                break
+        for condition in conditions.values():
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
 
     def history_url(self, model):

@@ -40,6 +40,12 @@ class EstimatedCountMixin:
         return not any(key.startswith("flt") and value for key, value in request.args.items())
 
 
+def table_estimate(table: str) -> int | None:
+    """PostgreSQL's row estimate of ``table`` (kept by autovacuum/ANALYZE; -1 before the first, None if none)."""
+    return db.session.execute(sa.text("SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(:table AS regclass)"),
+                              {"table": table}).scalar()
+
+
 class _EstimatedCount:
     """Stands in for the count query of an unfiltered list: PostgreSQL's row estimate of the table (kept by
     autovacuum/ANALYZE), exact below ``threshold`` rows. The list shows it as "about N"."""
@@ -48,8 +54,7 @@ class _EstimatedCount:
         self.exact_query, self.table, self.threshold = exact_query, table, threshold
 
     def scalar(self):
-        estimate = db.session.execute(sa.text("SELECT reltuples::bigint FROM pg_class WHERE oid = "
-                                              "CAST(:table AS regclass)"), {"table": self.table}).scalar()
+        estimate = table_estimate(self.table)
         if estimate is None or estimate < 0 or estimate < self.threshold:  # -1: never analysed
             return self.exact_query.scalar()
         return ApproximateCount(estimate)

@@ -336,7 +336,8 @@ class _Home:
         order = (Unit.name, Account.name, Account.id)
         select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, code=Account.platform, extra=Account.platform_other))
-            .join(Unit, Account.unit_id == Unit.id).where(reports.not_reported(self.period, self.user))
+            .join(Unit, Account.unit_id == Unit.id)
+            .where(reports.not_reported(self.period, self.user, per_account=True))  # the first five: per account
             .order_by(*order).limit(PREVIEW))
         self._add(key, select, self._not_reported_row)
         title = gettext("Monthly reports of %(month)s not submitted (due by %(day)s)", month=month_text(self.period),
@@ -350,13 +351,13 @@ class _Home:
         rule = self.figures.dormant_rule
 
         def select():
-            flag = sa.case((rule.no_report, 1), else_=0) + sa.case((rule.no_posts, 2), else_=0)
+            # The first five in order, each account's reports read for it (per_account), not the whole window's.
+            first = dormant_rule(self.user, self.today, per_account=True)
+            flag = sa.case((first.no_report, 1), else_=0) + sa.case((first.no_posts, 2), else_=0)
             order = (Unit.name, Account.name, Account.id)
-            return policy.scope(self.user, Account, sa.select(*_row(key, order, Account.id, Account.name, Unit.name,
-                                                                     flag=flag))
-                                .join(Unit, Account.unit_id == Unit.id)
-                                .outerjoin(rule.figures, rule.figures.c.account_id == Account.id)
-                                .where(rule.condition).order_by(*order).limit(PREVIEW))
+            return policy.scope(self.user, Account, first.join(
+                sa.select(*_row(key, order, Account.id, Account.name, Unit.name, flag=flag))
+                .join(Unit, Account.unit_id == Unit.id)).where(first.condition).order_by(*order).limit(PREVIEW))
         self._add(key, select, lambda r: self._dormant_row(r, rule))
         return Card(key, gettext("Suspected dormant accounts"), self.figures.dormant, url_for("reports.dormant_view"))
 

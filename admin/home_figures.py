@@ -100,8 +100,10 @@ def home_key(user, today: dt.date) -> tuple:
             settings.value("dormant_no_report_months"))
 
 
-def dormant_rule(user, today: dt.date) -> reports.DormantRule:
-    return statement(("dormant", *home_key(user, today)), lambda: reports.dormant_rule(user, today))
+def dormant_rule(user, today: dt.date, per_account: bool = False) -> reports.DormantRule:
+    """The dormant rule (services.reports.dormant_rule) of the page's counts; ``per_account``: of its first rows."""
+    return statement(("dormant", *home_key(user, today), per_account),
+                     lambda: reports.dormant_rule(user, today, per_account))
 
 
 def account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
@@ -116,10 +118,8 @@ def account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
                            count().filter(reports.not_reported(period, user)),
                            count().filter(Account.id.in_(needing_change)),
                            count().filter(dormant.condition))
-                 .select_from(Account).join(Unit, Account.unit_id == Unit.id)
-                 .outerjoin(dormant.figures, dormant.figures.c.account_id == Account.id)
-                 .group_by(Account.status, Account.platform, Unit.kind))
-        return policy.scope(user, Account, query)
+                 .select_from(Account).join(Unit, Account.unit_id == Unit.id))
+        return policy.scope(user, Account, dormant.join(query).group_by(Account.status, Account.platform, Unit.kind))
 
     return db.session.execute(statement(("accounts", *home_key(user, today), period), build)).all()
 

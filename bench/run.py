@@ -36,12 +36,21 @@ def measure(client: Client, scenario: scenarios.Scenario, n: int, warmup: int, m
     result = Result(scenario.name, scenario.role, [], scenario.target_ms, scenario.p95_rule, scenario.note,
                     rule=scenario.rule)
     base_times: list[float] = []
+
+    def write_first():
+        if scenario.after_a_write:
+            status, _headers, _body, _elapsed = client.request("GET", floor.PREFIX + "/write")
+            if status != 204:
+                raise click.ClickException(f"HTTP {status} on {floor.PREFIX}/write")
+
     for _ in range(warmup):
+        write_first()
         client.request("GET", scenario.path, headers=headers)
         if base_path:
             client.request("GET", base_path)
     started = time.perf_counter()
     while len(result.times) < n:
+        write_first()
         status, _headers, _body, elapsed = client.request("GET", scenario.path, headers=headers)
         if status != scenario.expect:
             result.error = f"HTTP {status} (expected {scenario.expect}) on {scenario.path}"

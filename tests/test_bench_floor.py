@@ -119,3 +119,27 @@ def test_the_month_list_export_is_judged_against_the_same_rows_bare(app, login_a
     html = Client(floor.make_floor_app(plan_for(app, statements))).get("/page/0").get_data(as_text=True)
     assert all(f"月报帐号{n}" in html for n in range(3))
     assert html.count("<tr>") >= rows  # the same rows, bare
+
+
+def test_the_write_page_makes_the_next_home_page_count_anew(app, world, login_as):
+    """``/_floor/write`` (the "home page, after a write" pages of `bench run`) commits a raise of the data version,
+    as any change through the app does: the home page's kept figures no longer apply and are counted anew."""
+    from admin.home_figures import figures_kept
+    from bench import scenarios
+    from models import data_version, db
+
+    client = login_as("unit_editor")
+    client.get("/admin/")
+    kept = len(figures_kept)
+    with app.app_context():
+        before = data_version.current()
+        db.session.remove()
+    assert Client(floor.make_floor_app(plan_for(app))).get("/write").status_code == 204
+    with app.app_context():
+        assert data_version.current() == (before or 0) + 1
+        db.session.remove()
+    client.get("/admin/")
+    assert len(figures_kept) == kept + 1  # counted anew, under the new number
+    pages = {s.name: s for s in scenarios.other_scenarios("unit", None, "")}
+    assert pages["home page, after a write"].after_a_write and not pages["home page"].after_a_write
+    assert pages["home page, after a write"].path == pages["home page"].path

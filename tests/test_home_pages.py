@@ -362,6 +362,44 @@ def test_every_count_equals_a_plain_recount(app, busy, role):
                 assert card.part[1] == expected[part], (role, key)
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_the_missing_and_dormant_cards_list_the_first_rows_of_a_plain_recount(app, busy, role):
+    """These two cards read their first rows account by account (``per_account``: NOT EXISTS the month's report, a
+    LATERAL subquery of each account's window on PostgreSQL), not from the grouped figures the counts use: they
+    are the first rows of the plain recount — the accounts without the month's report in (unit, name) order, and
+    reports.dormant_accounts (the dormant list's own query) — with the same reasons."""
+    from admin.dashboard import PREVIEW, home_context
+
+    today = dt.date.today()
+    with app.app_context():
+        period = reports.reporting_period(today)
+        units = db.session.query(Unit).order_by(Unit.id).limit(2).all()
+        for n in (9, 5, 1, 4, 0, 8, 3, 10, 2, 7, 6):  # more than a card lists in each unit, named out of order
+            quiet = make_account(units[n % 2], f"未报送{n}号", status=AccountStatus.approved)
+            if n % 3 == 0:  # reported this month, with no posts: not missing, but dormant by its posts
+                for back in range(3):
+                    report = make_report(quiet, period=reports.add_months(period, -back), status=ReviewStatus.approved)
+                    report.submitted_at, report.post_count = dt.datetime(2026, 1, 3), 0
+        db.session.commit()
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(
+            username={"dept_admin": "dept", "auditor": "auditor", "unit_editor": "editor",
+                      "unit_leader": "leader"}[role]).one()
+        cards = home_context(user, today)["cards"]
+        submitted = {r.account_id for r in db.session.query(MonthlyReport).filter(
+            MonthlyReport.period == period, MonthlyReport.submitted_at.is_not(None))}
+        missing = sorted((a for a in db.session.query(Account).all()
+                          if (user.unit_id is None or a.unit_id == user.unit_id) and a.status == AccountStatus.approved
+                          and a.created_on <= reports.month_end(period) and a.id not in submitted),
+                         key=lambda a: (a.unit.name, a.name, a.id))
+        dormant = reports.dormant_accounts(user, today)
+        assert len(missing) > PREVIEW and len(dormant) > PREVIEW  # the cards show the first rows only
+        assert [row["name"] for row in cards["missing_reports"].rows] == [a.name for a in missing[:PREVIEW]]
+        assert [row["name"] for row in cards["dormant"].rows] == [d["account"].name for d in dormant[:PREVIEW]]
+        for row, entry in zip(cards["dormant"].rows, dormant):
+            assert all(reason in row["note"] for reason in entry["reasons"]), (row, entry)
+
+
 def test_a_card_lists_its_first_rows_in_its_order(app, world):
     """The first rows come from one UNION ALL (which keeps no order): each card numbers its own."""
     from admin.dashboard import PREVIEW, home_context

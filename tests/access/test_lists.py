@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from models import Account, EmploymentStatus, Manager, Unit, User, db
+from models import Account, AuditLog, EmploymentStatus, Manager, Unit, User, db
 
 from .matrix import (ALL_SEEING, ROLES, UNIT_ROLES, VIEWS, VIEW_NAMES, body, fetch, filter_index, leaks, may_open,
                      rows_in_scope)
@@ -133,6 +133,28 @@ def test_deep_pages_by_ids_first_stay_scoped(app, access_world, login_as, monkey
         response = client.get(f"/admin/{view}/?page_size=1&page={page}")
         assert response.status_code == 200
         assert not leaks(body(response)), f"{view} page {page} shows the other unit's rows to {role}"
+
+
+@pytest.mark.parametrize("inline", [0, 1, 1000], ids=["as-ilike", "one-id", "as-ids"])
+@pytest.mark.parametrize("term", ["外单位帐号", "单位帐号", "外单位", "帐号 单位帐号 本单位"])
+@pytest.mark.parametrize("role", UNIT_ROLES)
+def test_a_unit_users_audit_search_returns_only_its_units_rows(app, access_world, login_as, monkeypatch, role, term,
+                                                                inline):
+    """On PostgreSQL a unit user's search word is looked up in the whole log first and passed on as the ids of its
+    matches when they are few (admin/audit.py ``search_ids_inline``): those ids are of every unit, and the list
+    must still show only the user's own unit's entries — whether a word goes as ids, as one id or as ILIKE."""
+    from admin.audit import AuditView
+
+    monkeypatch.setattr(AuditView, "search_ids_inline", inline)
+    monkeypatch.setattr(AuditView, "search_lookup_min_length", 1)  # every word looked up (their ids: both units')
+    monkeypatch.setattr(AuditView, "search_lookup_above", -2)  # whatever the log's size (-1: never analysed)
+    html = body(login_as(role).get("/admin/audit/?search=" + term))
+    rows = " ".join(re.findall(r'<td class="col-[a-z_]+">(.*?)</td>', html, re.S))
+    assert not leaks(rows), f"the audit search {term!r} shows the other unit's entries to {role} (inline {inline})"
+    if "外" not in term:
+        assert "本单位帐号" in rows  # positive control: the unit's own entries are found
+    with app.app_context():
+        assert db.session.query(AuditLog).filter(AuditLog.object_label.contains("外单位帐号")).count()  # they exist
 
 
 @pytest.mark.parametrize("term", ["外单位帐号", "单位帐号", "外单位"])
