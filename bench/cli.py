@@ -69,7 +69,7 @@ def run_command(n: int, warmup: int, max_seconds: float, full_export_runs: int, 
 @click.option("--page", "name_filter", default="", help="Only the pages whose name contains this text.")
 @click.option("--repeat", type=click.IntRange(1), default=5, show_default=True)
 @click.option("--explain", "explain_plans", is_flag=True, help="Query plans of the three slowest statements.")
-@click.option("--profile", is_flag=True, help="A pyinstrument profile of each page (pip install pyinstrument).")
+@click.option("--profile", is_flag=True, help="A pyinstrument profile of each page (installed by make dev).")
 def queries_command(role: str, name_filter: str, repeat: int, explain_plans: bool, profile: bool) -> None:
     """Count the SQL statements of each page and split its time into database and the rest (in-process)."""
     from .profile import queries

@@ -1,6 +1,6 @@
 """`flask --app wsgi bench queries`: the pages of `bench run`, in-process (Flask test client), with the number
 of SQL statements, the time spent in the database and the rest (ORM, forms, templates) — and on request
-the query plans (``--explain``) or a pyinstrument profile (``--profile``, needs ``pip install pyinstrument``)."""
+the query plans (``--explain``) or a pyinstrument profile (``--profile``; pyinstrument comes with requirements-dev.txt)."""
 from __future__ import annotations
 
 import statistics
@@ -117,7 +117,7 @@ def queries(role_filter: str, name_filter: str, repeat: int, explain_plans: bool
                 try:
                     from pyinstrument import Profiler
                 except ImportError:
-                    raise click.ClickException("pip install pyinstrument (into the virtualenv) for --profile.")
+                    raise click.ClickException("--profile needs pyinstrument: run make dev (requirements-dev.txt).")
                 profiler = Profiler(interval=0.0005)
                 profiler.start()
                 for _ in range(repeat):
