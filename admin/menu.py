@@ -41,8 +41,6 @@ def user_menu() -> Markup:
     links = urls.get(key)
     if links is None:
         links = urls[key] = (url_for("auth.change_password"), url_for("auth.logout"))
-    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     unit = user.unit
     where = f" · {escape(unit.name)}" if unit else ""
     return Markup(
@@ -60,7 +58,7 @@ def user_menu() -> Markup:
         '      <a class="dropdown-item" href="?lang=en">English</a>\n'
         '      <div class="dropdown-divider"></div>\n'
         f'      <form method="post" action="{escape(links[1])}" class="px-3">\n'
-        f'        <input type="hidden" name="csrf_token" value="{escape(generate_csrf(secret_key=secret, token_key=name))}">\n'
+        f'        <input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">\n'
         f'        <button type="submit" class="btn btn-link p-0">{escape(translated_with(gettext, "Log out"))}</button>\n'
         '      </form>\n'
         '    </div>\n'

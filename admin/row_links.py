@@ -74,8 +74,7 @@ def page_forms() -> tuple[SimpleNamespace, SimpleNamespace]:
     On a GET of the list there is no submitted data, so the fields' ids, names and values are known: ``url``,
     ``id`` and ``action`` empty, the session's CSRF token under the configured name (admin/fields.py
     ``AdminForm.Meta``, made by the same Flask-WTF function). A POST still gets Flask-Admin's forms (they validate)."""
-    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    csrf = PageField(name, generate_csrf(secret_key=secret, token_key=name))
+    # generate_csrf's defaults are the configured secret and field name, as for AdminForm.Meta and csrf_token().
+    csrf = PageField(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), generate_csrf())
     return (SimpleNamespace(csrf_token=csrf, url=PageField("url"), id=PageField("id")),
             SimpleNamespace(csrf_token=csrf, url=PageField("url"), action=PageField("action")))
