@@ -18,6 +18,8 @@ from markupsafe import Markup, escape
 
 from services.text import locale_name, translated_with
 
+from .menu import kept_piece
+
 
 def admin_text(msgid: str, **variables) -> str:
     """Flask-Admin's own messages (its "admin" catalog), looked up once per language."""
@@ -35,17 +37,11 @@ def list_menu_bar_start(context) -> Markup:
     kept per app for each of those like the end of the bar."""
     view = context["admin_view"]
     can_create, can_export = view.can_create, view.can_export
-    kept: dict = current_app.extensions.setdefault("xmt_list_menu_bar_start", {})
     count = context.get("count")
     # The count's type too: an estimate (admin/counting.py ApproximateCount, "约 N") equals the plain number N.
     key = (view.endpoint, locale_name(), request.script_root, request.query_string, type(count), count,
            bool(can_create), bool(can_export), context.get("return_url"))
-    html = kept.get(key)
-    if html is None:
-        if len(kept) >= _KEPT_MAX:
-            kept.clear()
-        html = kept[key] = _menu_bar_start(context, can_create, can_export)
-    return html
+    return kept_piece("xmt_list_menu_bar_start", key, lambda: _menu_bar_start(context, can_create, can_export))
 
 
 def _menu_bar_start(context, can_create: bool, can_export: bool) -> Markup:
@@ -79,20 +75,11 @@ def _menu_bar_start(context, can_create: bool, can_export: bool) -> Markup:
 def list_menu_bar_end(context) -> Markup:
     """The filter menu, the page sizes, the "with selected" actions and the search box: a function of the list's
     arguments (the query string), the actions the user is offered, the language and the site root, kept per app
-    for each of those (nothing of a row, a unit or a user is in it; at most ``_KEPT_MAX`` kept)."""
-    kept: dict = current_app.extensions.setdefault("xmt_list_menu_bar_end", {})
+    for each of those (nothing of a row, a unit or a user is in it; admin/menu.py ``kept_piece``)."""
     key = (context["admin_view"].endpoint, locale_name(), request.script_root, request.query_string,
            tuple(context.get("actions") or ()), bool(context.get("filters")), bool(context.get("can_set_page_size")),
            bool(context.get("search_supported")), context.get("return_url"))
-    html = kept.get(key)
-    if html is None:
-        if len(kept) >= _KEPT_MAX:
-            kept.clear()
-        html = kept[key] = _menu_bar_end(context)
-    return html
-
-
-_KEPT_MAX = 2_000
+    return kept_piece("xmt_list_menu_bar_end", key, lambda: _menu_bar_end(context))
 
 
 def _menu_bar_end(context) -> Markup:

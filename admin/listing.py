@@ -17,10 +17,8 @@ from models.base import MAX_ID
 from services.text import locale_name, stored_time, translated
 
 from .list_rows import render_header, render_pager, render_rows, render_simple_pager
+from .menu import kept_piece
 from .row_links import RowLinks, hidden_input, page_forms
-
-
-_HEADERS_MAX = 2_000
 
 
 def _list_page_get(view) -> bool:
@@ -168,16 +166,11 @@ class ListPageMixin:
         """The list's header cells (admin/list_rows.py), as Flask-Admin's template writes them. The header is a
         function of the list's arguments (all in the query string: sort, search, filters, page size), the
         columns shown, whether there are actions, the language and the site root, and of nothing else — no row,
-        unit or user — so it is made once per app for each of those (at most ``_HEADERS_MAX`` kept)."""
-        headers: dict = current_app.extensions.setdefault("xmt_list_headers", {})
+        unit or user — so it is made once per app for each of those (admin/menu.py ``kept_piece``)."""
         key = (self.endpoint, locale_name(), request.script_root, request.query_string, bool(actions),
                tuple(name for name, _label in list_columns), sort_column, bool(sort_desc))
-        html = headers.get(key)
-        if html is None:
-            if len(headers) >= _HEADERS_MAX:
-                headers.clear()
-            html = headers[key] = render_header(self, list_columns, sort_column, sort_desc, sort_url, bool(actions))
-        return html
+        return kept_piece("xmt_list_headers", key, lambda: render_header(
+            self, list_columns, sort_column, sort_desc, sort_url, bool(actions)))
 
     def render_simple_pager(self, page, have_next, url_of):
         """The pager of a list without a count (admin/list_rows.py), as lib.html ``simple_pager`` writes it."""

@@ -28,6 +28,23 @@ def cached_menu(render, admin_view) -> Markup:
     return html
 
 
+#: Most pieces of HTML a store of :func:`kept_piece` holds; a full store is emptied (list arguments are endless).
+KEPT_MAX = 2_000
+
+
+def kept_piece(store: str, key: tuple, make) -> Markup:
+    """``make()``, kept in the app's ``store`` under ``key``: for a piece of a page that is a pure function of the
+    key (the list's header and menu bar: query string, language, what the user may do), so that two requests with
+    the same key get the same HTML whoever asks. At most ``KEPT_MAX`` pieces a store."""
+    kept: dict = current_app.extensions.setdefault(store, {})
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= KEPT_MAX:
+            kept.clear()
+        html = kept[key] = make()
+    return html
+
+
 def user_menu() -> Markup:
     """The navigation bar's user menu (templates/admin/master.html ``access_control``): the signed-in user's name,
     role and unit, the password and language links and the sign-out form with the session's CSRF token — the
