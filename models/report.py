@@ -39,10 +39,11 @@ class MonthlyReport(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
         sa.Index("ix_monthly_reports_status_submitted_at_id", "status", "submitted_at", "id"),
         sa.Index("ix_monthly_reports_unit_id_status", "unit_id", "status"),
         # The home page's red flags (涉密, not approved; 第十一条): the few classified reports by step, counted from
-        # the index alone instead of reading every classified report's row.
+        # the index alone instead of reading every classified report's row. SQLite uses a partial index only for a
+        # WHERE that says its condition in the same words: ``is_(True)`` is written ``IS 1`` there.
         sa.Index("ix_monthly_reports_classified_status_period", "status", "period", "id",
                  postgresql_where=sa.text("involves_classified IS TRUE"),
-                 sqlite_where=sa.text("involves_classified IS TRUE")),
+                 sqlite_where=sa.text("involves_classified IS 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
