@@ -1,0 +1,41 @@
+"""which units each change touched (issue 18 item 3): the department's home counts again only the changed units
+
+Revision ID: uv11c3d5e7f9
+Revises: sc10b2u4c6e8
+Create Date: 2026-12-02 06:00:00
+
+``unit_versions`` holds, per unit, the data version's number of the last commit that changed that unit's rows;
+``data_version.everything_at`` the number of the last commit whose change was not a few units' (settings, the
+work calendar, a person on teams, statements over many rows). models/data_version.py writes both in the writing
+transaction; admin/home_figures.py reads them to count afresh only what changed.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "uv11c3d5e7f9"
+down_revision = "sc10b2u4c6e8"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("data_version", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("everything_at", sa.BigInteger(), server_default="0", nullable=False))
+    # Whatever was kept before this migration is made afresh: everything changed at the number now.
+    op.execute("UPDATE data_version SET everything_at = number")
+    op.create_table(
+        "unit_versions",
+        sa.Column("unit_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("number", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("unit_id", name=op.f("pk_unit_versions")),
+    )
+    with op.batch_alter_table("unit_versions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_unit_versions_number"), ["number"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("unit_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unit_versions_number"))
+    op.drop_table("unit_versions")
+    with op.batch_alter_table("data_version", schema=None) as batch_op:
+        batch_op.drop_column("everything_at")
