@@ -18,7 +18,7 @@ from flask import g
 from flask_babel import gettext
 
 from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeRecord, Incident, MonthlyReport, Platform,
-                    Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, UnitVersion, Urgency, Violation,
+                    Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation,
                     data_version, db,
                     policy, utcnow)
 from services import charts, governance, reports, settings, staff, workdays
@@ -95,16 +95,19 @@ def figures_key(user, today: dt.date) -> tuple | None:
             return None
         settings.prime((version[0], version[3]))  # under the number of the last change of everything
         return ("home", policy.scope_key(user), today, *version)
-    numbers = data_version.numbers()
+    url, scope = str(db.engine.url), policy.scope_key(user)
+    last = last_ledgers.get((url, scope, today))
+    since = last.seen if last is not None else None
+    numbers = data_version.numbers(since=since)
     if numbers is None:
         return None
-    g.home_numbers = numbers
-    settings.prime((str(db.engine.url), numbers[1]))
+    g.home_numbers = (*numbers, since)
+    settings.prime((url, numbers[1]))
     # The department's cards count 发布报批 answers due in hours (第十二条: urgent requests) and show the time
     # left: its page is made again each minute at most, whatever the data version; the counts of the units are
     # not counted again for it (:class:`Ledger`), only the 发布报批 by status.
     clock = utcnow().replace(second=0, microsecond=0)
-    return ("home", policy.scope_key(user), today, str(db.engine.url), *numbers, clock)
+    return ("home", scope, today, url, *numbers[:2], clock)
 
 
 def home_key(user, today: dt.date) -> tuple:
@@ -121,28 +124,28 @@ def dormant_rule(user, today: dt.date, per_account: bool = False) -> reports.Dor
 
 
 #: How a summary statement reads the units (``by_unit``): None, for a unit's user (one unit: its scope); ALL, every
-#: unit grouped by unit; CHANGED, grouped by unit, only the units changed after the number bound as ``seen``.
-ALL, CHANGED = "all", "changed"
+#: unit grouped by unit; SOME, grouped by unit, only the units bound as ``units`` (a list: the planner sees the
+#: values, and reads those units' rows by their indexes); WHOLE (records only), only the parts counted whole.
+ALL, SOME, WHOLE = "all", "some", "whole"
 
 
-def _changed_units():
-    """The units changed by the commits after the number bound as ``seen`` (models/data_version.py)."""
-    versions = UnitVersion.__table__
-    return sa.select(versions.c.unit_id).where(versions.c.number > sa.bindparam("seen", type_=sa.BigInteger()))
+def _units_given():
+    return sa.bindparam("units", expanding=True)
 
 
-def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None = None, seen: int = 0) -> list[tuple]:
+def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None = None,
+                    units: list[int] | None = None) -> list[tuple]:
     """(status, platform, kind of unit, count, overdue, not reported, team needs a change, dormant) per group
     of the user's accounts: one statement for every count of accounts on the page; ``by_unit``: each row led by
     its unit's id (see :data:`ALL`)."""
     def build():
-        changed = by_unit == CHANGED
-        # The changed units' few accounts: each account's reports looked up by the (account, month) index.
+        changed = by_unit == SOME
+        # A few units' accounts: each account's reports looked up by the (account, month) index.
         dormant = dormant_rule(user, today, per_account=changed)
         count = sa.func.count
         needing_change = staff.accounts_needing_staff_change()
         if changed:
-            needing_change = needing_change.where(Account.unit_id.in_(_changed_units()))
+            needing_change = needing_change.where(Account.unit_id.in_(_units_given()))
         needing_change = policy.scope(user, Account, needing_change)
         lead = (Account.unit_id,) if by_unit else ()
         query = (sa.select(*lead, Account.status, Account.platform, Unit.kind, count(),
@@ -152,20 +155,21 @@ def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None =
                            count().filter(dormant.condition))
                  .select_from(Account).join(Unit, Account.unit_id == Unit.id))
         if changed:
-            query = query.where(Account.unit_id.in_(_changed_units()))
+            query = query.where(Account.unit_id.in_(_units_given()))
         return policy.scope(user, Account, dormant.join(query).group_by(*lead, Account.status, Account.platform,
                                                                           Unit.kind))
 
     return db.session.execute(statement(("accounts", *home_key(user, today), period, by_unit), build),
-                              {"seen": seen} if by_unit == CHANGED else {}).all()
+                              {"units": units} if by_unit == SOME else {}).all()
 
 
 def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool, by_unit: str | None = None,
-                   seen: int = 0) -> list[tuple]:
+                   units: list[int] | None = None) -> list[tuple]:
     """The rows of :func:`_record_figures`: (part, key, a, b, c), and with ``by_unit`` the unit's id last."""
     key = ("records", *home_key(user, today), tuple(months), unit_role, by_unit)
     rows = db.session.execute(statement(key, lambda: _record_figures(user, today, months, unit_role, by_unit)),
-                              {"now": utcnow(), "seen": seen}).all()  # the time, bound at each run (kept SQL)
+                              {"now": utcnow(), **({"units": units} if by_unit == SOME else {})}).all()
+    # (the time bound at each run: the statement is kept)
     return rows if by_unit else [tuple(row[:5]) for row in rows]
 
 
@@ -176,9 +180,9 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
     here (no statement of its own). Open 发布报批 by status (count, urgent, past the
     department's deadline); incidents being handled; units' governance gaps (units, no rules, no persons).
 
-    ``by_unit`` (:data:`ALL`, :data:`CHANGED`): the parts counted per unit are grouped by it (``unit`` its id) and,
-    for CHANGED, read for the changed units only, which are listed too (part "changed", ``unit`` the id); the 发布报批
-    (their deadlines move with the clock) and the years are counted whole (``unit`` null) on every run."""
+    ``by_unit`` (:data:`ALL`, :data:`SOME`, :data:`WHOLE`): the parts counted per unit are grouped by it (``unit``
+    its id) and, for SOME, read for the units given only; the 发布报批 (their deadlines move with the clock) and the
+    years are counted whole (``unit`` null) on every run, and alone for WHOLE."""
     def as_text(column):
         return sa.cast(column, TEXT)
 
@@ -189,15 +193,15 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         """``query`` over ``model`` in the user's scope, its unit last (grouped by it) when counted per unit."""
         if by_unit:
             query = query.add_columns(column).group_by(*group, column)
-            if by_unit == CHANGED:
-                query = query.where(column.in_(_changed_units()))
+            if by_unit == SOME:
+                query = query.where(column.in_(_units_given()))
         else:
             query = query.add_columns(none)
             if group:
                 query = query.group_by(*group)
         return policy.scope(user, model, query) if model is not Unit else query
 
-    parts = [
+    parts = [] if by_unit == WHOLE else [
         per_unit(ChangeRecord, ChangeRecord.unit_id, sa.select(
             sa.literal("change"), as_text(ChangeRecord.status), count(),
             count().filter(ChangeRecord.status.in_(RECORD_TO_SUBMIT), ChangeRecord.due_on < today), zero)
@@ -222,7 +226,7 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         # Units with accounts but no 新媒体管理制度 or no named 第一责任人/责任领导 (第九条, 第十条): (units, no rules, no persons).
         per_unit(Unit, Unit.id, governance.gap_counts(user, sa.literal("governance"), sa.literal(""))),
     ]
-    if unit_role:
+    if unit_role and by_unit != WHOLE:
         parts.append(per_unit(Violation, Violation.unit_id, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
     parts.append(policy.scope(user, Publication, sa.select(
@@ -232,9 +236,6 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         .where(Publication.status.in_(PUBLICATION_OPEN)).group_by(Publication.status)))
     years = workdays.scheduled_years_select().subquery("years")
     parts.append(sa.select(sa.literal("year"), sa.literal(""), years.c.year, zero, zero, none))
-    if by_unit == CHANGED:
-        changed = _changed_units().subquery("changed")
-        parts.append(sa.select(sa.literal("changed"), sa.literal(""), zero, zero, zero, changed.c.unit_id))
     return sa.union_all(*parts)
 
 
@@ -256,21 +257,22 @@ class Ledger:
         self.accounts: dict[tuple, list[int]] = {}
         self.records: dict[tuple, list[int]] = {}
 
-    def bring_up(self, user, today, period, months, numbers: tuple[int, int]) -> tuple[list, list]:
-        """The (account rows, record rows) of the scope at ``numbers`` (the number now, the number of the last
-        change of everything), counting again what changed since the ledger's number; the record rows hold the
-        parts counted whole, read now."""
-        number, everything_at = numbers
+    def bring_up(self, user, today, period, months, numbers: tuple) -> tuple[list, list]:
+        """The (account rows, record rows) of the scope at ``numbers`` — the number now, the number of the last
+        change of everything, the units changed after the number ``since``, ``since`` (data_version.numbers) —
+        counting again what changed since the ledger's number; the record rows hold the parts counted whole, read
+        now."""
+        number, everything_at, changed, since = numbers
         with self.lock:
-            if self.seen is None or everything_at > self.seen:
+            if self.seen is None or everything_at > self.seen or changed is None or since > self.seen:
                 records = record_figures(user, today, months, False, ALL)
-                accounts = account_figures(user, today, period, ALL)
-                self._replace(None, accounts, records)
+                self._replace(None, account_figures(user, today, period, ALL), records)
+            elif changed:  # (units changed since an older number than the ledger's: counted again, no harm)
+                units = sorted(changed)
+                records = record_figures(user, today, months, False, SOME, units)
+                self._replace(changed, account_figures(user, today, period, SOME, units), records)
             else:
-                records = record_figures(user, today, months, False, CHANGED, self.seen)
-                changed = {row[5] for row in records if row[0] == "changed"}
-                accounts = account_figures(user, today, period, CHANGED, self.seen) if changed else []
-                self._replace(changed, accounts, records)
+                records = record_figures(user, today, months, False, WHOLE)
             self.seen = max(number, self.seen or 0)
             whole = [tuple(row[:5]) for row in records if row[0] in WHOLE_PARTS]
             return ([(*key, *values) for key, values in self.accounts.items()],
@@ -292,7 +294,7 @@ class Ledger:
             if new is None or unit_id in new:
                 grouped.setdefault(unit_id, ([], []))[0].append((tuple(rest[:3]), rest[3:]))
         for part, key, a, b, c, unit_id in record_rows:
-            if part in WHOLE_PARTS or part == "changed" or (new is not None and unit_id not in new):
+            if part in WHOLE_PARTS or (new is not None and unit_id not in new):
                 continue
             grouped.setdefault(unit_id, ([], []))[1].append(((part, key), (a, b, c)))
         for unit_id, (accounts, records) in grouped.items():
@@ -314,23 +316,31 @@ def _add(sums: dict[tuple, list[int]], rows, sign: int) -> None:
 
 #: The department's ledgers, per scope, day, settings, reporting month and database (a few: a new day, new ones).
 ledgers = Kept(16)
+#: The ledger used last per database, scope and day: the number it stands at is where the next request's list of
+#: changed units starts (:func:`figures_key`).
+last_ledgers = Kept(16)
 
 
 def department_figures(user, today: dt.date, period: dt.date, months: list[dt.date]) -> tuple[list, list]:
     """(account rows, record rows) of a user who sees every unit, from the scope's :class:`Ledger` brought up to
     the numbers :func:`figures_key` read (or reads them)."""
-    numbers = getattr(g, "home_numbers", None) or data_version.numbers()
-    key = (*home_key(user, today), period, tuple(months), str(db.engine.url))
+    numbers = getattr(g, "home_numbers", None)
+    if numbers is None:
+        found = data_version.numbers()
+        numbers = (*found, None) if found is not None else (0, 0, None, None)
+    url = str(db.engine.url)
+    key = (*home_key(user, today), period, tuple(months), url)
     ledger = ledgers.get(key)
     if ledger is None:
         ledger = Ledger()
         ledgers.put(key, ledger)
-    return ledger.bring_up(user, today, period, months, numbers or (0, 0))
+    last_ledgers.put((url, policy.scope_key(user), today), ledger)
+    return ledger.bring_up(user, today, period, months, numbers)
 
 
 def forget() -> None:
     """Drop every kept figure, ledger, statement and body of this process (tests that rewrite tables by hand)."""
-    for kept in (statements, figures_kept, bodies, ledgers):
+    for kept in (statements, figures_kept, bodies, ledgers, last_ledgers):
         kept.clear()
 
 

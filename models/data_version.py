@@ -90,10 +90,26 @@ def key(session=None, unit_id: int | None = None) -> tuple | None:
     return None if row is None else (str(connection.engine.url), "unit", unit_id, row[1], row[2] or 0)
 
 
-def numbers(session=None) -> tuple[int, int] | None:
-    """(the number now, the number of the last change of everything), or None without a number."""
-    row = (session or db.session).connection().execute(_NUMBERS).first()
-    return None if row is None else (row[0], row[1])
+def numbers(session=None, since: int | None = None) -> tuple[int, int, set[int] | None] | None:
+    """(the number now, the number of the last change of everything, the units changed by the commits after
+    number ``since`` — None without ``since``), in one statement; None without a number."""
+    connection = (session or db.session).connection()
+    if since is None:
+        row = connection.execute(_NUMBERS).first()
+        return None if row is None else (row[0], row[1], None)
+    found, units = None, set()
+    for number, everything_at, unit_id in connection.execute(_NUMBERS_AND_UNITS, {"since": since}):
+        if unit_id is None:
+            found = (number, everything_at)
+        else:
+            units.add(unit_id)
+    return None if found is None else (*found, units)
+
+
+_NUMBERS_AND_UNITS = sa.union_all(
+    sa.select(_TABLE.c.number, _TABLE.c.everything_at, sa.cast(sa.null(), sa.Integer())).where(_TABLE.c.id == 1),
+    sa.select(sa.cast(sa.null(), sa.BigInteger()), sa.cast(sa.null(), sa.BigInteger()), _UNITS.c.unit_id)
+    .where(_UNITS.c.number > sa.bindparam("since", type_=sa.BigInteger())))
 
 
 def raise_number(connection, units=EVERYTHING) -> int:
