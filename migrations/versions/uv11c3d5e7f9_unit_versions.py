@@ -8,6 +8,10 @@ Create Date: 2026-12-02 06:00:00
 ``data_version.everything_at`` the number of the last commit whose change was not a few units' (settings, the
 work calendar, a person on teams, statements over many rows). models/data_version.py writes both in the writing
 transaction; admin/home_figures.py reads them to count afresh only what changed.
+
+The department's cards of registrations waiting and to submit take their first five off (status, submitted_at, id)
+and (status, registration_due, id) instead of sorting every registration in that state; the red flags card (涉密
+reports not approved) its first five off a partial index by (period, id) instead of reading every such report.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -31,9 +35,22 @@ def upgrade():
     )
     with op.batch_alter_table("unit_versions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_unit_versions_number"), ["number"], unique=False)
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.create_index("ix_accounts_status_submitted_at_id", ["status", "submitted_at", "id"], unique=False)
+        batch_op.create_index("ix_accounts_status_registration_due_id", ["status", "registration_due", "id"],
+                              unique=False)
+    with op.batch_alter_table("monthly_reports", schema=None) as batch_op:
+        batch_op.create_index("ix_monthly_reports_red_flags_period_id", ["period", "id"], unique=False,
+                              postgresql_where=sa.text("involves_classified IS TRUE AND status <> 'approved'"),
+                              sqlite_where=sa.text("involves_classified IS TRUE AND status <> 'approved'"))
 
 
 def downgrade():
+    with op.batch_alter_table("monthly_reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_monthly_reports_red_flags_period_id")
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_accounts_status_registration_due_id")
+        batch_op.drop_index("ix_accounts_status_submitted_at_id")
     with op.batch_alter_table("unit_versions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_versions_number"))
     op.drop_table("unit_versions")
