@@ -13,9 +13,10 @@ must raise it itself (:func:`raise_number`) or the kept figures stay until the n
 
 Which units a commit changed is noted too (``unit_versions``: each unit with the number of the last commit that
 changed its rows), so that what is counted per unit is counted again for those units only — the department's home
-(admin/home_figures.py) after one unit's change reads that unit's rows, not the province's. A change that is not
-one unit's (the settings, the work calendar, a team member's person, an ``update``/``delete`` statement over
-many rows) sets ``everything_at``: after it, everything is counted afresh.
+(admin/home_figures.py) after one unit's change reads that unit's rows, not the province's. A row's units are its
+``audit_unit_id`` (and the unit it was moved from); a person's (``managers``) are the units of the accounts whose
+teams they are on. A change that is not a few units' (the settings, the work calendar, an ``update``/``delete``
+statement over many rows) sets ``everything_at``: after it, everything is counted afresh.
 """
 from __future__ import annotations
 
@@ -148,8 +149,10 @@ def _units_of(obj, new: bool = False):
     table = getattr(type(obj), "__table__", None)
     if table is None or table.name not in WATCHED:
         return None
-    if table.name in _NO_UNIT or (table.name == "managers" and not new):
-        return EVERYTHING  # a person already on file may be on the teams of accounts of any unit
+    if table.name in _NO_UNIT:
+        return EVERYTHING
+    if table.name == "managers" and not new:  # a person on file: on the teams of accounts of any unit
+        return _units_of_teams(obj)
     try:
         unit_id = obj.audit_unit_id
     except Exception:  # noqa: BLE001 - whatever keeps the unit from being read, everything is counted afresh
@@ -160,6 +163,22 @@ def _units_of(obj, new: bool = False):
     state = sa.inspect(obj)
     if "unit_id" in state.attrs:  # moved from another unit: that one changed as well
         units.update(old for old in state.attrs.unit_id.history.deleted if old is not None)
+    return units
+
+
+def _units_of_teams(manager):
+    """The units of the accounts whose teams ``manager`` is on (the person's state flags those accounts), with the
+    person's own unit."""
+    from .account import Account, TeamMember
+
+    session = sa.orm.object_session(manager)
+    if session is None or manager.id is None:
+        return EVERYTHING
+    units = set(session.connection().execute(
+        sa.select(Account.unit_id).join(TeamMember, TeamMember.account_id == Account.id)
+        .where(TeamMember.manager_id == manager.id).distinct()).scalars())
+    if manager.unit_id is not None:
+        units.add(manager.unit_id)
     return units
 
 

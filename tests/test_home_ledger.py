@@ -79,7 +79,7 @@ def _person_left(world):
     account = db.session.query(Account).filter_by(name="本单位未报送帐号").one()
     manager = db.session.get(Manager, account.team[0].manager_id)
     manager.employment_status = EmploymentStatus.left
-    return None
+    return {world["own_unit"]}  # the units of the accounts whose teams the person is on
 
 
 def _rules_filed(world):
