@@ -152,7 +152,7 @@ def _units_of(obj, new: bool = False):
     if table.name in _NO_UNIT:
         return EVERYTHING
     if table.name == "managers" and not new:  # a person on file: on the teams of accounts of any unit
-        return _units_of_teams(obj)
+        return _units_of_teams(sa.orm.object_session(obj), [obj])
     try:
         unit_id = obj.audit_unit_id
     except Exception:  # noqa: BLE001 - whatever keeps the unit from being read, everything is counted afresh
@@ -166,20 +166,22 @@ def _units_of(obj, new: bool = False):
     return units
 
 
-def _units_of_teams(manager):
-    """The units of the accounts whose teams ``manager`` is on (the person's state flags those accounts), with the
-    person's own unit."""
+#: More people changed in one flush than this (a roster sync): everything is counted afresh rather than their
+#: teams looked up.
+MANY_PEOPLE = 500
+
+
+def _units_of_teams(session, managers) -> set[int] | str:
+    """The units of the accounts whose teams ``managers`` are on (a person's state flags those accounts), with
+    the people's own units: one statement."""
     from .account import Account, TeamMember
 
-    session = sa.orm.object_session(manager)
-    if session is None or manager.id is None:
+    if session is None or len(managers) > MANY_PEOPLE or any(m.id is None for m in managers):
         return EVERYTHING
     units = set(session.connection().execute(
         sa.select(Account.unit_id).join(TeamMember, TeamMember.account_id == Account.id)
-        .where(TeamMember.manager_id == manager.id).distinct()).scalars())
-    if manager.unit_id is not None:
-        units.add(manager.unit_id)
-    return units
+        .where(TeamMember.manager_id.in_([m.id for m in managers])).distinct()).scalars())
+    return units | {m.unit_id for m in managers if m.unit_id is not None}
 
 
 def _note(session, units) -> None:
@@ -195,13 +197,18 @@ def _note(session, units) -> None:
 @event.listens_for(Session, "after_flush")
 def _note_flush(session, _flush_context):
     # The objects and their history as the flush found them (after_flush still shows them).
-    added = session.new
+    added, people = session.new, []
     for obj in chain(added, session.dirty, session.deleted):
+        if obj not in added and getattr(type(obj), "__tablename__", None) == "managers":
+            people.append(obj)  # looked up together below
+            continue
         units = _units_of(obj, obj in added)
         if units is not None:
             _note(session, units)
             if units == EVERYTHING:
                 return
+    if people:
+        _note(session, _units_of_teams(session, people))
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -214,3 +214,17 @@ def test_a_units_home_stays_kept_while_other_units_change(app, busy, login_as): 
         db.session.commit()
     html = client.get("/admin/").get_data(as_text=True)
     assert len(figures_kept) == kept + 1 and "本单位" in html
+
+
+def test_a_persons_change_notes_the_units_of_their_teams_and_a_roster_sync_everything(app, busy, monkeypatch):  # noqa: F811
+    with app.app_context():
+        start, everything, _units = data_version.numbers()
+        _person_left(busy)  # on a team of the own unit's account
+        db.session.commit()
+        number, everything_now, units = data_version.numbers(since=start)
+        assert everything_now == everything and units == {busy["own_unit"]}
+        monkeypatch.setattr(data_version, "MANY_PEOPLE", 0)  # as many people as a roster sync changes
+        manager = db.session.query(Manager).filter(Manager.employment_status != EmploymentStatus.left).first()
+        manager.employment_status = EmploymentStatus.left
+        db.session.commit()
+        assert data_version.numbers()[:2] == (number + 1, number + 1)
