@@ -18,8 +18,7 @@ from flask import g
 from flask_babel import gettext
 
 from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeRecord, Incident, MonthlyReport, Platform,
-                    Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation,
-                    data_version, db,
+                    Publication, PublicationStatus, ReviewStatus, Unit, UnitKind, Urgency, Violation, data_version, db,
                     policy, utcnow)
 from services import charts, governance, reports, settings, staff, workdays
 
