@@ -196,11 +196,12 @@ def list_scenarios(role: str, user, db_name: str) -> list[Scenario]:
 def other_scenarios(role: str, user, month_filter: str) -> list[Scenario]:
     anchor = reporting_period()
     month = anchor.strftime("%Y-%m")
-    # The home page twice: as a request finds it (kept under the data version, counted once per scope and day,
-    # and for the department once a minute), and after a write, counted anew (docs/benchmarks.md "The home pages").
+    # The home page twice: as a request finds it (kept under the data version; the department's page made again
+    # once a minute), and after a write of one unit (docs/benchmarks.md "The department's counts kept per unit").
     result = [Scenario("home page", role, "/admin/", None, rule=REFERENCE),
               Scenario("home page, after a write", role, "/admin/", None, rule=REFERENCE, after_a_write=True,
-                       note="each request follows a committed write (the data version raised): counted anew"),
+                       note="each request follows a committed write of one unit: for the department the next unit "
+                            "in turn (counted again in its ledger), for the unit editor its own (counted anew)"),
               Scenario(f"missing reports {month}", role, f"/admin/reports/missing/?month={month}", None,
                        rule=REFERENCE)]
     export = "/admin/reports/export/{}/?" + month_filter
