@@ -6,8 +6,9 @@ sees what waits for its approval and what needs attention university-wide; the a
 approves nothing); a unit sees its own accounts and what it must do, with the deadlines.
 
 The counts and the cards' first rows come from three statements (issue 18: at most five; admin/home_figures.py),
-counted in the user's own scope (models.policy.scope) and kept per scope and day until the data version moves
-(models/data_version.py: any committed change of the data the page reads); the page itself is made per request.
+counted in the user's own scope (models.policy.scope). A unit's are kept per scope and day until its unit's rows
+(or everything) change (models/data_version.py); the department's are kept per unit and only the changed units are
+counted again (home_figures.Ledger), its cards' first rows read again. The page's body is kept under the same key.
 """
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ from services import governance, publications, reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, datetime_text, locale_name, month_text, text
 
-from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies, dormant_rule,
-                           figures_key, figures_kept, first_rows, home_key, record_figures, row as _row)
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies,
+                           department_figures, dormant_rule, figures_key, figures_kept, first_rows, home_key,
+                           record_figures, row as _row)
 from .home_filters import GovernanceGapFilter, StaffChangeFilter
 
 #: How many rows a card lists (its count and link give all of them).
@@ -145,19 +147,24 @@ def home_context(user, today: dt.date | None = None, key=_NOT_GIVEN) -> dict:
     period = reports.reporting_period(today)
     months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
     key = figures_key(user, today) if key is _NOT_GIVEN else key
-    kept = figures_kept.get(key) if key is not None else None
-    if kept is None:
+    everyone = policy.sees_all_units(user)
+    # A unit's figures are kept whole until its unit (or everything) changes; the department's are brought up to
+    # date unit by unit (home_figures.Ledger) and its cards' first rows read again.
+    kept = figures_kept.get(key) if key is not None and not everyone else None
+    if kept is not None:
+        figures, first = kept
+    elif everyone:
+        figures = Figures(*department_figures(user, today, period, months), dormant_rule(user, today))
+    else:
         figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role),
                           dormant_rule(user, today))
-    else:
-        figures, first = kept
     home = _Home(user, role, today, period, figures)
     sections = home.sections()
     if kept is None:
         empty = {card.key for section in sections for card in section.cards if not card.count}
         first = first_rows((*home_key(user, today), period), [(name, part) for name, part in home.parts
                                                               if name not in empty])
-        if key is not None:
+        if key is not None and not everyone:
             figures_kept.put(key, (figures, first))
     for section in sections:
         for card in section.cards:

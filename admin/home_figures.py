@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Callable
 
 import sqlalchemy as sa
+from flask import g
 from flask_babel import gettext
 
 from models import (OPEN_INCIDENT_STATES, Account, AccountStatus, ChangeRecord, Incident, MonthlyReport, Platform,
@@ -80,17 +81,32 @@ def statement(key: tuple, build: Callable[[], object]):
 
 
 def figures_key(user, today: dt.date) -> tuple | None:
-    """Under what the home page's figures are kept: the user's scope (role and unit: who would read the very
-    same rows), the day, and the data version, which every committed change of the data the page reads
-    (settings and calendar included) raises, with its database (``data_version.key``). None when there is no
-    version to keep them under."""
-    version = data_version.key()
-    if version is None:
+    """Under what the home page's figures and body are kept: the user's scope (role and unit: who would read the
+    very same rows), the day, and the data version (models/data_version.py) with its database — for a unit's user
+    the number of that unit's last change and of the last change of everything, so that other units' changes leave
+    the unit's page kept. None when there is no version to keep them under.
+
+    For those who see every unit the key also holds the numbers the department's ledger (:class:`Ledger`) is brought
+    up to, kept in ``flask.g`` for :func:`department_figures`."""
+    if not policy.sees_all_units(user):
+        version = data_version.key(unit_id=getattr(user, "unit_id", None))
+        if version is None:
+            return None
+        settings.prime((version[0], version[3]))  # under the number of the last change of everything
+        return ("home", policy.scope_key(user), today, *version)
+    url, scope = str(db.engine.url), policy.scope_key(user)
+    last = last_ledgers.get((url, scope, today))
+    since = last.seen if last is not None else None
+    numbers = data_version.numbers(since=since)
+    if numbers is None:
         return None
+    g.home_numbers = (*numbers, since)
+    settings.prime((url, numbers[1]))
     # The department's cards count 发布报批 answers due in hours (第十二条: urgent requests) and show the time
-    # left: its figures and page are kept for the current minute at most, whatever the data version.
-    clock = utcnow().replace(second=0, microsecond=0) if policy.sees_all_units(user) else None
-    return ("home", policy.scope_key(user), today, *version, clock)
+    # left: its page is made again each minute at most, whatever the data version; the counts of the units are
+    # not counted again for it (:class:`Ledger`), only the 发布报批 by status.
+    clock = utcnow().replace(second=0, microsecond=0)
+    return ("home", scope, today, url, *numbers[:2], clock)
 
 
 def home_key(user, today: dt.date) -> tuple:
@@ -106,75 +122,233 @@ def dormant_rule(user, today: dt.date, per_account: bool = False) -> reports.Dor
                      lambda: reports.dormant_rule(user, today, per_account))
 
 
-def account_figures(user, today: dt.date, period: dt.date) -> list[tuple]:
+#: How a summary statement reads the units (``by_unit``): None, for a unit's user (one unit: its scope); ALL, every
+#: unit grouped by unit; SOME, grouped by unit, only the units bound as ``units`` (a list: the planner sees the
+#: values, and reads those units' rows by their indexes); WHOLE (records only), only the parts counted whole.
+ALL, SOME, WHOLE = "all", "some", "whole"
+
+
+def _units_given():
+    return sa.bindparam("units", expanding=True)
+
+
+def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None = None,
+                    units: list[int] | None = None) -> list[tuple]:
     """(status, platform, kind of unit, count, overdue, not reported, team needs a change, dormant) per group
-    of the user's accounts: one statement for every count of accounts on the page."""
+    of the user's accounts: one statement for every count of accounts on the page; ``by_unit``: each row led by
+    its unit's id (see :data:`ALL`)."""
     def build():
-        dormant = dormant_rule(user, today)
+        changed = by_unit == SOME
+        # A few units' accounts: each account's reports looked up by the (account, month) index.
+        dormant = dormant_rule(user, today, per_account=changed)
         count = sa.func.count
-        needing_change = policy.scope(user, Account, staff.accounts_needing_staff_change())
-        query = (sa.select(Account.status, Account.platform, Unit.kind, count(),
+        needing_change = staff.accounts_needing_staff_change()
+        if changed:
+            needing_change = needing_change.where(Account.unit_id.in_(_units_given()))
+        needing_change = policy.scope(user, Account, needing_change)
+        lead = (Account.unit_id,) if by_unit else ()
+        query = (sa.select(*lead, Account.status, Account.platform, Unit.kind, count(),
                            count().filter(Account.status.in_(ACCOUNT_TO_SUBMIT), Account.registration_due < today),
-                           count().filter(reports.not_reported(period, user)),
+                           count().filter(reports.not_reported(period, user, per_account=changed)),
                            count().filter(Account.id.in_(needing_change)),
                            count().filter(dormant.condition))
                  .select_from(Account).join(Unit, Account.unit_id == Unit.id))
-        return policy.scope(user, Account, dormant.join(query).group_by(Account.status, Account.platform, Unit.kind))
+        if changed:
+            query = query.where(Account.unit_id.in_(_units_given()))
+        return policy.scope(user, Account, dormant.join(query).group_by(*lead, Account.status, Account.platform,
+                                                                          Unit.kind))
 
-    return db.session.execute(statement(("accounts", *home_key(user, today), period), build)).all()
-
-
-def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool) -> list[tuple]:
-    key = ("records", *home_key(user, today), tuple(months), unit_role)
-    return db.session.execute(statement(key, lambda: _record_figures(user, today, months, unit_role)),
-                              {"now": utcnow()}).all()  # the time, bound at each run (the statement is kept)
+    return db.session.execute(statement(("accounts", *home_key(user, today), period, by_unit), build),
+                              {"units": units} if by_unit == SOME else {}).all()
 
 
-def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool):
-    """(part, key, a, b, c) rows of one UNION ALL: change requests by status (count, overdue), open monthly
+def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool, by_unit: str | None = None,
+                   units: list[int] | None = None) -> list[tuple]:
+    """The rows of :func:`_record_figures`: (part, key, a, b, c), and with ``by_unit`` the unit's id last."""
+    key = ("records", *home_key(user, today), tuple(months), unit_role, by_unit)
+    rows = db.session.execute(statement(key, lambda: _record_figures(user, today, months, unit_role, by_unit)),
+                              {"now": utcnow(), **({"units": units} if by_unit == SOME else {})}).all()
+    # (the time bound at each run: the statement is kept)
+    return rows if by_unit else [tuple(row[:5]) for row in rows]
+
+
+def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool, by_unit: str | None = None):
+    """(part, key, a, b, c, unit) rows of one UNION ALL: change requests by status (count, overdue), open monthly
     reports by status (count) and the 涉密 ones among them, open violations (units), per month of the charts
     (posts, reports, on time), and the years of the work calendar (a). A new count of records is one more part
     here (no statement of its own). Open 发布报批 by status (count, urgent, past the
-    department's deadline); incidents being handled; units' governance gaps (units, no rules, no persons)."""
+    department's deadline); incidents being handled; units' governance gaps (units, no rules, no persons).
+
+    ``by_unit`` (:data:`ALL`, :data:`SOME`, :data:`WHOLE`): the parts counted per unit are grouped by it (``unit``
+    its id) and, for SOME, read for the units given only; the 发布报批 (their deadlines move with the clock) and the
+    years are counted whole (``unit`` null) on every run, and alone for WHOLE."""
     def as_text(column):
         return sa.cast(column, TEXT)
 
     count, zero = sa.func.count, sa.literal(0)
-    parts = [
-        policy.scope(user, ChangeRecord, sa.select(
+    none = sa.cast(sa.null(), sa.Integer())
+
+    def per_unit(model, column, query, *group):
+        """``query`` over ``model`` in the user's scope, its unit last (grouped by it) when counted per unit."""
+        if by_unit:
+            query = query.add_columns(column).group_by(*group, column)
+            if by_unit == SOME:
+                query = query.where(column.in_(_units_given()))
+        else:
+            query = query.add_columns(none)
+            if group:
+                query = query.group_by(*group)
+        return policy.scope(user, model, query) if model is not Unit else query
+
+    parts = [] if by_unit == WHOLE else [
+        per_unit(ChangeRecord, ChangeRecord.unit_id, sa.select(
             sa.literal("change"), as_text(ChangeRecord.status), count(),
             count().filter(ChangeRecord.status.in_(RECORD_TO_SUBMIT), ChangeRecord.due_on < today), zero)
-            .where(ChangeRecord.status.in_(RECORD_OPEN)).group_by(ChangeRecord.status)),
-        policy.scope(user, MonthlyReport, sa.select(
+            .where(ChangeRecord.status.in_(RECORD_OPEN)), ChangeRecord.status),
+        per_unit(MonthlyReport, MonthlyReport.unit_id, sa.select(
             sa.literal("report"), as_text(MonthlyReport.status), count(), zero, zero)
-            .where(MonthlyReport.status.in_(RECORD_OPEN)).group_by(MonthlyReport.status)),
+            .where(MonthlyReport.status.in_(RECORD_OPEN)), MonthlyReport.status),
         # 涉密 and not approved (red flags, 第十一条): few, found by their own index; the count per state above
         # then reads only the (status, …) index, not every open report's row.
-        policy.scope(user, MonthlyReport, sa.select(
+        per_unit(MonthlyReport, MonthlyReport.unit_id, sa.select(
             sa.literal("red_flags"), sa.literal(""), count(), zero, zero)
             .where(MonthlyReport.involves_classified.is_(True), MonthlyReport.status.in_(RECORD_OPEN))),
-        policy.scope(user, MonthlyReport, sa.select(
+        # Every unit's months: the reports' unit is their account's (services.bulk.move_to_unit carries them
+        # along), read from the 30,000 accounts so that the 356,000 reports come off the covering month index
+        # alone (1.1 s of the table's rows at province scale otherwise); a few units': by their own index.
+        per_unit(MonthlyReport, Account.unit_id if by_unit == ALL else MonthlyReport.unit_id, _joined(sa.select(
             sa.literal("month"), as_text(MonthlyReport.period),
             sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0),
             count(), count().filter(MonthlyReport.is_late.is_(False)))
-            .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
-            .group_by(MonthlyReport.period)),
-        policy.scope(user, Publication, sa.select(
-            sa.literal("publication"), as_text(Publication.status), count(),
-            count().filter(Publication.urgency == Urgency.urgent),
-            count().filter(Publication.due_at < sa.bindparam("now", type_=sa.DateTime())))
-            .where(Publication.status.in_(PUBLICATION_OPEN)).group_by(Publication.status)),
+            .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None)),
+            by_unit == ALL), MonthlyReport.period),
+        # 第十四条: incidents neither handled nor escalated
+        per_unit(Incident, Incident.unit_id, sa.select(
+            sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status.in_(OPEN_INCIDENT_STATES))),
+        # Units with accounts but no 新媒体管理制度 or no named 第一责任人/责任领导 (第九条, 第十条): (units, no rules, no persons).
+        per_unit(Unit, Unit.id, governance.gap_counts(user, sa.literal("governance"), sa.literal(""))),
     ]
-    parts.append(policy.scope(user, Incident, sa.select(  # 第十四条: incidents neither handled nor escalated
-        sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status.in_(OPEN_INCIDENT_STATES))))
-    # Units with accounts but no 新媒体管理制度 or no named 第一责任人/责任领导 (第九条, 第十条): (units, no rules, no persons).
-    parts.append(governance.gap_counts(user, sa.literal("governance"), sa.literal("")))
-    if unit_role:
-        parts.append(policy.scope(user, Violation, sa.select(
+    if unit_role and by_unit != WHOLE:
+        parts.append(per_unit(Violation, Violation.unit_id, sa.select(
             sa.literal("violation"), sa.literal(""), count(), zero, zero).where(Violation.resolved_on.is_(None))))
+    parts.append(policy.scope(user, Publication, sa.select(
+        sa.literal("publication"), as_text(Publication.status), count(),
+        count().filter(Publication.urgency == Urgency.urgent),
+        count().filter(Publication.due_at < sa.bindparam("now", type_=sa.DateTime())), none)
+        .where(Publication.status.in_(PUBLICATION_OPEN)).group_by(Publication.status)))
     years = workdays.scheduled_years_select().subquery("years")
-    parts.append(sa.select(sa.literal("year"), sa.literal(""), years.c.year, zero, zero))
+    parts.append(sa.select(sa.literal("year"), sa.literal(""), years.c.year, zero, zero, none))
     return sa.union_all(*parts)
+
+
+def _joined(query, to_accounts: bool):
+    return query.join(Account, Account.id == MonthlyReport.account_id) if to_accounts else query
+
+
+#: The parts of :func:`_record_figures` counted whole on every run, not per unit.
+WHOLE_PARTS = frozenset({"publication", "year"})
+
+
+class Ledger:
+    """The department's counts kept per unit (issue 18 item 3), in one process, for one scope, day, settings and
+    reporting month: every unit's account rows and record rows, and their sums. Brought up to a data version by
+    counting again only the units changed since (models/data_version.py ``unit_versions``), or everything after a
+    change of everything; the sums are then the old ones less the changed units' old rows plus their new ones.
+    ``tests/test_home_ledger.py`` checks it against a recount after each kind of write."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen: int | None = None
+        self.units: dict[int, tuple[list, list]] = {}
+        self.accounts: dict[tuple, list[int]] = {}
+        self.records: dict[tuple, list[int]] = {}
+
+    def bring_up(self, user, today, period, months, numbers: tuple) -> tuple[list, list]:
+        """The (account rows, record rows) of the scope at ``numbers`` — the number now, the number of the last
+        change of everything, the units changed after the number ``since``, ``since`` (data_version.numbers) —
+        counting again what changed since the ledger's number; the record rows hold the parts counted whole, read
+        now."""
+        number, everything_at, changed, since = numbers
+        with self.lock:
+            if self.seen is None or everything_at > self.seen or changed is None or since > self.seen:
+                records = record_figures(user, today, months, False, ALL)
+                self._replace(None, account_figures(user, today, period, ALL), records)
+            elif changed:  # (units changed since an older number than the ledger's: counted again, no harm)
+                units = sorted(changed)
+                records = record_figures(user, today, months, False, SOME, units)
+                self._replace(changed, account_figures(user, today, period, SOME, units), records)
+            else:
+                records = record_figures(user, today, months, False, WHOLE)
+            self.seen = max(number, self.seen or 0)
+            whole = [tuple(row[:5]) for row in records if row[0] in WHOLE_PARTS]
+            return ([(*key, *values) for key, values in self.accounts.items()],
+                    [(*key, *values) for key, values in self.records.items()] + whole)
+
+    def _replace(self, units: set[int] | None, account_rows, record_rows) -> None:
+        """Put the rows of ``units`` (None: of every unit, all anew) in place of theirs, and the sums with them."""
+        if units is None:
+            self.units, self.accounts, self.records = {}, {}, {}
+            new = None
+        else:
+            new = units
+            for unit_id in units:
+                old_accounts, old_records = self.units.pop(unit_id, ((), ()))
+                _add(self.accounts, old_accounts, -1)
+                _add(self.records, old_records, -1)
+        grouped: dict[int, tuple[list, list]] = {}
+        for unit_id, *rest in account_rows:
+            if new is None or unit_id in new:
+                grouped.setdefault(unit_id, ([], []))[0].append((tuple(rest[:3]), rest[3:]))
+        for part, key, a, b, c, unit_id in record_rows:
+            if part in WHOLE_PARTS or (new is not None and unit_id not in new):
+                continue
+            grouped.setdefault(unit_id, ([], []))[1].append(((part, key), (a, b, c)))
+        for unit_id, (accounts, records) in grouped.items():
+            self.units[unit_id] = (accounts, records)
+            _add(self.accounts, accounts, 1)
+            _add(self.records, records, 1)
+
+
+def _add(sums: dict[tuple, list[int]], rows, sign: int) -> None:
+    for key, values in rows:
+        found = sums.get(key)
+        if found is None:
+            found = sums[key] = [0] * len(values)
+        for i, value in enumerate(values):
+            found[i] += sign * value
+        if not any(found):
+            del sums[key]
+
+
+#: The department's ledgers, per scope, day, settings, reporting month and database (a few: a new day, new ones;
+#: about 5 MB each at province scale).
+ledgers = Kept(6)
+#: The ledger used last per database, scope and day: the number it stands at is where the next request's list of
+#: changed units starts (:func:`figures_key`).
+last_ledgers = Kept(6)
+
+
+def department_figures(user, today: dt.date, period: dt.date, months: list[dt.date]) -> tuple[list, list]:
+    """(account rows, record rows) of a user who sees every unit, from the scope's :class:`Ledger` brought up to
+    the numbers :func:`figures_key` read (or reads them)."""
+    numbers = getattr(g, "home_numbers", None)
+    if numbers is None:
+        found = data_version.numbers()
+        numbers = (*found, None) if found is not None else (0, 0, None, None)
+    url = str(db.engine.url)
+    key = (*home_key(user, today), period, tuple(months), url)
+    ledger = ledgers.get(key)
+    if ledger is None:
+        ledger = Ledger()
+        ledgers.put(key, ledger)
+    last_ledgers.put((url, policy.scope_key(user), today), ledger)
+    return ledger.bring_up(user, today, period, months, numbers)
+
+
+def forget() -> None:
+    """Drop every kept figure, ledger, statement and body of this process (tests that rewrite tables by hand)."""
+    for kept in (statements, figures_kept, bodies, ledgers, last_ledgers):
+        kept.clear()
 
 
 ROW_COLUMNS = ("key", "id", "name", "unit", "day", "code", "extra", "flag")

@@ -11,8 +11,9 @@ ratio to its floor is what the app adds, on whatever machine.
 with their unit's name and the number of accounts, by a hand-written query, through the same minimal
 template; pages without an SQL equivalent (the home pages, computed reports, files) are judged against it.
 
-``/_floor/write`` commits a write that raises the data version (``scenarios.write``): the next home page counts
-its figures anew, as after any change (the "after a write" pages).
+``/_floor/write`` commits a write that raises the data version (``scenarios.write``), one unit's (``?role=unit``:
+the bench editor's unit): the next home page counts that unit's figures anew, as after any change (the "after a
+write" pages).
 
 ``/_floor/export`` is the full reports export done bare: ``COPY (<the export's own SELECT>) TO STDOUT``
 (PostgreSQL, psycopg's copy) or the export's SELECT dumped row by row from the cursor through ``csv``
@@ -170,7 +171,7 @@ def make_floor_app(plan: Plan):
         if path == "/write":
             from .scenarios import write
 
-            write(engine)
+            write(engine, "unit" if "role=unit" in environ.get("QUERY_STRING", "") else "dept")
             start_response("204 No Content", [])
             return [b""]
         match = re.fullmatch(r"/page/(\d+)", path)

@@ -39,7 +39,7 @@ def measure(client: Client, scenario: scenarios.Scenario, n: int, warmup: int, m
 
     def write_first():
         if scenario.after_a_write:
-            status, _headers, _body, _elapsed = client.request("GET", floor.PREFIX + "/write")
+            status, _headers, _body, _elapsed = client.request("GET", f"{floor.PREFIX}/write?role={scenario.role}")
             if status != 204:
                 raise click.ClickException(f"HTTP {status} on {floor.PREFIX}/write")
 

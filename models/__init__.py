@@ -18,4 +18,4 @@ from .setting import Setting  # noqa: F401
 from .session import RevokedSession  # noqa: F401
 from .cas import CasTicket  # noqa: F401
 from .governance import RULES_COVERS, UnitResponsibility, UnitRules  # noqa: F401
-from .data_version import DataVersion  # noqa: F401
+from .data_version import DataVersion, UnitVersion  # noqa: F401

@@ -129,13 +129,15 @@ sqlite_base.SQLiteCompiler.visit_ilike_op_binary = _ilike_as_like
 sqlite_base.SQLiteCompiler.visit_not_ilike_op_binary = _not_ilike_as_not_like
 
 
-#: Indexes that exist only on PostgreSQL, made by migrations (trigram GIN indexes for substring search); the
-#: models do not describe them, and autogenerate must not drop them.
+#: Indexes that exist only on PostgreSQL, made by migrations (trigram GIN indexes for substring search; the red
+#: flags card's partial index, whose condition SQLite would match only against literal values); the models do not
+#: describe them, and autogenerate must not drop them.
 POSTGRESQL_ONLY_INDEXES = frozenset({"ix_audit_log_object_label_trgm", "ix_audit_log_username_trgm",
                                      "ix_monthly_reports_topics_trgm", "ix_accounts_name_trgm",
                                      "ix_accounts_platform_account_id_trgm", "ix_accounts_wechat_original_id_trgm",
                                      "ix_accounts_homepage_url_trgm", "ix_managers_name_trgm",
-                                     "ix_managers_staff_no_trgm", "ix_managers_phone_trgm"})
+                                     "ix_managers_staff_no_trgm", "ix_managers_phone_trgm",
+                                     "ix_monthly_reports_red_flags_period_id"})
 
 
 #: SQLite's full-text index of the audit log (a virtual FTS5 table and its shadow tables), made by a migration.

@@ -1,4 +1,5 @@
-"""The data version: a number that every committed change of the registry's data raises (issue 18 item 3).
+"""The data version: a number that every committed change of the registry's data raises (issue 18 item 3), and
+which units each change touched.
 
 What is computed from many rows — the home page's counts and first rows (admin/home_figures.py) — is kept per scope
 and day under this number and read again as soon as it moves. It lives in the database, so every app server sees
@@ -9,6 +10,13 @@ moves exactly when the change becomes visible, in commit order, and a rolled-bac
 write of the app goes through an ORM session (objects flushed, or ``update``/``delete``/``insert`` executed by the
 session): both are noted here. A write that bypasses the session (``flask bench seed``'s COPY, SQL typed by hand)
 must raise it itself (:func:`raise_number`) or the kept figures stay until the next change.
+
+Which units a commit changed is noted too (``unit_versions``: each unit with the number of the last commit that
+changed its rows), so that what is counted per unit is counted again for those units only — the department's home
+(admin/home_figures.py) after one unit's change reads that unit's rows, not the province's. A row's units are its
+``audit_unit_id`` (and the unit it was moved from); a person's (``managers``) are the units of the accounts whose
+teams they are on. A change that is not a few units' (the settings, the work calendar, an ``update``/``delete``
+statement over many rows) sets ``everything_at``: after it, everything is counted afresh.
 """
 from __future__ import annotations
 
@@ -34,6 +42,22 @@ class DataVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Raised by one at every commit that changed a watched table.
     number: Mapped[int] = mapped_column(sa.BigInteger(), default=0)
+    #: The number of the last commit whose change was not one unit's or a few units' (see the module's text).
+    everything_at: Mapped[int] = mapped_column(sa.BigInteger(), default=0, server_default="0")
+
+
+class UnitVersion(db.Model):
+    """A unit and the number of the last commit that changed its rows (the rows the kept figures read)."""
+    __tablename__ = "unit_versions"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(sa.BigInteger(), index=True)
+
+
+#: A change that is not one unit's (everything is counted afresh after it).
+EVERYTHING = "everything"
+#: Tables whose rows are no unit's: a change of them changes what every unit's figures are made with.
+_NO_UNIT = frozenset({"settings", "work_calendar"})
 
 
 def current(session=None) -> int | None:
@@ -43,38 +67,148 @@ def current(session=None) -> int | None:
     return session.connection().execute(_CURRENT).scalar()
 
 
-_CURRENT = sa.select(DataVersion.__table__.c.number).where(DataVersion.__table__.c.id == 1)
+_TABLE = DataVersion.__table__
+_UNITS = UnitVersion.__table__
+_CURRENT = sa.select(_TABLE.c.number).where(_TABLE.c.id == 1)
+_WITH_UNIT = sa.select(_TABLE.c.number, _TABLE.c.everything_at,
+                       sa.select(_UNITS.c.number).where(_UNITS.c.unit_id == sa.bindparam("unit_id"))
+                       .scalar_subquery()).where(_TABLE.c.id == 1)
+_NUMBERS = sa.select(_TABLE.c.number, _TABLE.c.everything_at).where(_TABLE.c.id == 1)
 
 
-def key(session=None) -> tuple | None:
+def key(session=None, unit_id: int | None = None) -> tuple | None:
     """What a piece computed from the data is kept under: the database and the number now (None without a number).
     The database is part of it because one process may serve two (``flask bench compare`` opens two apps on two
-    databases, whose numbers may be equal)."""
+    databases, whose numbers may be equal).
+
+    With ``unit_id``, for a piece made of that unit's rows only: the number of the last change of everything and
+    of that unit's last change, in place of the number now — so that other units' changes leave it kept."""
     connection = (session or db.session).connection()
-    number = connection.execute(_CURRENT).scalar()
-    return None if number is None else (str(connection.engine.url), number)
+    if unit_id is None:
+        number = connection.execute(_CURRENT).scalar()
+        return None if number is None else (str(connection.engine.url), number)
+    row = connection.execute(_WITH_UNIT, {"unit_id": unit_id}).first()
+    return None if row is None else (str(connection.engine.url), "unit", unit_id, row[1], row[2] or 0)
 
 
-def raise_number(connection) -> None:
-    """Raise the number on ``connection`` (inside the writing transaction); the row is made if missing."""
-    table = DataVersion.__table__
-    done = connection.execute(table.update().where(table.c.id == 1).values(number=table.c.number + 1))
-    if done.rowcount == 0:
-        connection.execute(table.insert().values(id=1, number=1))
+def numbers(session=None, since: int | None = None) -> tuple[int, int, set[int] | None] | None:
+    """(the number now, the number of the last change of everything, the units changed by the commits after
+    number ``since`` — None without ``since``), in one statement; None without a number."""
+    connection = (session or db.session).connection()
+    if since is None:
+        row = connection.execute(_NUMBERS).first()
+        return None if row is None else (row[0], row[1], None)
+    found, units = None, set()
+    for number, everything_at, unit_id in connection.execute(_NUMBERS_AND_UNITS, {"since": since}):
+        if unit_id is None:
+            found = (number, everything_at)
+        else:
+            units.add(unit_id)
+    return None if found is None else (*found, units)
 
 
-def _touches_watched(objects) -> bool:
-    for obj in objects:
-        table = getattr(type(obj), "__table__", None)
-        if table is not None and table.name in WATCHED:
-            return True
-    return False
+_NUMBERS_AND_UNITS = sa.union_all(
+    sa.select(_TABLE.c.number, _TABLE.c.everything_at, sa.cast(sa.null(), sa.Integer())).where(_TABLE.c.id == 1),
+    sa.select(sa.cast(sa.null(), sa.BigInteger()), sa.cast(sa.null(), sa.BigInteger()), _UNITS.c.unit_id)
+    .where(_UNITS.c.number > sa.bindparam("since", type_=sa.BigInteger())))
+
+
+def raise_number(connection, units=EVERYTHING) -> int:
+    """Raise the number on ``connection`` (inside the writing transaction; the row is made if missing) and note
+    what changed: ``units`` (ids) or :data:`EVERYTHING`. Returns the new number."""
+    values = {"number": _TABLE.c.number + 1}
+    if units == EVERYTHING:
+        values["everything_at"] = _TABLE.c.number + 1
+    number = connection.execute(_TABLE.update().where(_TABLE.c.id == 1).values(**values)
+                                .returning(_TABLE.c.number)).scalar()
+    if number is None:
+        number = 1
+        connection.execute(_TABLE.insert().values(id=1, number=number, everything_at=number))
+        return number
+    if units != EVERYTHING and units:
+        # The data version's row, locked by the UPDATE above until the commit, serialises the writers: no other
+        # transaction inserts a unit's row between this one's UPDATE and INSERT.
+        ids = sorted(units)
+        done = connection.execute(_UNITS.update().where(_UNITS.c.unit_id.in_(ids)).values(number=number))
+        if done.rowcount != len(ids):
+            present = set(connection.execute(sa.select(_UNITS.c.unit_id).where(_UNITS.c.unit_id.in_(ids))).scalars())
+            missing = [{"unit_id": unit_id, "number": number} for unit_id in ids if unit_id not in present]
+            if missing:
+                connection.execute(_UNITS.insert(), missing)
+    return number
+
+
+def changed_units(connection, since: int) -> set[int]:
+    """The units changed by the commits after number ``since``."""
+    return set(connection.execute(sa.select(_UNITS.c.unit_id).where(_UNITS.c.number > since)).scalars())
+
+
+def _units_of(obj, new: bool = False):
+    """The units whose rows ``obj`` (``new``: just added) is or was part of, or :data:`EVERYTHING`; None when its
+    table is not watched."""
+    table = getattr(type(obj), "__table__", None)
+    if table is None or table.name not in WATCHED:
+        return None
+    if table.name in _NO_UNIT:
+        return EVERYTHING
+    if table.name == "managers" and not new:  # a person on file: on the teams of accounts of any unit
+        return _units_of_teams(sa.orm.object_session(obj), [obj])
+    try:
+        unit_id = obj.audit_unit_id
+    except Exception:  # noqa: BLE001 - whatever keeps the unit from being read, everything is counted afresh
+        return EVERYTHING
+    if unit_id is None:
+        return EVERYTHING
+    units = {unit_id}
+    state = sa.inspect(obj)
+    if "unit_id" in state.attrs:  # moved from another unit: that one changed as well
+        units.update(old for old in state.attrs.unit_id.history.deleted if old is not None)
+    return units
+
+
+#: More people changed in one flush than this (a roster sync): everything is counted afresh rather than their
+#: teams looked up.
+MANY_PEOPLE = 500
+
+
+def _units_of_teams(session, managers) -> set[int] | str:
+    """The units of the accounts whose teams ``managers`` are on (a person's state flags those accounts), with
+    the people's own units: one statement."""
+    from .account import Account, TeamMember
+
+    if session is None or len(managers) > MANY_PEOPLE or any(m.id is None for m in managers):
+        return EVERYTHING
+    units = set(session.connection().execute(
+        sa.select(Account.unit_id).join(TeamMember, TeamMember.account_id == Account.id)
+        .where(TeamMember.manager_id.in_([m.id for m in managers])).distinct()).scalars())
+    return units | {m.unit_id for m in managers if m.unit_id is not None}
+
+
+def _note(session, units) -> None:
+    noted = session.info.get(_CHANGED)
+    if noted == EVERYTHING:
+        return
+    if units == EVERYTHING:
+        session.info[_CHANGED] = EVERYTHING
+    else:
+        session.info[_CHANGED] = (noted or set()) | units
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session, _flush_context):
-    if not session.info.get(_CHANGED) and _touches_watched(chain(session.new, session.dirty, session.deleted)):
-        session.info[_CHANGED] = True
+    # The objects and their history as the flush found them (after_flush still shows them).
+    added, people = session.new, []
+    for obj in chain(added, session.dirty, session.deleted):
+        if obj not in added and getattr(type(obj), "__tablename__", None) == "managers":
+            people.append(obj)  # looked up together below
+            continue
+        units = _units_of(obj, obj in added)
+        if units is not None:
+            _note(session, units)
+            if units == EVERYTHING:
+                return
+    if people:
+        _note(session, _units_of_teams(session, people))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -82,7 +216,7 @@ def _note_statement(state):
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         if table is None or getattr(table, "name", None) in WATCHED:
-            state.session.info[_CHANGED] = True
+            _note(state.session, EVERYTHING)
 
 
 @event.listens_for(Session, "before_commit")
@@ -94,8 +228,9 @@ def _raise_on_commit(session):
         if not (session.new or session.dirty or session.deleted):
             break
         session.flush()
-    if session.info.pop(_CHANGED, None):
-        raise_number(session.connection())
+    changed = session.info.pop(_CHANGED, None)
+    if changed:
+        raise_number(session.connection(), changed)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -44,6 +44,8 @@ class MonthlyReport(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
         sa.Index("ix_monthly_reports_classified_status_period", "status", "period", "id",
                  postgresql_where=sa.text("involves_classified IS TRUE"),
                  sqlite_where=sa.text("involves_classified IS 1")),
+        # (PostgreSQL only, made by its migration: ix_monthly_reports_red_flags_period_id, the red flags card's first
+        # five oldest month first, five rows read instead of every open classified report's row, then sorted.)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

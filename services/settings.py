@@ -7,6 +7,7 @@ server uses a new value at once."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -125,6 +126,28 @@ def values() -> dict[str, int]:
 
 def value(key: str) -> int:
     return values()[key]
+
+
+#: The values read under a data version's "everything" number (models/data_version.py), per database: a change of
+#: the settings is a change of everything, so values read under one such number hold while it stands.
+_UNDER: dict[tuple, dict[str, int]] = {}
+_UNDER_LOCK = threading.Lock()
+
+
+def prime(version: tuple) -> None:
+    """Give this request the values read under ``version`` — (database, the number of the last change of
+    everything) — or read them and keep them under it: a page that has read that number (the home page) reads no
+    settings of its own."""
+    if not has_request_context() or "xmt.settings" in request.environ:
+        return
+    found = _UNDER.get(version)
+    if found is None:
+        found = _read()
+        with _UNDER_LOCK:
+            if len(_UNDER) > 16:
+                _UNDER.clear()
+            _UNDER[version] = found
+    request.environ["xmt.settings"] = found
 
 
 def weights() -> dict[str, int]:

@@ -196,8 +196,12 @@ def clean_tables(app, request):
     from services.exports import file_cache
 
     file_cache.clear()
-    from admin.home_figures import bodies, figures_kept, statements
+    from admin.home_figures import bodies, figures_kept, ledgers, statements
 
+    ledgers.clear()  # the department's counts per unit
+    from services import settings as settings_service
+
+    settings_service._UNDER.clear()  # the settings per data version (the version is put back by hand too)
     figures_kept.clear()  # the home pages' figures per data version (tables are emptied and put back by hand)
     statements.clear()
     bodies.clear()

@@ -134,7 +134,7 @@ def test_the_write_page_makes_the_next_home_page_count_anew(app, world, login_as
     with app.app_context():
         before = data_version.current()
         db.session.remove()
-    assert Client(floor.make_floor_app(plan_for(app))).get("/write").status_code == 204
+    assert Client(floor.make_floor_app(plan_for(app))).get("/write?role=unit").status_code == 204
     with app.app_context():
         assert data_version.current() == (before or 0) + 1
         db.session.remove()

@@ -85,8 +85,9 @@ def test_date_text_is_kept_per_language(app):
 def test_home_figures_and_statements_are_kept_per_role_and_unit(app, world, login_as):
     """The home page's figures and statements (admin/home_figures.py) are kept under the user's scope — role and
     unit — the day and the data version: a unit user after another unit's, a leader after an editor of the same
-    unit, the auditor after the department each get their own, never the one the page before filled."""
-    from admin.home_figures import figures_kept, statements
+    unit, the auditor after the department each get their own, never the one the page before filled (the
+    department's and the auditor's: a ledger of counts per unit each, home_figures.Ledger)."""
+    from admin.home_figures import figures_kept, ledgers, statements
 
     def own_accounts(html):
         return html.split('id="own-accounts"')[1].split("</table>")[0] if 'id="own-accounts"' in html else ""
@@ -96,7 +97,7 @@ def test_home_figures_and_statements_are_kept_per_role_and_unit(app, world, logi
 
     editor = login_as("unit_editor").get("/admin/").get_data(as_text=True)
     assert "本单位帐号" in names(own_accounts(editor)) and "外单位帐号" not in names(editor)
-    kept, made = len(figures_kept), len(statements)
+    kept, made, ledgers_before = len(figures_kept), len(statements), len(ledgers)
     other = login_as("other_editor").get("/admin/").get_data(as_text=True)
     assert "外单位帐号" in names(own_accounts(other)) and "本单位帐号" not in names(other)
     assert len(figures_kept) == kept + 1 and len(statements) > made  # another unit: its own figures and SQL
@@ -107,11 +108,11 @@ def test_home_figures_and_statements_are_kept_per_role_and_unit(app, world, logi
     assert "待您处理" in dept and 'id="own-accounts"' not in dept
     auditor = login_as("auditor").get("/admin/").get_data(as_text=True)
     assert "待您处理" not in auditor and "需要关注" in auditor
-    assert len(figures_kept) == kept + 4
+    assert len(figures_kept) == kept + 2 and len(ledgers) == ledgers_before + 2
     # and a unit user after the department still sees only their own unit
     again = login_as("unit_editor").get("/admin/").get_data(as_text=True)
     assert "本单位帐号" in names(own_accounts(again)) and "外单位帐号" not in names(again)
-    assert len(figures_kept) == kept + 4  # kept: the editor's own figures again
+    assert len(figures_kept) == kept + 2  # kept: the editor's own figures again
 
 
 def test_the_kept_home_body_follows_the_language_and_names_no_one(app, world, login_as):

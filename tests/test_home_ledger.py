@@ -1,0 +1,230 @@
+"""The department's home counts kept per unit (issue 18 item 3, admin/home_figures.Ledger): after each kind of
+committed write the ledger, brought up to date by counting again only the units the write changed, gives the same
+figures as a recount from nothing; a write of one unit recounts that unit only, a change of everything recounts
+everything; a unit's own home stays kept while other units change (models/data_version.py ``unit_versions``)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from admin import home_figures
+from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, Incident, IncidentStatus, Manager,
+                    MonthlyReport, ReviewStatus, Role, TeamMember, Unit, UnitKind, UnitVersion, User, data_version,
+                    db)
+from services import reports
+
+from .conftest import count_statements, make_account, make_change, make_incident, make_report
+from .factories import make_unit_rules
+from .test_home_pages import busy  # noqa: F401 - the fixture: both units busy with work in every state
+
+
+def _figures(user) -> dict:
+    """Every count the department's home shows, from the ledger as it stands (brought up to date)."""
+    from admin.dashboard import home_context
+
+    context = home_context(user)
+    cards = {key: card.count for key, card in context["cards"].items()}
+    return {"cards": cards, "by_status": [(s.name, n) for s, n, _url in context["by_status"]],
+            "by_platform": [(p.name, n) for p, n, _url in context["by_platform"]],
+            "by_unit_kind": [(k.name, n) for k, n, _url in context["by_unit_kind"]],
+            "charts": context["charts"], "rows": {key: [row["name"] for row in card.rows]
+                                                    for key, card in context["cards"].items()}}
+
+
+def _recount(user) -> dict:
+    """The same, counted from nothing (every kept figure dropped)."""
+    home_figures.forget()
+    return _figures(user)
+
+
+def _own(world):
+    return db.session.get(Unit, world["own_unit"])
+
+
+def _other(world):
+    return db.session.get(Unit, world["other_unit"])
+
+
+# Each write: what it does (committed by the test) and which units it changes (None: everything).
+def _account_approved(world):
+    account = db.session.query(Account).filter_by(name="本单位dept_review帐号").one()
+    account.status, account.approved_at = AccountStatus.approved, dt.datetime(2026, 11, 30, 8)
+    return {world["own_unit"]}
+
+
+def _report_submitted(world):
+    account = db.session.query(Account).filter_by(name="外单位未报送帐号").one()
+    report = make_report(account, period=reports.reporting_period(), status=ReviewStatus.unit_review)
+    report.submitted_at = dt.datetime(2026, 1, 3)
+    report.post_count = 7
+    return {world["other_unit"]}
+
+
+def _account_moved(world):
+    account = db.session.query(Account).filter_by(name="本单位退回逾期帐号").one()
+    account.unit_id = world["other_unit"]
+    return {world["own_unit"], world["other_unit"]}
+
+
+def _team_member_removed(world):
+    account = db.session.query(Account).filter_by(name="外单位人员离职帐号").one()
+    member = db.session.query(TeamMember).filter_by(account_id=account.id).order_by(TeamMember.id.desc()).first()
+    db.session.delete(member)
+    return {world["other_unit"]}
+
+
+def _person_left(world):
+    account = db.session.query(Account).filter_by(name="本单位未报送帐号").one()
+    manager = db.session.get(Manager, account.team[0].manager_id)
+    manager.employment_status = EmploymentStatus.left
+    return {world["own_unit"]}  # the units of the accounts whose teams the person is on
+
+
+def _rules_filed(world):
+    make_unit_rules(_own(world))
+    return {world["own_unit"]}
+
+
+def _change_and_incident(world):
+    account = db.session.query(Account).filter_by(name="外单位已报送帐号").one()
+    make_change(account, status=ReviewStatus.dept_review)
+    make_incident(account, status=IncidentStatus.dept_review)
+    return {world["other_unit"]}
+
+
+def _unit_kind_changed(world):
+    _other(world).kind = UnitKind.functional
+    return {world["other_unit"]}
+
+
+def _new_unit_with_account(world):
+    from .factories import make_unit
+
+    unit = make_unit("XDW", "新单位")
+    make_account(unit, "新单位帐号", status=AccountStatus.approved)
+    db.session.flush()
+    return {unit.id}
+
+
+def _statement_over_many_rows(world):
+    db.session.execute(sa.update(Account).where(Account.status == AccountStatus.returned)
+                       .values(registration_due=dt.date.today() + dt.timedelta(days=30)))  # no longer overdue
+    return None
+
+
+def _report_deleted(world):
+    report = db.session.query(MonthlyReport).filter(MonthlyReport.involves_classified.is_(True)).first()
+    db.session.delete(report)
+    return {report.unit_id}
+
+
+WRITES = [_account_approved, _report_submitted, _account_moved, _team_member_removed, _person_left, _rules_filed,
+          _change_and_incident, _unit_kind_changed, _new_unit_with_account, _statement_over_many_rows,
+          _report_deleted]
+
+
+@pytest.mark.parametrize("role", ["dept_admin", "auditor"])
+@pytest.mark.parametrize("write", WRITES, ids=[w.__name__.strip("_") for w in WRITES])
+def test_the_ledger_after_a_write_equals_a_recount(app, busy, role, write, monkeypatch):  # noqa: F811
+    replaced = []
+    original = home_figures.Ledger._replace
+
+    def spy(self, units, account_rows, record_rows):
+        replaced.append(None if units is None else set(units))
+        return original(self, units, account_rows, record_rows)
+
+    monkeypatch.setattr(home_figures.Ledger, "_replace", spy)
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(role=Role[role]).first()
+        before = _figures(user)  # the ledger made (every unit counted)
+        assert replaced == [None]
+        units = write(busy)
+        db.session.commit()
+        after = _figures(user)  # brought up to date
+        assert replaced[-1] == units  # only the units the write changed were counted again (None: everything)
+        assert after == _recount(user)
+        assert after != before or write in (_person_left, _unit_kind_changed, _account_moved)  # the write shows on the page
+
+
+def test_writes_in_turn_keep_the_ledger_equal_to_a_recount(app, busy):  # noqa: F811
+    """Several writes one after the other, each followed by the page: the sums never drift."""
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(role=Role.dept_admin).first()
+        _figures(user)
+        for write in (_report_submitted, _account_moved, _rules_filed, _account_approved, _change_and_incident,
+                      _report_deleted):
+            write(busy)
+            db.session.commit()
+            kept = _figures(user)
+            assert kept == _recount(user), write.__name__
+            _figures(user)  # the next write starts from a ledger made unit by unit again
+
+
+def test_a_write_notes_its_units_and_a_change_of_everything_its_number(app, busy):  # noqa: F811
+    with app.app_context():
+        start, everything, _units = data_version.numbers()
+        _account_moved(busy)
+        db.session.commit()
+        number, everything_now, units = data_version.numbers(since=start)
+        assert number == start + 1 and everything_now == everything and units == {busy["own_unit"], busy["other_unit"]}
+        noted = dict(db.session.execute(sa.select(UnitVersion.unit_id, UnitVersion.number)).all())
+        assert noted[busy["own_unit"]] == noted[busy["other_unit"]] == number
+        assert data_version.changed_units(db.session.connection(), start) == {busy["own_unit"], busy["other_unit"]}
+        _statement_over_many_rows(busy)
+        db.session.commit()
+        assert data_version.numbers() == (number + 1, number + 1, None)
+        db.session.rollback()
+        account = db.session.query(Account).first()
+        account.name = "改名后回滚"
+        db.session.flush()
+        db.session.rollback()  # a rolled-back change notes nothing
+        assert data_version.numbers() == (number + 1, number + 1, None)
+
+
+def test_the_department_page_after_a_unit_write_reads_that_unit_only(app, busy, login_as):  # noqa: F811
+    """After a write of one unit: the user, the numbers with the changed units, the records and the accounts of
+    the changed units, the cards' first rows — five statements, the counts read for the changed unit only."""
+    client = login_as("dept_admin")
+    client.get("/admin/")
+    with app.app_context():
+        _report_submitted(busy)
+        db.session.commit()
+    with count_statements(app) as statements:
+        assert client.get("/admin/").status_code == 200
+    counted = [s for s in statements if "count(*) AS count_1" in s]  # the two summaries
+    assert len(statements) <= 5 and len(counted) == 2 and all("unit_id IN (" in s for s in counted), "\n".join(s[:100].replace("\n", " ") for s in statements)
+
+
+def test_a_units_home_stays_kept_while_other_units_change(app, busy, login_as):  # noqa: F811
+    from admin.home_figures import figures_kept
+
+    client = login_as("unit_editor")
+    client.get("/admin/")
+    kept = len(figures_kept)
+    with app.app_context():
+        _report_submitted(busy)  # the other unit's
+        db.session.commit()
+    with count_statements(app) as statements:
+        client.get("/admin/")
+    assert len(figures_kept) == kept and not [s for s in statements if "count(" in s.lower()], statements
+    with app.app_context():
+        _rules_filed(busy)  # its own
+        db.session.commit()
+    html = client.get("/admin/").get_data(as_text=True)
+    assert len(figures_kept) == kept + 1 and "本单位" in html
+
+
+def test_a_persons_change_notes_the_units_of_their_teams_and_a_roster_sync_everything(app, busy, monkeypatch):  # noqa: F811
+    with app.app_context():
+        start, everything, _units = data_version.numbers()
+        _person_left(busy)  # on a team of the own unit's account
+        db.session.commit()
+        number, everything_now, units = data_version.numbers(since=start)
+        assert everything_now == everything and units == {busy["own_unit"]}
+        monkeypatch.setattr(data_version, "MANY_PEOPLE", 0)  # as many people as a roster sync changes
+        manager = db.session.query(Manager).filter(Manager.employment_status != EmploymentStatus.left).first()
+        manager.employment_status = EmploymentStatus.left
+        db.session.commit()
+        assert data_version.numbers()[:2] == (number + 1, number + 1)
