@@ -22,7 +22,7 @@ from .fields import Facts, RenderedByForm, ScopedAjaxLoader, Section, add_error,
 from .workflow import LatenessMixin, AccountWorkflowMixin
 from .formatters import deadline_cell, late_badge, status_badge
 from .labels import SEARCH_PERSON, labels
-from services import accounts
+from services import accounts, bulk
 from services.problems import Problem
 from services.text import date_text
 
@@ -193,6 +193,8 @@ class AccountView(ImportMixin, BulkAccountMixin, LatenessMixin, AccountWorkflowM
             raise ValidationError(gettext("Please correct the problems marked below."))
         if is_created:
             model.status = AccountStatus.draft
+        elif unit is not None and _unit_changed(model):
+            bulk.carry_records(model, unit.id)  # the department moved it: its records go with it
         warn_likely_duplicate(model)
         if model.created_on and (is_created or model.registration_due is None
                                  or "created_on" in sa_changed(model)):
@@ -276,6 +278,14 @@ def warn_likely_duplicate(account: Account) -> None:
     if query.first():
         flash(gettext("Another account named “%(name)s” is already registered on this platform; make sure it is "
                       "not the same account.", name=account.name), "warning")
+
+
+def _unit_changed(model) -> bool:
+    """Whether the form gave the account another unit (the form reads the old one to show it: in the history)."""
+    state = sa_inspect(model)
+    new = model.unit.id if model.unit is not None else model.unit_id
+    return any(getattr(old, "id", old) != new for attr in ("unit", "unit_id")
+               for old in state.attrs[attr].history.deleted if old is not None)
 
 
 def sa_changed(model) -> set[str]:

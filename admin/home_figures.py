@@ -94,19 +94,19 @@ def figures_key(user, today: dt.date) -> tuple | None:
             return None
         settings.prime((version[0], version[3]))  # under the number of the last change of everything
         return ("home", policy.scope_key(user), today, *version)
-    url, scope = str(db.engine.url), policy.scope_key(user)
-    last = last_ledgers.get((url, scope, today))
+    scope = policy.scope_key(user)
+    last = last_ledgers.get((str(db.engine.url), scope, today))
     since = last.seen if last is not None else None
     numbers = data_version.numbers(since=since)
     if numbers is None:
         return None
-    g.home_numbers = (*numbers, since)
-    settings.prime((url, numbers[1]))
+    g.home_numbers = (numbers, since)
+    settings.prime((numbers.database, numbers.everything_at))
     # The department's cards count 发布报批 answers due in hours (第十二条: urgent requests) and show the time
     # left: its page is made again each minute at most, whatever the data version; the counts of the units are
     # not counted again for it (:class:`Ledger`), only the 发布报批 by status.
     clock = utcnow().replace(second=0, microsecond=0)
-    return ("home", scope, today, url, *numbers[:2], clock)
+    return ("home", scope, today, numbers.database, numbers.number, numbers.everything_at, clock)
 
 
 def home_key(user, today: dt.date) -> tuple:
@@ -213,15 +213,16 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         per_unit(MonthlyReport, MonthlyReport.unit_id, sa.select(
             sa.literal("red_flags"), sa.literal(""), count(), zero, zero)
             .where(MonthlyReport.involves_classified.is_(True), MonthlyReport.status.in_(RECORD_OPEN))),
-        # Every unit's months: the reports' unit is their account's (services.bulk.move_to_unit carries them
-        # along), read from the 30,000 accounts so that the 356,000 reports come off the covering month index
-        # alone (1.1 s of the table's rows at province scale otherwise); a few units': by their own index.
-        per_unit(MonthlyReport, Account.unit_id if by_unit == ALL else MonthlyReport.unit_id, _joined(sa.select(
+        # Per unit, the months are the reports' accounts' units', in both ways of counting (a report's change
+        # notes its account's unit too: models/data_version.py), read through the accounts so that every unit's
+        # 356,000 reports come off the covering month index alone (1.1 s of the table's rows at province scale
+        # otherwise) and a few units' off the (account, month) index.
+        per_unit(MonthlyReport, Account.unit_id if by_unit else MonthlyReport.unit_id, _joined(sa.select(
             sa.literal("month"), as_text(MonthlyReport.period),
             sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0),
             count(), count().filter(MonthlyReport.is_late.is_(False)))
             .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None)),
-            by_unit == ALL), MonthlyReport.period),
+            bool(by_unit)), MonthlyReport.period),
         # 第十四条: incidents neither handled nor escalated
         per_unit(Incident, Incident.unit_id, sa.select(
             sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status.in_(OPEN_INCIDENT_STATES))),
@@ -263,14 +264,17 @@ class Ledger:
         self.accounts: dict[tuple, list[int]] = {}
         self.records: dict[tuple, list[int]] = {}
 
-    def bring_up(self, user, today, period, months, numbers: tuple) -> tuple[list, list]:
-        """The (account rows, record rows) of the scope at ``numbers`` — the number now, the number of the last
-        change of everything, the units changed after the number ``since``, ``since`` (data_version.numbers) —
-        counting again what changed since the ledger's number; the record rows hold the parts counted whole, read
-        now."""
-        number, everything_at, changed, since = numbers
+    def bring_up(self, user, today, period, months, numbers: data_version.Numbers, since: int | None
+                 ) -> tuple[list, list]:
+        """The (account rows, record rows) of the scope at ``numbers`` (data_version.numbers: the units listed are
+        those changed after the number ``since``), counting again what changed since the ledger's number; the
+        record rows hold the parts counted whole, read now."""
+        number, everything_at, changed = numbers.number, numbers.everything_at, numbers.units
         with self.lock:
-            if self.seen is None or everything_at > self.seen or changed is None or since > self.seen:
+            # Counted whole: the first time; after a change of everything; without the list of changed units, or
+            # with one that starts after the ledger's number; when the number went back (a database put back).
+            if (self.seen is None or everything_at > self.seen or changed is None or since > self.seen
+                    or number < self.seen):
                 records = record_figures(user, today, months, False, ALL)
                 self._replace(None, account_figures(user, today, period, ALL), records)
             elif changed:  # (units changed since an older number than the ledger's: counted again, no harm)
@@ -279,7 +283,7 @@ class Ledger:
                 self._replace(changed, account_figures(user, today, period, SOME, units), records)
             else:
                 records = record_figures(user, today, months, False, WHOLE)
-            self.seen = max(number, self.seen or 0)
+            self.seen = number if number < (self.seen or 0) else max(number, self.seen or 0)
             whole = [tuple(row[:5]) for row in records if row[0] in WHOLE_PARTS]
             return ([(*key, *values) for key, values in self.accounts.items()],
                     [(*key, *values) for key, values in self.records.items()] + whole)
@@ -331,18 +335,16 @@ last_ledgers = Kept(6)
 def department_figures(user, today: dt.date, period: dt.date, months: list[dt.date]) -> tuple[list, list]:
     """(account rows, record rows) of a user who sees every unit, from the scope's :class:`Ledger` brought up to
     the numbers :func:`figures_key` read (or reads them)."""
-    numbers = getattr(g, "home_numbers", None)
+    numbers, since = getattr(g, "home_numbers", None) or (data_version.numbers(), None)
     if numbers is None:
-        found = data_version.numbers()
-        numbers = (*found, None) if found is not None else (0, 0, None, None)
-    url = str(db.engine.url)
-    key = (*home_key(user, today), period, tuple(months), url)
+        numbers = data_version.Numbers(0, 0, None, str(db.engine.url))
+    key = (*home_key(user, today), period, tuple(months), numbers.database)
     ledger = ledgers.get(key)
     if ledger is None:
         ledger = Ledger()
         ledgers.put(key, ledger)
-    last_ledgers.put((url, policy.scope_key(user), today), ledger)
-    return ledger.bring_up(user, today, period, months, numbers)
+    last_ledgers.put((str(db.engine.url), policy.scope_key(user), today), ledger)
+    return ledger.bring_up(user, today, period, months, numbers, since)
 
 
 def forget() -> None:

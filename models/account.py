@@ -107,7 +107,7 @@ class Account(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     #: 创建主体 — the entity that opened the account (may differ from the responsible unit).
     creator_entity: Mapped[str] = mapped_column(sa.String(100))
     #: 责任单位
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True, active_history=True)
     unit: Mapped[Unit] = relationship()
     #: 创建时间 — the day the account was opened on the platform; the 5-working-day clock starts here.
     created_on: Mapped[dt.date] = mapped_column(index=True)

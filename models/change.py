@@ -54,7 +54,7 @@ class ChangeRecord(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     account: Mapped[Account] = relationship()
     #: The unit that owns the request: the account's responsible unit (kept for scoping).
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True, active_history=True)
     unit: Mapped[Unit] = relationship()
     kind: Mapped[ChangeKind] = mapped_column(enum_column(ChangeKind, "change_kind"), index=True)
     #: The day the change happened; the 5-working-day clock starts here (第八条).

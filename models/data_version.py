@@ -20,7 +20,9 @@ statement over many rows) sets ``everything_at``: after it, everything is counte
 """
 from __future__ import annotations
 
+import secrets
 from itertools import chain
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -44,6 +46,9 @@ class DataVersion(db.Model):
     number: Mapped[int] = mapped_column(sa.BigInteger(), default=0)
     #: The number of the last commit whose change was not one unit's or a few units' (see the module's text).
     everything_at: Mapped[int] = mapped_column(sa.BigInteger(), default=0, server_default="0")
+    #: A random mark made with the row and made anew when the database's content is replaced (a restore): numbers
+    #: may then repeat, and what was kept under them must not be taken for the new content's.
+    epoch: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
 
 
 class UnitVersion(db.Model):
@@ -70,47 +75,74 @@ def current(session=None) -> int | None:
 _TABLE = DataVersion.__table__
 _UNITS = UnitVersion.__table__
 _CURRENT = sa.select(_TABLE.c.number).where(_TABLE.c.id == 1)
+_WITH_EPOCH = sa.select(_TABLE.c.number, _TABLE.c.epoch).where(_TABLE.c.id == 1)
 _WITH_UNIT = sa.select(_TABLE.c.number, _TABLE.c.everything_at,
                        sa.select(_UNITS.c.number).where(_UNITS.c.unit_id == sa.bindparam("unit_id"))
-                       .scalar_subquery()).where(_TABLE.c.id == 1)
-_NUMBERS = sa.select(_TABLE.c.number, _TABLE.c.everything_at).where(_TABLE.c.id == 1)
+                       .scalar_subquery(), _TABLE.c.epoch).where(_TABLE.c.id == 1)
+_NUMBERS = sa.select(_TABLE.c.number, _TABLE.c.everything_at, _TABLE.c.epoch).where(_TABLE.c.id == 1)
+
+
+class Numbers(NamedTuple):
+    """The data version as a request reads it (:func:`numbers`)."""
+    number: int
+    #: The number of the last change of everything.
+    everything_at: int
+    #: The units changed by the commits after the number asked about (None: not asked).
+    units: set[int] | None
+    #: The database and the epoch: what a piece kept under these numbers is also kept under.
+    database: str
 
 
 def key(session=None, unit_id: int | None = None) -> tuple | None:
     """What a piece computed from the data is kept under: the database and the number now (None without a number).
     The database is part of it because one process may serve two (``flask bench compare`` opens two apps on two
-    databases, whose numbers may be equal).
+    databases, whose numbers may be equal), and so is the epoch (a restored database's numbers may repeat).
 
     With ``unit_id``, for a piece made of that unit's rows only: the number of the last change of everything and
     of that unit's last change, in place of the number now — so that other units' changes leave it kept."""
     connection = (session or db.session).connection()
     if unit_id is None:
-        number = connection.execute(_CURRENT).scalar()
-        return None if number is None else (str(connection.engine.url), number)
+        row = connection.execute(_WITH_EPOCH).first()
+        return None if row is None else (_database(connection, row[1]), row[0])
     row = connection.execute(_WITH_UNIT, {"unit_id": unit_id}).first()
-    return None if row is None else (str(connection.engine.url), "unit", unit_id, row[1], row[2] or 0)
+    return None if row is None else (_database(connection, row[3]), "unit", unit_id, row[1], row[2] or 0)
 
 
-def numbers(session=None, since: int | None = None) -> tuple[int, int, set[int] | None] | None:
-    """(the number now, the number of the last change of everything, the units changed by the commits after
-    number ``since`` — None without ``since``), in one statement; None without a number."""
+def _database(connection, epoch: str) -> str:
+    return f"{connection.engine.url}#{epoch}"
+
+
+def numbers(session=None, since: int | None = None) -> Numbers | None:
+    """The number now, the number of the last change of everything, the units changed by the commits after number
+    ``since`` (None without ``since``) and the database with its epoch, in one statement; None without a number."""
     connection = (session or db.session).connection()
     if since is None:
         row = connection.execute(_NUMBERS).first()
-        return None if row is None else (row[0], row[1], None)
+        return None if row is None else Numbers(row[0], row[1], None, _database(connection, row[2]))
     found, units = None, set()
-    for number, everything_at, unit_id in connection.execute(_NUMBERS_AND_UNITS, {"since": since}):
+    for number, everything_at, epoch, unit_id in connection.execute(_NUMBERS_AND_UNITS, {"since": since}):
         if unit_id is None:
-            found = (number, everything_at)
+            found = (number, everything_at, epoch)
         else:
             units.add(unit_id)
-    return None if found is None else (*found, units)
+    return None if found is None else Numbers(found[0], found[1], units, _database(connection, found[2]))
 
 
 _NUMBERS_AND_UNITS = sa.union_all(
-    sa.select(_TABLE.c.number, _TABLE.c.everything_at, sa.cast(sa.null(), sa.Integer())).where(_TABLE.c.id == 1),
-    sa.select(sa.cast(sa.null(), sa.BigInteger()), sa.cast(sa.null(), sa.BigInteger()), _UNITS.c.unit_id)
+    sa.select(_TABLE.c.number, _TABLE.c.everything_at, _TABLE.c.epoch, sa.cast(sa.null(), sa.Integer()))
+    .where(_TABLE.c.id == 1),
+    sa.select(sa.cast(sa.null(), sa.BigInteger()), sa.cast(sa.null(), sa.BigInteger()),
+              sa.cast(sa.null(), sa.String()), _UNITS.c.unit_id)
     .where(_UNITS.c.number > sa.bindparam("since", type_=sa.BigInteger())))
+
+
+def new_epoch(connection) -> None:
+    """After the database's content was replaced (services/backup.py restore): a new epoch, and everything changed,
+    so that nothing kept under the numbers of before is taken for the new content (its numbers may repeat)."""
+    done = connection.execute(_TABLE.update().where(_TABLE.c.id == 1).values(
+        number=_TABLE.c.number + 1, everything_at=_TABLE.c.number + 1, epoch=secrets.token_hex(8)))
+    if done.rowcount == 0:
+        connection.execute(_TABLE.insert().values(id=1, number=1, everything_at=1, epoch=secrets.token_hex(8)))
 
 
 def raise_number(connection, units=EVERYTHING) -> int:
@@ -123,7 +155,8 @@ def raise_number(connection, units=EVERYTHING) -> int:
                                 .returning(_TABLE.c.number)).scalar()
     if number is None:
         number = 1
-        connection.execute(_TABLE.insert().values(id=1, number=number, everything_at=number))
+        connection.execute(_TABLE.insert().values(id=1, number=number, everything_at=number,
+                                                  epoch=secrets.token_hex(8)))
         return number
     if units != EVERYTHING and units:
         # The data version's row, locked by the UPDATE above until the commit, serialises the writers: no other
@@ -145,7 +178,9 @@ def changed_units(connection, since: int) -> set[int]:
 
 def _units_of(obj, new: bool = False):
     """The units whose rows ``obj`` (``new``: just added) is or was part of, or :data:`EVERYTHING`; None when its
-    table is not watched."""
+    table is not watched. A record of an account (a report, a change request, a team member, …) is its own
+    unit's and its account's (an account moved without its records leaves them in the old unit): the accounts'
+    units are looked up by :func:`_units_of_accounts`, so here only the record's own unit."""
     table = getattr(type(obj), "__table__", None)
     if table is None or table.name not in WATCHED:
         return None
@@ -153,22 +188,54 @@ def _units_of(obj, new: bool = False):
         return EVERYTHING
     if table.name == "managers" and not new:  # a person on file: on the teams of accounts of any unit
         return _units_of_teams(sa.orm.object_session(obj), [obj])
-    try:
-        unit_id = obj.audit_unit_id
-    except Exception:  # noqa: BLE001 - whatever keeps the unit from being read, everything is counted afresh
-        return EVERYTHING
-    if unit_id is None:
-        return EVERYTHING
-    units = {unit_id}
     state = sa.inspect(obj)
-    if "unit_id" in state.attrs:  # moved from another unit: that one changed as well
-        units.update(old for old in state.attrs.unit_id.history.deleted if old is not None)
+    if "account_id" in state.attrs:
+        units = set()
+    else:
+        try:
+            unit_id = obj.audit_unit_id
+        except Exception:  # noqa: BLE001 - whatever keeps the unit from being read, everything is counted afresh
+            return EVERYTHING
+        if unit_id is None:
+            return EVERYTHING
+        units = {unit_id}
+    if "unit_id" in state.attrs:  # its unit, and the one it was moved from (active_history: loaded to compare)
+        units.update(unit for unit in (obj.unit_id, *state.attrs.unit_id.history.deleted) if unit is not None)
     return units
 
 
-#: More people changed in one flush than this (a roster sync): everything is counted afresh rather than their
-#: teams looked up.
+def _account_ids(obj) -> set[int]:
+    """The accounts a record of an account is or was part of (its ``account_id`` and its history)."""
+    state = sa.inspect(obj)
+    if "account_id" not in state.attrs:
+        return set()
+    return {account for account in (obj.account_id, *state.attrs.account_id.history.deleted) if account is not None}
+
+
+#: More people (or accounts of records) changed in one flush than this (a roster sync, an import): everything is
+#: counted afresh rather than their teams (units) looked up.
 MANY_PEOPLE = 500
+
+
+def _units_of_accounts(session, account_ids: set[int]) -> set[int] | str:
+    """The units of ``account_ids``: off the session's identity map where loaded, else one statement."""
+    from .account import Account
+
+    if len(account_ids) > MANY_PEOPLE:
+        return EVERYTHING
+    units, missing, mapper = set(), [], sa.inspect(Account)
+    for account_id in account_ids:
+        account = session.identity_map.get(mapper.identity_key_from_primary_key((account_id,)))
+        if account is not None and "unit_id" in account.__dict__:
+            units.add(account.unit_id)
+            units.update(sa.inspect(account).attrs.unit_id.history.deleted)
+        else:
+            missing.append(account_id)
+    if missing:
+        units.update(session.connection().execute(
+            sa.select(Account.unit_id).where(Account.id.in_(missing)).distinct()).scalars())
+    units.discard(None)
+    return units
 
 
 def _units_of_teams(session, managers) -> set[int] | str:
@@ -197,7 +264,7 @@ def _note(session, units) -> None:
 @event.listens_for(Session, "after_flush")
 def _note_flush(session, _flush_context):
     # The objects and their history as the flush found them (after_flush still shows them).
-    added, people = session.new, []
+    added, people, accounts = session.new, [], set()
     for obj in chain(added, session.dirty, session.deleted):
         if obj not in added and getattr(type(obj), "__tablename__", None) == "managers":
             people.append(obj)  # looked up together below
@@ -207,8 +274,11 @@ def _note_flush(session, _flush_context):
             _note(session, units)
             if units == EVERYTHING:
                 return
+            accounts |= _account_ids(obj)
     if people:
         _note(session, _units_of_teams(session, people))
+    if accounts:
+        _note(session, _units_of_accounts(session, accounts))
 
 
 @event.listens_for(Session, "do_orm_execute")

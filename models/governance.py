@@ -31,7 +31,7 @@ class UnitResponsibility(VersionedMixin, TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), unique=True, active_history=True)
     unit: Mapped[Unit] = relationship(backref=backref("responsibility", uselist=False, viewonly=True))
     #: 第一责任人 (第九条): the unit's 党政主要负责人.
     first_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("managers.id"), index=True)
@@ -92,7 +92,7 @@ class UnitRules(VersionedMixin, TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), active_history=True)
     unit: Mapped[Unit] = relationship()
     title: Mapped[str] = mapped_column(sa.String(200))
     #: 印发/通过日期: never in the future.

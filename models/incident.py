@@ -65,7 +65,7 @@ class Incident(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     account: Mapped[Account] = relationship()
     #: The account's unit when the incident was recorded (scoping).
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True, active_history=True)
     unit: Mapped[Unit] = relationship()
     kind: Mapped[IncidentKind] = mapped_column(enum_column(IncidentKind, "incident_kind"), index=True)
     status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, "incident_status"),

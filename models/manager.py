@@ -28,7 +28,7 @@ class Manager(VersionedMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(50), index=True)
     #: 工号 (staff number) or 学号 for students; unique within a unit.
     staff_no: Mapped[str | None] = mapped_column(sa.String(30))
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True, active_history=True)
     unit: Mapped[Unit] = relationship()
     title: Mapped[str | None] = mapped_column(sa.String(50))
     phone: Mapped[str | None] = mapped_column(sa.String(30))

@@ -74,7 +74,7 @@ class Publication(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The unit that asks (and publishes): every account of the request is its own.
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True, active_history=True)
     unit: Mapped[Unit] = relationship()
     accounts: Mapped[list[Account]] = relationship(secondary=publication_accounts, order_by=Account.id)
     topic: Mapped[PublicationTopic] = mapped_column(enum_column(PublicationTopic, "publication_topic"), index=True)

@@ -52,7 +52,7 @@ class MonthlyReport(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     account: Mapped[Account] = relationship()
     #: The unit that owns the report (scoping); the snapshot columns keep what it was that month.
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True, active_history=True)
     unit: Mapped[Unit] = relationship()
     #: The reported month, stored as its first day.
     period: Mapped[dt.date] = mapped_column()

@@ -56,7 +56,7 @@ class Violation(VersionedMixin, TimestampMixin, db.Model):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     account: Mapped[Account] = relationship()
     #: 责任单位 (the account's unit when the violation was recorded).
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True, active_history=True)
     unit: Mapped[Unit] = relationship()
     occurred_on: Mapped[dt.date] = mapped_column(index=True)
     kind: Mapped[ViolationKind] = mapped_column(enum_column(ViolationKind, "violation_kind"), index=True)

@@ -11,9 +11,10 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from models import db
+from models import data_version, db
 
 
 class BackupError(RuntimeError):
@@ -82,3 +83,14 @@ def restore(source: str | Path) -> None:
             raise BackupError(result.stderr.decode(errors="replace")[-2000:])
     else:
         raise BackupError(f"no restore method for {url.get_backend_name()}")
+    _new_epoch()
+
+
+def _new_epoch() -> None:
+    """The restored content is another than the one the app servers kept figures of, under numbers that may repeat:
+    a new epoch (models/data_version.py). A backup of an older schema gets its epoch from ``flask db upgrade``."""
+    try:
+        with db.engine.begin() as connection:
+            data_version.new_epoch(connection)
+    except sa.exc.DBAPIError:
+        pass  # no epoch column yet: the migration that makes it makes a new one

@@ -71,13 +71,20 @@ def move_to_unit(account: Account, unit: Unit, actor, people=(), moving_ids=()) 
     account.unit = unit
     account.unit_id = unit.id
     audit.label(account, AuditAction.update, note, actor)
+    carry_records(account, unit.id)
+
+
+def carry_records(account: Account, unit_id: int) -> None:
+    """The account's change requests, reports, violations, incidents and files to ``unit_id``, its new unit (an
+    account moved by :func:`move_to_unit` or by the department on its form): the new unit sees the account's
+    history, the old one no longer does."""
     for model in (ChangeRecord, MonthlyReport, Violation, Incident, Attachment):
-        for row in db.session.query(model).filter(model.account_id == account.id):
-            row.unit_id = unit.id  # the new unit sees the account's history; the old one no longer does
-    for row in db.session.query(Attachment).filter(sa.or_(*(
+        for row in db.session.query(model).filter(model.account_id == account.id, model.unit_id != unit_id):
+            row.unit_id = unit_id
+    for row in db.session.query(Attachment).filter(Attachment.unit_id != unit_id, sa.or_(*(
             getattr(Attachment, owner).has(getattr(Attachment, owner).property.mapper.class_.account_id == account.id)
             for owner in ("change", "report", "incident", "violation")))):
-        row.unit_id = unit.id  # the files of those records move with them
+        row.unit_id = unit_id  # the files of those records move with them
 
 
 def replace_manager(account: Account, old: Manager, new: Manager, actor) -> None:

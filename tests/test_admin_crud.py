@@ -255,3 +255,24 @@ def test_audit_search(app, world, login_as, term, expected):
 
     found = {cell.strip() for cell in re.findall(r'<td class="col-object_label">(.*?)</td>', html, re.S)}
     assert found >= expected and not ({"本单位帐号", "外单位帐号"} - expected) & found
+
+
+def test_the_department_moving_an_account_on_its_form_moves_its_records(app, world, login_as):
+    """The account's unit changed on the edit form: its reports (and other records) go with it, as with the bulk
+    move (services.bulk.carry_records) — the new unit sees the account's history, the old one no longer does."""
+    client = login_as("dept_admin")
+    with app.app_context():
+        account = db.session.get(Account, world["own_account"])
+        form = account_form(world, name=account.name, platform_account_id=account.platform_account_id,
+                            unit=str(world["other_unit"]), row_version=str(account.version))
+        form.update({"team-0-id": str(account.team[0].id), "team-0-manager": str(account.team[0].manager_id),
+                     "team-0-role": "head", "team-1-id": str(account.team[1].id),
+                     "team-1-manager": str(account.team[1].manager_id), "team-1-role": "admin"})
+        reports = [r.id for r in db.session.query(MonthlyReport).filter_by(account_id=account.id)]
+        assert reports and {r.unit_id for r in db.session.query(MonthlyReport).filter_by(account_id=account.id)} \
+            == {world["own_unit"]}
+    response = client.post(f"/admin/accounts/edit/?id={world['own_account']}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with app.app_context():
+        assert db.session.get(Account, world["own_account"]).unit_id == world["other_unit"]
+        assert {db.session.get(MonthlyReport, r).unit_id for r in reports} == {world["other_unit"]}

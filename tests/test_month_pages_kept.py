@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask import render_template
 
 from models import Account, AuditAction, AuditLog, MonthlyReport, ReviewStatus, User, db
@@ -196,11 +197,13 @@ def test_the_summary_is_kept_per_scope_and_made_again_after_a_change(app, month,
 
 def test_the_kept_pieces_name_their_database(app, month):
     """One process may serve two databases (`flask bench compare`): what is kept under the data version is kept
-    under the database's address too, so equal numbers of two databases never share a piece."""
+    under the database's address and its epoch too, so equal numbers of two databases (or of one database before
+    and after a restore) never share a piece."""
     from models import data_version
 
     with app.app_context():
-        assert data_version.key() == (str(db.engine.url), data_version.current())
+        epoch = db.session.execute(sa.select(data_version.DataVersion.epoch)).scalar()
+        assert data_version.key() == (f"{db.engine.url}#{epoch}", data_version.current())
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -4,7 +4,8 @@ Revision ID: uv11c3d5e7f9
 Revises: sq9a4d2c6e8b1
 Create Date: 2026-12-02 06:00:00
 
-``unit_versions`` holds, per unit, the data version's number of the last commit that changed that unit's rows;
+``data_version.epoch``: a random mark, made anew when the content is replaced (a restore), so that numbers that
+repeat after it are not taken for the old content's. ``unit_versions`` holds, per unit, the data version's number of the last commit that changed that unit's rows;
 ``data_version.everything_at`` the number of the last commit whose change was not a few units' (settings, the
 work calendar, a person on teams, statements over many rows). models/data_version.py writes both in the writing
 transaction; admin/home_figures.py reads them to count afresh only what changed.
@@ -14,6 +15,8 @@ and (status, registration_due, id) instead of sorting every registration in that
 reports not approved) its first five off a partial index by (period, id) instead of reading every such report
 (PostgreSQL: the card's condition has the status as a bound value, which SQLite would not match to the index).
 """
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,8 +29,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("data_version", schema=None) as batch_op:
         batch_op.add_column(sa.Column("everything_at", sa.BigInteger(), server_default="0", nullable=False))
-    # Whatever was kept before this migration is made afresh: everything changed at the number now.
-    op.execute("UPDATE data_version SET everything_at = number")
+        batch_op.add_column(sa.Column("epoch", sa.String(length=32), server_default="", nullable=False))
+    # Whatever was kept before this migration is made afresh: everything changed at the number now, a new epoch.
+    op.execute(sa.text("UPDATE data_version SET everything_at = number, epoch = :epoch")
+               .bindparams(epoch=secrets.token_hex(8)))
     op.create_table(
         "unit_versions",
         sa.Column("unit_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -55,4 +60,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_unit_versions_number"))
     op.drop_table("unit_versions")
     with op.batch_alter_table("data_version", schema=None) as batch_op:
+        batch_op.drop_column("epoch")
         batch_op.drop_column("everything_at")
