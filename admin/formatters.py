@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from flask import g, has_app_context
 from flask_admin.model import typefmt
 from flask_babel import format_datetime, lazy_gettext
 from markupsafe import Markup
 
 from models.base import YES_NO
+from models.context import app_globals
 from services.text import date_text, datetime_text, text
 
 
@@ -55,9 +55,12 @@ LATE = lazy_gettext("Late")
 
 def badge(colour: str, label) -> Markup:
     """A coloured label, made once per request for each colour and label (a list shows the same few)."""
-    if not has_app_context():
+    request_g = app_globals()
+    if request_g is None:
         return Markup('<span class="badge badge-{}">{}</span>').format(colour, text(label))
-    memo = g.setdefault("badges", {})
+    memo = request_g.__dict__.get("badges")
+    if memo is None:
+        memo = request_g.badges = {}
     key = (colour, type(label), label) if isinstance(label, enum.Enum) else (colour, id(label))
     try:
         return memo[key]
@@ -80,9 +83,11 @@ def schedule_known(year: int) -> bool:
     """Whether ``year``'s holiday schedule has been entered (read once per request)."""
     from services.workdays import scheduled_years
 
-    if "scheduled_years" not in g:
-        g.scheduled_years = scheduled_years()  # one query per request, however many years a page shows
-    return year in g.scheduled_years
+    request_g = app_globals()
+    years = request_g.__dict__.get("scheduled_years")
+    if years is None:
+        years = request_g.scheduled_years = scheduled_years()  # once per request, however many years a page shows
+    return year in years
 
 
 def deadline_cell(_view, _context, model, name):

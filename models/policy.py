@@ -8,6 +8,7 @@ is :class:`NotAllowed`, which the app turns into a 403 (or a 404 for a record th
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_login import current_user as _CURRENT_USER
 from werkzeug.local import LocalProxy
 
 from models import (
@@ -37,6 +38,7 @@ from models import (
     db,
 )
 from models.base import MAX_ID, to_id
+from models.context import signed_in_user
 from models.workflow import STEPS
 ALL_ROLES = frozenset(Role)
 DEPT = frozenset({Role.dept_admin})
@@ -111,9 +113,10 @@ DELETERS = {model: roles for model, roles in WRITERS.items() if model in DELETAB
 
 
 def _role(user) -> Role | None:
-    # current_user is a context-local proxy: resolved once here rather than on each of the three reads below.
+    # current_user is a context-local proxy: resolved once here (from the request's context, models/context.py)
+    # rather than on each of the three reads below.
     if isinstance(user, LocalProxy):
-        user = user._get_current_object()
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return user.role
@@ -193,7 +196,7 @@ def can_write(user, model) -> bool:
 def owns(user, obj) -> bool:
     """Whether ``obj`` is inside the user's scope (department roles see every unit)."""
     if isinstance(user, LocalProxy):
-        user = user._get_current_object()
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
     return _owns(_role(user), user, obj)
 
 
@@ -230,7 +233,7 @@ def can_create(user, model) -> bool:
 def can_edit(user, obj) -> bool:
     # The role is resolved once: a list asks this for each of its rows.
     if isinstance(user, LocalProxy):
-        user = user._get_current_object()
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
     role = _role(user)
     if role not in WRITERS.get(type(obj), frozenset()) or not _owns(role, user, obj):
         return False

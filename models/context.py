@@ -1,0 +1,44 @@
+"""The request's own objects — ``flask.g``, the signed-in user, the language — read from the context variables
+Flask keeps them in, without a werkzeug context-local proxy for each read (issue 18 item 2).
+
+A ``LocalProxy`` costs a few Python calls per attribute read, and Flask-Babel's ``get_locale`` goes through
+``g`` three times: a list page read ``g``, ``current_user`` and the locale some 700 times. These helpers give the
+same objects (tests/test_request_context.py compares them with the proxies' in and out of a request, with
+``force_locale``); the Flask, Flask-Login and Flask-Babel code they shortcut is pinned there by its source.
+Nothing is kept beyond the request: each read looks at the request's own context."""
+from __future__ import annotations
+
+from flask.globals import _cv_app, _cv_request
+
+
+def app_globals():
+    """``flask.g`` of the current application context, or None outside one (``has_app_context()`` false)."""
+    ctx = _cv_app.get(None)
+    return None if ctx is None else ctx.g
+
+
+def signed_in_user():
+    """``current_user._get_current_object()``: the user Flask-Login loaded for this request (loaded now if not
+    yet), the anonymous user, or None outside a request."""
+    ctx = _cv_app.get(None)
+    if ctx is not None and _cv_request.get(None) is not None:
+        user = ctx.g.__dict__.get("_login_user")
+        if user is not None:
+            return user
+    from flask_login import current_user
+
+    return current_user._get_current_object()
+
+
+def locale():
+    """Flask-Babel's ``get_locale()``: the Locale it chose for this context (or ``force_locale`` set), read from
+    the namespace it keeps in ``g``; the first read of a request goes through Flask-Babel, which chooses it."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        babel = ctx.g.__dict__.get("_flask_babel")
+        chosen = getattr(babel, "babel_locale", None)
+        if chosen is not None:
+            return chosen
+    from flask_babel import get_locale
+
+    return get_locale()
