@@ -42,3 +42,17 @@ def locale():
     from flask_babel import get_locale
 
     return get_locale()
+
+
+def timezone():
+    """Flask-Babel's ``get_timezone()``, read from the namespace it keeps in ``g`` once it chose (a list page
+    converts every time of its rows to it); the first read of a request goes through Flask-Babel."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        babel = ctx.g.__dict__.get("_flask_babel")
+        chosen = getattr(babel, "babel_tzinfo", None)
+        if chosen is not None:
+            return chosen
+    from flask_babel import get_timezone
+
+    return get_timezone()

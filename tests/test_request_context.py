@@ -12,7 +12,7 @@ import flask
 import flask_babel
 import flask_login
 from flask import g
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, get_timezone
 from flask_login import current_user
 
 from models import context
@@ -23,6 +23,7 @@ PINNED_SOURCES = {
     "flask_babel:get_locale": "50c470bdbdd798db",
     "flask_babel:_get_current_context": "a6a651a99ced2eaa",
     "flask_babel:force_locale": "3552b7e2e536c4b3",
+    "flask_babel:get_timezone": "6bf7c72628fd290b",
 }
 
 
@@ -57,6 +58,25 @@ def test_in_an_app_context_the_same_g_and_locale(app):
         with force_locale("en"):
             assert str(context.locale()) == "en" and context.locale() is get_locale()
         assert context.locale() is get_locale()
+        assert context.timezone() is get_timezone() and str(context.timezone()) == "Asia/Shanghai"
+
+
+def test_the_zone_of_a_time_is_the_requests(app):
+    """services/text.py converts stored times to the request's zone, kept per zone object: a request in another
+    zone (Flask-Babel's ``refresh`` after a change, or another selector's answer) gets its own."""
+    import datetime as dt
+
+    import pytz
+
+    from services.text import datetime_text
+
+    noon_utc = dt.datetime(2026, 11, 25, 4, 30)
+    with app.test_request_context("/?lang=zh_Hans_CN"):
+        assert datetime_text(noon_utc) == "2026年11月25日 12:30"
+        g._flask_babel.babel_tzinfo = pytz.timezone("Europe/London")
+        assert datetime_text(noon_utc) == "2026年11月25日 04:30"
+    with app.test_request_context("/?lang=zh_Hans_CN"):
+        assert datetime_text(noon_utc) == "2026年11月25日 12:30"
 
 
 def test_in_a_request_the_signed_in_users_own_object_and_language(app, world):
