@@ -346,3 +346,22 @@ def test_the_user_menu_is_the_signed_in_users_own(app, login_as):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     assert client.post("/logout", data={"csrf_token": token}).status_code in (302, 303)
     assert client.get("/admin/reports/").status_code in (302, 401, 403)
+
+
+def test_the_kept_step_bar_is_each_roles_own(app, login_as):
+    """admin/list_bar.py ``bulk_toolbar`` keeps the step buttons above a list per steps offered and language: a role
+    never gets the buttons of the role that filled the store before it, and each language has its own words."""
+    bar = re.compile(r'<div class="bulk-steps.*?</div>', re.S)
+    offered = {"dept_admin": {"approve", "reject"}, "unit_editor": {"submit"}, "unit_leader": {"confirm", "reject", "submit"}}
+    for _round in range(2):  # the second round is served from the kept store
+        for role, steps in offered.items():
+            html = login_as(role).get("/admin/reports/").get_data(as_text=True)
+            match = bar.search(html)
+            assert match is not None, role
+            shown = set(re.findall(r'data-model-action="(\w+)"', match.group(0)))
+            assert shown == steps, role
+    english = bar.search(login_as("dept_admin").get("/admin/accounts/?lang=en").get_data(as_text=True))
+    assert english is not None and "Select this page" in english.group(0)
+    kept = app.extensions["xmt_bulk_toolbars"]
+    assert all("csrf" not in str(html) and "会计学院" not in str(html) for html in kept.values())
+    assert {key[0] for key in kept} >= {"zh_Hans_CN", "en"}
