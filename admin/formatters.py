@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from models.base import YES_NO
 from models.context import app_globals
-from services.text import date_text, datetime_text, text
+from services.text import date_text, datetime_text, locale_name, text, translated
 
 
 def _date(_view, value, *_args):
@@ -54,19 +54,23 @@ LATE = lazy_gettext("Late")
 
 
 def badge(colour: str, label) -> Markup:
-    """A coloured label, made once per request for each colour and label (a list shows the same few)."""
-    request_g = app_globals()
-    if request_g is None:
+    """A coloured label. Its HTML depends only on the colour, the label and the language, so it is made once per
+    language for the process (a list shows the same few on every row); a label is kept beside its HTML so that
+    an id reused by another object is never taken for it (labels are module constants and enum members)."""
+    if app_globals() is None:
         return Markup('<span class="badge badge-{}">{}</span>').format(colour, text(label))
-    memo = request_g.__dict__.get("badges")
-    if memo is None:
-        memo = request_g.badges = {}
-    key = (colour, type(label), label) if isinstance(label, enum.Enum) else (colour, id(label))
-    try:
-        return memo[key]
-    except KeyError:
-        memo[key] = result = Markup('<span class="badge badge-{}">{}</span>').format(colour, text(label))
-        return result
+    key = (locale_name(), colour, id(label))
+    entry = _BADGES.get(key)
+    if entry is None or entry[0] is not label:
+        if len(_BADGES) >= _BADGES_MAX:
+            _BADGES.clear()
+        entry = _BADGES[key] = (label, Markup('<span class="badge badge-{}">{}</span>').format(colour, translated(label)))
+    return entry[1]
+
+
+#: (language, colour, id of the label) -> (label, HTML); bounded (a few dozen labels and colours in two languages).
+_BADGES: dict[tuple, tuple] = {}
+_BADGES_MAX = 2_000
 
 
 def late_badge(_view, _context, model, name):
@@ -115,4 +119,12 @@ def status_badge(_view, _context, model, name):
     status = getattr(model, name)
     if status is None:
         return ""
-    return badge(STATUS_COLOURS.get(status.name, "light"), status)
+    # The state's colour by its member (an enum's ``name`` is a Python property: read once per member).
+    colour = _STATUS_COLOURS_BY_MEMBER.get(status)
+    if colour is None:
+        colour = _STATUS_COLOURS_BY_MEMBER[status] = STATUS_COLOURS.get(status.name, "light")
+    return badge(colour, status)
+
+
+#: Workflow state member -> its colour (filled as members are met; members are few and live for the process).
+_STATUS_COLOURS_BY_MEMBER: dict = {}

@@ -12,6 +12,7 @@ from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from models.base import MAX_ID
 from services.text import locale_name, stored_time, translated
@@ -27,6 +28,27 @@ def _list_page_get(view) -> bool:
 
 class ListPageMixin:
     """The list's filters, joins and rows, and the page-level extras (deadline schedule, empty list, links)."""
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's rows; on the list page without the JSON columns the list does not show (a report's staff
+        snapshot, a change's before and after: parsed for every row and never shown). Exports and other callers
+        get every column."""
+        deferred = self._list_deferred_columns() if execute and _list_page_get(self) else ()
+        if not deferred:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
+        return count, query.options(*(defer(column) for column in deferred)).all()
+
+    def _list_deferred_columns(self) -> tuple:
+        """The model's JSON columns that are not among the list's columns (kept per view: both are fixed)."""
+        deferred = self.__dict__.get("_list_deferred")
+        if deferred is None:
+            shown = {c if isinstance(c, str) else c[0] for c in (self.column_list or ())}
+            mapper = sa.inspect(self.model)
+            deferred = self._list_deferred = tuple(
+                getattr(self.model, prop.key) for prop in mapper.column_attrs
+                if prop.key not in shown and len(prop.columns) == 1 and isinstance(prop.columns[0].type, sa.JSON))
+        return deferred
 
     def scaffold_filters(self, name):
         filters = super().scaffold_filters(name)

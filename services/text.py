@@ -288,14 +288,31 @@ def _memoised(function):
 
 
 def platform_text(code: str | None) -> str:
-    """A snapshot's platform code ("weibo", or "other:名称") as the label in the user's language."""
-    from models import Platform
-
+    """A snapshot's platform code ("weibo", or "other:名称") as the label in the user's language: made once per
+    language and code for the process (a list of reports shows the same few platforms on every row)."""
     if not code:
         return ""
+    if app_globals() is None:
+        return _platform_text(code)
+    key = (locale_name(), code)
+    shown = _PLATFORM_TEXTS.get(key)
+    if shown is None:
+        if len(_PLATFORM_TEXTS) >= _TRANSLATED_MAX:
+            _PLATFORM_TEXTS.clear()
+        shown = _PLATFORM_TEXTS[key] = _platform_text(code)
+    return shown
+
+
+def _platform_text(code: str) -> str:
+    from models import Platform
+
     name, _, other = code.partition(":")
     try:
-        label = text(Platform[name])
+        label = translated(Platform[name])
     except KeyError:
         return code
     return f"{label}（{other}）" if other else label
+
+
+#: (language, platform code) -> its text (platform_text); bounded as the translated labels.
+_PLATFORM_TEXTS: dict[tuple, str] = {}

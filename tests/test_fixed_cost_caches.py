@@ -365,3 +365,18 @@ def test_the_kept_step_bar_is_each_roles_own(app, login_as):
     kept = app.extensions["xmt_bulk_toolbars"]
     assert all("csrf" not in str(html) and "会计学院" not in str(html) for html in kept.values())
     assert {key[0] for key in kept} >= {"zh_Hans_CN", "en"}
+
+
+def test_kept_badges_and_platform_texts_follow_the_language(app, login_as):
+    """admin/formatters.py ``badge`` and services/text.py ``platform_text`` are kept per language for the process: a
+    page in one language never shows the other's words, whichever language filled them first."""
+    badge = re.compile(r'<span class="badge badge-\w+">([^<]*)</span>')
+    client = login_as("dept_admin")
+    pages = {lang: client.get(f"/admin/reports/?lang={lang}").get_data(as_text=True) for lang in ("en", "zh_Hans_CN")}
+    english, chinese = (set(badge.findall(pages[lang])) for lang in ("en", "zh_Hans_CN"))
+    assert english and chinese and not english & chinese
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in chinese)
+    assert not any(re.search(r"[\u4e00-\u9fff]", label) for label in english)
+    again = client.get("/admin/reports/?lang=en").get_data(as_text=True)
+    assert set(badge.findall(again)) == english
+    assert ("微信公众号" in pages["zh_Hans_CN"]) == ("WeChat" in pages["en"])
