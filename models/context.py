@@ -56,3 +56,17 @@ def timezone():
     from flask_babel import get_timezone
 
     return get_timezone()
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf()`` with its defaults (the configured secret and field name): the token it made
+    for this request, read from ``g`` where it keeps it, or made now by Flask-WTF. A page writes it several times
+    (the user menu, the list's delete and action forms, a form's hidden field)."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        token = ctx.g.__dict__.get(ctx.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if token is not None:
+            return token
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()

@@ -24,6 +24,7 @@ PINNED_SOURCES = {
     "flask_babel:_get_current_context": "a6a651a99ced2eaa",
     "flask_babel:force_locale": "3552b7e2e536c4b3",
     "flask_babel:get_timezone": "6bf7c72628fd290b",
+    "flask_wtf.csrf:generate_csrf": "016213b9f24494e8",
 }
 
 
@@ -105,3 +106,15 @@ def test_the_policy_sees_each_signed_in_user(app, login_as):
              for role in ("dept_admin", "unit_editor", "other_editor", "dept_admin")}
     assert "/admin/users/" in pages["dept_admin"]
     assert "/admin/users/" not in pages["unit_editor"] and "/admin/users/" not in pages["other_editor"]
+
+
+def test_the_csrf_token_is_flask_wtfs(app):
+    from flask_wtf.csrf import generate_csrf, validate_csrf
+
+    with app.test_request_context("/"):
+        first = context.csrf_token()  # made by Flask-WTF
+        assert first == generate_csrf() == context.csrf_token() == g.csrf_token
+        validate_csrf(first)
+        assert app.jinja_env.globals["csrf_token"] is context.csrf_token
+    with app.test_request_context("/"):
+        assert context.csrf_token() == generate_csrf()  # a request of its own: its own session's token
