@@ -16,6 +16,7 @@ from models.base import include_object
 from models.context import csrf_token
 from services import table_cache
 from views import metrics, request_log
+from views.session_cookie import KeptCookieSessionInterface
 from views.auth import is_safe_redirect
 
 
@@ -60,6 +61,8 @@ def create_app(config_override: dict | None = None) -> Flask:
     from cli import register_cli
     from views import register_blueprints
 
+    # The session cookie's verified content kept per cookie text and secret key (views/session_cookie.py).
+    app.session_interface = KeptCookieSessionInterface()
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     register_blueprints(app)
     init_admin(app, csp_nonce)
