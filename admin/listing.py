@@ -39,6 +39,20 @@ class ListPageMixin:
         count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
         return count, query.options(*(defer(column) for column in deferred)).all()
 
+    def search_placeholder(self):
+        """Flask-Admin's search box placeholder (the searchable columns' labels, translated and joined), made once
+        per view and language: it depends on nothing else (the view's labels and searchable columns, kept beside
+        it, are class settings)."""
+        labels, searchable = self.column_labels, self.column_searchable_list
+        kept = self.__dict__.setdefault("_search_placeholders", {})
+        key = (locale_name(), id(labels), id(searchable))
+        entry = kept.get(key)
+        if entry is None or entry[0] is not labels or entry[1] is not searchable:
+            if len(kept) >= 100:
+                kept.clear()
+            entry = kept[key] = (labels, searchable, super().search_placeholder())
+        return entry[2]
+
     def _list_deferred_columns(self) -> tuple:
         """The model's JSON columns that are not among the list's columns (kept per view: both are fixed)."""
         deferred = self.__dict__.get("_list_deferred")

@@ -15,6 +15,7 @@ import zoneinfo
 
 import sqlalchemy as sa
 from babel.dates import format_skeleton
+from flask.globals import _cv_app
 from flask_babel import format_date, get_locale
 
 from models.base import YES_NO
@@ -27,7 +28,11 @@ def locale_name() -> str:
     identifier on every call (a list page asks some 60 times). The name is kept per Locale object, which
     Flask-Babel keeps per request (and ``force_locale`` swaps), so a forced language gives its own name. The Locale
     is read from the request's context (models/context.py), not through three proxies of ``g``."""
-    locale = request_locale()
+    ctx = _cv_app.get(None)
+    # models/context.py ``locale``, inlined: a page asks this some hundred times.
+    locale = getattr(ctx.g.__dict__.get("_flask_babel"), "babel_locale", None) if ctx is not None else None
+    if locale is None:
+        locale = request_locale()
     entry = _LOCALE_NAMES.get(id(locale))
     if entry is None or entry[0] is not locale:
         if len(_LOCALE_NAMES) >= _TRANSLATED_MAX:

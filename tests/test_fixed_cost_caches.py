@@ -380,3 +380,23 @@ def test_kept_badges_and_platform_texts_follow_the_language(app, login_as):
     again = client.get("/admin/reports/?lang=en").get_data(as_text=True)
     assert set(badge.findall(again)) == english
     assert ("微信公众号" in pages["zh_Hans_CN"]) == ("WeChat" in pages["en"])
+
+
+def test_the_kept_search_placeholder_follows_the_language(app, login_as):
+    """admin/listing.py ``search_placeholder``: Flask-Admin's text, kept per view and language."""
+    from flask_babel import force_locale
+
+    placeholder = re.compile(r'name="search"[^>]*placeholder="([^"]*)"')
+    client = login_as("unit_editor")
+    seen = {}
+    for lang in ("en", "zh_Hans_CN", "en"):
+        html = client.get(f"/admin/accounts/?lang={lang}").get_data(as_text=True)
+        seen.setdefault(lang, placeholder.search(html).group(1))
+        assert placeholder.search(html).group(1) == seen[lang]
+    assert seen["en"] != seen["zh_Hans_CN"]
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "accounts")
+    for lang in ("en", "zh_Hans_CN"):
+        with app.test_request_context(f"/?lang={lang}"), force_locale(lang):
+            from flask_admin.contrib.sqla.view import ModelView
+
+            assert view.search_placeholder() == ModelView.search_placeholder(view)
