@@ -102,17 +102,31 @@ class ListPageMixin:
 
     def get_actions_list(self):
         """Flask-Admin's allowed actions (``is_action_allowed`` asked on every request, as before), with their names
-        and confirmations translated once per language (services/text.py ``translated``) instead of on every page."""
+        and confirmations translated once per view and language (they are the view's fixed lazy strings) instead of
+        on every page."""
+        texts = self._action_texts()
         actions, confirmations = [], {}
-        for name, label in self._actions:
+        for name, _label in self._actions:
             if self.is_action_allowed(name):
-                actions.append((name, translated(label)))
-                confirmation = self._actions_data[name][2]
-                if confirmation is not None:
-                    confirmation = translated(confirmation)  # a lazy string's truth would translate it again
-                    if confirmation:
-                        confirmations[name] = confirmation
+                label, confirmation = texts[name]
+                actions.append((name, label))
+                if confirmation:
+                    confirmations[name] = confirmation
         return actions, confirmations
+
+    def _action_texts(self) -> dict:
+        """name -> (label, confirmation or None) of every action of the view, in the request's language."""
+        kept = self.__dict__.setdefault("_action_texts_by_language", {})
+        key = (locale_name(), id(self._actions))
+        entry = kept.get(key)
+        if entry is None or entry[0] is not self._actions:
+            texts = {}
+            for name, label in self._actions:
+                confirmation = self._actions_data[name][2]
+                # a lazy string's truth would translate it again: translated once, then tested
+                texts[name] = (translated(label), translated(confirmation) if confirmation is not None else None)
+            entry = kept[key] = (self._actions, texts)
+        return entry[1]
 
     def fast_url(self, endpoint: str, query: dict | None = None, **path_values) -> str:
         """``self.get_url(endpoint, **path_values, **query)``, the same text, with the path made once per view,

@@ -400,3 +400,15 @@ def test_the_kept_search_placeholder_follows_the_language(app, login_as):
             from flask_admin.contrib.sqla.view import ModelView
 
             assert view.search_placeholder() == ModelView.search_placeholder(view)
+
+
+def test_kept_action_texts_follow_the_language_and_actions_stay_the_roles(app, login_as):
+    """admin/listing.py ``get_actions_list``: the actions' names kept per view and language; which actions a user
+    is offered is still asked on every request."""
+    dept = login_as("dept_admin")
+    zh = dept.get("/admin/accounts/?lang=zh_Hans_CN").get_data(as_text=True)
+    en = dept.get("/admin/accounts/?lang=en").get_data(as_text=True)
+    assert 'data-model-action="approve"' in zh
+    assert "审核通过" in zh and "Approve" in en and "审核通过" not in en
+    unit = login_as("unit_editor").get("/admin/accounts/?lang=en").get_data(as_text=True)
+    assert "set_in_matrix" in en and "set_in_matrix" not in unit and 'data-model-action="approve"' not in unit
