@@ -44,13 +44,14 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     show_actions = view.column_display_actions
 
     check_edit = may_edit or may_delete
+    row_can_edit, row_can_delete = policy.row_checks(user)
     out = []
     for row in data:
         row_pk = get_pk(row)
         pk = html_text(row_pk)
         # A number (most keys) is its own URL form; anything else quoted as Flask-Admin's template quotes it.
         quoted = pk if type(row_pk) is str and row_pk.isascii() and row_pk.isdigit() else html_text(_urlencode(row_pk))
-        editable = check_edit and policy.can_edit(user, row)
+        editable = check_edit and row_can_edit(row)
         out.append("<tr>")
         if has_actions:
             out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk}" '
@@ -65,7 +66,7 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
                     if may_edit and editable:
                         out.append(f'<a class="icon" href="{edit_url}{quoted}" title="{title}">'
                                    '<span class="fa fa-pencil glyphicon glyphicon-pencil"></span></a>')
-                elif may_delete and policy.can_delete(user, row, editable=editable):
+                elif may_delete and row_can_delete(row, editable=editable):
                     out.append(f"{delete_head}{pk}{delete_tail}")
             out.append("</td>")
         for cell, value_of in columns:

@@ -231,10 +231,29 @@ def can_create(user, model) -> bool:
 
 
 def can_edit(user, obj) -> bool:
-    # The role is resolved once: a list asks this for each of its rows.
+    if isinstance(user, LocalProxy):
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
+    return _can_edit(_role(user), user, obj)
+
+
+def row_checks(user):
+    """(edit, delete): :func:`can_edit` and :func:`can_delete` of ``user`` as functions of a record, with the user's
+    role resolved once — a list asks both for each of its rows. The same rules (the same functions below)."""
     if isinstance(user, LocalProxy):
         user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
     role = _role(user)
+
+    def edit(obj) -> bool:
+        return _can_edit(role, user, obj)
+
+    def delete(obj, editable: bool | None = None) -> bool:
+        return _can_delete(role, user, obj, editable)
+
+    return edit, delete
+
+
+def _can_edit(role, user, obj) -> bool:
+    """:func:`can_edit` with the user's role already resolved."""
     if role not in WRITERS.get(type(obj), frozenset()) or not _owns(role, user, obj):
         return False
     if role in UNIT_ROLES and type(obj) in UNIT_EDITABLE:
@@ -267,10 +286,17 @@ def can_attach(user, owner) -> bool:
 
 def can_delete(user, obj, editable: bool | None = None) -> bool:
     """``editable``: :func:`can_edit` of the same user and record, when the caller has just asked it (a list row)."""
+    if isinstance(user, LocalProxy):
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
+    return _can_delete(_role(user), user, obj, editable)
+
+
+def _can_delete(role, user, obj, editable: bool | None) -> bool:
+    """:func:`can_delete` with the user's role already resolved."""
     model = type(obj)
-    if model not in DELETABLE or not (can_edit(user, obj) if editable is None else editable):
+    if model not in DELETABLE or not (_can_edit(role, user, obj) if editable is None else editable):
         return False
-    if model is Violation and _role(user) not in DEPT:
+    if model is Violation and role not in DEPT:
         return False
     states = DELETABLE[model]
     return states is None or obj.status in states
