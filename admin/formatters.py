@@ -53,6 +53,13 @@ EXPORT_FORMATTERS.update({dt.date: _export_date, dt.datetime: _export_date,
 LATE = lazy_gettext("Late")
 
 
+def value_only(formatter):
+    """Marks a column formatter whose text depends only on the column's value (``getattr(model, name)``), not on
+    the rest of the row: a list page makes its cell once per distinct value (admin/list_rows.py)."""
+    formatter.value_only = True
+    return formatter
+
+
 def badge(colour: str, label) -> Markup:
     """A coloured label. Its HTML depends only on the colour, the label and the language, so it is made once per
     language for the process (a list shows the same few on every row); a label is kept beside its HTML so that
@@ -73,6 +80,7 @@ _BADGES: dict[tuple, tuple] = {}
 _BADGES_MAX = 2_000
 
 
+@value_only
 def late_badge(_view, _context, model, name):
     """逾期 in red, on time in grey: lateness is what the department looks for in a list."""
     if getattr(model, name):
@@ -94,6 +102,7 @@ def schedule_known(year: int) -> bool:
     return year in years
 
 
+@value_only
 def deadline_cell(_view, _context, model, name):
     """A deadline counted in working days: the date, marked 暂定 when its year has no holiday schedule (it was
     counted Monday to Friday). Not for exports: they hold the plain date."""
@@ -115,6 +124,7 @@ STATUS_COLOURS = {"draft": "secondary", "unit_review": "info", "dept_review": "p
                   "handled": "success", "escalated": "danger"}
 
 
+@value_only
 def status_badge(_view, _context, model, name):
     status = getattr(model, name)
     if status is None:

@@ -412,3 +412,37 @@ def test_kept_action_texts_follow_the_language_and_actions_stay_the_roles(app, l
     assert "审核通过" in zh and "Approve" in en and "审核通过" not in en
     unit = login_as("unit_editor").get("/admin/accounts/?lang=en").get_data(as_text=True)
     assert "set_in_matrix" in en and "set_in_matrix" not in unit and 'data-model-action="approve"' not in unit
+
+
+def test_a_pages_cells_are_made_once_per_value_only_where_the_value_is_all_they_show(app):
+    """admin/list_rows.py ``cell_html_function``: within one page, a cell that depends only on its value is made
+    once per distinct value; a formatter that reads the rest of the row is asked for every row; nothing outlives
+    the page (each page makes its functions afresh)."""
+    from types import SimpleNamespace
+
+    from admin.formatters import value_only
+    from admin.list_rows import cell_html_function
+
+    calls = []
+
+    @value_only
+    def by_value(_view, _context, model, name):
+        calls.append(("value", getattr(model, name)))
+        return f"<{getattr(model, name)}>"
+
+    def by_row(_view, _context, model, name):
+        calls.append(("row", model.other))
+        return f"{getattr(model, name)}/{model.other}"
+
+    view = SimpleNamespace(column_formatters={"state": by_value, "mixed": by_row}, _column_choices_map={},
+                           column_type_formatters={})
+    rows = [SimpleNamespace(state=s, mixed=s, other=i) for i, s in enumerate(["a", "b", "a", "a", "b"])]
+    with app.test_request_context("/"):
+        state, mixed = cell_html_function(view, "state"), cell_html_function(view, "mixed")
+        assert [state(r) for r in rows] == ["&lt;a&gt;", "&lt;b&gt;", "&lt;a&gt;", "&lt;a&gt;", "&lt;b&gt;"]
+        assert [mixed(r) for r in rows] == ["a/0", "b/1", "a/2", "a/3", "b/4"]
+        assert [c for c in calls if c[0] == "value"] == [("value", "a"), ("value", "b")]
+        assert len([c for c in calls if c[0] == "row"]) == 5
+        again = cell_html_function(view, "state")  # the next page: made afresh
+        again(rows[0])
+        assert [c for c in calls if c[0] == "value"][-1] == ("value", "a") and len(calls) == 8
