@@ -13,8 +13,10 @@ from flask_babel import get_locale
 import config
 from extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from models.base import include_object
+from models.context import csrf_token
 from services import table_cache
 from views import metrics, request_log
+from views.session_cookie import KeptCookieSessionInterface
 from views.auth import is_safe_redirect
 
 
@@ -59,6 +61,8 @@ def create_app(config_override: dict | None = None) -> Flask:
     from cli import register_cli
     from views import register_blueprints
 
+    # The session cookie's verified content kept per cookie text and secret key (views/session_cookie.py).
+    app.session_interface = KeptCookieSessionInterface()
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     register_blueprints(app)
     init_admin(app, csp_nonce)
@@ -69,6 +73,8 @@ def create_app(config_override: dict | None = None) -> Flask:
     app.context_processor(lambda: {"csp_nonce": csp_nonce})
     app.jinja_env.globals["is_safe_redirect"] = is_safe_redirect
     app.jinja_env.globals["get_locale"] = get_locale
+    # {{ csrf_token() }}: Flask-WTF's generate_csrf() (CSRFProtect set it), the request's token read from g once made.
+    app.jinja_env.globals["csrf_token"] = csrf_token
     return app
 
 

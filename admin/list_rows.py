@@ -39,18 +39,19 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
     delete_tail = Markup('">%s\n    <button type="submit" data-confirm="%s" title="%s">'
                          '<span class="fa fa-trash glyphicon glyphicon-trash"></span></button>\n  </form>') % (
         links.delete_fields, confirm, delete_title)
-    columns = [(f'<td class="col-{escape(name)}">', cell_function(view, name)) for name, _label in list_columns]
+    columns = [(f'<td class="col-{escape(name)}">', cell_html_function(view, name)) for name, _label in list_columns]
     get_pk = view.get_pk_value
     show_actions = view.column_display_actions
 
     check_edit = may_edit or may_delete
+    row_can_edit, row_can_delete = policy.row_checks(user)
     out = []
     for row in data:
         row_pk = get_pk(row)
         pk = html_text(row_pk)
         # A number (most keys) is its own URL form; anything else quoted as Flask-Admin's template quotes it.
         quoted = pk if type(row_pk) is str and row_pk.isascii() and row_pk.isdigit() else html_text(_urlencode(row_pk))
-        editable = check_edit and policy.can_edit(user, row)
+        editable = check_edit and row_can_edit(row)
         out.append("<tr>")
         if has_actions:
             out.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk}" '
@@ -65,11 +66,11 @@ def render_rows(view, data, list_columns, list_row_actions, has_actions: bool, r
                     if may_edit and editable:
                         out.append(f'<a class="icon" href="{edit_url}{quoted}" title="{title}">'
                                    '<span class="fa fa-pencil glyphicon glyphicon-pencil"></span></a>')
-                elif may_delete and policy.can_delete(user, row, editable=editable):
+                elif may_delete and row_can_delete(row, editable=editable):
                     out.append(f"{delete_head}{pk}{delete_tail}")
             out.append("</td>")
-        for cell, value_of in columns:
-            out.append(f"{cell}{html_text(value_of(row))}</td>")
+        for cell, cell_html in columns:
+            out.append(f"{cell}{cell_html(row)}</td>")
         out.append("</tr>\n")
     return Markup("".join(out))
 
@@ -140,6 +141,37 @@ def cell_function(view, name: str):
         return value
 
     return value_of
+
+
+def cell_html_function(view, name: str):
+    """``row -> the cell's HTML`` (``html_text`` of :func:`cell_function`'s value), made per page and column. A cell
+    whose text depends only on the column's value — no column formatter (the type formatters, the choices and enum
+    labels take the value alone), or one marked ``value_only`` (admin/formatters.py: a state's badge, 是/否, a
+    deadline) — is made once per page for each distinct value: a list's states, flags and deadlines repeat from
+    row to row. Nothing is kept beyond the page."""
+    value_of = cell_function(view, name)
+    column_fmt = view.column_formatters.get(name)
+    if column_fmt is not None and not getattr(column_fmt, "value_only", False):
+        return lambda row: html_text(value_of(row))
+    path = name.split(".")
+    memo: dict = {}
+
+    def cell_html(row):
+        try:
+            value = row
+            for part in path:
+                value = getattr(value, part)
+        except AttributeError:
+            value = None
+        try:
+            return memo[(type(value), value)]
+        except KeyError:
+            memo[(type(value), value)] = html = html_text(value_of(row))
+            return html
+        except TypeError:  # an unhashable value (a JSON list): made for this row
+            return html_text(value_of(row))
+
+    return cell_html
 
 
 def _type_formatters_by_type(view, type_formatters) -> dict:

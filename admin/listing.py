@@ -12,6 +12,7 @@ from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from models.base import MAX_ID
 from services.text import locale_name, stored_time, translated
@@ -27,6 +28,41 @@ def _list_page_get(view) -> bool:
 
 class ListPageMixin:
     """The list's filters, joins and rows, and the page-level extras (deadline schedule, empty list, links)."""
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's rows; on the list page without the JSON columns the list does not show (a report's staff
+        snapshot, a change's before and after: parsed for every row and never shown). Exports and other callers
+        get every column."""
+        deferred = self._list_deferred_columns() if execute and _list_page_get(self) else ()
+        if not deferred:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
+        return count, query.options(*(defer(column) for column in deferred)).all()
+
+    def search_placeholder(self):
+        """Flask-Admin's search box placeholder (the searchable columns' labels, translated and joined), made once
+        per view and language: it depends on nothing else (the view's labels and searchable columns, kept beside
+        it, are class settings)."""
+        labels, searchable = self.column_labels, self.column_searchable_list
+        kept = self.__dict__.setdefault("_search_placeholders", {})
+        key = (locale_name(), id(labels), id(searchable))
+        entry = kept.get(key)
+        if entry is None or entry[0] is not labels or entry[1] is not searchable:
+            if len(kept) >= 100:
+                kept.clear()
+            entry = kept[key] = (labels, searchable, super().search_placeholder())
+        return entry[2]
+
+    def _list_deferred_columns(self) -> tuple:
+        """The model's JSON columns that are not among the list's columns (kept per view: both are fixed)."""
+        deferred = self.__dict__.get("_list_deferred")
+        if deferred is None:
+            shown = {c if isinstance(c, str) else c[0] for c in (self.column_list or ())}
+            mapper = sa.inspect(self.model)
+            deferred = self._list_deferred = tuple(
+                getattr(self.model, prop.key) for prop in mapper.column_attrs
+                if prop.key not in shown and len(prop.columns) == 1 and isinstance(prop.columns[0].type, sa.JSON))
+        return deferred
 
     def scaffold_filters(self, name):
         filters = super().scaffold_filters(name)
@@ -66,17 +102,31 @@ class ListPageMixin:
 
     def get_actions_list(self):
         """Flask-Admin's allowed actions (``is_action_allowed`` asked on every request, as before), with their names
-        and confirmations translated once per language (services/text.py ``translated``) instead of on every page."""
+        and confirmations translated once per view and language (they are the view's fixed lazy strings) instead of
+        on every page."""
+        texts = self._action_texts()
         actions, confirmations = [], {}
-        for name, label in self._actions:
+        for name, _label in self._actions:
             if self.is_action_allowed(name):
-                actions.append((name, translated(label)))
-                confirmation = self._actions_data[name][2]
-                if confirmation is not None:
-                    confirmation = translated(confirmation)  # a lazy string's truth would translate it again
-                    if confirmation:
-                        confirmations[name] = confirmation
+                label, confirmation = texts[name]
+                actions.append((name, label))
+                if confirmation:
+                    confirmations[name] = confirmation
         return actions, confirmations
+
+    def _action_texts(self) -> dict:
+        """name -> (label, confirmation or None) of every action of the view, in the request's language."""
+        kept = self.__dict__.setdefault("_action_texts_by_language", {})
+        key = (locale_name(), id(self._actions))
+        entry = kept.get(key)
+        if entry is None or entry[0] is not self._actions:
+            texts = {}
+            for name, label in self._actions:
+                confirmation = self._actions_data[name][2]
+                # a lazy string's truth would translate it again: translated once, then tested
+                texts[name] = (translated(label), translated(confirmation) if confirmation is not None else None)
+            entry = kept[key] = (self._actions, texts)
+        return entry[1]
 
     def fast_url(self, endpoint: str, query: dict | None = None, **path_values) -> str:
         """``self.get_url(endpoint, **path_values, **query)``, the same text, with the path made once per view,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import current_app, g, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from models import policy
+from models.context import csrf_token
 from services.text import locale_name, translated, translated_with
 
 
@@ -75,7 +75,7 @@ def user_menu() -> Markup:
         '      <a class="dropdown-item" href="?lang=en">English</a>\n'
         '      <div class="dropdown-divider"></div>\n'
         f'      <form method="post" action="{escape(links[1])}" class="px-3">\n'
-        f'        <input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">\n'
+        f'        <input type="hidden" name="csrf_token" value="{escape(csrf_token())}">\n'
         f'        <button type="submit" class="btn btn-link p-0">{escape(translated_with(gettext, "Log out"))}</button>\n'
         '      </form>\n'
         '    </div>\n'

@@ -22,7 +22,7 @@ from services.text import export_cell_function, locale_name, month_text, platfor
 from .base import ScopedModelView
 from .exporting import uncounted
 from .fields import ScopedAjaxLoader
-from .formatters import badge, late_badge, status_badge
+from .formatters import badge, late_badge, status_badge, value_only
 from .labels import SEARCH_ACCOUNT, labels
 from .missing import missing_body
 from .workflow import LatenessMixin, WorkflowMixin
@@ -39,6 +39,7 @@ def _classified(_view, _context, model, _name):
     return badge("light", YES_NO[False])
 
 
+@value_only
 def _month(_view, _context, model, _name):
     return month_text(model.period)
 
@@ -57,7 +58,7 @@ class ReportView(LatenessMixin, WorkflowMixin, ScopedModelView):
     column_default_sort = [("period", True), ("id", True)]
     column_formatters = {"period": _month, "involves_classified": _classified, "is_late": late_badge,
                          "status": status_badge,
-                         "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
+                         "snapshot_platform": value_only(lambda v, c, m, n: platform_text(m.snapshot_platform))}
     column_formatters_export = {"period": lambda v, c, m, n: m.period.strftime("%Y-%m") if m.period else "",
                                 "snapshot_platform": lambda v, c, m, n: platform_text(m.snapshot_platform)}
     export_value_formatters = {"period": lambda value: value.strftime("%Y-%m") if value else "",

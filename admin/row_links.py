@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 from flask import current_app
 from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from models.context import csrf_token
 
 
 class RowLinks:
@@ -74,7 +75,8 @@ def page_forms() -> tuple[SimpleNamespace, SimpleNamespace]:
     On a GET of the list there is no submitted data, so the fields' ids, names and values are known: ``url``,
     ``id`` and ``action`` empty, the session's CSRF token under the configured name (admin/fields.py
     ``AdminForm.Meta``, made by the same Flask-WTF function). A POST still gets Flask-Admin's forms (they validate)."""
-    # generate_csrf's defaults are the configured secret and field name, as for AdminForm.Meta and csrf_token().
-    csrf = PageField(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), generate_csrf())
+    # csrf_token(): generate_csrf() with its defaults (models/context.py), the configured secret and field name, as
+    # for AdminForm.Meta.
+    csrf = PageField(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), csrf_token())
     return (SimpleNamespace(csrf_token=csrf, url=PageField("url"), id=PageField("id")),
             SimpleNamespace(csrf_token=csrf, url=PageField("url"), action=PageField("action")))

@@ -100,12 +100,15 @@ def compare_command(other_url: str, name_filter: str, repeat: int) -> None:
 @click.option("--out", default=None, help="Write the figures to this JSON file.")
 @click.option("--against", default=None, type=click.Path(exists=True, dir_okay=False),
               help="A JSON file of an earlier run (e.g. main's): print the change page by page and of the medians.")
-def fixedcost_command(role: str, name_filter: str, repeat: int, out: str | None, against: str | None) -> None:
+@click.option("--gc-freeze/--no-gc-freeze", "freeze", default=False, show_default=True,
+              help="Freeze the measured app out of the garbage collector's passes, as wsgi.py does for the served app.")
+def fixedcost_command(role: str, name_filter: str, repeat: int, out: str | None, against: str | None,
+                      freeze: bool) -> None:
     """The fixed cost of the list, details and edit pages and the account form, in-process and warm: Python
     function calls (deterministic), CPU and wall time outside SQL, statements (issue 18 item 2)."""
     from .fixedcost import fixedcost
 
-    fixedcost(role, name_filter, repeat, out, against)
+    fixedcost(role, name_filter, repeat, out, against, freeze=freeze)
 
 
 @bench_cli.command("load")

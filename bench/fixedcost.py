@@ -12,6 +12,10 @@ in-process (Flask test client), warm, ``--repeat`` times each. Per page it repor
 * **wall ms** — the wall time of a request minus the statements' wall time (the clock: noise on a loaded machine);
 * **SQL** — the statements of one request.
 
+With ``--gc-freeze`` the measured app is frozen out of the garbage collector's passes (``gc.freeze()``) right after
+it is made, as wsgi.py freezes the app it serves; by default it is not (as before session 9), and the collections
+its requests set off also walk its some 200,000 long-lived objects.
+
 With ``--out`` the figures are written as JSON; ``--against`` another such file prints the change page by page and
 of the medians (the same database, minutes apart: run it on main, then on the branch)."""
 from __future__ import annotations
@@ -89,7 +93,8 @@ def page_plan(role_filter: str, name_filter: str) -> list[tuple[str, str, str, s
     return [p for p in plan if not words or any(w in f"{p[2]} {p[1]}".lower() for w in words)]
 
 
-def measure(role_filter: str = "all", name_filter: str = "", repeat: int = 10) -> list[PageCost]:
+def measure(role_filter: str = "all", name_filter: str = "", repeat: int = 10,
+            freeze: bool = False) -> list[PageCost]:
     from app import create_app
 
     # An application object of its own: its requests push their own app context (see bench/profile.py).
@@ -98,6 +103,10 @@ def measure(role_filter: str = "all", name_filter: str = "", repeat: int = 10) -
         plan = page_plan(role_filter, name_filter)
         engine = db.engine
         db.session.remove()
+    if freeze:
+        # As wsgi.py does for the app it serves: the app's long-lived objects out of the collector's passes. An
+        # app that is not frozen pays for walking some 200,000 objects in the collections its requests set off.
+        gc.freeze()
     clients = {}
     for role, login_name in (("dept", data.DEPT_LOGIN), ("unit", data.EDITOR_LOGIN)):
         clients[role] = app.test_client()
@@ -135,6 +144,8 @@ def measure(role_filter: str = "all", name_filter: str = "", repeat: int = 10) -
         clock.close()
         with app.app_context():
             db.session.remove()
+        if freeze:
+            gc.unfreeze()
     return results
 
 
@@ -190,15 +201,18 @@ def _change(before: float, after: float) -> str:
     return f"{(after - before) / before * 100:+.0f} %"
 
 
-def fixedcost(role_filter: str, name_filter: str, repeat: int, out, against, echo=click.echo) -> None:
-    results = [asdict(r) for r in measure(role_filter, name_filter, repeat)]
+def fixedcost(role_filter: str, name_filter: str, repeat: int, out, against, echo=click.echo,
+              freeze: bool = False) -> None:
+    results = [asdict(r) for r in measure(role_filter, name_filter, repeat, freeze)]
     before = json.loads(open(against, encoding="utf-8").read()) if against else None
     from app import create_app
 
     with create_app({"RATELIMIT_ENABLED": False, "REQUEST_LOG": False}).app_context():
         about = machine()
+    about["gc_freeze"] = freeze
     report(results, before, echo)
-    echo(f"\n{about['database']}, load average {about['load_average']}, {about['time']}"
+    echo(f"\n{about['database']}, load average {about['load_average']}, {about['time']}, "
+         f"{'app frozen as wsgi.py freezes it' if freeze else 'app not frozen'}"
          + (f"; before: load average {before['machine']['load_average']}, {before['machine']['time']}"
             if before else ""))
     if out:

@@ -8,6 +8,7 @@ is :class:`NotAllowed`, which the app turns into a 403 (or a 404 for a record th
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_login import current_user as _CURRENT_USER
 from werkzeug.local import LocalProxy
 
 from models import (
@@ -37,6 +38,7 @@ from models import (
     db,
 )
 from models.base import MAX_ID, to_id
+from models.context import signed_in_user
 from models.workflow import STEPS
 ALL_ROLES = frozenset(Role)
 DEPT = frozenset({Role.dept_admin})
@@ -111,9 +113,10 @@ DELETERS = {model: roles for model, roles in WRITERS.items() if model in DELETAB
 
 
 def _role(user) -> Role | None:
-    # current_user is a context-local proxy: resolved once here rather than on each of the three reads below.
+    # current_user is a context-local proxy: resolved once here (from the request's context, models/context.py)
+    # rather than on each of the three reads below.
     if isinstance(user, LocalProxy):
-        user = user._get_current_object()
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return user.role
@@ -193,7 +196,7 @@ def can_write(user, model) -> bool:
 def owns(user, obj) -> bool:
     """Whether ``obj`` is inside the user's scope (department roles see every unit)."""
     if isinstance(user, LocalProxy):
-        user = user._get_current_object()
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
     return _owns(_role(user), user, obj)
 
 
@@ -228,10 +231,29 @@ def can_create(user, model) -> bool:
 
 
 def can_edit(user, obj) -> bool:
-    # The role is resolved once: a list asks this for each of its rows.
     if isinstance(user, LocalProxy):
-        user = user._get_current_object()
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
+    return _can_edit(_role(user), user, obj)
+
+
+def row_checks(user):
+    """(edit, delete): :func:`can_edit` and :func:`can_delete` of ``user`` as functions of a record, with the user's
+    role resolved once — a list asks both for each of its rows. The same rules (the same functions below)."""
+    if isinstance(user, LocalProxy):
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
     role = _role(user)
+
+    def edit(obj) -> bool:
+        return _can_edit(role, user, obj)
+
+    def delete(obj, editable: bool | None = None) -> bool:
+        return _can_delete(role, user, obj, editable)
+
+    return edit, delete
+
+
+def _can_edit(role, user, obj) -> bool:
+    """:func:`can_edit` with the user's role already resolved."""
     if role not in WRITERS.get(type(obj), frozenset()) or not _owns(role, user, obj):
         return False
     if role in UNIT_ROLES and type(obj) in UNIT_EDITABLE:
@@ -264,10 +286,17 @@ def can_attach(user, owner) -> bool:
 
 def can_delete(user, obj, editable: bool | None = None) -> bool:
     """``editable``: :func:`can_edit` of the same user and record, when the caller has just asked it (a list row)."""
+    if isinstance(user, LocalProxy):
+        user = signed_in_user() if user is _CURRENT_USER else user._get_current_object()
+    return _can_delete(_role(user), user, obj, editable)
+
+
+def _can_delete(role, user, obj, editable: bool | None) -> bool:
+    """:func:`can_delete` with the user's role already resolved."""
     model = type(obj)
-    if model not in DELETABLE or not (can_edit(user, obj) if editable is None else editable):
+    if model not in DELETABLE or not (_can_edit(role, user, obj) if editable is None else editable):
         return False
-    if model is Violation and _role(user) not in DEPT:
+    if model is Violation and role not in DEPT:
         return False
     states = DELETABLE[model]
     return states is None or obj.status in states

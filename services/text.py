@@ -15,18 +15,24 @@ import zoneinfo
 
 import sqlalchemy as sa
 from babel.dates import format_skeleton
-from flask import g, has_app_context
-from flask_babel import format_date, get_locale, get_timezone
+from flask.globals import _cv_app
+from flask_babel import format_date, get_locale
 
 from models.base import YES_NO
+from models.context import app_globals, locale as request_locale, timezone as request_timezone
 from services.exports import FORMULA_START, neutralise
 
 
 def locale_name() -> str:
     """``str(get_locale())`` ("zh_Hans_CN", "en"): the request's language as a key, without Babel building the
     identifier on every call (a list page asks some 60 times). The name is kept per Locale object, which
-    Flask-Babel keeps per request (and ``force_locale`` swaps), so a forced language gives its own name."""
-    locale = get_locale()
+    Flask-Babel keeps per request (and ``force_locale`` swaps), so a forced language gives its own name. The Locale
+    is read from the request's context (models/context.py), not through three proxies of ``g``."""
+    ctx = _cv_app.get(None)
+    # models/context.py ``locale``, inlined: a page asks this some hundred times.
+    locale = getattr(ctx.g.__dict__.get("_flask_babel"), "babel_locale", None) if ctx is not None else None
+    if locale is None:
+        locale = request_locale()
     entry = _LOCALE_NAMES.get(id(locale))
     if entry is None or entry[0] is not locale:
         if len(_LOCALE_NAMES) >= _TRANSLATED_MAX:
@@ -41,7 +47,7 @@ def date_text(value) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = _local(value).date()
-    if not has_app_context():
+    if app_globals() is None:
         return format_date(value, "long")
     # A day's text in a language is the same for everyone and for ever: kept for the process (a list shows
     # some 40 dates; Babel's formatting of each was a good part of the page's time).
@@ -94,18 +100,30 @@ def _local(value: dt.datetime) -> dt.datetime:
 
 
 def _zone():
-    name = str(get_timezone())
-    try:
-        return zoneinfo.ZoneInfo(name)  # C implementation: ~5x faster than pytz
-    except zoneinfo.ZoneInfoNotFoundError:
-        return get_timezone()
+    """The request's time zone (Flask-Babel's, a pytz zone) as a ``zoneinfo`` zone (C implementation: ~5x faster
+    than pytz), looked up once per pytz zone object for the process (the name is all it depends on)."""
+    chosen = request_timezone()
+    entry = _ZONES.get(id(chosen))
+    if entry is None or entry[0] is not chosen:
+        try:
+            zone = zoneinfo.ZoneInfo(str(chosen))
+        except zoneinfo.ZoneInfoNotFoundError:
+            zone = chosen
+        if len(_ZONES) >= 100:
+            _ZONES.clear()
+        entry = _ZONES[id(chosen)] = (chosen, zone)
+    return entry[1]
+
+
+#: id of a pytz zone -> (the zone, its zoneinfo twin); the zone is held so that its id is not reused.
+_ZONES: dict[int, tuple] = {}
 
 
 def month_text(value) -> str:
     """2026年10月: a report's month (stored as the first day of the month)."""
     if value is None:
         return ""
-    if not has_app_context():
+    if app_globals() is None:
         return format_skeleton("yMMM", value, locale=get_locale())
     # Kept for the process as a day's text is (date_text): a list shows the same few months on every row, the
     # missing-reports page 36 in its drop-down.
@@ -136,9 +154,12 @@ def text(label) -> str:
     flask_babel resolves locale and catalog on every call (~25 µs); a list, an export or a summary
     shows the same few labels thousands of times.
     """
-    if not has_app_context():
+    request_g = app_globals()
+    if request_g is None:
         return str(getattr(label, "label", label))
-    memo = g.setdefault("label_text", {})
+    memo = request_g.__dict__.get("label_text")
+    if memo is None:
+        memo = request_g.label_text = {}
     # Enum members with their class (two str enums' "approved" are equal, their labels are not); lazy strings
     # (unhashable) by identity: they are module constants.
     key = (type(label), label) if isinstance(label, enum.Enum) else id(label)
@@ -153,7 +174,7 @@ def translated(label) -> str:
     """A lazy string or an enum member in the request's language, translated once per language for the process:
     the catalogs do not change while it runs, and the text depends on nothing but the label and the language.
     The label is kept beside its text, so that an id reused by another object is never taken for it."""
-    if not has_app_context():
+    if app_globals() is None:
         return str(getattr(label, "label", label))
     key = (locale_name(), type(label), label) if isinstance(label, enum.Enum) else (locale_name(), id(label))
     entry = _TRANSLATED.get(key)
@@ -167,7 +188,7 @@ def translated(label) -> str:
 def translated_with(gettext, msgid: str, **variables) -> str:
     """``gettext(msgid, **variables)`` (Flask-Babel's or Flask-Admin's, of a fixed msgid), with the catalog looked up
     once per language and function for the process: the text is then formatted as Flask-Babel formats it."""
-    if not has_app_context():
+    if app_globals() is None:
         return gettext(msgid, **variables)
     key = (locale_name(), gettext, msgid)
     text = _MSGIDS.get(key)
@@ -272,14 +293,31 @@ def _memoised(function):
 
 
 def platform_text(code: str | None) -> str:
-    """A snapshot's platform code ("weibo", or "other:名称") as the label in the user's language."""
-    from models import Platform
-
+    """A snapshot's platform code ("weibo", or "other:名称") as the label in the user's language: made once per
+    language and code for the process (a list of reports shows the same few platforms on every row)."""
     if not code:
         return ""
+    if app_globals() is None:
+        return _platform_text(code)
+    key = (locale_name(), code)
+    shown = _PLATFORM_TEXTS.get(key)
+    if shown is None:
+        if len(_PLATFORM_TEXTS) >= _TRANSLATED_MAX:
+            _PLATFORM_TEXTS.clear()
+        shown = _PLATFORM_TEXTS[key] = _platform_text(code)
+    return shown
+
+
+def _platform_text(code: str) -> str:
+    from models import Platform
+
     name, _, other = code.partition(":")
     try:
-        label = text(Platform[name])
+        label = translated(Platform[name])
     except KeyError:
         return code
     return f"{label}（{other}）" if other else label
+
+
+#: (language, platform code) -> its text (platform_text); bounded as the translated labels.
+_PLATFORM_TEXTS: dict[tuple, str] = {}

@@ -347,3 +347,103 @@ def test_the_user_menu_is_the_signed_in_users_own(app, login_as):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     assert client.post("/logout", data={"csrf_token": token}).status_code in (302, 303)
     assert client.get("/admin/reports/").status_code in (302, 401, 403)
+
+
+def test_the_kept_step_bar_is_each_roles_own(app, login_as):
+    """admin/list_bar.py ``bulk_toolbar`` keeps the step buttons above a list per steps offered and language: a role
+    never gets the buttons of the role that filled the store before it, and each language has its own words."""
+    bar = re.compile(r'<div class="bulk-steps.*?</div>', re.S)
+    offered = {"dept_admin": {"approve", "reject"}, "unit_editor": {"submit"}, "unit_leader": {"confirm", "reject", "submit"}}
+    for _round in range(2):  # the second round is served from the kept store
+        for role, steps in offered.items():
+            html = login_as(role).get("/admin/reports/").get_data(as_text=True)
+            match = bar.search(html)
+            assert match is not None, role
+            shown = set(re.findall(r'data-model-action="(\w+)"', match.group(0)))
+            assert shown == steps, role
+    english = bar.search(login_as("dept_admin").get("/admin/accounts/?lang=en").get_data(as_text=True))
+    assert english is not None and "Select this page" in english.group(0)
+    kept = app.extensions["xmt_bulk_toolbars"]
+    assert all("csrf" not in str(html) and "会计学院" not in str(html) for html in kept.values())
+    assert {key[0] for key in kept} >= {"zh_Hans_CN", "en"}
+
+
+def test_kept_badges_and_platform_texts_follow_the_language(app, login_as):
+    """admin/formatters.py ``badge`` and services/text.py ``platform_text`` are kept per language for the process: a
+    page in one language never shows the other's words, whichever language filled them first."""
+    badge = re.compile(r'<span class="badge badge-\w+">([^<]*)</span>')
+    client = login_as("dept_admin")
+    pages = {lang: client.get(f"/admin/reports/?lang={lang}").get_data(as_text=True) for lang in ("en", "zh_Hans_CN")}
+    english, chinese = (set(badge.findall(pages[lang])) for lang in ("en", "zh_Hans_CN"))
+    assert english and chinese and not english & chinese
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in chinese)
+    assert not any(re.search(r"[\u4e00-\u9fff]", label) for label in english)
+    again = client.get("/admin/reports/?lang=en").get_data(as_text=True)
+    assert set(badge.findall(again)) == english
+    assert ("微信公众号" in pages["zh_Hans_CN"]) == ("WeChat" in pages["en"])
+
+
+def test_the_kept_search_placeholder_follows_the_language(app, login_as):
+    """admin/listing.py ``search_placeholder``: Flask-Admin's text, kept per view and language."""
+    from flask_babel import force_locale
+
+    placeholder = re.compile(r'name="search"[^>]*placeholder="([^"]*)"')
+    client = login_as("unit_editor")
+    seen = {}
+    for lang in ("en", "zh_Hans_CN", "en"):
+        html = client.get(f"/admin/accounts/?lang={lang}").get_data(as_text=True)
+        seen.setdefault(lang, placeholder.search(html).group(1))
+        assert placeholder.search(html).group(1) == seen[lang]
+    assert seen["en"] != seen["zh_Hans_CN"]
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "accounts")
+    for lang in ("en", "zh_Hans_CN"):
+        with app.test_request_context(f"/?lang={lang}"), force_locale(lang):
+            from flask_admin.contrib.sqla.view import ModelView
+
+            assert view.search_placeholder() == ModelView.search_placeholder(view)
+
+
+def test_kept_action_texts_follow_the_language_and_actions_stay_the_roles(app, login_as):
+    """admin/listing.py ``get_actions_list``: the actions' names kept per view and language; which actions a user
+    is offered is still asked on every request."""
+    dept = login_as("dept_admin")
+    zh = dept.get("/admin/accounts/?lang=zh_Hans_CN").get_data(as_text=True)
+    en = dept.get("/admin/accounts/?lang=en").get_data(as_text=True)
+    assert 'data-model-action="approve"' in zh
+    assert "审核通过" in zh and "Approve" in en and "审核通过" not in en
+    unit = login_as("unit_editor").get("/admin/accounts/?lang=en").get_data(as_text=True)
+    assert "set_in_matrix" in en and "set_in_matrix" not in unit and 'data-model-action="approve"' not in unit
+
+
+def test_a_pages_cells_are_made_once_per_value_only_where_the_value_is_all_they_show(app):
+    """admin/list_rows.py ``cell_html_function``: within one page, a cell that depends only on its value is made
+    once per distinct value; a formatter that reads the rest of the row is asked for every row; nothing outlives
+    the page (each page makes its functions afresh)."""
+    from types import SimpleNamespace
+
+    from admin.formatters import value_only
+    from admin.list_rows import cell_html_function
+
+    calls = []
+
+    @value_only
+    def by_value(_view, _context, model, name):
+        calls.append(("value", getattr(model, name)))
+        return f"<{getattr(model, name)}>"
+
+    def by_row(_view, _context, model, name):
+        calls.append(("row", model.other))
+        return f"{getattr(model, name)}/{model.other}"
+
+    view = SimpleNamespace(column_formatters={"state": by_value, "mixed": by_row}, _column_choices_map={},
+                           column_type_formatters={})
+    rows = [SimpleNamespace(state=s, mixed=s, other=i) for i, s in enumerate(["a", "b", "a", "a", "b"])]
+    with app.test_request_context("/"):
+        state, mixed = cell_html_function(view, "state"), cell_html_function(view, "mixed")
+        assert [state(r) for r in rows] == ["&lt;a&gt;", "&lt;b&gt;", "&lt;a&gt;", "&lt;a&gt;", "&lt;b&gt;"]
+        assert [mixed(r) for r in rows] == ["a/0", "b/1", "a/2", "a/3", "b/4"]
+        assert [c for c in calls if c[0] == "value"] == [("value", "a"), ("value", "b")]
+        assert len([c for c in calls if c[0] == "row"]) == 5
+        again = cell_html_function(view, "state")  # the next page: made afresh
+        again(rows[0])
+        assert [c for c in calls if c[0] == "value"][-1] == ("value", "a") and len(calls) == 8

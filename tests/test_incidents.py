@@ -402,7 +402,7 @@ def test_the_list_reads_the_same_statements_for_3_or_15_rows(app, world, login_a
     ("auditor", set(), {"submit", "confirm", "approve", "reject"}),
 ])
 def test_the_list_offers_the_bulk_steps_of_the_role(app, world, login_as, role, offered, not_offered):
-    """The step bar above the list (templates/admin/bulk_steps.html) runs the standard actions, as on the other
+    """The step bar above the list (admin/list_bar.py bulk_toolbar) runs the standard actions, as on the other
     reviewed records' lists."""
     _incident(app, world, IncidentStatus.dept_review)
     page = login_as(role).get("/admin/incidents/").get_data(as_text=True)

@@ -106,3 +106,20 @@ def test_the_error_handler_answers_403_and_404_pages(app, attachment_world, logi
         from models import Attachment
 
         assert db.session.get(Attachment, attachment_world["attachments"]["own"]) is not None
+
+
+def test_a_lists_row_checks_answer_as_can_edit_and_can_delete(app, world, ctx):
+    """policy.row_checks (a list's rows: the role resolved once) gives can_edit's and can_delete's answers for every
+    user and every record of the world, whatever the record's state."""
+    from models import Attachment, ChangeRecord, Incident, Manager, Publication, WorkCalendar
+
+    rows = [row for model in (Account, MonthlyReport, ChangeRecord, Violation, Manager, Incident, Publication,
+                              Attachment, WorkCalendar, User)
+            for row in db.session.query(model).limit(200)]
+    assert len({type(row) for row in rows}) >= 4
+    for user in db.session.query(User):
+        edit, delete = policy.row_checks(user)
+        for row in rows:
+            editable = policy.can_edit(user, row)
+            assert edit(row) == editable, (user.username, row)
+            assert delete(row) == policy.can_delete(user, row) == delete(row, editable=editable), (user.username, row)

@@ -17,8 +17,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from extensions import limiter, login_manager
-from models import AuditAction, User, db, utcnow
+from models import AuditAction, Unit, User, db, utcnow
 from models.base import MAX_ID
+from models.persistent import RowShape, set_loaded
 from services import audit, cas, sessions
 from services.passwords import password_problem
 
@@ -67,28 +68,55 @@ def load_user(user_id: str):
         return None
     if not 0 < user_id <= MAX_ID:
         return None
-    row = db.session.execute(_user_statement(), {"user_id": user_id, "session_id": session_id}).one_or_none()
-    if row is None or row[1]:
+    connection = db.session.connection()
+    row = connection.execute(_user_statement(), {"user_id": user_id, "session_id": session_id}).one_or_none()
+    if row is None or row[-1]:
         return _end_session()
-    user = row[0]
+    user = _session_user(row)
     if not user.active or not hmac.compare_digest(user.session_fingerprint, fingerprint):
         return _end_session()
     return user
 
 
 def _user_statement() -> sa.Select:
-    """The session's user with its unit, and whether the session was signed out, as one statement. The unit comes
-    in the same statement: every page's header names it (a second query per page otherwise). Built once, with the
-    two values as bound parameters (building it was a third of the user's load on every request)."""
+    """The session's user's columns, its unit's, and whether the session was signed out, as one Core statement:
+    every page's header names the unit (a second query per page otherwise), and an ORM query of the same row cost
+    some 860 Python calls on every request (models/persistent.py). Built once, with the two values as bound
+    parameters."""
     global _USER_STATEMENT
     if _USER_STATEMENT is None:
-        _USER_STATEMENT = (sa.select(User, sessions.is_revoked(sa.bindparam("session_id", type_=sa.String)))
-                           .where(User.id == sa.bindparam("user_id", type_=sa.Integer))
-                           .options(sa.orm.joinedload(User.unit)))
+        users, units = User.__table__, Unit.__table__
+        _USER_STATEMENT = (
+            sa.select(*_USER_SHAPE.columns, *_UNIT_SHAPE.columns,
+                      sessions.is_revoked(sa.bindparam("session_id", type_=sa.String)))
+            .select_from(users.outerjoin(units, users.c.unit_id == units.c.id))
+            .where(users.c.id == sa.bindparam("user_id", type_=sa.Integer)))
     return _USER_STATEMENT
 
 
 _USER_STATEMENT: sa.Select | None = None
+#: What a request reads of the signed-in user and the unit (policy, header, session checks, audit, mail); the other
+#: columns (login counters, roster number, a unit's leader and webhooks) are read on first use. Fewer columns: the
+#: driver describes each column of a result again on every execution.
+_USER_SHAPE = RowShape(User, ("id", "username", "display_name", "password_hash", "role", "unit_id", "email",
+                              "active", "session_epoch"))
+_UNIT_SHAPE = RowShape(Unit, ("id", "code", "name", "kind", "active"))
+
+
+def _session_user(row) -> User:
+    """The user of ``row`` with its unit, persistent in the request's session as if the ORM had loaded them. If the
+    session already holds the user (or the unit), that object is loaded the usual way instead."""
+    user_values, unit_values = row[:len(_USER_SHAPE.columns)], row[len(_USER_SHAPE.columns):-1]
+    unit = None
+    if unit_values[_UNIT_SHAPE.primary_key[0]] is not None:
+        unit = _UNIT_SHAPE.persistent(db.session, unit_values)
+        if unit is None:
+            unit = db.session.get(Unit, unit_values[_UNIT_SHAPE.primary_key[0]])
+    user = _USER_SHAPE.persistent(db.session, user_values)
+    if user is None:
+        return db.session.get(User, user_values[_USER_SHAPE.primary_key[0]])
+    set_loaded(user, "unit", unit)
+    return user
 
 
 def _end_session() -> None:
