@@ -65,7 +65,11 @@ def _ids(server, unit_code=None):
             ("violations", Violation), ("incidents", Incident), ("publications", Publication)]}
     ids["draft"] = _first_id(server, Account, unit_code, status=AccountStatus.draft)
     with server["app"].app_context():
-        ids["assessments"] = db.session.query(Assessment.id).order_by(Assessment.id).limit(1).scalar()
+        # a unit's user opens an assessment of its own unit (whichever was computed first may be another's)
+        query = db.session.query(Assessment.id)
+        if unit_code:
+            query = query.join(Unit, Assessment.unit_id == Unit.id).filter(Unit.code == unit_code)
+        ids["assessments"] = query.order_by(Assessment.id).limit(1).scalar()
         ids["units"] = db.session.query(Unit.id).filter_by(code="KJXY").scalar()
         ids["users"] = db.session.query(User.id).filter_by(username="kj_editor").scalar()
         ids["calendar"] = db.session.query(WorkCalendar.id).order_by(WorkCalendar.id).limit(1).scalar()
