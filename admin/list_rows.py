@@ -103,15 +103,7 @@ def cell_function(view, name: str):
     enum_kinds: dict = {}
 
     def value_of(row):
-        if column_fmt is not None:
-            value = column_fmt(view, None, row, name)
-        else:
-            try:
-                value = row
-                for part in path:
-                    value = getattr(value, part)
-            except AttributeError:
-                value = None
+        value = column_fmt(view, None, row, name) if column_fmt is not None else _attribute(row, path)
         if choices_map:
             value = choices_map.get(value) or value
         else:
@@ -143,6 +135,16 @@ def cell_function(view, name: str):
     return value_of
 
 
+def _attribute(row, path: list[str]):
+    """``row.a.b`` for the path ["a", "b"] (None where a link is missing)."""
+    try:
+        for part in path:
+            row = getattr(row, part)
+    except AttributeError:
+        return None
+    return row
+
+
 def cell_html_function(view, name: str):
     """``row -> the cell's HTML`` (``html_text`` of :func:`cell_function`'s value), made per page and column. A cell
     whose text depends only on the column's value — no column formatter (the type formatters, the choices and enum
@@ -157,12 +159,7 @@ def cell_html_function(view, name: str):
     memo: dict = {}
 
     def cell_html(row):
-        try:
-            value = row
-            for part in path:
-                value = getattr(value, part)
-        except AttributeError:
-            value = None
+        value = _attribute(row, path)
         try:
             return memo[(type(value), value)]
         except KeyError:

@@ -30,15 +30,19 @@ def signed_in_user():
     return current_user._get_current_object()
 
 
+def _babel_chosen(attribute: str):
+    """What Flask-Babel chose for this context (``attribute`` of the namespace it keeps in ``g``), or None before
+    its first choice of the request."""
+    ctx = _cv_app.get(None)
+    return getattr(ctx.g.__dict__.get("_flask_babel"), attribute, None) if ctx is not None else None
+
+
 def locale():
     """Flask-Babel's ``get_locale()``: the Locale it chose for this context (or ``force_locale`` set), read from
     the namespace it keeps in ``g``; the first read of a request goes through Flask-Babel, which chooses it."""
-    ctx = _cv_app.get(None)
-    if ctx is not None:
-        babel = ctx.g.__dict__.get("_flask_babel")
-        chosen = getattr(babel, "babel_locale", None)
-        if chosen is not None:
-            return chosen
+    chosen = _babel_chosen("babel_locale")
+    if chosen is not None:
+        return chosen
     from flask_babel import get_locale
 
     return get_locale()
@@ -47,12 +51,9 @@ def locale():
 def timezone():
     """Flask-Babel's ``get_timezone()``, read from the namespace it keeps in ``g`` once it chose (a list page
     converts every time of its rows to it); the first read of a request goes through Flask-Babel."""
-    ctx = _cv_app.get(None)
-    if ctx is not None:
-        babel = ctx.g.__dict__.get("_flask_babel")
-        chosen = getattr(babel, "babel_tzinfo", None)
-        if chosen is not None:
-            return chosen
+    chosen = _babel_chosen("babel_tzinfo")
+    if chosen is not None:
+        return chosen
     from flask_babel import get_timezone
 
     return get_timezone()
