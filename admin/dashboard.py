@@ -34,6 +34,7 @@ from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account
                            department_figures, dormant_rule, figures_key, figures_kept, first_rows, home_key,
                            record_figures, row as _row)
 from .home_filters import GovernanceGapFilter, StaffChangeFilter
+from .menu import kept_piece
 
 #: How many rows a card lists (its count and link give all of them).
 PREVIEW = 5
@@ -80,20 +81,10 @@ def _view(endpoint: str):
     raise LookupError(endpoint)
 
 
-#: The links made so far, by endpoint, conditions and site root: the same text for everyone (no user, unit or
-#: row in them: states, a day, a filter's number); cleared when it grows past LINKS_KEPT.
-_links: dict[tuple, str] = {}
-LINKS_KEPT = 1024
-
-
 def _kept_link(key: tuple, make) -> str:
-    key = (*key, request.script_root)
-    link = _links.get(key)
-    if link is None:
-        if len(_links) >= LINKS_KEPT:
-            _links.clear()
-        link = _links[key] = make()
-    return link
+    """A home page link, kept by endpoint, conditions and site root (admin/menu.py ``kept_piece``): the same text
+    for everyone — no user, unit or row in it, only states, a day, a filter's number."""
+    return kept_piece("xmt.home_links", (*key, request.script_root), make)
 
 
 def list_url(endpoint: str, *conditions) -> str:
