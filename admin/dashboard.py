@@ -31,7 +31,8 @@ from services.accounts import breaks_article_8
 from services.text import date_text, datetime_text, locale_name, month_text, text
 
 from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies,
-                           department_figures, dormant_rule, figures_key, figures_kept, first_rows, home_key,
+                           department_figures, department_first_rows, dormant_rule, figures_key, figures_kept,
+                           first_rows, home_key,
                            record_figures, row as _row)
 from .home_filters import GovernanceGapFilter, StaffChangeFilter
 from .menu import kept_piece
@@ -153,8 +154,12 @@ def home_context(user, today: dt.date | None = None, key=_NOT_GIVEN) -> dict:
     sections = home.sections()
     if kept is None:
         empty = {card.key for section in sections for card in section.cards if not card.count}
-        first = first_rows((*home_key(user, today), period), [(name, part) for name, part in home.parts
-                                                              if name not in empty])
+        if everyone:  # the cards led by the unit are kept in the ledger, empty or not
+            first = department_first_rows((*home_key(user, today), period), [
+                (name, part) for name, part in home.parts if name in home.led or name not in empty], home.led)
+        else:
+            first = first_rows((*home_key(user, today), period), [(name, part) for name, part in home.parts
+                                                                  if name not in empty])
         if key is not None and not everyone:
             figures_kept.put(key, (figures, first))
     for section in sections:
@@ -192,6 +197,9 @@ class _Home:
             user, role, today, period, figures, figures.years
         self.parts: list = []
         self._renderers: dict = {}
+        #: The cards whose rows are sorted by their unit first: card key → (the units' order, "@name" or "@code";
+        #: how many rows it lists) — the department's ledger keeps their rows per unit (home_figures.Ledger).
+        self.led: dict[str, tuple[str, int]] = {}
 
     # --- sections per role ------------------------------------------------------------------------------
     def sections(self) -> list[Section]:
@@ -232,10 +240,14 @@ class _Home:
                 self.staff_changes(), self.incidents(), self.governance_gaps()]
 
     # --- cards ----------------------------------------------------------------------------------------
-    def _add(self, key, select, render):
-        """A card's first rows: ``select`` builds its statement (only when not kept: home_figures.statement)."""
+    def _add(self, key, select, render, led_by: str | None = None, limit: int = PREVIEW):
+        """A card's first rows: ``select`` builds its statement (only when not kept: home_figures.statement),
+        ``limit`` rows at most; ``led_by``: its rows are sorted by their unit's name ("@name") or code ("@code")
+        first."""
         self.parts.append((key, select))
         self._renderers[key] = render
+        if led_by:
+            self.led[key] = (led_by, limit)
 
     def accounts_in(self, key, title, states, due=False) -> Card:
         count = sum(self.figures.by_status.get(s, 0) for s in states)
@@ -337,7 +349,7 @@ class _Home:
             .join(Unit, Account.unit_id == Unit.id)
             .where(reports.not_reported(self.period, self.user, per_account=True))  # the first five: per account
             .order_by(*order).limit(PREVIEW))
-        self._add(key, select, self._not_reported_row)
+        self._add(key, select, self._not_reported_row, led_by="@name")
         title = gettext("Monthly reports of %(month)s not submitted (due by %(day)s)", month=month_text(self.period),
                         day=date_text(reports.report_window_end(self.period)))
         url = url_for("reports.missing_view", month=self.period.strftime("%Y-%m"))
@@ -356,12 +368,12 @@ class _Home:
             return policy.scope(self.user, Account, first.join(
                 sa.select(*_row(key, order, Account.id, Account.name, Unit.name, flag=flag))
                 .join(Unit, Account.unit_id == Unit.id)).where(first.condition).order_by(*order).limit(PREVIEW))
-        self._add(key, select, lambda r: self._dormant_row(r, rule))
+        self._add(key, select, lambda r: self._dormant_row(r, rule), led_by="@name")
         return Card(key, gettext("Suspected dormant accounts"), self.figures.dormant, url_for("reports.dormant_view"))
 
     def staff_changes(self) -> Card:
         key = "staff"
-        order = (Account.name, Account.id, TeamMember.id)
+        order = (Unit.name, Account.name, Account.id, TeamMember.id)
         select = lambda: policy.scope(self.user, Account, sa.select(*_row(  # noqa: E731
             key, order, Account.id, Account.name, Unit.name, code=Manager.employment_status, extra=Manager.name,
             flag=sa.case((breaks_article_8(), 1), else_=0)))
@@ -369,7 +381,7 @@ class _Home:
             .join(Manager, TeamMember.manager_id == Manager.id).join(Unit, Account.unit_id == Unit.id)
             .where(Account.status != AccountStatus.closed, staff.flagged_member())
             .order_by(*order).limit(PREVIEW * 4))  # a few people per account
-        self._add(key, select, None)
+        self._add(key, select, None, led_by="@name", limit=PREVIEW * 4)
         url = list_url("accounts", ("id", StaffChangeFilter, "1"))
         return Card(key, gettext("Accounts whose team needs a change (left, students, Article 8)"),
                     self.figures.staff, url, danger=True)
@@ -406,7 +418,7 @@ class _Home:
             *_row(key, order, Unit.id, Unit.name, Unit.name, flag=governance.gap_flags()))
             .where(governance.gap()).order_by(*order).limit(PREVIEW))
         self._add(key, select, lambda r: {"url": url_for("units.details_view", id=r.id), "name": r.name,
-                                          "note": governance.gap_text(r.flag), "late": False})
+                                          "note": governance.gap_text(r.flag), "late": False}, led_by="@code")
         return Card(key, gettext("Units with accounts but without new-media management rules or named responsible "
                                  "persons (Articles 9, 10)"), self.figures.governance[0],
                     list_url("units", ("id", GovernanceGapFilter, "1")))

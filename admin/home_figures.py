@@ -217,12 +217,7 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         # notes its account's unit too: models/data_version.py), read through the accounts so that every unit's
         # 356,000 reports come off the covering month index alone (1.1 s of the table's rows at province scale
         # otherwise) and a few units' off the (account, month) index.
-        per_unit(MonthlyReport, Account.unit_id if by_unit else MonthlyReport.unit_id, _joined(sa.select(
-            sa.literal("month"), as_text(MonthlyReport.period),
-            sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0),
-            count(), count().filter(MonthlyReport.is_late.is_(False)))
-            .where(MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None)),
-            bool(by_unit)), MonthlyReport.period),
+        _month_part(per_unit, months, by_unit, as_text, count),
         # 第十四条: incidents neither handled nor escalated
         per_unit(Incident, Incident.unit_id, sa.select(
             sa.literal("incident"), sa.literal(""), count(), zero, zero).where(Incident.status.in_(OPEN_INCIDENT_STATES))),
@@ -246,6 +241,30 @@ def _joined(query, to_accounts: bool):
     return query.join(Account, Account.id == MonthlyReport.account_id) if to_accounts else query
 
 
+def _month_part(per_unit, months: list[dt.date], by_unit: str | None, as_text, count):
+    """The charts' part of :func:`_record_figures`: per month, (posts, reports, on time) of the reports submitted.
+
+    For a few units (SOME) on PostgreSQL each of their accounts' reports are read by the (account, month) index
+    through a LATERAL subquery (kept apart by its OFFSET 0): joined plainly, the planner hashes the given accounts against every report of the
+    twelve months (38,000 rows of the covering month index at scale 1, 4 ms for one unit). SQLite joins account by
+    account on its own (and has no LATERAL)."""
+    in_window = (MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
+    if by_unit == SOME and db.engine.dialect.name == "postgresql":
+        reports_of = (sa.select(MonthlyReport.period, MonthlyReport.post_count, MonthlyReport.is_late)
+                      .where(MonthlyReport.account_id == Account.id, *in_window)
+                      .offset(0).lateral("reports_of"))  # OFFSET 0: not flattened into a plain join
+        query = (sa.select(sa.literal("month"), as_text(reports_of.c.period),
+                           sa.func.coalesce(sa.func.sum(reports_of.c.post_count), 0),
+                           count(), count().filter(reports_of.c.is_late.is_(False)))
+                 .select_from(Account).join(reports_of, sa.true()))
+        return per_unit(Account, Account.unit_id, query, reports_of.c.period)
+    return per_unit(MonthlyReport, Account.unit_id if by_unit else MonthlyReport.unit_id, _joined(sa.select(
+        sa.literal("month"), as_text(MonthlyReport.period),
+        sa.func.coalesce(sa.func.sum(MonthlyReport.post_count), 0),
+        count(), count().filter(MonthlyReport.is_late.is_(False))).where(*in_window), bool(by_unit)),
+        MonthlyReport.period)
+
+
 #: The parts of :func:`_record_figures` counted whole on every run, not per unit.
 WHOLE_PARTS = frozenset({"publication", "year"})
 
@@ -263,6 +282,13 @@ class Ledger:
         self.units: dict[int, tuple[list, list]] = {}
         self.accounts: dict[tuple, list[int]] = {}
         self.records: dict[tuple, list[int]] = {}
+        #: The first rows of the cards led by the unit (missing reports, dormant, staff, governance), per card;
+        #: the units changed since they were read (None: all); the units' ranks by name and by code, and their
+        #: (name, code) as ranked.
+        self.tops: dict[str, list] | None = None
+        self.stale: set[int] | None = None
+        self.ranks: dict[str, dict[int, int]] = {}
+        self.unit_names: dict[int, tuple] = {}
 
     def bring_up(self, user, today, period, months, numbers: data_version.Numbers, since: int | None
                  ) -> tuple[list, list]:
@@ -277,16 +303,69 @@ class Ledger:
                     or number < self.seen):
                 records = record_figures(user, today, months, False, ALL)
                 self._replace(None, account_figures(user, today, period, ALL), records)
+                self.stale = None
             elif changed:  # (units changed since an older number than the ledger's: counted again, no harm)
                 units = sorted(changed)
                 records = record_figures(user, today, months, False, SOME, units)
                 self._replace(changed, account_figures(user, today, period, SOME, units), records)
+                if self.stale is not None:
+                    self.stale |= set(changed)
             else:
                 records = record_figures(user, today, months, False, WHOLE)
             self.seen = number if number < (self.seen or 0) else max(number, self.seen or 0)
             whole = [tuple(row[:5]) for row in records if row[0] in WHOLE_PARTS]
             return ([(*key, *values) for key, values in self.accounts.items()],
                     [(*key, *values) for key, values in self.records.items()] + whole)
+
+    def first_rows(self, key: tuple, parts: list, led: dict[str, tuple[str, int]]) -> dict[str, list]:
+        """The cards' first rows: those of ``parts`` (card key, select) read whole, but for the cards in ``led``
+        (card key: (the units' order they are led by, "@name" or "@code"; how many rows the card lists)): those are
+        kept here and read again only for the units changed since, merged with the other units' (:func:`_merged`).
+        Read whole the first time, after a change of everything, and, in the same statement, a card that is full
+        and holds rows of a changed unit (the row after its last is not kept); every unit's rank is read again
+        (with the cards led by the unit, a statement more) when a changed unit is new or renamed."""
+        plain = [(name, build) for name, build in parts if name not in led]
+        keep = [(name, build) for name, build in parts if name in led]
+        with self.lock:
+            if self.tops is None or self.stale is None or set(self.tops) != set(led):
+                rows = first_rows(key, plain + keep + UNIT_ORDERS)
+                self._take(rows, led, [name for name, _build in keep], ranks=True)
+            elif self.stale:
+                units = sorted(self.stale)
+                # A full card that holds rows of a changed unit is read whole (the next row is not kept).
+                whole = [(name, build) for name, build in keep if _full_of(self.tops[name], self.stale, led[name][1])]
+                given = [(name, build) for name, build in keep if (name, build) not in whole]
+                rows = first_rows(key, plain + whole, given + UNITS_GIVEN, units)
+                self._take(rows, led, [name for name, _build in whole], ranks=False)
+                renamed = any(self.unit_names.get(found.unit_id) != (found.name, found.code)
+                              for found in rows.get("@unit", []))
+                again = []
+                for name, _build in given:
+                    merged = None if renamed else _merged(self.tops[name], rows.get(name, []), self.stale,
+                                                          self.ranks[led[name][0]], led[name][1])
+                    if merged is None:
+                        again.append(name)
+                    else:
+                        self.tops[name] = merged
+                if again:  # a changed unit is new or renamed: every unit's rank read again
+                    whole = first_rows((*key, "again"), [(name, build) for name, build in keep if name in again]
+                                       + (UNIT_ORDERS if renamed else []))
+                    self._take(whole, led, again, ranks=renamed)
+            else:
+                rows = first_rows(key, plain)
+            self.stale = set()
+            return {**{name: found for name, found in rows.items() if not name.startswith("@")}, **self.tops}
+
+    def _take(self, rows: dict[str, list], led: dict, names: list[str], ranks: bool) -> None:
+        """Keep the first rows of the cards ``names`` read whole; with ``ranks``, the units' ranks read with them."""
+        if self.tops is None or set(self.tops) != set(led):
+            self.tops = {}
+        for name in names:
+            self.tops[name] = rows.get(name, [])
+        if ranks:
+            self.ranks = {order: {found.unit_id: found.position for found in rows.get(order, [])}
+                          for order in ("@name", "@code")}
+            self.unit_names = {found.unit_id: (found.name, found.code) for found in rows.get("@name", [])}
 
     def _replace(self, units: set[int] | None, account_rows, record_rows) -> None:
         """Put the rows of ``units`` (None: of every unit, all anew) in place of theirs, and the sums with them."""
@@ -344,7 +423,14 @@ def department_figures(user, today: dt.date, period: dt.date, months: list[dt.da
         ledger = Ledger()
         ledgers.put(key, ledger)
     last_ledgers.put((str(db.engine.url), policy.scope_key(user), today), ledger)
+    g.home_ledger = ledger
     return ledger.bring_up(user, today, period, months, numbers, since)
+
+
+def department_first_rows(key: tuple, parts: list, led: dict[str, tuple[str, int]]) -> dict[str, list]:
+    """The cards' first rows of a user who sees every unit (:meth:`Ledger.first_rows` of the ledger
+    :func:`department_figures` brought up in this request)."""
+    return g.home_ledger.first_rows(key, parts, led)
 
 
 def forget() -> None:
@@ -353,41 +439,93 @@ def forget() -> None:
         kept.clear()
 
 
-ROW_COLUMNS = ("key", "id", "name", "unit", "day", "code", "extra", "flag")
+ROW_COLUMNS = ("key", "id", "name", "unit", "day", "code", "extra", "flag", "unit_id")
 
 
 def row(key: str, order, id_, name, unit, day=None, code=None, extra=None, flag=None):
     """One card row, in the columns every part of :func:`first_rows` shares, and the card's sort columns
-    (``order``, as ``sort_<n>``: a UNION ALL keeps no order of its own, the rows are numbered by them)."""
+    (``order``, as ``sort_<n>``: a UNION ALL keeps no order of its own, the rows are numbered by them). Every
+    card's select joins ``Unit``: ``unit_id`` is the row's unit (the department's :class:`Ledger` keeps the rows of
+    the cards led by the unit per unit)."""
     return (sa.literal(key).label("key"), id_.label("id"), name.label("name"), unit.label("unit"),
             (sa.cast(sa.null(), DATE) if day is None else day).label("day"),
             sa.cast(sa.null() if code is None else code, TEXT).label("code"),
             sa.cast(sa.null() if extra is None else extra, TEXT).label("extra"),
-            (sa.literal(0) if flag is None else flag).label("flag"),
+            (sa.literal(0) if flag is None else flag).label("flag"), Unit.id.label("unit_id"),
             *(column.label(f"sort_{n}") for n, column in enumerate(order)))
 
 
-def first_rows(key: tuple, parts: list) -> dict[str, list]:
+def first_rows(key: tuple, parts: list, some: list | None = None, units: list[int] | None = None
+               ) -> dict[str, list]:
     """The first rows of every card, in one UNION ALL of ``parts`` (each a (card key, function building its
     select, sorted and limited)); each part's few rows are numbered by its sort columns after the limit (no window
-    over every match). ``key``: what the parts are made of (:func:`statement`); the card keys are added to it."""
-    if not parts:
+    over every match). ``key``: what the parts are made of (:func:`statement`); the card keys are added to it.
+    ``some``: more parts, read for the ``units`` given only (the first rows among those units' rows)."""
+    some = some or []
+    if not parts and not some:
         return {}
 
     def build():
         selects = []
-        for name, build_part in parts:
-            first = build_part().subquery(name)
+        for name, build_part, given in [(n, b, False) for n, b in parts] + [(n, b, True) for n, b in some]:
+            select = build_part()
+            if given:
+                select = select.where(Unit.id.in_(_units_given()))
+            first = select.subquery(name)
             order = [column for column in first.c if column.name.startswith("sort_")]
             selects.append(sa.select(*(first.c[column] for column in ROW_COLUMNS),
                                      sa.func.row_number().over(order_by=order).label("position")))
         return sa.union_all(*selects)
 
     rows: dict[str, list] = {}
-    union = statement(("rows", *key, tuple(name for name, _build in parts)), build)
-    for row in db.session.execute(union):
+    union = statement(("rows", *key, tuple(name for name, _build in parts), tuple(name for name, _build in some)),
+                      (lambda: _values_written(build())) if some else build)
+    for row in db.session.execute(union, {"units": units} if some else {}):
         rows.setdefault(row.key, []).append(row)
     return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
+
+
+def _values_written(select):
+    """``select`` with every value but the units given written into its text (the day, the month, the settings:
+    what the key it is kept under holds). PostgreSQL then plans it once for the units given as a prepared
+    statement, instead of planning every run again (2–3 ms for the cards' rows): with the day a parameter the
+    generic plan is costed worse than the one made for each run's values, though it runs as fast."""
+    def written(element):
+        if isinstance(element, sa.BindParameter) and not element.expanding and element.key != "units":
+            return element.render_literal_execute()
+        return None
+
+    return sa.sql.visitors.replacement_traverse(select, {}, written)
+
+
+#: The parts the department's ledger reads the units' order from (:meth:`Ledger.first_rows`): every unit, by
+#: name and by code as the cards led by them sort (position: its rank), and the changed units' name and code.
+def _units_by(key: str, column):
+    return key, lambda: sa.select(*row(key, (column, Unit.id), Unit.id, Unit.name, Unit.name, code=Unit.code))
+
+
+UNIT_ORDERS = [_units_by("@name", Unit.name), _units_by("@code", Unit.code)]
+UNITS_GIVEN = [_units_by("@unit", Unit.id)]
+
+
+def _full_of(top: list, units: set[int], limit: int) -> bool:
+    """Whether a card's kept first rows are as many as it lists and hold a row of one of ``units``."""
+    return len(top) >= limit and any(row.unit_id in units for row in top)
+
+
+def _merged(top: list, fresh: list, units: set[int], rank: dict[int, int], limit: int) -> list | None:
+    """A card's first rows (``top``, at most ``limit``, led by the unit's order) after ``units`` changed, whose own
+    first rows are now ``fresh``: the rows of the other units kept, merged with the fresh ones by the units' rank
+    (a unit's rows all come from one of the two lists, in the database's order). None when they cannot tell: the
+    card was full and lost rows of a changed unit (the next row of another unit is not kept: :func:`_full_of`)."""
+    if _full_of(top, units, limit):
+        return None
+    rest = [row for row in top if row.unit_id not in units]
+    last = len(rank)
+    ordered = sorted([(rank.get(row.unit_id, last), n, row) for n, row in enumerate(rest)]
+                     + [(rank.get(row.unit_id, last), n, row) for n, row in enumerate(fresh)],
+                     key=lambda item: (item[0], item[1]))
+    return [row for _rank, _n, row in ordered[:limit]]
 
 
 class Figures:

@@ -311,3 +311,113 @@ def test_a_team_cleared_notes_the_accounts_unit_not_everything(app, busy):  # no
         db.session.commit()
         numbers = data_version.numbers(since=start)
         assert numbers.everything_at == everything and numbers.units == {busy["other_unit"]}
+
+
+# --- the cards led by the unit (missing reports, dormant, staff, governance): their rows kept per unit -------------
+@pytest.fixture
+def lettered(app, world):
+    """Five units named in order (甲 … 戊, codes L1 … L5), each with three approved accounts that have not reported
+    (so missing and dormant), one of whose administrator left; none has filed rules (governance gaps): every card
+    led by the unit holds more rows than it lists."""
+    from .factories import make_unit
+
+    with app.app_context():
+        ids = {}
+        for n, name in enumerate("甲乙丙丁戊", start=1):
+            unit = make_unit(f"L{n}", f"{name}单位")
+            ids[name] = unit.id
+            for k in (1, 2, 3):
+                account = make_account(unit, f"{name}{k}号帐号", status=AccountStatus.approved)
+                if k == 2:
+                    account.team[1].manager.employment_status = EmploymentStatus.left
+        db.session.commit()
+    return ids
+
+
+def _dept_page_in_turn(app, lettered, write, first_rows_calls: int):
+    """The department's page after ``write`` (committed) equals a recount; ``first_rows_calls``: the statements the
+    cards' first rows took."""
+    calls = []
+    original = home_figures.first_rows
+
+    def spy(*args, **kwargs):
+        calls.append(args[0])
+        return original(*args, **kwargs)
+
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(role=Role.dept_admin).first()
+        home_figures.forget()
+        _figures(user)
+        write(lettered)
+        db.session.commit()
+        home_figures.first_rows = spy
+        try:
+            kept = _figures(user)
+        finally:
+            home_figures.first_rows = original
+        assert len(calls) == first_rows_calls
+        assert kept == _recount(user)
+        return kept
+
+
+def _late_unit_gains_a_first_row(lettered):  # 戊's new account sorts first in 戊, but 戊 comes after the five shown
+    make_account(db.session.get(Unit, lettered["戊"]), "戊0号帐号", status=AccountStatus.approved)
+
+
+def _first_unit_reports(lettered):  # 甲's rows fill the cards: one of them leaves the missing card
+    account = db.session.query(Account).filter_by(name="甲1号帐号").one()
+    report = make_report(account, period=reports.reporting_period(), status=ReviewStatus.unit_review)
+    report.submitted_at = dt.datetime(2026, 1, 3)
+
+
+def _moved_to_the_last_unit(lettered):
+    account = db.session.query(Account).filter_by(name="乙2号帐号").one()
+    account.unit_id = lettered["戊"]
+
+
+def _person_back_in_a_later_unit(lettered):  # 丁's administrator who left is staff again: 丁 leaves the staff card
+    account = db.session.query(Account).filter_by(name="丁2号帐号").one()
+    account.team[1].manager.employment_status = EmploymentStatus.staff
+
+
+@pytest.mark.parametrize("write", [_late_unit_gains_a_first_row, _first_unit_reports, _moved_to_the_last_unit,
+                                   _person_back_in_a_later_unit], ids=lambda w: w.__name__.strip("_"))
+def test_the_cards_led_by_the_unit_merge_the_changed_units_rows_with_the_kept_ones(app, lettered, write):
+    """One statement for every card's first rows after a unit's write, equal to a recount: the changed units' first
+    rows merged with the other units' kept ones by the units' order; a card that is full and held a changed unit's
+    rows is read whole in that statement."""
+    _dept_page_in_turn(app, lettered, write, first_rows_calls=1)
+
+
+def _new_unit_first_in_order(lettered):
+    from .factories import make_unit
+
+    unit = make_unit("L0", "丙前单位")  # a new unit: its rank among the others is not known
+    make_account(unit, "新1号帐号", status=AccountStatus.approved)
+
+
+def _last_unit_renamed_first(lettered):
+    db.session.get(Unit, lettered["戊"]).name = "一单位"  # 戊 renamed: now before 甲 by name (and not by code)
+
+
+@pytest.mark.parametrize("write", [_new_unit_first_in_order, _last_unit_renamed_first],
+                         ids=lambda w: w.__name__.strip("_"))
+def test_a_new_or_renamed_unit_reads_the_units_order_again(app, lettered, write):
+    """The units' ranks are kept with the rows: a changed unit that is new or renamed has them read again, with the
+    cards led by the unit (one statement more), and the rows equal a recount."""
+    kept = _dept_page_in_turn(app, lettered, write, first_rows_calls=2)
+    if write is _last_unit_renamed_first:
+        assert kept["rows"]["missing_reports"][0] == "戊1号帐号"
+
+
+def test_merged_rows_keep_each_units_rows_in_their_order():
+    from collections import namedtuple
+
+    Row = namedtuple("Row", "unit_id name")
+    rank = {1: 0, 2: 1, 3: 2}
+    top = [Row(1, "a"), Row(1, "b"), Row(3, "c")]
+    assert home_figures._merged(top, [Row(2, "z"), Row(2, "y")], {2}, rank, 5) == [
+        Row(1, "a"), Row(1, "b"), Row(2, "z"), Row(2, "y"), Row(3, "c")]
+    assert home_figures._merged(top, [Row(2, "z")], {2}, rank, 3) == [Row(1, "a"), Row(1, "b"), Row(2, "z")]  # full, none of 2
+    assert home_figures._merged(top, [], {1}, rank, 3) is None  # full, and lost unit 1's rows: cannot tell
+    assert home_figures._merged(top, [Row(1, "b")], {1}, rank, 4) == [Row(1, "b"), Row(3, "c")]  # not full: all known
