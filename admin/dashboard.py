@@ -8,7 +8,9 @@ approves nothing); a unit sees its own accounts and what it must do, with the de
 The counts and the cards' first rows come from three statements (issue 18: at most five; admin/home_figures.py),
 counted in the user's own scope (models.policy.scope). A unit's are kept per scope and day until its unit's rows
 (or everything) change (models/data_version.py); the department's are kept per unit and only the changed units are
-counted again (home_figures.Ledger), its cards' first rows read again. The page's body is kept under the same key.
+counted again (home_figures.Ledger), and so are the first rows of its cards led by the unit (missing reports,
+dormant, staff, governance); the other cards' first rows are read again. The page's body is kept under the same
+key, and under everything it is made of (a write that changes nothing shown does not make it again).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from services import governance, publications, reports, staff, workdays
 from services.accounts import breaks_article_8
 from services.text import date_text, datetime_text, locale_name, month_text, text
 
-from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies,
+from .home_figures import (ACCOUNT_TO_SUBMIT, RECORD_TO_SUBMIT, Figures, account_figures, bodies, bodies_made,
                            department_figures, department_first_rows, dormant_rule, figures_key, figures_kept,
                            first_rows, home_key,
                            record_figures, row as _row)
@@ -114,14 +116,20 @@ def _codes(*states) -> str:
 def home_page(user, today: dt.date | None = None) -> dict:
     """What admin/home.html shows: the day, and the page's body (admin/_home_body.html) made from
     :func:`home_context` — kept under the figures' key (scope, day, data version) with the language and the site
-    root, which are all it is made of: the user's name is in the page's first line, outside the body."""
+    root, which are all it is made of: the user's name is in the page's first line, outside the body. When the data
+    version moved but nothing the page shows did (most writes: an edit, an upload), the body made from the same
+    figures and rows is taken again (kept under them: ``bodies_made``)."""
     today = today or dt.date.today()
     key = figures_key(user, today)
     body_key = None if key is None else (key, locale_name(), request.script_root)
     body = bodies.get(body_key) if body_key is not None else None
     if body is None:
-        context = home_context(user, today, key)
-        body = Markup(render_template("admin/_home_body.html", **context))
+        gathered = _gather(user, today, key)
+        made_key = gathered.made_key(key, locale_name(), request.script_root)
+        body = bodies_made.get(made_key)
+        if body is None:
+            body = Markup(render_template("admin/_home_body.html", **_context(gathered)))
+            bodies_made.put(made_key, body)
         if body_key is not None:
             bodies.put(body_key, body)
     return {"today": today, "body": body}
@@ -134,21 +142,43 @@ def home_context(user, today: dt.date | None = None, key=_NOT_GIVEN) -> dict:
     """The home page's figures, cards and charts for ``user`` (``key``: :func:`figures_key`, when the caller has
     read it already)."""
     today = today or dt.date.today()
+    return _context(_gather(user, today, figures_key(user, today) if key is _NOT_GIVEN else key))
+
+
+@dataclass
+class _Gathered:
+    """What a home page is made of: the user's cards, the figures and the cards' first rows."""
+
+    home: "_Home"
+    sections: list
+    figures: Figures
+    first: dict
+
+    def made_key(self, key, locale: str, script_root: str) -> tuple:
+        """Everything the body is made of: the scope, day and settings (``home_key``), the reporting month, the
+        minute of the department's clock (the figures' key's last part), the language, the site root, every count
+        row and every card's first rows."""
+        home = self.home
+        return ("made", *home_key(home.user, home.today), home.role, home.period,
+                key[-1] if key is not None and policy.sees_all_units(home.user) else None, locale, script_root,
+                frozenset(self.figures.accounts), frozenset(self.figures.record_rows),  # (in the ledger's order)
+                tuple((name, tuple(rows)) for name, rows in sorted(self.first.items())))
+
+
+def _gather(user, today: dt.date, key) -> _Gathered:
     role = policy.role_of(user)
-    unit_role = role in UNIT_ROLES
     period = reports.reporting_period(today)
     months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
-    key = figures_key(user, today) if key is _NOT_GIVEN else key
     everyone = policy.sees_all_units(user)
     # A unit's figures are kept whole until its unit (or everything) changes; the department's are brought up to
-    # date unit by unit (home_figures.Ledger) and its cards' first rows read again.
+    # date unit by unit (home_figures.Ledger), and so are the rows of its cards led by the unit.
     kept = figures_kept.get(key) if key is not None and not everyone else None
     if kept is not None:
         figures, first = kept
     elif everyone:
         figures = Figures(*department_figures(user, today, period, months), dormant_rule(user, today))
     else:
-        figures = Figures(account_figures(user, today, period), record_figures(user, today, months, unit_role),
+        figures = Figures(account_figures(user, today, period), record_figures(user, today, months, role in UNIT_ROLES),
                           dormant_rule(user, today))
     home = _Home(user, role, today, period, figures)
     sections = home.sections()
@@ -162,6 +192,13 @@ def home_context(user, today: dt.date | None = None, key=_NOT_GIVEN) -> dict:
                                                                   if name not in empty])
         if key is not None and not everyone:
             figures_kept.put(key, (figures, first))
+    return _Gathered(home, sections, figures, first)
+
+
+def _context(gathered: _Gathered) -> dict:
+    home, figures, sections, first = gathered.home, gathered.figures, gathered.sections, gathered.first
+    today, period, unit_role = home.today, home.period, home.role in UNIT_ROLES
+    months = [reports.add_months(period, -i) for i in range(11, -1, -1)]
     for section in sections:
         for card in section.cards:
             card.rows = home.render_rows(card.key, first.get(card.key, []))
@@ -185,7 +222,7 @@ def home_context(user, today: dt.date | None = None, key=_NOT_GIVEN) -> dict:
         "charts": figures.charts(months),
         "sections": sections,
         "cards": {card.key: card for section in sections for card in section.cards},
-        "schedule_needed": _schedule_needed(role, today, figures.years),
+        "schedule_needed": _schedule_needed(home.role, today, figures.years),
     }
 
 

@@ -5,7 +5,9 @@ calendar's years, services.workdays). Every statement is scoped by models.policy
 The statements themselves — not what they find — are kept between requests (:func:`statement`), under a key that
 holds everything they are made of: the user's scope (role and unit, ``policy.scope_key``), the day, the settings
 the dormant rule reads, and which cards ask for rows. Two users share one only when they would build the same
-SQL; the counts and rows are read anew by every request."""
+SQL. A unit's counts and rows are kept under its unit's data version; the department's under the number of each
+unit (:class:`Ledger`: after a write only the changed units are read again, the counts and the first rows of the
+cards led by the unit)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -66,6 +68,9 @@ statements = Kept(4096)
 figures_kept = Kept(1024)
 #: The home pages' bodies made so far (admin/dashboard.py home_page), per figures' key, language and site root.
 bodies = Kept(512)
+#: The same bodies per everything they are made of (admin/dashboard.py ``_Gathered.made_key``): taken again when
+#: the data version moved but the page's figures and rows did not.
+bodies_made = Kept(256)
 
 
 def statement(key: tuple, build: Callable[[], object]):
@@ -435,7 +440,7 @@ def department_first_rows(key: tuple, parts: list, led: dict[str, tuple[str, int
 
 def forget() -> None:
     """Drop every kept figure, ledger, statement and body of this process (tests that rewrite tables by hand)."""
-    for kept in (statements, figures_kept, bodies, ledgers, last_ledgers):
+    for kept in (statements, figures_kept, bodies, bodies_made, ledgers, last_ledgers):
         kept.clear()
 
 
@@ -534,6 +539,7 @@ class Figures:
 
     def __init__(self, account_rows, record_rows, dormant: reports.DormantRule):
         self.accounts = account_rows
+        self.record_rows = tuple(tuple(row) for row in record_rows)
         years: set[int] = set()
         self.by_status: dict[AccountStatus, int] = {}
         for status, _platform, _kind, n, *_rest in account_rows:

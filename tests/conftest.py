@@ -196,7 +196,7 @@ def clean_tables(app, request):
     from services.exports import file_cache
 
     file_cache.clear()
-    from admin.home_figures import bodies, figures_kept, ledgers, statements
+    from admin.home_figures import bodies, bodies_made, figures_kept, ledgers, statements
 
     ledgers.clear()  # the department's counts per unit
     from services import settings as settings_service
@@ -205,6 +205,7 @@ def clean_tables(app, request):
     figures_kept.clear()  # the home pages' figures per data version (tables are emptied and put back by hand)
     statements.clear()
     bodies.clear()
+    bodies_made.clear()
     with app.app_context():
         db.session.remove()
     if not keeps:

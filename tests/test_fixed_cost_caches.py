@@ -143,6 +143,38 @@ def test_the_kept_home_body_follows_the_language_and_names_no_one(app, world, lo
     assert body(other) == body(zh)  # the same scope: the same kept body
 
 
+def test_a_home_body_made_from_the_same_figures_is_taken_again_never_across_scopes(app, world, login_as):
+    """After a write that changes nothing the page shows, the body made from the same figures and rows is taken
+    again (``bodies_made``); a write that changes a count makes it again; two units whose pages count the same
+    still each get their own (the scope is part of what it is kept under), and so do the editor and the leader of
+    one unit."""
+    from admin import home_figures
+    from models import Account, AccountStatus, data_version, db
+
+    def written(units):  # a committed write that raises the data version and changes nothing shown
+        with app.app_context():
+            with db.engine.begin() as connection:
+                data_version.raise_number(connection, units)
+
+    editor, other = login_as("unit_editor"), login_as("other_editor")
+    first = editor.get("/admin/").get_data(as_text=True)
+    made = len(home_figures.bodies_made)
+    written({world["own_unit"]})
+    again = editor.get("/admin/").get_data(as_text=True)
+    assert len(home_figures.bodies_made) == made  # taken again: nothing it shows changed
+    assert again.split("</h1>", 1)[1].split("<script", 1)[0] == first.split("</h1>", 1)[1].split("<script", 1)[0]
+    other_page = other.get("/admin/").get_data(as_text=True)
+    assert len(home_figures.bodies_made) == made + 1 and "外单位帐号" in other_page and "外单位帐号" not in first
+    assert "待您审核" in login_as("unit_leader").get("/admin/").get_data(as_text=True)  # the leader: its own
+    assert len(home_figures.bodies_made) == made + 2
+    with app.app_context():
+        account = db.session.query(Account).filter_by(unit_id=world["own_unit"]).first()
+        account.status = AccountStatus.closed if account.status != AccountStatus.closed else AccountStatus.draft
+        db.session.commit()
+    changed = editor.get("/admin/").get_data(as_text=True)
+    assert len(home_figures.bodies_made) == made + 3 and changed != again  # a count changed: made again
+
+
 # --- issue 18 item 2, second round: what else is kept between requests -------------------------------------------
 
 UNIT_OPTION = re.compile(r'<select[^>]*id="unit"[^>]*>(.*?)</select>', re.S)
