@@ -96,7 +96,7 @@ def compare(other_url: str, name_filter: str, repeat: int, echo=click.echo) -> l
             for j, (client, path, _log) in enumerate(sides):  # warm
                 with kept_of(stores[j]):
                     if write_first:
-                        scenarios.write(engines[j], role)
+                        scenarios.write(engines[j], role, write_first)
                     client.get(path).get_data()
             status = set()
             for i in range(repeat):
@@ -105,7 +105,7 @@ def compare(other_url: str, name_filter: str, repeat: int, echo=click.echo) -> l
                     client, path, log = sides[j]
                     with kept_of(stores[j]):
                         if write_first:
-                            scenarios.write(engines[j], role)
+                            scenarios.write(engines[j], role, write_first)
                         log.reset()
                         began = time.perf_counter()
                         response = client.get(path)

@@ -12,8 +12,9 @@ with their unit's name and the number of accounts, by a hand-written query, thro
 template; pages without an SQL equivalent (the home pages, computed reports, files) are judged against it.
 
 ``/_floor/write`` commits a write that raises the data version (``scenarios.write``), one unit's (``?role=unit``:
-the bench editor's unit): the next home page counts that unit's figures anew, as after any change (the "after a
-write" pages).
+the bench editor's unit; ``&kind=count``: one that also moves one of its change requests between two states, so
+that a count on the page changes): the next home page counts that unit's figures anew, as after any change (the
+"after a write" pages).
 
 ``/_floor/export`` is the full reports export done bare: ``COPY (<the export's own SELECT>) TO STDOUT``
 (PostgreSQL, psycopg's copy) or the export's SELECT dumped row by row from the cursor through ``csv``
@@ -171,7 +172,8 @@ def make_floor_app(plan: Plan):
         if path == "/write":
             from .scenarios import write
 
-            write(engine, "unit" if "role=unit" in environ.get("QUERY_STRING", "") else "dept")
+            query = environ.get("QUERY_STRING", "")
+            write(engine, "unit" if "role=unit" in query else "dept", "count" if "kind=count" in query else "version")
             start_response("204 No Content", [])
             return [b""]
         match = re.fullmatch(r"/page/(\d+)", path)

@@ -91,12 +91,12 @@ def queries(role_filter: str, name_filter: str, repeat: int, explain_plans: bool
         for role, scenario in plan:
             client = clients[role]
             if scenario.after_a_write:
-                scenarios.write(engine, role)
+                scenarios.write(engine, role, scenario.after_a_write)
             client.get(scenario.path)  # warm
             totals, sql_times = [], []
             for _ in range(repeat):
                 if scenario.after_a_write:
-                    scenarios.write(engine, role)
+                    scenarios.write(engine, role, scenario.after_a_write)
                 log.reset()
                 began = time.perf_counter()
                 response = client.get(scenario.path)
@@ -122,7 +122,7 @@ def queries(role_filter: str, name_filter: str, repeat: int, explain_plans: bool
                 profiler.start()
                 for _ in range(repeat):
                     if scenario.after_a_write:
-                        scenarios.write(engine, role)
+                        scenarios.write(engine, role, scenario.after_a_write)
                     client.get(scenario.path).get_data()
                 profiler.stop()
                 echo(profiler.output_text(unicode=True, color=False, show_all=True))

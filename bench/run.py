@@ -39,7 +39,8 @@ def measure(client: Client, scenario: scenarios.Scenario, n: int, warmup: int, m
 
     def write_first():
         if scenario.after_a_write:
-            status, _headers, _body, _elapsed = client.request("GET", f"{floor.PREFIX}/write?role={scenario.role}")
+            status, _headers, _body, _elapsed = client.request(
+                "GET", f"{floor.PREFIX}/write?role={scenario.role}&kind={scenario.after_a_write}")
             if status != 204:
                 raise click.ClickException(f"HTTP {status} on {floor.PREFIX}/write")
 

@@ -37,16 +37,28 @@ class Scenario:
     note: str = ""
     #: The ratio verdict of issue 18: FLOOR (this page's own floor page), REFERENCE (the fixed reference page).
     rule: Rule | None = None
-    #: Each request (warm-up included) follows a committed write that raises the data version
-    #: (:func:`write`): the page counts its figures anew, as it does after any change of the registry.
-    after_a_write: bool = False
+    #: Each request (warm-up included) follows a committed write (:func:`write`) of this kind: VERSION (one that
+    #: raises the data version and changes nothing the page shows, as an edit or an upload: the page counts its
+    #: figures anew) or COUNT (one that changes a count the page shows).
+    after_a_write: str | None = None
 
 
-def write(engine, role: str = "dept") -> None:
+#: The kinds of :func:`write`.
+VERSION, COUNT = "version", "count"
+#: What a COUNT write flips, per role: one change request of the unit between these two states — for the unit
+#: editor 草稿 ↔ 单位审核 (its "to submit" card), for the department 单位审核 ↔ 宣传部审核 (its "to approve" card).
+FLIPPED = {"unit": ("draft", "unit_review"), "dept": ("unit_review", "dept_review")}
+
+
+def write(engine, role: str = "dept", kind: str = VERSION) -> None:
     """A write as the app's commits make it, for the pages kept under the data version (the home pages): the
     number raised in a transaction of its own, committed, and one unit noted as changed (models/data_version.py) —
     for a unit's user their own unit (whose home then counts anew), for the department the next unit in turn (the
-    department's home counts that unit anew: admin/home_figures.Ledger)."""
+    department's home counts that unit anew: admin/home_figures.Ledger).
+
+    COUNT: the same transaction also moves the unit's first change request in :data:`FLIPPED`'s two states to the
+    other one (a count on the page moves by one), and the department's writes take each unit twice in a row, so
+    that every change request flipped is flipped back by the next write (an odd number of requests leaves one)."""
     from models import data_version
 
     global _turn
@@ -56,9 +68,16 @@ def write(engine, role: str = "dept") -> None:
                                          {"name": data.EDITOR_LOGIN}).scalar()
         else:
             _turn += 1
+            turn = (_turn - 1) // 2 if kind == COUNT else _turn  # (COUNT: each unit twice in a row)
             unit_id = connection.execute(sa.text("SELECT id FROM units ORDER BY id LIMIT 1 OFFSET :turn"),
-                                         {"turn": _turn % max(1, connection.execute(
+                                         {"turn": turn % max(1, connection.execute(
                                              sa.text("SELECT count(*) FROM units")).scalar())}).scalar()
+        if kind == COUNT and unit_id is not None:
+            one, other = FLIPPED["unit" if role == "unit" else "dept"]
+            connection.execute(sa.text(
+                "UPDATE change_records SET status = CASE WHEN status = :one THEN :other ELSE :one END "
+                "WHERE id = (SELECT min(id) FROM change_records WHERE unit_id = :unit AND status IN (:one, :other))"),
+                {"one": one, "other": other, "unit": unit_id})
         data_version.raise_number(connection, {unit_id} if unit_id is not None else data_version.EVERYTHING)
 
 
@@ -199,9 +218,14 @@ def other_scenarios(role: str, user, month_filter: str) -> list[Scenario]:
     # The home page twice: as a request finds it (kept under the data version; the department's page made again
     # once a minute), and after a write of one unit (docs/benchmarks.md "The department's counts kept per unit").
     result = [Scenario("home page", role, "/admin/", None, rule=REFERENCE),
-              Scenario("home page, after a write", role, "/admin/", None, rule=REFERENCE, after_a_write=True,
-                       note="each request follows a committed write of one unit: for the department the next unit "
-                            "in turn (counted again in its ledger), for the unit editor its own (counted anew)"),
+              Scenario("home page, after a write", role, "/admin/", None, rule=REFERENCE, after_a_write=VERSION,
+                       note="each request follows a committed write of one unit that changes nothing the page shows: "
+                            "for the department the next unit in turn (counted again in its ledger), for the unit "
+                            "editor its own (counted anew)"),
+              Scenario("home page, after a write of a count", role, "/admin/", None, rule=REFERENCE,
+                       after_a_write=COUNT,
+                       note="each request follows a committed write of one unit that moves a change request "
+                            "between two states (bench/scenarios.py FLIPPED): a count and a card's rows change"),
               Scenario(f"missing reports {month}", role, f"/admin/reports/missing/?month={month}", None,
                        rule=REFERENCE)]
     export = "/admin/reports/export/{}/?" + month_filter

@@ -1,9 +1,11 @@
 """The floor pages of `bench run` (issue 18, item 1, bench/floor.py): a page's own SELECTs recorded in-process,
 replayed on a raw connection and written by a minimal template, the fixed reference page, the bare dump of the
 export's rows, and the dispatch that mounts them beside the app. No timing here: what they serve."""
+import pytest
 from werkzeug.test import Client
 
 from bench import floor
+from models import Role
 
 
 def plan_for(app, pages=(), export=None):
@@ -143,6 +145,40 @@ def test_the_write_page_makes_the_next_home_page_count_anew(app, world, login_as
     pages = {s.name: s for s in scenarios.other_scenarios("unit", None, "")}
     assert pages["home page, after a write"].after_a_write and not pages["home page"].after_a_write
     assert pages["home page, after a write"].path == pages["home page"].path
+    assert pages["home page, after a write of a count"].after_a_write == scenarios.COUNT
+
+
+@pytest.mark.parametrize("role", ["unit", "dept"])
+def test_a_write_of_a_count_moves_one_change_request_and_the_next_moves_it_back(app, world, role):
+    """``/_floor/write?kind=count`` (the "after a write of a count" home pages): one change request of the unit
+    between the two states of bench/scenarios.py FLIPPED, so that a count on the page moves; the next write (for
+    the department: of the same unit, each is taken twice) moves it back."""
+    from bench import data as bench_data
+    from bench import floor, scenarios
+    from models import ChangeRecord, ReviewStatus, Unit, data_version, db
+
+    from .factories import make_account, make_change, make_user
+
+    one, other = scenarios.FLIPPED[role]
+    with app.app_context():
+        unit = db.session.query(Unit).order_by(Unit.id).first()  # the department's first write takes the first unit
+        if role == "unit":
+            make_user(bench_data.EDITOR_LOGIN, Role.unit_editor, unit)
+        change = make_change(make_account(unit, "翻转帐号"), status=ReviewStatus[one])
+        db.session.commit()
+        change_id, before = change.id, data_version.current() or 0
+        db.session.remove()
+    scenarios._turn = 0  # the department's next two writes: the first unit
+    served = Client(floor.make_floor_app(plan_for(app)))
+    states = []
+    for _ in range(2):
+        assert served.get(f"/write?role={role}&kind=count").status_code == 204
+        with app.app_context():
+            states.append(db.session.get(ChangeRecord, change_id).status.name)
+            db.session.remove()
+    assert states == [other, one]
+    with app.app_context():
+        assert data_version.current() == before + 2
 
 
 def test_the_export_and_its_dump_take_turns_after_an_unmeasured_dump():
