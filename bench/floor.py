@@ -148,7 +148,9 @@ def make_floor_app(plan: Plan):
                     cursor.execute(statement)
                 results.append(cursor.fetchall() if cursor.description else [])
             cursor.close()
-            raw.rollback()
+            # Only reads (:func:`reads`): COMMIT ends them as ROLLBACK would, and keeps the statements psycopg
+            # prepared on this connection, as the app's read-only requests do (models/prepared.py).
+            raw.commit()
             return results
         finally:
             raw.close()
