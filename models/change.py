@@ -48,6 +48,9 @@ class ChangeRecord(ReviewMixin, VersionedMixin, TimestampMixin, db.Model):
         # The home page: requests waiting at a step, oldest submitted first; those to submit by their deadline.
         sa.Index("ix_change_records_status_submitted_at_id", "status", "submitted_at", "id"),
         sa.Index("ix_change_records_status_due_on_id", "status", "due_on", "id"),
+        # A unit's home: its requests to submit by their deadline, read in that order (the plan PostgreSQL keeps
+        # for the prepared statement walks every unit's deadlines otherwise: models/prepared.py).
+        sa.Index("ix_change_records_unit_id_due_on_id", "unit_id", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
