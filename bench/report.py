@@ -34,6 +34,8 @@ class Result:
     #: The ratio verdict (issue 18): the rule and the median of its base (floor, reference or dump), in ms.
     rule: Rule | None = None
     base_ms: float | None = None
+    #: The base's p95 over its median, measured with the page (bench/verdict.py ``p95_ok``).
+    base_spread: float | None = None
 
     @property
     def median(self) -> float:
@@ -61,7 +63,7 @@ class Result:
             return None
         ok = timed is not False
         if self.p95_rule and self.times:
-            ok = ok and p95_ok(self.median, self.p95)
+            ok = ok and p95_ok(self.median, self.p95, self.base_spread)
         return ok and all(passed for _text, passed in self.checks)
 
     def target_text(self) -> str:
@@ -71,7 +73,7 @@ class Result:
             text = f"≤ {self.target_ms / 1000:g} s" if self.target_ms >= 1000 else f"≤ {self.target_ms:g} ms"
         else:
             return "—"
-        return text + (", p95 ≤ 2×med" if self.p95_rule else "")
+        return text + (", p95 ≤ 2×med or base's spread" if self.p95_rule else "")
 
 
 def verdict(result: Result) -> str:

@@ -68,6 +68,8 @@ def measure(client: Client, scenario: scenarios.Scenario, n: int, warmup: int, m
             break
     if base_times:
         result.base_ms = statistics.median(base_times) * 1000
+        base = Result("base", scenario.role, base_times, None)
+        result.base_spread = base.p95 / base.median if base.median > 0 else None
     return result, base_times
 
 

@@ -43,6 +43,9 @@ def judge(median_ms: float, base_ms: float | None, rule: Rule | None) -> bool | 
     return median_ms <= rule.limit(base_ms)
 
 
-def p95_ok(median_ms: float, p95_ms: float) -> bool:
-    """Issue 6's steadiness rule, a ratio too: the 95th percentile at most twice the median."""
-    return p95_ms <= 2 * median_ms
+def p95_ok(median_ms: float, p95_ms: float, base_spread: float | None = None) -> bool:
+    """Issue 6's steadiness rule, a ratio too: the 95th percentile at most twice the median — or, on a machine
+    that is itself unsteady, no more spread than the page's base measured in the same moments (``base_spread``:
+    the base's p95 over its median; each request of the page is followed by one of its base, so a busy machine's
+    pauses fall on both alike)."""
+    return p95_ms <= max(2.0, base_spread or 0.0) * median_ms

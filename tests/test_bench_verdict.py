@@ -33,6 +33,15 @@ def test_no_base_or_no_rule_is_information_not_a_verdict():
 
 def test_p95_rule():
     assert p95_ok(10, 20) and not p95_ok(10, 20.5)
+    # On an unsteady machine the base measured in the same moments shows it: no more spread than the base's passes.
+    assert p95_ok(10, 30, base_spread=3.0) and not p95_ok(10, 30.5, base_spread=3.0)
+    assert not p95_ok(10, 25, base_spread=1.2)  # a steady base: the page's own twice its median
+
+
+def test_a_pages_spread_is_judged_against_its_bases_measured_with_it():
+    times = [10.0] * 18 + [26.0, 27.0]  # p95 26 ms: more than twice the median
+    assert page(times, 5.0, p95_rule=True, base_spread=1.5).passed is False
+    assert page(times, 5.0, p95_rule=True, base_spread=2.8).passed is True
 
 
 def page(times_ms, base_ms, rule=FLOOR, **kw):
@@ -67,7 +76,7 @@ def test_errors_fail_and_checks_count():
 
 def test_rows_show_time_base_ratio_target_and_verdict():
     rows = table_rows([page([12.0] * 3, 4.0, p95_rule=True), Result("bulk", "dept", [0.4], None)])
-    assert rows[0][3:9] == ["12.0", "12.0", "4.0", "3.00×", "≤ 3× floor + 5 ms, p95 ≤ 2×med", "PASS"]
+    assert rows[0][3:9] == ["12.0", "12.0", "4.0", "3.00×", "≤ 3× floor + 5 ms, p95 ≤ 2×med or base's spread", "PASS"]
     assert rows[1][5:9] == ["—", "—", "—", "info"]
     table = markdown_table([page([12.0], 4.0)])
     assert "| base ms | ratio |" in table and "| 3.00× |" in table
