@@ -18,9 +18,10 @@ its requests set off also walk its some 200,000 long-lived objects.
 
 By default every timed request follows a full collection (``gc.collect()``), so that no collection the earlier
 requests left pending lands in it. A full collection walks every object of the process and leaves the processor's
-caches cold for the request that follows: about a millisecond of every timed request on a 2-core VM, the same for
-any code. With ``--no-gc-collect`` the timed requests follow one another as in a served worker (the collections
-their own allocations set off still count); the medians over ``--repeat`` keep a rare full collection out.
+caches cold for the request that follows: about 1.2 ms of every timed request on session 10's 2-core VM, for the
+code before issue 18 and today's alike (docs/benchmarks.md, "Issue 18 item 2 after session 10"). With
+``--no-gc-collect`` the timed requests follow one another as in a served worker (the collections their own
+allocations set off still count); the medians over ``--repeat`` keep a rare full collection out.
 
 With ``--out`` the figures are written as JSON; ``--against`` another such file prints the change page by page and
 of the medians (the same database, minutes apart: run it on main, then on the branch)."""

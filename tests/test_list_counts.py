@@ -120,3 +120,18 @@ def test_the_estimate_leaves_the_count_unexecuted(app, world):
             sa.text("EXPLAIN (ANALYZE, COSTS OFF) " + sql.replace(":table", "'monthly_reports'"))))
         db.session.rollback()
     assert "never executed" in plan, plan
+
+
+def test_the_internals_the_count_relies_on_are_there():
+    """admin/counting.py ``CountQuery`` autoflushes as a query does (SQLAlchemy's ``Session._autoflush``, honouring
+    a query's ``with_autoflush``) and replaces Flask-Admin's ``count_query.scalar()`` in ``get_list``: pinned, so
+    that an upgrade that changes them fails here."""
+    import inspect
+
+    from flask_admin.contrib.sqla.view import ModelView
+    from sqlalchemy.orm import Query, Session
+
+    assert str(inspect.signature(Session._autoflush)) == "(self) -> None"
+    assert Query([sa.func.count()]).load_options._autoflush is True
+    assert Query([sa.func.count()]).with_autoflush(False).load_options._autoflush is False
+    assert "count = count_query.scalar() if count_query else None" in inspect.getsource(ModelView.get_list)
