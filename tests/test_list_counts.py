@@ -131,7 +131,7 @@ def test_the_internals_the_count_relies_on_are_there():
     from flask_admin.contrib.sqla.view import ModelView
     from sqlalchemy.orm import Query, Session
 
-    assert str(inspect.signature(Session._autoflush)) == "(self) -> None"
+    assert list(inspect.signature(Session._autoflush).parameters) == ["self"]
     assert Query([sa.func.count()]).load_options._autoflush is True
     assert Query([sa.func.count()]).with_autoflush(False).load_options._autoflush is False
     assert "count = count_query.scalar() if count_query else None" in inspect.getsource(ModelView.get_list)
