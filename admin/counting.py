@@ -49,10 +49,14 @@ class CountQuery(Query):
     (some 100 µs on every list page). The session is autoflushed first, as a query autoflushes it."""
 
     def scalar(self):
-        session = self.session
-        if self.load_options._autoflush:
-            session._autoflush()
-        return session.connection().execute(self.statement).scalar()
+        if self.autoflushes():
+            self.session._autoflush()
+        return self.session.connection().execute(self.statement).scalar()
+
+    def autoflushes(self) -> bool:
+        """Whether the ORM would autoflush before this query (``autoflush(False)`` or the ``autoflush`` execution
+        option turn it off, as for any query)."""
+        return bool(self._execution_options.get("autoflush", self.load_options._autoflush))
 
 
 def count_query(*entities) -> CountQuery:
@@ -83,7 +87,7 @@ class _EstimatedCount:
             if estimate is None or estimate < 0 or estimate < self.threshold:  # -1: never analysed
                 return exact.scalar()
             return ApproximateCount(estimate)
-        if exact.load_options._autoflush:
+        if exact.autoflushes():
             exact.session._autoflush()
         # an estimate of -1 (never analysed) is never shown, whatever the threshold
         row = exact.session.connection().execute(_estimate_or_count(exact.statement, max(self.threshold, 0)),
