@@ -25,7 +25,7 @@ from models.base import MAX_ID, to_id
 
 from models import policy
 
-from .counting import EstimatedCountMixin
+from .counting import EstimatedCountMixin, count_query
 from .exporting import StreamedExportMixin
 from .dashboard import home_page
 from .fields import AdminForm, ScopedModelConverter
@@ -112,7 +112,7 @@ class ScopedModelView(ProtectedView, ListPageMixin, SearchMixin, DeepPagingMixin
 
     def get_count_query(self):
         # func.count() (not count('*')) lets SQLite use its fast path.
-        query = policy.scope(current_user, self.model, db.session.query(func.count()).select_from(self.model))
+        query = policy.scope(current_user, self.model, count_query(func.count()).select_from(self.model))
         return self.estimated_count(query)
 
     def get_one(self, id):

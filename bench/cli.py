@@ -102,13 +102,15 @@ def compare_command(other_url: str, name_filter: str, repeat: int) -> None:
               help="A JSON file of an earlier run (e.g. main's): print the change page by page and of the medians.")
 @click.option("--gc-freeze/--no-gc-freeze", "freeze", default=False, show_default=True,
               help="Freeze the measured app out of the garbage collector's passes, as wsgi.py does for the served app.")
+@click.option("--gc-collect/--no-gc-collect", "collect", default=True, show_default=True,
+              help="A full garbage collection before each timed request (it leaves the caches cold for it).")
 def fixedcost_command(role: str, name_filter: str, repeat: int, out: str | None, against: str | None,
-                      freeze: bool) -> None:
+                      freeze: bool, collect: bool) -> None:
     """The fixed cost of the list, details and edit pages and the account form, in-process and warm: Python
     function calls (deterministic), CPU and wall time outside SQL, statements (issue 18 item 2)."""
     from .fixedcost import fixedcost
 
-    fixedcost(role, name_filter, repeat, out, against, freeze=freeze)
+    fixedcost(role, name_filter, repeat, out, against, freeze=freeze, collect=collect)
 
 
 @bench_cli.command("load")

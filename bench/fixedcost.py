@@ -16,6 +16,13 @@ With ``--gc-freeze`` the measured app is frozen out of the garbage collector's p
 it is made, as wsgi.py freezes the app it serves; by default it is not (as before session 9), and the collections
 its requests set off also walk its some 200,000 long-lived objects.
 
+By default every timed request follows a full collection (``gc.collect()``), so that no collection the earlier
+requests left pending lands in it. A full collection walks every object of the process and leaves the processor's
+caches cold for the request that follows: about 1.2 ms of every timed request on session 10's 2-core VM, for the
+code before issue 18 and today's alike (docs/benchmarks.md, "Issue 18 item 2 after session 10"). With
+``--no-gc-collect`` the timed requests follow one another as in a served worker (the collections their own
+allocations set off still count); the medians over ``--repeat`` keep a rare full collection out.
+
 With ``--out`` the figures are written as JSON; ``--against`` another such file prints the change page by page and
 of the medians (the same database, minutes apart: run it on main, then on the branch)."""
 from __future__ import annotations
@@ -94,7 +101,7 @@ def page_plan(role_filter: str, name_filter: str) -> list[tuple[str, str, str, s
 
 
 def measure(role_filter: str = "all", name_filter: str = "", repeat: int = 10,
-            freeze: bool = False) -> list[PageCost]:
+            freeze: bool = False, collect: bool = True) -> list[PageCost]:
     from app import create_app
 
     # An application object of its own: its requests push their own app context (see bench/profile.py).
@@ -127,7 +134,8 @@ def measure(role_filter: str = "all", name_filter: str = "", repeat: int = 10,
             calls = pstats.Stats(profiler).total_calls
             cpu, wall, sql_wall, statements = [], [], [], []
             for _ in range(repeat):
-                gc.collect()
+                if collect:
+                    gc.collect()
                 clock.reset()
                 began_wall, began_cpu = time.perf_counter(), time.thread_time()
                 response = client.get(path)
@@ -202,17 +210,18 @@ def _change(before: float, after: float) -> str:
 
 
 def fixedcost(role_filter: str, name_filter: str, repeat: int, out, against, echo=click.echo,
-              freeze: bool = False) -> None:
-    results = [asdict(r) for r in measure(role_filter, name_filter, repeat, freeze)]
+              freeze: bool = False, collect: bool = True) -> None:
+    results = [asdict(r) for r in measure(role_filter, name_filter, repeat, freeze, collect)]
     before = json.loads(open(against, encoding="utf-8").read()) if against else None
     from app import create_app
 
     with create_app({"RATELIMIT_ENABLED": False, "REQUEST_LOG": False}).app_context():
         about = machine()
-    about["gc_freeze"] = freeze
+    about["gc_freeze"], about["gc_collect"] = freeze, collect
     report(results, before, echo)
     echo(f"\n{about['database']}, load average {about['load_average']}, {about['time']}, "
          f"{'app frozen as wsgi.py freezes it' if freeze else 'app not frozen'}"
+         f"{'' if collect else ', no full collection before each timed request'}"
          + (f"; before: load average {before['machine']['load_average']}, {before['machine']['time']}"
             if before else ""))
     if out:
