@@ -12,7 +12,8 @@ for each of the home page's UNIONs (admin/home_figures.py), a tenth of a millise
 The end of a transaction that ran SELECTs only, nothing else, and is not in error: COMMIT and ROLLBACK end it
 alike (it changed nothing; its locks, if any, are released by either), and COMMIT lets psycopg keep its prepared
 statements. Any other statement (INSERT, UPDATE, DELETE, DDL, SET, a savepoint, a WITH) or a failed transaction is
-rolled back as before. Installed on the app's engines (:func:`install`); SQLite's driver keeps its statements
+rolled back as before. (A SELECT that changes something — a function with side effects, ``set_config`` — would be
+committed with it: the app sends none; keep it so.) Installed on the app's engines (:func:`install`); SQLite's driver keeps its statements
 itself and is left alone. ``tests/test_prepared_statements.py`` checks both ends.
 
 What a transaction ran is noted by the cursors of every psycopg connection (:class:`NotingCursor`, psycopg's
