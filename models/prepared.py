@@ -13,8 +13,8 @@ The end of a transaction that ran SELECTs only, nothing else, and is not in erro
 alike (it changed nothing; its locks, if any, are released by either), and COMMIT lets psycopg keep its prepared
 statements. Any other statement (INSERT, UPDATE, DELETE, DDL, SET, a savepoint, a WITH) or a failed transaction is
 rolled back as before. (A SELECT that changes something — a function with side effects, ``set_config`` — would be
-committed with it: the app sends none; keep it so.) Installed on the app's engines (:func:`install`); SQLite's driver keeps its statements
-itself and is left alone. ``tests/test_prepared_statements.py`` checks both ends.
+committed with it: the app sends none; keep it so.) Installed on the app's engines (:func:`install`); SQLite's
+driver keeps its statements itself and is left alone. ``tests/test_prepared_statements.py`` checks both ends.
 
 What a transaction ran is noted by the cursors of every psycopg connection (:class:`NotingCursor`, psycopg's
 ``cursor_factory``), so that a statement sent on the driver's own cursor (a COPY) counts too. SQLAlchemy ends a
