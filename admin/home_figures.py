@@ -250,9 +250,9 @@ def _month_part(per_unit, months: list[dt.date], by_unit: str | None, as_text, c
     """The charts' part of :func:`_record_figures`: per month, (posts, reports, on time) of the reports submitted.
 
     For a few units (SOME) on PostgreSQL each of their accounts' reports are read by the (account, month) index
-    through a LATERAL subquery (kept apart by its OFFSET 0): joined plainly, the planner hashes the given accounts against every report of the
-    twelve months (38,000 rows of the covering month index at scale 1, 4 ms for one unit). SQLite joins account by
-    account on its own (and has no LATERAL)."""
+    through a LATERAL subquery (kept apart by its OFFSET 0): joined plainly, the planner hashes the given accounts
+    against every report of the twelve months (38,000 rows of the covering month index at scale 1, 4 ms for one
+    unit). SQLite joins account by account on its own (and has no LATERAL)."""
     in_window = (MonthlyReport.period.between(months[0], months[-1]), MonthlyReport.submitted_at.is_not(None))
     if by_unit == SOME and db.engine.dialect.name == "postgresql":
         reports_of = (sa.select(MonthlyReport.period, MonthlyReport.post_count, MonthlyReport.is_late)
@@ -338,7 +338,8 @@ class Ledger:
             elif self.stale:
                 units = sorted(self.stale)
                 # A full card that holds rows of a changed unit is read whole (the next row is not kept).
-                whole = [(name, build) for name, build in keep if _full_of(self.tops[name], self.stale, led[name][1])]
+                whole = [(name, build) for name, build in keep
+                         if _full_of(self.tops[name], self.stale, led[name][1])]
                 given = [(name, build) for name, build in keep if (name, build) not in whole]
                 rows = first_rows(key, plain + whole, given + UNITS_GIVEN, units)
                 self._take(rows, led, [name for name, _build in whole], ranks=False)

@@ -418,6 +418,7 @@ def test_merged_rows_keep_each_units_rows_in_their_order():
     top = [Row(1, "a"), Row(1, "b"), Row(3, "c")]
     assert home_figures._merged(top, [Row(2, "z"), Row(2, "y")], {2}, rank, 5) == [
         Row(1, "a"), Row(1, "b"), Row(2, "z"), Row(2, "y"), Row(3, "c")]
-    assert home_figures._merged(top, [Row(2, "z")], {2}, rank, 3) == [Row(1, "a"), Row(1, "b"), Row(2, "z")]  # full, none of 2
+    # full, but none of unit 2's: merged
+    assert home_figures._merged(top, [Row(2, "z")], {2}, rank, 3) == [Row(1, "a"), Row(1, "b"), Row(2, "z")]
     assert home_figures._merged(top, [], {1}, rank, 3) is None  # full, and lost unit 1's rows: cannot tell
     assert home_figures._merged(top, [Row(1, "b")], {1}, rank, 4) == [Row(1, "b"), Row(3, "c")]  # not full: all known
