@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from contextvars import ContextVar
 from typing import Callable
 
 import sqlalchemy as sa
@@ -122,9 +123,18 @@ def home_key(user, today: dt.date) -> tuple:
 
 
 def dormant_rule(user, today: dt.date, per_account: bool = False) -> reports.DormantRule:
-    """The dormant rule (services.reports.dormant_rule) of the page's counts; ``per_account``: of its first rows."""
-    return statement(("dormant", *home_key(user, today), per_account),
-                     lambda: reports.dormant_rule(user, today, per_account))
+    """The dormant rule (services.reports.dormant_rule) of the page's counts; ``per_account``: of its first rows.
+    In a statement for the units given (:data:`SOME`, the cards' rows read for changed units: ``_for_units_given``)
+    only those units' accounts' reports are grouped where there is no LATERAL (SQLite)."""
+    given = per_account and _for_units_given.get()
+    return statement(("dormant", *home_key(user, today), per_account, given),
+                     lambda: reports.dormant_rule(user, today, per_account, accounts=sa.select(Account.id).where(
+                         Account.unit_id.in_(_units_given())) if given else None))
+
+
+#: Whether the statement being built reads the units given only (:func:`first_rows`' ``some`` parts, the accounts'
+#: summary for SOME): what a part's dormant rule may restrict itself to.
+_for_units_given: ContextVar[bool] = ContextVar("home_for_units_given", default=False)
 
 
 #: How a summary statement reads the units (``by_unit``): None, for a unit's user (one unit: its scope); ALL, every
@@ -145,7 +155,11 @@ def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None =
     def build():
         changed = by_unit == SOME
         # A few units' accounts: each account's reports looked up by the (account, month) index.
-        dormant = dormant_rule(user, today, per_account=changed)
+        token = _for_units_given.set(changed)
+        try:
+            dormant = dormant_rule(user, today, per_account=changed)
+        finally:
+            _for_units_given.reset(token)
         count = sa.func.count
         needing_change = staff.accounts_needing_staff_change()
         if changed:
@@ -474,7 +488,11 @@ def first_rows(key: tuple, parts: list, some: list | None = None, units: list[in
     def build():
         selects = []
         for name, build_part, given in [(n, b, False) for n, b in parts] + [(n, b, True) for n, b in some]:
-            select = build_part()
+            token = _for_units_given.set(given)
+            try:
+                select = build_part()
+            finally:
+                _for_units_given.reset(token)
             if given:
                 select = select.where(Unit.id.in_(_units_given()))
             first = select.subquery(name)

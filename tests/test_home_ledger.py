@@ -197,6 +197,23 @@ def test_the_department_page_after_a_unit_write_reads_that_unit_only(app, busy, 
     assert len(statements) <= 5 and len(counted) == 2 and all("unit_id IN (" in s for s in counted), "\n".join(s[:100].replace("\n", " ") for s in statements)
 
 
+def test_after_a_unit_write_sqlite_groups_only_that_units_dormant_figures(app, busy, login_as):  # noqa: F811
+    """Without LATERAL (SQLite), the dormant figures of the changed units' statements are grouped from those units'
+    accounts' reports only, not every account's of the window."""
+    client = login_as("dept_admin")
+    client.get("/admin/")
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL reads each account's reports through a LATERAL subquery")
+        _report_submitted(busy)
+        db.session.commit()
+    with count_statements(app) as statements:
+        assert client.get("/admin/").status_code == 200
+    dormant = [s for s in statements if "dormant_figures" in s]
+    assert len(dormant) == 2  # the accounts' summary and the cards' first rows
+    assert all("monthly_reports.account_id IN (SELECT accounts.id" in " ".join(s.split()) for s in dormant)
+
+
 def test_a_units_home_stays_kept_while_other_units_change(app, busy, login_as):  # noqa: F811
     from admin.home_figures import figures_kept
 
