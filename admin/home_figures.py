@@ -116,25 +116,26 @@ def figures_key(user, today: dt.date) -> tuple | None:
 
 
 def home_key(user, today: dt.date) -> tuple:
-    """What the home page's SQL is made of besides the cards: whose rows (role and unit), which day, and the
-    settings of the dormant rule."""
+    """What the home page's SQL is made of besides the cards: whose rows (role and unit), which day, the
+    settings of the dormant rule and the database's kind (one process may serve two: ``flask bench compare``)."""
     return (policy.scope_key(user), today, settings.value("dormant_no_posts_months"),
-            settings.value("dormant_no_report_months"))
+            settings.value("dormant_no_report_months"), db.engine.dialect.name)
 
 
 def dormant_rule(user, today: dt.date, per_account: bool = False) -> reports.DormantRule:
     """The dormant rule (services.reports.dormant_rule) of the page's counts; ``per_account``: of its first rows.
     In a statement for the units given (:data:`SOME`, the cards' rows read for changed units: ``_for_units_given``)
     only those units' accounts' reports are grouped where there is no LATERAL (SQLite)."""
-    given = per_account and _for_units_given.get()
+    given = _for_units_given.get() if per_account else 0
     return statement(("dormant", *home_key(user, today), per_account, given),
                      lambda: reports.dormant_rule(user, today, per_account, accounts=sa.select(Account.id).where(
-                         Account.unit_id.in_(_units_given())) if given else None))
+                         _in_units_given(Account.unit_id)) if given else None))
 
 
-#: Whether the statement being built reads the units given only (:func:`first_rows`' ``some`` parts, the accounts'
-#: summary for SOME): what a part's dormant rule may restrict itself to.
-_for_units_given: ContextVar[bool] = ContextVar("home_for_units_given", default=False)
+#: Whether the statement being built reads the units given only (:func:`first_rows`' ``some`` parts, the summaries
+#: for SOME): how many units' ids it takes as parameters (:func:`_in_units_given`), 0 when it does not; what a
+#: part's dormant rule may restrict itself to.
+_for_units_given: ContextVar[int] = ContextVar("home_for_units_given", default=0)
 
 
 #: How a summary statement reads the units (``by_unit``): None, for a unit's user (one unit: its scope); ALL, every
@@ -143,8 +144,29 @@ _for_units_given: ContextVar[bool] = ContextVar("home_for_units_given", default=
 ALL, SOME, WHOLE = "all", "some", "whole"
 
 
-def _units_given():
-    return sa.bindparam("units", expanding=True)
+def _in_units_given(column):
+    """``column`` among the units given: ``IN`` as many parameters as the statement being built takes
+    (``_for_units_given``: :func:`_given_size`). Plain parameters, not a list expanded into ``IN (…)``, which
+    SQLAlchemy writes into the statement's text anew at every run (its post-compile step runs the whole text
+    through a regular expression: 1–2 ms of the department's home after a write). The planner sees ``IN ($1, …)``
+    as it would the values, and keeps one plan (an ``= ANY`` of an array parameter is planned anew each run)."""
+    return column.in_([sa.bindparam(f"unit_{n}", type_=_UNIT_ID) for n in range(_for_units_given.get())])
+
+
+_UNIT_ID = sa.Integer()
+
+
+def _given_size(units: list[int]) -> int:
+    """How many parameters a statement for ``units`` takes: their number, up to 4, then the next power of two (a
+    few statements for any number of units)."""
+    size = max(1, len(units))
+    return size if size <= 4 else 1 << (size - 1).bit_length()
+
+
+def _given_values(units: list[int]) -> dict:
+    """The parameters of :func:`_in_units_given` for ``units`` (the last one repeated up to the size)."""
+    units = sorted(units) or [0]
+    return {f"unit_{n}": units[min(n, len(units) - 1)] for n in range(_given_size(units))}
 
 
 def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None = None,
@@ -153,17 +175,20 @@ def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None =
     of the user's accounts: one statement for every count of accounts on the page; ``by_unit``: each row led by
     its unit's id (see :data:`ALL`)."""
     def build():
-        changed = by_unit == SOME
-        # A few units' accounts: each account's reports looked up by the (account, month) index.
-        token = _for_units_given.set(changed)
+        token = _for_units_given.set(size)  # (SOME: the units' ids are parameters of this statement)
         try:
-            dormant = dormant_rule(user, today, per_account=changed)
+            return make()
         finally:
             _for_units_given.reset(token)
+
+    def make():
+        changed = by_unit == SOME
+        # A few units' accounts: each account's reports looked up by the (account, month) index.
+        dormant = dormant_rule(user, today, per_account=changed)
         count = sa.func.count
         needing_change = staff.accounts_needing_staff_change()
         if changed:
-            needing_change = needing_change.where(Account.unit_id.in_(_units_given()))
+            needing_change = needing_change.where(_in_units_given(Account.unit_id))
         needing_change = policy.scope(user, Account, needing_change)
         lead = (Account.unit_id,) if by_unit else ()
         query = (sa.select(*lead, Account.status, Account.platform, Unit.kind, count(),
@@ -173,20 +198,30 @@ def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None =
                            count().filter(dormant.condition))
                  .select_from(Account).join(Unit, Account.unit_id == Unit.id))
         if changed:
-            query = query.where(Account.unit_id.in_(_units_given()))
+            query = query.where(_in_units_given(Account.unit_id))
         return policy.scope(user, Account, dormant.join(query).group_by(*lead, Account.status, Account.platform,
                                                                           Unit.kind))
 
-    return db.session.execute(statement(("accounts", *home_key(user, today), period, by_unit), build),
-                              {"units": units} if by_unit == SOME else {}).all()
+    size = _given_size(units or []) if by_unit == SOME else 0
+    return db.session.execute(statement(("accounts", *home_key(user, today), period, by_unit, size), build),
+                              _given_values(units or []) if size else {}).all()
 
 
 def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool, by_unit: str | None = None,
                    units: list[int] | None = None) -> list[tuple]:
     """The rows of :func:`_record_figures`: (part, key, a, b, c), and with ``by_unit`` the unit's id last."""
-    key = ("records", *home_key(user, today), tuple(months), unit_role, by_unit)
-    rows = db.session.execute(statement(key, lambda: _record_figures(user, today, months, unit_role, by_unit)),
-                              {"now": utcnow(), **({"units": units} if by_unit == SOME else {})}).all()
+    size = _given_size(units or []) if by_unit == SOME else 0
+    key = ("records", *home_key(user, today), tuple(months), unit_role, by_unit, size)
+
+    def build():
+        token = _for_units_given.set(size)
+        try:
+            return _record_figures(user, today, months, unit_role, by_unit)
+        finally:
+            _for_units_given.reset(token)
+
+    rows = db.session.execute(statement(key, build),
+                              {"now": utcnow(), **(_given_values(units or []) if size else {})}).all()
     # (the time bound at each run: the statement is kept)
     return rows if by_unit else [tuple(row[:5]) for row in rows]
 
@@ -212,7 +247,7 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         if by_unit:
             query = query.add_columns(column).group_by(*group, column)
             if by_unit == SOME:
-                query = query.where(column.in_(_units_given()))
+                query = query.where(_in_units_given(column))
         else:
             query = query.add_columns(none)
             if group:
@@ -488,13 +523,13 @@ def first_rows(key: tuple, parts: list, some: list | None = None, units: list[in
     def build():
         selects = []
         for name, build_part, given in [(n, b, False) for n, b in parts] + [(n, b, True) for n, b in some]:
-            token = _for_units_given.set(given)
+            token = _for_units_given.set(size if given else 0)
             try:
                 select = build_part()
+                if given:
+                    select = select.where(_in_units_given(Unit.id))
             finally:
                 _for_units_given.reset(token)
-            if given:
-                select = select.where(Unit.id.in_(_units_given()))
             first = select.subquery(name)
             order = [column for column in first.c if column.name.startswith("sort_")]
             selects.append(sa.select(*(first.c[column] for column in ROW_COLUMNS),
@@ -502,9 +537,10 @@ def first_rows(key: tuple, parts: list, some: list | None = None, units: list[in
         return sa.union_all(*selects)
 
     rows: dict[str, list] = {}
-    union = statement(("rows", *key, tuple(name for name, _build in parts), tuple(name for name, _build in some)),
-                      (lambda: _values_written(build())) if some else build)
-    for row in db.session.execute(union, {"units": units} if some else {}):
+    size = _given_size(units or []) if some else 0
+    union = statement(("rows", *key, tuple(name for name, _build in parts), tuple(name for name, _build in some),
+                       size), (lambda: _values_written(build())) if some else build)
+    for row in db.session.execute(union, _given_values(units or []) if some else {}):
         rows.setdefault(row.key, []).append(row)
     return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
 
@@ -513,10 +549,23 @@ def _values_written(select):
     """``select`` with every value but the units given written into its text (the day, the month, the settings:
     what the key it is kept under holds). PostgreSQL then plans it once for the units given as a prepared
     statement, instead of planning every run again (2–3 ms for the cards' rows): with the day a parameter the
-    generic plan is costed worse than the one made for each run's values, though it runs as fast."""
+    generic plan is costed worse than the one made for each run's values, though it runs as fast.
+
+    Written as SQL text here, once (``literal_column``), not as SQLAlchemy's "literal execute" parameters: those
+    are written into the statement's text at every run, by a regular expression over all of it."""
+    dialect = db.engine.dialect
+
     def written(element):
-        if isinstance(element, sa.BindParameter) and not element.expanding and element.key != "units":
-            return element.render_literal_execute()
+        if isinstance(element, sa.BindParameter) and not element.expanding \
+                and not element.key.startswith("unit_") \
+                and element.callable is None:
+            value = element.value
+            if value is None:
+                return sa.null()
+            processor = element.type.literal_processor(dialect)
+            if processor is None:
+                return element.render_literal_execute()
+            return sa.literal_column(processor(value), type_=element.type)
         return None
 
     return sa.sql.visitors.replacement_traverse(select, {}, written)

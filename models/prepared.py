@@ -19,7 +19,13 @@ driver keeps its statements itself and is left alone. ``tests/test_prepared_stat
 What a transaction ran is noted by the cursors of every psycopg connection (:class:`NotingCursor`, psycopg's
 ``cursor_factory``), so that a statement sent on the driver's own cursor (a COPY) counts too. SQLAlchemy ends a
 transaction through its dialect's ``do_rollback(dbapi_connection)`` (its Connection's rollback and the pool's
-reset on return both call it): that method of the engine's dialect is replaced, its signature pinned by the test."""
+reset on return both call it): that method of the engine's dialect is replaced, its signature pinned by the test.
+
+psycopg also keeps, per process, each statement's text converted from ``%(name)s`` to ``$n`` placeholders — but not
+for a text longer than 4 KiB or with more than 50 parameters: those are split by a regular expression at every
+run. The home page's summaries and first rows are 4–11 KiB with up to 52 parameters (1–2 ms of every home page
+that counts anew). :func:`install` raises both bounds (:data:`CONVERTED_LENGTH`, :data:`CONVERTED_PARAMS`); psycopg's
+bounds were set against bulk INSERTs of thousands of values, which stay above them."""
 from __future__ import annotations
 
 import re
@@ -70,11 +76,28 @@ def _cursor_class():
     return NotingCursor
 
 
+#: The longest statement text, and the most parameters, whose conversion psycopg keeps (its own: 4,096 and 50). At
+#: most 128 texts are kept (psycopg's ``lru_cache``): 128 × 32 KiB at worst.
+CONVERTED_LENGTH, CONVERTED_PARAMS = 32 * 1024, 128
+
+
+def keep_long_conversions() -> None:
+    """Let psycopg keep the conversion of statements up to :data:`CONVERTED_LENGTH` bytes and
+    :data:`CONVERTED_PARAMS` parameters (module constants of psycopg/_queries.py that ``PostgresQuery.convert``
+    reads at each run; tests/test_prepared_statements.py pins them)."""
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, CONVERTED_LENGTH)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, CONVERTED_PARAMS)
+
+
 def install(engine: sa.engine.Engine) -> None:
-    """End ``engine``'s read-only transactions with COMMIT (PostgreSQL through psycopg only; once per engine)."""
+    """End ``engine``'s read-only transactions with COMMIT, and keep long statements' conversions (PostgreSQL
+    through psycopg only; once per engine)."""
     dialect = engine.dialect
     if dialect.name != "postgresql" or dialect.driver != "psycopg" or getattr(dialect, "xmt_read_commit", False):
         return
+    keep_long_conversions()
     from psycopg.pq import TransactionStatus
 
     cursor_class = _cursor_class()

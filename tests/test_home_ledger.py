@@ -108,6 +108,17 @@ def _new_unit_with_account(world):
     return {unit.id}
 
 
+def _five_new_units(world):
+    """More units changed at once than a statement has places for: their ids padded (home_figures._given_size)."""
+    from .factories import make_unit
+
+    units = [make_unit(f"XW{n}", f"新单位{n}") for n in range(5)]
+    for n, unit in enumerate(units):
+        make_account(unit, f"新单位{n}帐号", status=AccountStatus.approved if n % 2 else AccountStatus.draft)
+    db.session.flush()
+    return {unit.id for unit in units}
+
+
 def _statement_over_many_rows(world):
     db.session.execute(sa.update(Account).where(Account.status == AccountStatus.returned)
                        .values(registration_due=dt.date.today() + dt.timedelta(days=30)))  # no longer overdue
@@ -121,7 +132,7 @@ def _report_deleted(world):
 
 
 WRITES = [_account_approved, _report_submitted, _account_moved, _team_member_removed, _person_left, _rules_filed,
-          _change_and_incident, _unit_kind_changed, _new_unit_with_account, _statement_over_many_rows,
+          _change_and_incident, _unit_kind_changed, _new_unit_with_account, _five_new_units, _statement_over_many_rows,
           _report_deleted]
 
 
@@ -439,3 +450,11 @@ def test_merged_rows_keep_each_units_rows_in_their_order():
     assert home_figures._merged(top, [Row(2, "z")], {2}, rank, 3) == [Row(1, "a"), Row(1, "b"), Row(2, "z")]
     assert home_figures._merged(top, [], {1}, rank, 3) is None  # full, and lost unit 1's rows: cannot tell
     assert home_figures._merged(top, [Row(1, "b")], {1}, rank, 4) == [Row(1, "b"), Row(3, "c")]  # not full: all known
+
+
+@pytest.mark.parametrize("count, size", [(0, 1), (1, 1), (2, 2), (4, 4), (5, 8), (8, 8), (9, 16), (40, 64)])
+def test_a_statement_for_some_units_takes_a_few_sizes_of_parameters(count, size):
+    units = list(range(100, 100 + count))
+    values = home_figures._given_values(list(reversed(units)))
+    assert home_figures._given_size(units) == size == len(values)
+    assert set(values.values()) == (set(units) or {0})  # the last id repeated up to the size, no other id

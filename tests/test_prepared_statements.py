@@ -109,3 +109,30 @@ def test_the_code_it_stands_on():
                         ("copy", ["self", "statement", "params"]), ("stream", ["self", "query", "params"])):
         assert list(inspect.signature(getattr(psycopg.Cursor, name)).parameters)[:3] == first, name
     assert "self.cursor_factory" in inspect.getsource(psycopg.Connection.cursor)  # what models/prepared.py sets
+
+
+def test_a_long_statements_conversion_is_kept(app):
+    """The home page's long statements are converted to ``$n`` placeholders once per process, not at every run
+    (models/prepared.py ``keep_long_conversions``), and the psycopg code that reads the bounds is pinned."""
+    psycopg = pytest.importorskip("psycopg")
+    from psycopg import _queries
+
+    source = inspect.getsource(_queries.PostgresQuery.convert)
+    assert "MAX_CACHED_STATEMENT_LENGTH" in source and "MAX_CACHED_STATEMENT_PARAMS" in source
+    assert "_query2pg_nocache" in source and hasattr(_queries._query2pg, "cache_info")
+    _postgres(app)
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH >= prepared.CONVERTED_LENGTH
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= prepared.CONVERTED_PARAMS
+    names = [f"v{n}" for n in range(60)]  # more parameters than psycopg's own bound (50)
+    text = "SELECT " + ", ".join(f"%({name})s::int AS {name}_{'x' * 100}" for name in names)  # over 4 KiB
+    assert len(text) > 4096
+    values = {name: n for n, name in enumerate(names)}
+    with app.app_context():
+        raw = _driver_connection()
+        with raw.cursor() as cursor:
+            cursor.execute(text, values)
+            hits = _queries._query2pg.cache_info().hits
+            cursor.execute(text, values)
+            assert cursor.fetchone()[59] == 59
+        assert _queries._query2pg.cache_info().hits == hits + 1
+        db.session.rollback()
