@@ -67,6 +67,9 @@ class Kept:
 statements = Kept(4096)
 #: The figures read so far, per scope, day and data version (models/data_version.py).
 figures_kept = Kept(1024)
+#: The years of the work calendar (the "year" rows of :func:`record_figures`), per database and number of the last
+#: change of everything (a change of the calendar is one: models/data_version.py).
+years_kept = Kept(16)
 #: The home pages' bodies made so far (admin/dashboard.py home_page), per figures' key, language and site root.
 bodies = Kept(512)
 #: The same bodies per everything they are made of (admin/dashboard.py ``_Gathered.made_key``): taken again when
@@ -99,6 +102,7 @@ def figures_key(user, today: dt.date) -> tuple | None:
         if version is None:
             return None
         settings.prime((version[0], version[3]))  # under the number of the last change of everything
+        g.home_everything = (version[0], version[3])
         return ("home", policy.scope_key(user), today, *version)
     scope = policy.scope_key(user)
     last = last_ledgers.get((str(db.engine.url), scope, today))
@@ -108,6 +112,7 @@ def figures_key(user, today: dt.date) -> tuple | None:
         return None
     g.home_numbers = (numbers, since)
     settings.prime((numbers.database, numbers.everything_at))
+    g.home_everything = (numbers.database, numbers.everything_at)
     # The department's cards count 发布报批 answers due in hours (第十二条: urgent requests) and show the time
     # left: its page is made again each minute at most, whatever the data version; the counts of the units are
     # not counted again for it (:class:`Ledger`), only the 发布报批 by status.
@@ -186,15 +191,15 @@ def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None =
         # A few units' accounts: each account's reports looked up by the (account, month) index.
         dormant = dormant_rule(user, today, per_account=changed)
         count = sa.func.count
-        needing_change = staff.accounts_needing_staff_change()
-        if changed:
-            needing_change = needing_change.where(_in_units_given(Account.unit_id))
-        needing_change = policy.scope(user, Account, needing_change)
+        if by_unit == ALL:  # every account: the flagged team lines found once, hashed against the accounts
+            needing_change = Account.id.in_(policy.scope(user, Account, staff.accounts_needing_staff_change()))
+        else:  # one unit's or a few units' accounts: each account's team looked up by its index
+            needing_change = staff.needs_staff_change()
         lead = (Account.unit_id,) if by_unit else ()
         query = (sa.select(*lead, Account.status, Account.platform, Unit.kind, count(),
                            count().filter(Account.status.in_(ACCOUNT_TO_SUBMIT), Account.registration_due < today),
                            count().filter(reports.not_reported(period, user, per_account=changed)),
-                           count().filter(Account.id.in_(needing_change)),
+                           count().filter(needing_change),
                            count().filter(dormant.condition))
                  .select_from(Account).join(Unit, Account.unit_id == Unit.id))
         if changed:
@@ -211,22 +216,32 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool,
                    units: list[int] | None = None) -> list[tuple]:
     """The rows of :func:`_record_figures`: (part, key, a, b, c), and with ``by_unit`` the unit's id last."""
     size = _given_size(units or []) if by_unit == SOME else 0
-    key = ("records", *home_key(user, today), tuple(months), unit_role, by_unit, size)
+    # The years of the work calendar change only with a change of everything (models/data_version.py): read once
+    # per number of that change (:data:`years_kept`), not again after each unit's write.
+    everything = g.get("home_everything")
+    years = years_kept.get(everything) if everything is not None else None
+    key = ("records", *home_key(user, today), tuple(months), unit_role, by_unit, size, years is None)
 
     def build():
         token = _for_units_given.set(size)
         try:
-            return _record_figures(user, today, months, unit_role, by_unit)
+            return _record_figures(user, today, months, unit_role, by_unit, with_years=years is None)
         finally:
             _for_units_given.reset(token)
 
     rows = db.session.execute(statement(key, build),
                               {"now": utcnow(), **(_given_values(units or []) if size else {})}).all()
+    if years is None:
+        if everything is not None:
+            years_kept.put(everything, tuple(int(row[2]) for row in rows if row[0] == "year"))
+    else:
+        rows = [*rows, *(("year", "", year, 0, 0, None) for year in years)]
     # (the time bound at each run: the statement is kept)
     return rows if by_unit else [tuple(row[:5]) for row in rows]
 
 
-def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool, by_unit: str | None = None):
+def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool, by_unit: str | None = None,
+                    with_years: bool = True):
     """(part, key, a, b, c, unit) rows of one UNION ALL: change requests by status (count, overdue), open monthly
     reports by status (count) and the 涉密 ones among them, open violations (units), per month of the charts
     (posts, reports, on time), and the years of the work calendar (a). A new count of records is one more part
@@ -286,8 +301,9 @@ def _record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool
         count().filter(Publication.urgency == Urgency.urgent),
         count().filter(Publication.due_at < sa.bindparam("now", type_=sa.DateTime())), none)
         .where(Publication.status.in_(PUBLICATION_OPEN)).group_by(Publication.status)))
-    years = workdays.scheduled_years_select().subquery("years")
-    parts.append(sa.select(sa.literal("year"), sa.literal(""), years.c.year, zero, zero, none))
+    if with_years:
+        years = workdays.scheduled_years_select().subquery("years")
+        parts.append(sa.select(sa.literal("year"), sa.literal(""), years.c.year, zero, zero, none))
     return sa.union_all(*parts)
 
 
@@ -490,7 +506,7 @@ def department_first_rows(key: tuple, parts: list, led: dict[str, tuple[str, int
 
 def forget() -> None:
     """Drop every kept figure, ledger, statement and body of this process (tests that rewrite tables by hand)."""
-    for kept in (statements, figures_kept, bodies, bodies_made, ledgers, last_ledgers):
+    for kept in (statements, figures_kept, years_kept, bodies, bodies_made, ledgers, last_ledgers):
         kept.clear()
 
 

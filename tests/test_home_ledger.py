@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from admin import home_figures
-from models import (Account, AccountStatus, ChangeRecord, EmploymentStatus, Incident, IncidentStatus, Manager,
-                    MonthlyReport, ReviewStatus, Role, TeamMember, Unit, UnitKind, UnitVersion, User, data_version,
-                    db)
+from models import (Account, AccountStatus, ChangeRecord, DayKind, EmploymentStatus, Incident, IncidentStatus,
+                    Manager, MonthlyReport, ReviewStatus, Role, TeamMember, Unit, UnitKind, UnitVersion, User,
+                    WorkCalendar, data_version, db)
 from services import reports
 
 from .conftest import count_statements, make_account, make_change, make_incident, make_report
@@ -206,6 +206,41 @@ def test_the_department_page_after_a_unit_write_reads_that_unit_only(app, busy, 
         assert client.get("/admin/").status_code == 200
     counted = [s for s in statements if "count(*) AS count_1" in s]  # the two summaries
     assert len(statements) <= 5 and len(counted) == 2 and all("unit_id IN (" in s for s in counted), "\n".join(s[:100].replace("\n", " ") for s in statements)
+
+
+@pytest.mark.parametrize("role", ["dept_admin", "unit_editor"])
+def test_the_calendars_years_are_read_again_only_after_a_change_of_everything(app, busy, login_as, role):  # noqa: F811
+    """The years whose 调休 schedule is entered change only with the calendar, a change of everything: a unit's
+    write counts the unit again without them; the calendar's change reads them again, and the page shows it."""
+    client = login_as(role)
+    client.get("/admin/")
+    with app.app_context():
+        _rules_filed(busy)  # the own unit's (the department counts it again too)
+        db.session.commit()
+    with count_statements(app) as statements:
+        assert client.get("/admin/").status_code == 200
+    assert [s for s in statements if "count(" in s.lower()] and not [s for s in statements if "work_calendar" in s]
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(role=Role[role]).first()
+        on_file = {day.year for day in db.session.scalars(sa.select(WorkCalendar.day))}
+        assert _years_shown(user) == on_file  # (kept)
+    with app.app_context():
+        db.session.add(WorkCalendar(day=dt.date(2031, 1, 1), kind=DayKind.holiday, name="元旦"))
+        db.session.commit()
+    with count_statements(app) as statements:
+        assert client.get("/admin/").status_code == 200
+    assert len([s for s in statements if "work_calendar" in s]) == 1
+    with app.test_request_context():
+        user = db.session.query(User).filter_by(role=Role[role]).first()
+        assert _years_shown(user) == on_file | {2031}
+
+
+def _years_shown(user) -> frozenset:
+    from admin import dashboard
+
+    today = dt.date.today()
+    gathered = dashboard._gather(user, today, home_figures.figures_key(user, today))
+    return gathered.figures.years
 
 
 def test_after_a_unit_write_sqlite_groups_only_that_units_dormant_figures(app, busy, login_as):  # noqa: F811
@@ -458,3 +493,17 @@ def test_a_statement_for_some_units_takes_a_few_sizes_of_parameters(count, size)
     values = home_figures._given_values(list(reversed(units)))
     assert home_figures._given_size(units) == size == len(values)
     assert set(values.values()) == (set(units) or {0})  # the last id repeated up to the size, no other id
+
+
+def test_the_staff_rule_asked_of_each_account_finds_the_same_accounts(app, busy):  # noqa: F811
+    """services.staff: the flagged team lines' accounts (every account at once) and the same rule asked of each
+    account (a few units' accounts) find the same accounts — both forms of one rule."""
+    from services import staff
+
+    with app.app_context():
+        _person_left(busy)  # one more flagged line
+        db.session.flush()
+        every = set(db.session.scalars(staff.accounts_needing_staff_change()))
+        each = set(db.session.scalars(sa.select(Account.id).where(staff.needs_staff_change())))
+        assert every and each == every
+        db.session.rollback()
