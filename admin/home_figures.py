@@ -149,6 +149,13 @@ _for_units_given: ContextVar[int] = ContextVar("home_for_units_given", default=0
 ALL, SOME, WHOLE = "all", "some", "whole"
 
 
+def few_units(user) -> bool:
+    """Whether the statement being built reads a unit's or a few units' rows (a unit's user, or the units given),
+    where a card may look each account's rows up by its index (PostgreSQL's LATERAL; SQLite joins so itself)."""
+    return db.engine.dialect.name == "postgresql" and (
+        _for_units_given.get() > 0 or not policy.sees_all_units(user))
+
+
 def _in_units_given(column):
     """``column`` among the units given: ``IN`` as many parameters as the statement being built takes
     (``_for_units_given``: :func:`_given_size`). Plain parameters, not a list expanded into ``IN (…)``, which

@@ -507,3 +507,29 @@ def test_the_staff_rule_asked_of_each_account_finds_the_same_accounts(app, busy)
         each = set(db.session.scalars(sa.select(Account.id).where(staff.needs_staff_change())))
         assert every and each == every
         db.session.rollback()
+
+
+def test_the_staff_cards_rows_read_account_by_account_are_the_joined_ones(app, busy, monkeypatch):  # noqa: F811
+    """A unit's staff card on PostgreSQL reads each account's flagged team lines (LATERAL): the same rows, in the
+    same order, as the plain join the department's whole card uses."""
+    import types
+
+    from admin import dashboard
+
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no LATERAL: the plain join everywhere")
+        _person_left(busy)  # one more flagged line
+        db.session.flush()
+        user = db.session.query(User).filter_by(role=Role.unit_editor).first()
+        home = dashboard._Home(user, Role.unit_editor, dt.date.today(), reports.reporting_period(),
+                               types.SimpleNamespace(staff=0, years=frozenset()))
+        home.staff_changes()
+        select = dict(home.parts)["staff"]
+        assert dashboard.few_units(user) and "LATERAL" in str(select())
+        each = db.session.execute(select()).all()
+        monkeypatch.setattr(dashboard, "few_units", lambda user: False)
+        assert "LATERAL" not in str(select())
+        joined = db.session.execute(select()).all()
+        assert each and each == joined
+        db.session.rollback()
