@@ -162,10 +162,12 @@ def _in_units_given(column):
     SQLAlchemy writes into the statement's text anew at every run (its post-compile step runs the whole text
     through a regular expression: 1–2 ms of the department's home after a write). The planner sees ``IN ($1, …)``
     as it would the values, and keeps one plan (an ``= ANY`` of an array parameter is planned anew each run)."""
-    return column.in_([sa.bindparam(f"unit_{n}", type_=_UNIT_ID) for n in range(_for_units_given.get())])
+    return column.in_([sa.bindparam(f"{GIVEN}{n}", type_=_UNIT_ID) for n in range(_for_units_given.get())])
 
 
 _UNIT_ID = sa.Integer()
+#: The names of the units' parameters (``given_0``, …).
+GIVEN = "given_"
 
 
 def _given_size(units: list[int]) -> int:
@@ -178,7 +180,7 @@ def _given_size(units: list[int]) -> int:
 def _given_values(units: list[int]) -> dict:
     """The parameters of :func:`_in_units_given` for ``units`` (the last one repeated up to the size)."""
     units = sorted(units) or [0]
-    return {f"unit_{n}": units[min(n, len(units) - 1)] for n in range(_given_size(units))}
+    return {f"{GIVEN}{n}": units[min(n, len(units) - 1)] for n in range(_given_size(units))}
 
 
 def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None = None,
@@ -189,7 +191,7 @@ def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None =
     def build():
         token = _for_units_given.set(size)  # (SOME: the units' ids are parameters of this statement)
         try:
-            return make()
+            return _values_written(make(), lists_only=True)
         finally:
             _for_units_given.reset(token)
 
@@ -232,7 +234,8 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool,
     def build():
         token = _for_units_given.set(size)
         try:
-            return _record_figures(user, today, months, unit_role, by_unit, with_years=years is None)
+            return _values_written(_record_figures(user, today, months, unit_role, by_unit, with_years=years is None),
+                                   lists_only=True)
         finally:
             _for_units_given.reset(token)
 
@@ -562,34 +565,40 @@ def first_rows(key: tuple, parts: list, some: list | None = None, units: list[in
     rows: dict[str, list] = {}
     size = _given_size(units or []) if some else 0
     union = statement(("rows", *key, tuple(name for name, _build in parts), tuple(name for name, _build in some),
-                       size), (lambda: _values_written(build())) if some else build)
+                       size), lambda: _values_written(build(), lists_only=not some))
     for row in db.session.execute(union, _given_values(units or []) if some else {}):
         rows.setdefault(row.key, []).append(row)
     return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
 
 
-def _values_written(select):
+def _values_written(select, lists_only: bool = False):
     """``select`` with every value but the units given written into its text (the day, the month, the settings:
     what the key it is kept under holds). PostgreSQL then plans it once for the units given as a prepared
     statement, instead of planning every run again (2–3 ms for the cards' rows): with the day a parameter the
     generic plan is costed worse than the one made for each run's values, though it runs as fast.
 
-    Written as SQL text here, once (``literal_column``), not as SQLAlchemy's "literal execute" parameters: those
-    are written into the statement's text at every run, by a regular expression over all of it."""
+    Written as SQL text here, once (``literal_column``), not as SQLAlchemy's "literal execute" parameters, nor
+    left as the lists of ``IN (…)`` (states, kinds): both are written into the statement's text at every run, by a
+    regular expression over all of it. ``lists_only``: only those lists (the other values stay parameters)."""
     dialect = db.engine.dialect
 
     def written(element):
-        if isinstance(element, sa.BindParameter) and not element.expanding \
-                and not element.key.startswith("unit_") \
-                and element.callable is None:
-            value = element.value
-            if value is None:
-                return sa.null()
-            processor = element.type.literal_processor(dialect)
-            if processor is None:
-                return element.render_literal_execute()
-            return sa.literal_column(processor(value), type_=element.type)
-        return None
+        if not isinstance(element, sa.BindParameter) or element.callable is not None \
+                or element.key.startswith(GIVEN):
+            return None
+        processor = element.type.literal_processor(dialect)
+        if element.expanding:
+            values = element.value
+            if not values or processor is None:
+                return None
+            return sa.literal_column("(" + ", ".join(processor(value) for value in values) + ")")
+        if lists_only:
+            return None
+        if element.value is None:
+            return sa.null()
+        if processor is None:
+            return element.render_literal_execute()
+        return sa.literal_column(processor(element.value), type_=element.type)
 
     return sa.sql.visitors.replacement_traverse(select, {}, written)
 
