@@ -1,6 +1,8 @@
-"""The home page's figures (admin/dashboard.py) from four SQL statements (issue 18: at most five): the accounts'
-summary, the reviewed records' summary with the 12-month charts, and the cards' first rows (the fourth is the work
-calendar's years, services.workdays). Every statement is scoped by models.policy.scope.
+"""The home page's figures (admin/dashboard.py) from three SQL statements (issue 18: at most five): the accounts'
+summary, the reviewed records' summary with the 12-month charts (and the work calendar's years, services.workdays,
+read again only after a change of everything: :data:`years_kept`), and the cards' first rows. Every statement is
+scoped by models.policy.scope, and run as a Core statement on the session's connection (what they read are rows,
+not objects: the ORM's execution would add its own work to each).
 
 The statements themselves — not what they find — are kept between requests (:func:`statement`), under a key that
 holds everything they are made of: the user's scope (role and unit, ``policy.scope_key``), the day, the settings
@@ -217,8 +219,8 @@ def account_figures(user, today: dt.date, period: dt.date, by_unit: str | None =
                                                                           Unit.kind))
 
     size = _given_size(units or []) if by_unit == SOME else 0
-    return db.session.execute(statement(("accounts", *home_key(user, today), period, by_unit, size), build),
-                              _given_values(units or []) if size else {}).all()
+    key = ("accounts", *home_key(user, today), period, by_unit, size)
+    return db.session.connection().execute(statement(key, build), _given_values(units or []) if size else {}).all()
 
 
 def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool, by_unit: str | None = None,
@@ -239,8 +241,8 @@ def record_figures(user, today: dt.date, months: list[dt.date], unit_role: bool,
         finally:
             _for_units_given.reset(token)
 
-    rows = db.session.execute(statement(key, build),
-                              {"now": utcnow(), **(_given_values(units or []) if size else {})}).all()
+    rows = db.session.connection().execute(statement(key, build),
+                                           {"now": utcnow(), **(_given_values(units or []) if size else {})}).all()
     if years is None:
         if everything is not None:
             years_kept.put(everything, tuple(int(row[2]) for row in rows if row[0] == "year"))
@@ -566,7 +568,7 @@ def first_rows(key: tuple, parts: list, some: list | None = None, units: list[in
     size = _given_size(units or []) if some else 0
     union = statement(("rows", *key, tuple(name for name, _build in parts), tuple(name for name, _build in some),
                        size), lambda: _values_written(build(), lists_only=not some))
-    for row in db.session.execute(union, _given_values(units or []) if some else {}):
+    for row in db.session.connection().execute(union, _given_values(units or []) if some else {}):
         rows.setdefault(row.key, []).append(row)
     return {key: sorted(found, key=lambda row: row.position) for key, found in rows.items()}
 
