@@ -102,14 +102,25 @@ YES_NO = {True: _l("Yes"), False: _l("No")}
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
-    """SQLite enforces foreign keys only when asked, per connection."""
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite enforces foreign keys only when asked, per connection. A database file is kept in write-ahead-log
+    mode (the mode stays with the file; asked again here, it is a no-op): a commit then syncs one append to the
+    log instead of the rollback journal and the database file — 10.6 → 3.9 ms a commit on the 2-core VM of issue
+    18 (every save, and every export, which writes its audit entry) — and the app's readers go on while another
+    worker writes. ``synchronous=FULL`` (SQLite's default, said here): a committed change survives a power cut.
+    The log lives beside the file (``-wal``, ``-shm``): copy the database with ``flask backup create`` (SQLite's
+    online backup), not ``cp``."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA case_sensitive_like=OFF")  # the default; _ilike_as_like below relies on it
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")  # (an in-memory database answers "memory" and stays so)
+        except sqlite3.OperationalError:  # another connection holds the file in the old mode: a later one switches
+            pass
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
 
