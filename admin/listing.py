@@ -12,11 +12,11 @@ from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
 
 from models.base import MAX_ID
 from services.text import locale_name, stored_time, translated
 
+from .eager import defer
 from .list_rows import render_header, render_pager, render_rows, render_simple_pager
 from .menu import kept_piece
 from .row_links import RowLinks, hidden_input, page_forms
