@@ -12,7 +12,7 @@ from flask_babel import get_locale
 
 import config
 from extensions import babel, csrf, db, init_limiter, login_manager, migrate
-from models import prepared
+from models import described, pool_ping, prepared
 from models.base import include_object
 from models.context import csrf_token
 from services import table_cache
@@ -47,6 +47,8 @@ def create_app(config_override: dict | None = None) -> Flask:
     with app.app_context():  # a request that only read ends with COMMIT: the plans PostgreSQL made are kept
         for engine in db.engines.values():
             prepared.install(engine)
+            described.install(engine)  # a SELECT run before: its columns not described again by psycopg
+            pool_ping.install(engine)  # the pool's ping: an empty query sent by libpq
     table_cache.init_app(app)
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"), render_as_batch=True,
                      include_object=include_object)

@@ -38,6 +38,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
                         Unit, User,
                         Violation, WorkCalendar)
 
+    from . import eager
     from .accounts import AccountView
     from .assessments import AssessmentView
     from .audit import AuditView
@@ -67,6 +68,7 @@ def init_admin(app: Flask, csp_nonce) -> Admin:
     app.add_template_filter(form_render.label, "label")
     app.add_template_global(form_render.admin_text, "admin_text")
     list_bar.init_app(app)
+    eager.install()  # Flask-Admin's auto joins: loader options made once per attribute
     admin = Admin(
         app,
         name=_l("New-Media Account Registry"),

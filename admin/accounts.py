@@ -5,7 +5,7 @@ from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy import func, inspect as sa_inspect
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, Optional, URL
 
@@ -13,6 +13,7 @@ from models import Account, AccountStatus, ChangeRecord, Manager, Platform, Team
 
 from models import policy
 from services import validators
+from .eager import joinedload
 from .base import ScopedModelView
 from .bulk import BulkAccountMixin
 from .imports import ImportMixin

@@ -6,11 +6,11 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from models import Assessment, db, policy
 from services import assessment
 
+from .eager import joinedload
 from .base import ScopedModelView
 from .labels import labels
 

@@ -11,13 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_admin.contrib.sqla import tools
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
 
 from models import Account, AuditAction, AuditLog, Manager, Unit, User, db, policy
 from models.base import SQLITE_SEARCH_TABLE, YES_NO, to_id
 from services import settings
 from services.text import date_text, datetime_text, platform_text
 
+from .eager import joinedload
 from .base import ScopedModelView
 from .calendar import source_text
 from .counting import table_estimate

@@ -3,7 +3,6 @@ from flask import request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import joinedload
 from wtforms import FileField, StringField
 from wtforms.validators import InputRequired, Length, Optional, URL
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
@@ -13,6 +12,7 @@ from services import accounts, attachments, changes
 
 from services import validators
 from services.text import translated
+from .eager import joinedload
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, enum_field, scoped_query
 from .formatters import deadline_cell, late_badge, status_badge

@@ -13,13 +13,13 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
 from wtforms.validators import InputRequired, Length, Optional
 
 from models import Manager, RULES_COVERS, Unit, UnitResponsibility, UnitRules, policy
 from services import governance, validators
 from services.text import date_text
 
+from .eager import joinedload
 from .base import ScopedModelView
 from .dashboard import list_url
 from .fields import GroupTitle, OptionalField, RenderedByForm, ScopedAjaxLoader, add_error

@@ -15,7 +15,6 @@ from flask_admin.actions import action
 from flask_admin.form import rules
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
 from wtforms import FileField, ValidationError
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional, URL
@@ -24,6 +23,7 @@ from models import Account, AttachmentKind, Incident, IncidentStatus, policy
 from services import attachments, incidents
 from services.text import local_time, stored_time
 
+from .eager import joinedload
 from .base import ScopedModelView
 from .fields import RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary
 from .formatters import status_badge

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, g, request, url_for
+from flask import current_app, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from werkzeug.datastructures import iter_multi_items
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
 
 from models.base import MAX_ID
+from models.context import app_globals, current_app_object, script_root
 from services.text import locale_name, stored_time, translated
 
+from .eager import defer
 from .list_rows import render_header, render_pager, render_rows, render_simple_pager
 from .menu import kept_piece
 from .row_links import RowLinks, hidden_input, page_forms
@@ -132,8 +133,8 @@ class ListPageMixin:
         """``self.get_url(endpoint, **path_values, **query)``, the same text, with the path made once per view,
         endpoint, path values and site root (``path_values``: the route's own arguments, e.g. ``export_type``) and
         the query string joined as werkzeug joins it (see ``_get_list_url``). Nothing of the user is in it."""
-        paths: dict = current_app.extensions.setdefault("xmt_list_paths", {})
-        key = (self.endpoint, endpoint, tuple(sorted(path_values.items())), request.script_root)
+        paths: dict = current_app_object().extensions.setdefault("xmt_list_paths", {})
+        key = (self.endpoint, endpoint, tuple(sorted(path_values.items())), script_root())
         path = paths.get(key)
         if path is None:
             path = paths[key] = url_for(f"{self.endpoint}{endpoint}" if endpoint.startswith(".") else endpoint,
@@ -146,12 +147,12 @@ class ListPageMixin:
         a ``url_for`` each: the list's path is made once per site root, the query string as werkzeug makes it
         (None dropped, the same safe characters). The pager's URLs differ only in the page, which comes first:
         the rest of the query is made once per request and set of arguments. Nothing of the user is in it."""
-        paths: dict = current_app.extensions.setdefault("xmt_list_paths", {})
-        key = (self.endpoint, request.script_root)
+        paths: dict = current_app_object().extensions.setdefault("xmt_list_paths", {})
+        key = (self.endpoint, script_root())
         path = paths.get(key)
         if path is None:
             path = paths[key] = url_for(f"{self.endpoint}.index_view")
-        rests = g.setdefault("list_url_rests", {})
+        rests = app_globals().setdefault("list_url_rests", {})
         rest_key = (self.endpoint, view_args.sort, view_args.sort_desc, view_args.search,
                     repr(view_args.extra_args), view_args.page_size, repr(view_args.filters))
         rest = rests.get(rest_key)

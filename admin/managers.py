@@ -80,6 +80,6 @@ class ManagerView(RosterMixin, ScopedModelView):
         return jsonify(ok=True, id=person.id, text=str(person))
 
     def get_query(self):
-        from sqlalchemy.orm import joinedload
+        from .eager import joinedload
 
         return super().get_query().options(joinedload(self.model.unit))

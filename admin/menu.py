@@ -6,22 +6,22 @@ depends only on the role (models.policy: READERS), so the HTML is kept per app f
 """
 from __future__ import annotations
 
-from flask import current_app, g, request, url_for
+from flask import url_for
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models import policy
-from models.context import csrf_token
+from models.context import app_globals, csrf_token, current_app_object, script_root
 from services.text import locale_name, translated, translated_with
 
 
 def cached_menu(render, admin_view) -> Markup:
     """``render()`` (the menu macro) for this role, language, page and site root, made once."""
     # Kept in the app: two apps in one process (tests, an app factory) each have their own menus.
-    menus: dict[tuple, Markup] = current_app.extensions.setdefault("xmt_menus", {})
+    menus: dict[tuple, Markup] = current_app_object().extensions.setdefault("xmt_menus", {})
     key = (policy.role_of(current_user._get_current_object()), locale_name(),
-           getattr(admin_view, "endpoint", None), request.script_root)
+           getattr(admin_view, "endpoint", None), script_root())
     html = menus.get(key)
     if html is None:
         html = menus[key] = Markup(render())
@@ -36,7 +36,7 @@ def kept_piece(store: str, key: tuple, make) -> Markup:
     """``make()``, kept in the app's ``store`` under ``key``: for a piece of a page that is a pure function of the
     key (the list's header and menu bar: query string, language, what the user may do), so that two requests with
     the same key get the same HTML whoever asks. At most ``KEPT_MAX`` pieces a store."""
-    kept: dict = current_app.extensions.setdefault(store, {})
+    kept: dict = current_app_object().extensions.setdefault(store, {})
     html = kept.get(key)
     if html is None:
         if len(kept) >= KEPT_MAX:
@@ -53,8 +53,8 @@ def user_menu() -> Markup:
     user = current_user._get_current_object()
     if not getattr(user, "is_authenticated", False):
         return Markup("")
-    urls: dict[tuple, str] = current_app.extensions.setdefault("xmt_static_urls", {})
-    key = ("user_menu", request.script_root)
+    urls: dict[tuple, str] = current_app_object().extensions.setdefault("xmt_static_urls", {})
+    key = ("user_menu", script_root())
     links = urls.get(key)
     if links is None:
         links = urls[key] = (url_for("auth.change_password"), url_for("auth.logout"))
@@ -94,12 +94,12 @@ def kept_block(name: str, admin_view, caller) -> Markup:
     blocks without anything of the user, the request's data or a form token may be kept: the templates say which
     (templates/admin/master.html, scoped_list.html); tests/test_list_rendering.py compares the pages with the
     blocks rendered each time."""
-    blocks: dict[tuple, str] = current_app.extensions.setdefault("xmt_kept_blocks", {})
-    key = (name, getattr(admin_view, "endpoint", None), locale_name(), request.script_root)
+    blocks: dict[tuple, str] = current_app_object().extensions.setdefault("xmt_kept_blocks", {})
+    key = (name, getattr(admin_view, "endpoint", None), locale_name(), script_root())
     html = blocks.get(key)
     if html is None:
         html = str(caller())
-        nonce = g.get("csp_nonce")
+        nonce = app_globals().get("csp_nonce")
         if nonce:
             html = html.replace(nonce, NONCE_MARK)
         blocks[key] = html
@@ -111,8 +111,8 @@ def kept_block(name: str, admin_view, caller) -> Markup:
 def cached_static_url(endpoint: str, **values) -> str:
     """``url_for`` of a static file (the layout asks for some twenty on every page), made once per file,
     version and site root: the same for every user."""
-    urls: dict[tuple, str] = current_app.extensions.setdefault("xmt_static_urls", {})
-    key = (endpoint, tuple(sorted(values.items())), request.script_root)
+    urls: dict[tuple, str] = current_app_object().extensions.setdefault("xmt_static_urls", {})
+    key = (endpoint, tuple(sorted(values.items())), script_root())
     url = urls.get(key)
     if url is None:
         url = urls[key] = url_for(endpoint, **values)

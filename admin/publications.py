@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -25,6 +25,7 @@ from models import Account, AttachmentKind, Publication, PublicationStatus, Urge
 from services import publications, violations
 from services.text import datetime_text, local_time, stored_time
 
+from .eager import joinedload
 from .base import ScopedModelView
 from .fields import ScopedAjaxLoader, add_error
 from .formatters import badge, status_badge

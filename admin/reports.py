@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange
 
@@ -19,6 +18,7 @@ from services import audit, exports, reminders, reports, settings
 from services.snapshots import platform_code, staff_snapshot
 from services.text import export_cell_function, locale_name, month_text, platform_text, text
 
+from .eager import joinedload
 from .base import ScopedModelView
 from .exporting import uncounted
 from .fields import ScopedAjaxLoader

@@ -3,11 +3,11 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 
-from sqlalchemy.orm import joinedload
 
 from models import Unit, UnitKind
 
 from services import notify, validators
+from .eager import joinedload
 from .base import ScopedModelView
 from .governance import governance_context, rules_in_force
 from .home_filters import GovernanceGapFilter

@@ -15,13 +15,13 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length
 
 from models import Account, AccountabilityOutcome, Violation, db, policy
 from services import validators, violations
 
+from .eager import joinedload
 from .base import ScopedModelView
 from .fields import RenderedByForm, ScopedAjaxLoader, Section, add_error, error_summary
 from .incidents import ArticleQuote

@@ -17,6 +17,17 @@ def app_globals():
     return None if ctx is None else ctx.g
 
 
+def current_app_object():
+    """``current_app._get_current_object()``: the application of the current context (a context must be active)."""
+    return _cv_app.get().app
+
+
+def script_root() -> str:
+    """``request.script_root`` of the current request (a request context must be active): the site root that
+    the kept URLs and blocks are keyed by."""
+    return _cv_request.get().request.script_root
+
+
 def signed_in_user():
     """``current_user._get_current_object()``: the user Flask-Login loaded for this request (loaded now if not
     yet), the anonymous user, or None outside a request."""

@@ -479,3 +479,24 @@ def test_a_pages_cells_are_made_once_per_value_only_where_the_value_is_all_they_
         again = cell_html_function(view, "state")  # the next page: made afresh
         again(rows[0])
         assert [c for c in calls if c[0] == "value"][-1] == ("value", "a") and len(calls) == 8
+
+
+def test_kept_loader_options_name_attributes_only(app, login_as):
+    """admin/eager.py: the options kept for the list queries are each the option of one model attribute, equal to
+    one made afresh — nothing of the user, the unit or the request who made it first — and a unit user after the
+    department still sees only the unit's rows."""
+    from sqlalchemy import orm
+
+    from admin import eager
+
+    dept = login_as("dept_admin")
+    for name in ("accounts", "reports", "changes", "violations", "managers", "audit"):
+        assert dept.get(f"/admin/{name}/").status_code == 200
+    unit = login_as("unit_editor").get("/admin/accounts/").get_data(as_text=True)
+    assert "本单位帐号" in unit and "外单位帐号" not in unit
+    assert eager._KEPT
+    with app.app_context():
+        for (kind, ident), (attribute, option) in list(eager._KEPT.items()):
+            assert ident == id(attribute) and getattr(attribute.class_, attribute.key) is attribute
+            fresh = getattr(orm, kind)(attribute)
+            assert option._generate_cache_key() == fresh._generate_cache_key()

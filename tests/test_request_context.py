@@ -118,3 +118,14 @@ def test_the_csrf_token_is_flask_wtfs(app):
         assert app.jinja_env.globals["csrf_token"] is context.csrf_token
     with app.test_request_context("/"):
         assert context.csrf_token() == generate_csrf()  # a request of its own: its own session's token
+
+
+def test_the_app_and_the_site_root_are_the_requests(app):
+    from flask import current_app, request
+
+    from models.context import current_app_object, script_root
+
+    for root in ("", "/registry"):
+        with app.test_request_context("/admin/accounts/", base_url=f"http://localhost{root}/"):
+            assert current_app_object() is current_app._get_current_object() is app
+            assert script_root() == request.script_root == root
